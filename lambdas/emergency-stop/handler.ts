@@ -1,0 +1,56 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { parseOrThrow } from '../../services/common/validation';
+import type { DispatchResult } from '../../services/ops/dispatch';
+import { AlarmEventSchema } from '../../services/ops/events';
+import type { OpsContext } from '../../services/ops/platform/ports';
+import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
+import { handleOperatorEvent, recordOutcome } from '../shared/operator-events';
+import { opsContext } from '../shared/ops-context';
+import { powertools } from '../shared/powertools';
+
+const { logger, metrics, tracer } = powertools('emergency-stop');
+
+/**
+ * The emergency stop, from an operator (CLI, dashboard) or from an auto-kill alarm through
+ * EventBridge. An alarm delivered twice stops once: the alarm name and its state change time
+ * make the de-duplication key.
+ */
+export async function handleEmergencyStop(
+  event: unknown,
+  ctx: OpsContext,
+): Promise<DispatchResult> {
+  if (event && typeof event === 'object' && 'detail-type' in event) {
+    const alarm = parseOrThrow(AlarmEventSchema, event, 'alarm event').detail;
+    const result = await emergencyStop(
+      { ...ctx, source: 'alarm' },
+      {
+        requestedBy: `alarm:${alarm.alarmName}`,
+        reason: `alarm ${alarm.alarmName} in ${alarm.state.value}: ${alarm.state.reason ?? 'no reason given'}`,
+        scaleToZero: false,
+        dedupeKey: `alarm:${alarm.alarmName}:${alarm.state.timestamp}`,
+      },
+    );
+    return { kind: 'procedure', result };
+  }
+  return handleOperatorEvent(event, ctx, ['kill']);
+}
+
+const lambdaHandler = async (event: unknown): Promise<DispatchResult> => {
+  const result = await handleEmergencyStop(
+    event,
+    await opsContext((c) => tracer.captureAWSv3Client(c)),
+  );
+  recordOutcome(metrics, result);
+  metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
+  logger.info('emergency stop finished', { result });
+  return result;
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,4 @@
+import { scheduledHandler } from '../shared/scheduled-handler';
+
+/** One code for the six scheduled functions; each one's PROCEDURE variable names its procedure. */
+export const handler = scheduledHandler();

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { SchedulesSchema } from '../../lib/config/stage-config';
+import { booleanText, jsonText } from '../../services/common/validation';
+
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+/**
+ * The environment of every ops function. The CDK construct takes its input type, so a variable
+ * left out is a compile error there, and a bad value a clear error here at cold start.
+ */
+export const OpsEnvironmentSchema = z.object({
+  STAGE: z.enum(['dev', 'staging', 'prod']),
+  DATA_BUCKET: z.string().min(3),
+  PAGE_TOPIC_ARN: z.string().startsWith('arn:'),
+  NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
+  DB_SECRET_ARN: z.string().startsWith('arn:'),
+  DB_HOST: z.string().min(1),
+  DB_PORT: z.coerce.number().int().positive(),
+  DB_NAME: z.string().min(1),
+  CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
+  TWO_PERSON_RESUME: booleanText,
+  READINESS_GATE: booleanText,
+  REGISTERED_EGRESS_IPS: list,
+  BROKER_TOKENS: list,
+  SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().positive(),
+  SCHEDULES: jsonText(SchedulesSchema),
+});
+
+export type OpsEnvironment = z.output<typeof OpsEnvironmentSchema>;
+/** What the CDK construct must set: every variable, as text. */
+export type OpsEnvironmentVariables = Record<keyof z.input<typeof OpsEnvironmentSchema>, string>;

@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/** The three Powertools instances of one function, created once per container. */
+export function powertools(serviceName: string) {
+  const stage = process.env.STAGE ?? 'unknown';
+  return {
+    logger: new Logger({ serviceName, persistentKeys: { stage } }),
+    metrics: new Metrics({
+      namespace: 'AlgoTrading',
+      serviceName,
+      defaultDimensions: { Stage: stage },
+    }),
+    tracer: new Tracer({ serviceName }),
+  };
+}

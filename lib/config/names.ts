@@ -1,0 +1,64 @@
+import { isIsoDate } from '../../services/common/time';
+import type { Stage } from './stage-config';
+
+/** Every stage the tools accept: the AWS stages plus the local stack. */
+export type AnyStage = Stage | 'local';
+
+/**
+ * The operator contract of product.md: names that runbooks, alarms and people type. The CDK app,
+ * the Lambdas, the CLI and the local stack all take names from here and nowhere else.
+ */
+export function operatorNames(stage: AnyStage) {
+  const prefix = `algo-trading-${stage}`;
+  return {
+    prefix,
+    cluster: `${prefix}-cluster`,
+    tradingService: `${prefix}-trading`,
+    dashboardService: `${prefix}-dashboard`,
+    dbInstance: `${prefix}-db`,
+    dbName: 'algotrading',
+    flagParameter: `/algo-trading/${stage}/trading_enabled`,
+    flattenRequestParameter: `/algo-trading/${stage}/flatten_request`,
+    logGroup: `/aws/ecs/${prefix}`,
+    pageTopic: `${prefix}-page`,
+    notifyTopic: `${prefix}-notify`,
+    snapshotPrefix: `${prefix}-backup-`,
+    defaultBucket: (account: string) => `${prefix}-data-${account}`,
+  } as const;
+}
+
+export type OperatorNames = ReturnType<typeof operatorNames>;
+
+/** The id of the flatten request that asks for nothing. */
+export const NO_FLATTEN_REQUEST_ID = 'none';
+
+/** The first value of the flatten request parameter: an id that asks for nothing. */
+export const NO_FLATTEN_REQUEST = JSON.stringify({
+  id: NO_FLATTEN_REQUEST_ID,
+  reason: 'no flatten requested',
+  requester: 'cdk',
+});
+
+/** What a person types (or ECS sets in LIVE_CONFIRMATION) to start the service in LIVE mode. */
+export const LIVE_CONFIRMATION = 'CONFIRM LIVE TRADING';
+
+/** `algo-trading-<stage>-backup-<YYYYMMDD>` for a date given as `YYYY-MM-DD`. */
+export function snapshotIdentifier(stage: AnyStage, isoDate: string): string {
+  if (!isIsoDate(isoDate)) {
+    throw new Error(`Expected a date as YYYY-MM-DD, got ${JSON.stringify(isoDate)}`);
+  }
+  return `${operatorNames(stage).snapshotPrefix}${isoDate.replaceAll('-', '')}`;
+}
+
+/**
+ * Where the Ops stack publishes its function names, topics and bucket for the CLI and the
+ * dashboard (JSON). Not part of the operator contract; a discovery aid.
+ */
+export function opsDiscoveryParameter(stage: AnyStage): string {
+  return `/algo-trading/${stage}/ops`;
+}
+
+/** `algo-trading-<stage>-data-<account>`, or the configured override. */
+export function dataBucketName(stage: AnyStage, account: string, override?: string): string {
+  return override ?? operatorNames(stage).defaultBucket(account);
+}

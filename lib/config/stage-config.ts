@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { RiskLimitsSchema } from './risk-limits';
+
+/** The deployment stages. Names are part of the operator contract: keep them stable. */
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const logRetention = z
+  .number()
+  .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  });
+
+const ipv4Cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, 'expected an IPv4 CIDR from /16 to /28');
+
+/** A time of day in IST, `HH:MM`, 24-hour. */
+export const TimeOfDaySchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour, IST)');
+
+/** When a scheduled procedure runs: a time in IST and the days of the week. */
+export const ScheduleSchema = z
+  .object({
+    time: TimeOfDaySchema,
+    days: z.enum(['MON-FRI', 'SAT', 'SUN', 'MON-SAT', 'DAILY']),
+  })
+  .strict();
+export type Schedule = z.output<typeof ScheduleSchema>;
+
+/** The scheduled procedures and when each runs. */
+export const SchedulesSchema = z
+  .object({
+    tokenCheck: ScheduleSchema,
+    morningChecklist: ScheduleSchema,
+    eveningChecklist: ScheduleSchema,
+    tradeExport: ScheduleSchema,
+    databaseBackup: ScheduleSchema,
+    maintenance: ScheduleSchema,
+  })
+  .strict();
+export type Schedules = z.output<typeof SchedulesSchema>;
+
+// Instance classes that Performance Insights / Database Insights does not support.
+const NO_PERFORMANCE_INSIGHTS = /^(t2|t3|t4g)\.(micro|small)$/;
+
+export const DatabaseConfigSchema = z
+  .object({
+    /** RDS instance class without the `db.` prefix, e.g. `t4g.medium`. */
+    instanceClass: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'expected e.g. t4g.medium'),
+    allocatedStorageGiB: z.number().int().min(20).max(65_536),
+    maxAllocatedStorageGiB: z.number().int().min(20).max(65_536),
+    multiAz: z.boolean(),
+    /** Automated backups, days (RDS allows 1-35). */
+    backupRetentionDays: z.number().int().min(1).max(35),
+    /** Manual snapshots `algo-trading-<stage>-backup-<YYYYMMDD>` kept by the backup procedure. */
+    snapshotRetentionDays: z.number().int().min(1).max(365),
+    /** Non-default port: scanners look for 5432. */
+    port: z
+      .number()
+      .int()
+      .min(1150)
+      .max(65_535)
+      .refine((p) => p !== 5432, 'must not be the default 5432'),
+    deletionProtection: z.boolean(),
+    performanceInsights: z.boolean(),
+  })
+  .strict()
+  .refine(
+    (db) => db.maxAllocatedStorageGiB >= db.allocatedStorageGiB,
+    'maxAllocatedStorageGiB must be at least allocatedStorageGiB',
+  )
+  .refine(
+    (db) => !(db.performanceInsights && NO_PERFORMANCE_INSIGHTS.test(db.instanceClass)),
+    'performanceInsights is not available on micro/small burstable classes',
+  );
+
+export const StageConfigSchema = z
+  .object({
+    stage: z.enum(STAGES),
+    /** AWS account; absent means an environment-agnostic synth (no look-ups, no account). */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+      .optional(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as ap-south-1'),
+    /** PAPER unless `-c mode=LIVE` is given explicitly. */
+    mode: z.enum(['PAPER', 'LIVE']),
+    terminationProtection: z.boolean(),
+    network: z
+      .object({
+        cidr: ipv4Cidr,
+        /** Exactly two AZs, named, so that synth never looks them up. */
+        availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/)).length(2),
+        /** One NAT (cheaper) or one per AZ (no single point of failure for broker egress). */
+        natGateways: z.number().int().min(1).max(2),
+        /** Egress IPs registered with the broker/exchange; the morning check compares them. */
+        registeredEgressIps: z.array(z.ipv4()),
+        flowLogRetentionDays: logRetention,
+      })
+      .strict(),
+    database: DatabaseConfigSchema,
+    storage: z
+      .object({
+        /** Override of `algo-trading-<stage>-data-<account>`. */
+        bucketName: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+          .optional(),
+        exportsInfrequentAccessAfterDays: z.number().int().min(30),
+        exportsExpireAfterDays: z.number().int().min(1),
+        backupsGlacierAfterDays: z.number().int().min(1),
+        backupsExpireAfterDays: z.number().int().min(1),
+        noncurrentVersionExpireAfterDays: z.number().int().min(1),
+      })
+      .strict()
+      .refine(
+        (s) => s.exportsExpireAfterDays > s.exportsInfrequentAccessAfterDays,
+        'exportsExpireAfterDays must be after exportsInfrequentAccessAfterDays',
+      )
+      .refine(
+        (s) => s.backupsExpireAfterDays > s.backupsGlacierAfterDays,
+        'backupsExpireAfterDays must be after backupsGlacierAfterDays',
+      ),
+    logRetentionDays: logRetention,
+    alarms: z
+      .object({
+        emails: z.array(z.email()),
+        httpsEndpoints: z.array(z.url({ protocol: /^https$/ })),
+      })
+      .strict(),
+    trading: z
+      .object({
+        desiredCount: z.number().int().min(0).max(10),
+        cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048)]),
+        memoryMiB: z.number().int().min(512).max(16_384),
+        /** Flag unreadable for longer than this: HALTED. */
+        flagMaxStalenessSeconds: z.number().int().min(1).max(60),
+        /** Named broker access tokens that must be valid past today's close. */
+        brokerTokens: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).min(1),
+        /** Second operator must approve a resume. */
+        twoPersonResume: z.boolean(),
+        /** A NOT READY morning checklist keeps the flag false and pages. */
+        readinessGate: z.boolean(),
+      })
+      .strict(),
+    risk: RiskLimitsSchema,
+    schedules: SchedulesSchema,
+  })
+  .strict();
+
+export type StageConfig = z.output<typeof StageConfigSchema>;
+export type StageConfigInput = z.input<typeof StageConfigSchema>;
+
+/** A stage's committed values: everything but what context decides (account, mode). */
+export type StageDefaults = Omit<StageConfigInput, 'stage' | 'account' | 'mode'>;

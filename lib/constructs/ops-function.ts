@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+
+/** Turns a handler entry into Lambda code. The default bundles with esbuild; tests pass one that doesn't. */
+export type LambdaCodeFactory = (entry: string) => lambda.Code;
+
+export interface OpsFunctionProps {
+  /** The handler file, relative to the repository (`lambdas/<name>/handler.ts`). */
+  readonly entry: string;
+  readonly description: string;
+  /** Every variable of the ops functions' environment schema. */
+  readonly environment: OpsEnvironmentVariables;
+  /** Variables of this function only (the scheduled functions' PROCEDURE). */
+  readonly extraEnvironment?: Record<string, string>;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+  readonly securityGroups: ec2.ISecurityGroup[];
+  readonly role: iam.IRole;
+  readonly logRetention: logs.RetentionDays;
+  /** @default 5 minutes */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default esbuild bundling (NodejsFunction) */
+  readonly code?: LambdaCodeFactory;
+}
+
+const REPOSITORY_ROOT = path.join(__dirname, '../..');
+
+/**
+ * One ops Lambda with the settings every one of them shares: Node.js 24 on ARM64, X-Ray tracing,
+ * JSON logs into a log group with retention, source maps, in the VPC, and an environment typed
+ * from the functions' zod schema.
+ */
+export class OpsFunction extends Construct {
+  readonly fn: lambda.Function;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OpsFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.logGroup = logGroup;
+    const common = {
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 512,
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup,
+      role: props.role,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
+      environment: {
+        ...props.environment,
+        ...props.extraEnvironment,
+        NODE_OPTIONS: '--enable-source-maps',
+        // Lambda's Node.js runtime ships the RDS CA here; pg verifies the database's certificate.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    };
+    this.fn = props.code
+      ? new lambda.Function(this, 'Function', {
+          ...common,
+          code: props.code(props.entry),
+          handler: 'index.handler',
+        })
+      : new nodejs.NodejsFunction(this, 'Function', {
+          ...common,
+          entry: path.join(REPOSITORY_ROOT, props.entry),
+          handler: 'handler',
+          projectRoot: REPOSITORY_ROOT,
+          depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
+          bundling: {
+            minify: true,
+            sourceMap: true,
+            target: 'node22',
+            format: nodejs.OutputFormat.CJS,
+            // The runtime provides the AWS SDK v3 clients (lib-storage is bundled: it may not);
+            // pg's native binding is not used.
+            externalModules: ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'],
+            forceDockerBundling: false,
+          },
+        });
+  }
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow } from '../../services/common/validation';
+import { localDir } from './paths';
+
+export const LocalStackInfoSchema = z.object({
+  pid: z.number().int(),
+  startedAt: z.string(),
+  databaseUrl: z.string(),
+  controlToken: z.string(),
+  parameterFile: z.string(),
+  objectStoreDir: z.string(),
+  logDir: z.string(),
+  fleetUrl: z.string(),
+  tradingUrl: z.string(),
+  dashboardUrl: z.string().optional(),
+});
+/** What a running local stack tells the CLI and the dashboard about itself. */
+export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;
+
+const infoFile = () => path.join(localDir(), 'stack.json');
+
+export async function writeStackInfo(info: LocalStackInfo): Promise<void> {
+  await writeFile(infoFile(), JSON.stringify(info, null, 2));
+}
+
+export async function removeStackInfo(): Promise<void> {
+  await rm(infoFile(), { force: true });
+}
+
+/** The running local stack, or a clear error saying how to start one. */
+export function readStackInfo(): LocalStackInfo {
+  let text: string;
+  try {
+    text = readFileSync(infoFile(), 'utf8');
+  } catch {
+    throw new Error(`The local stack is not running (no ${infoFile()}): start it with "npm start"`);
+  }
+  const info = parseOrThrow(LocalStackInfoSchema, JSON.parse(text), infoFile());
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    throw new Error(
+      `The local stack that wrote ${infoFile()} (pid ${info.pid}) is gone: start it with "npm start"`,
+    );
+  }
+  return info;
+}

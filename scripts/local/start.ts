@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import { NO_FLATTEN_REQUEST, operatorNames } from '../../lib/config/names';
+import { DEFAULT_SCHEDULES } from '../../lib/config/stages';
+import { migrate } from '../../services/common/db/migrate';
+import { messageOf } from '../../services/common/errors';
+import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
+import { sleep } from '../../services/common/retry';
+import { parseOrThrow } from '../../services/common/validation';
+import { localOpsContext } from '../../services/ops/platform/local/local-context';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
+import { buildFleetServer } from './fleet-server';
+import { LocalFleet, type LocalServiceSpec } from './local-fleet';
+import { describeNextRuns, LocalScheduler } from './local-scheduler';
+import { localDir, localPostgresDataDir } from './paths';
+import { type LocalPostgres, startLocalPostgres } from './postgres';
+import { removeStackInfo, writeStackInfo } from './stack-info';
+
+/** Ports of the local stack; each can be overridden by its environment variable. */
+const port = (fallback: number) => z.coerce.number().int().min(1024).max(65_535).default(fallback);
+/** Ports are overridable so that tests and a second checkout can run beside a running stack. */
+const LocalEnvSchema = z.object({
+  LOCAL_PG_PORT: port(54320),
+  LOCAL_TRADING_PORT: port(8000),
+  LOCAL_FLEET_PORT: port(8500),
+  LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
+});
+const env = parseOrThrow(LocalEnvSchema, process.env, 'local stack environment');
+const PORTS = {
+  postgres: env.LOCAL_PG_PORT,
+  trading: env.LOCAL_TRADING_PORT,
+  fleet: env.LOCAL_FLEET_PORT,
+};
+const DATABASE = 'algotrading';
+const names = operatorNames('local');
+
+async function ensureDatabase(pg: LocalPostgres): Promise<void> {
+  const pool = new Pool({ connectionString: pg.url('postgres'), max: 1 });
+  try {
+    const { rowCount } = await pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      DATABASE,
+    ]);
+    if (rowCount === 0) await pg.createDatabase(DATABASE);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** First start only: trading enabled (the local market is always open), no flatten request. */
+async function seedParameters(store: LocalParameterStore): Promise<string> {
+  const { found, missing } = await store.getParameters([
+    names.flagParameter,
+    names.flattenRequestParameter,
+  ]);
+  if (missing.includes(names.flattenRequestParameter)) {
+    await store.putParameter(names.flattenRequestParameter, NO_FLATTEN_REQUEST, 'local-stack');
+  }
+  if (!missing.includes(names.flagParameter))
+    return found.get(names.flagParameter)?.value ?? 'missing';
+  await store.putParameter(names.flagParameter, 'true', 'local-stack');
+  return 'true';
+}
+
+/** The local stack: everything on one machine, no AWS account, no Docker. */
+async function main(): Promise<void> {
+  const dir = localDir();
+  const logDir = path.join(dir, 'logs');
+  const objectStoreDir = path.join(dir, 'objects');
+  await Promise.all([
+    mkdir(logDir, { recursive: true }),
+    mkdir(objectStoreDir, { recursive: true }),
+  ]);
+  const controlToken = env.LOCAL_CONTROL_TOKEN ?? randomBytes(24).toString('base64url');
+
+  const dataDir = localPostgresDataDir();
+  console.log(`Starting PostgreSQL 17 (data in ${dataDir}, port ${PORTS.postgres})...`);
+  const pg = await startLocalPostgres({ dataDir, port: PORTS.postgres, persistent: true });
+  await ensureDatabase(pg);
+  const databaseUrl = pg.url(DATABASE);
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const { applied } = await migrate(pool);
+  await pool.end();
+
+  const parameterFile = path.join(dir, 'parameters.json');
+  const flag = await seedParameters(new LocalParameterStore(parameterFile));
+
+  const trading: LocalServiceSpec = {
+    // Named as in ECS, so the procedures find it by the same name on every stage.
+    name: names.tradingService,
+    entry: 'services/trading/src/main.ts',
+    basePort: PORTS.trading,
+    desiredCount: 1,
+    healthPath: '/health',
+    stopTimeoutMs: 120_000,
+    env: (taskId, port) => ({
+      STAGE: 'local',
+      TASK_ID: taskId,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      LOCAL_PARAMETER_FILE: parameterFile,
+      CONTROL_TOKEN: controlToken,
+      SESSION_CLOCK: 'simulated',
+      SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    }),
+  };
+  const fleet = new LocalFleet([trading], logDir, (service, message) => {
+    if (/exited unexpectedly|SIGKILL/.test(message)) console.log(`[fleet] ${service}: ${message}`);
+  });
+  fleet.start();
+  const fleetServer = buildFleetServer(fleet, controlToken);
+  await fleetServer.listen({ host: '127.0.0.1', port: PORTS.fleet });
+  const fleetUrl = `http://127.0.0.1:${PORTS.fleet}`;
+  const tradingUrl = `http://127.0.0.1:${PORTS.trading}`;
+  await writeStackInfo({
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    databaseUrl,
+    controlToken,
+    parameterFile,
+    objectStoreDir,
+    logDir,
+    fleetUrl,
+    tradingUrl,
+  });
+
+  // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
+  const opsContext = localOpsContext(
+    { databaseUrl, controlToken, parameterFile, objectStoreDir, logDir, fleetUrl },
+    'scheduler',
+  );
+  const scheduler = new LocalScheduler(opsContext, DEFAULT_SCHEDULES, (line) => console.log(line));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(
+      `\n${signal}: stopping the local stack (trading halts and cancels its working orders first)...`,
+    );
+    scheduler.stop();
+    await opsContext.pool.end();
+    await fleet.stopAll();
+    await fleetServer.close();
+    await pg.stop();
+    await removeStackInfo();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const deadline = Date.now() + 120_000;
+  while (fleet.describe(names.tradingService).runningCount < 1) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `the trading service did not become healthy; see ${logDir}/${names.tradingService}.log`,
+      );
+    await sleep(200);
+  }
+
+  const nextRuns = scheduler.start();
+  if (process.argv.includes('--now')) {
+    console.log('Running every scheduled procedure once now (--now)...');
+    for (const name of SCHEDULED_PROCEDURE_NAMES) await scheduler.run(name, { force: true });
+  }
+
+  console.log(`
+Local stack is up (PAPER mode, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
+  Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)
+  Local fleet       ${fleetUrl}/services
+  PostgreSQL        ${databaseUrl}   (migrations applied now: ${applied.length ? applied.join(', ') : 'none'})
+  Logs              ${logDir}
+  Control token     ${controlToken}
+
+Try:
+  curl -s ${tradingUrl}/state
+  curl -s -X POST ${tradingUrl}/pause -H 'authorization: Bearer ${controlToken}' \\
+       -H 'content-type: application/json' -d '{"requestedBy":"me","reason":"trying it"}'
+
+Scheduled procedures (IST; holidays are skipped; reports in ${objectStoreDir}/reports):
+${describeNextRuns(nextRuns)}
+
+Ctrl-C stops everything.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(messageOf(error));
+  process.exit(1);
+});

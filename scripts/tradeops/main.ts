@@ -1,0 +1,356 @@
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError, Option } from 'commander';
+import type { AnyStage } from '../../lib/config/names';
+import type { AuditVerification } from '../../services/common/db/audit';
+import { messageOf } from '../../services/common/errors';
+import { formatIst } from '../../services/common/time';
+import { parseOrThrow, ValidationError } from '../../services/common/validation';
+import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
+import {
+  type OperatorAction,
+  type OperatorEvent,
+  OperatorEventSchema,
+} from '../../services/ops/events';
+import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
+import type { OpsContext } from '../../services/ops/platform/ports';
+import { runReadinessCheck } from '../../services/ops/procedures/morning';
+import type { StatusReport } from '../../services/ops/procedures/status';
+import type { ProcedureResult } from '../../services/ops/steps';
+import { awsClients, discover, InvokeError, invoke, type OpsDiscovery } from './aws-invoke';
+import {
+  type CliIo,
+  type CommonOptions,
+  common,
+  defaultIo,
+  requester,
+  stageArgument,
+  withLocalStack,
+} from './cli-support';
+import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
+import { addScheduledCommands, requireSnapshot } from './scheduled-commands';
+
+/** Which ops function runs an action in AWS. */
+const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> = {
+  restart: 'admin',
+  scale: 'admin',
+  rollback: 'admin',
+  restore: 'admin',
+  kill: 'emergencyStop',
+  resume: 'resume',
+  halt: 'control',
+  pause: 'control',
+  unpause: 'control',
+  flatten: 'control',
+  'reset-risk-halt': 'control',
+  status: 'control',
+  'audit-verify': 'control',
+};
+
+/** What each mutating action does, said before asking for confirmation. */
+const CONSEQUENCE: Partial<Record<OperatorAction, string>> = {
+  kill: 'set the kill flag to false, halt every trading task, cancel working orders and FLATTEN EVERY POSITION',
+  halt: 'set the kill flag to false: no task opens new positions',
+  resume: 'restore the trading service and set the kill flag to true: trading RESUMES',
+  pause: 'pause new entries on every trading task',
+  unpause: 'allow new entries again',
+  flatten: 'close every position with market orders',
+  'reset-risk-halt': 'clear the HARD_HALT risk halt',
+  restart:
+    'replace every task of the service with fresh ones (trading tasks halt on SIGTERM and resume per the flag)',
+  scale: 'change how many trading tasks run',
+  rollback: 'roll the trading service back to an earlier task definition revision',
+  restore: 'restore the snapshot to a NEW database instance (the live database is not touched)',
+};
+
+async function confirm(
+  io: CliIo,
+  stage: AnyStage,
+  action: OperatorAction,
+  options: CommonOptions,
+): Promise<void> {
+  if (options.yes) return;
+  if (!io.stdin.isTTY) {
+    throw new UsageError(
+      `refusing to ${action} ${stage} without confirmation on a non-interactive terminal: pass --yes`,
+    );
+  }
+  const rl = createInterface({ input: io.stdin, output: process.stderr });
+  const answer = await rl.question(
+    `This will ${CONSEQUENCE[action]} on ${stage}.\nType the stage name (${stage}) to confirm: `,
+  );
+  rl.close();
+  if (answer.trim() !== stage)
+    throw new UsageError(
+      `not confirmed (typed ${JSON.stringify(answer.trim())}, expected ${stage})`,
+    );
+}
+
+/** Runs an operator event on the local stack or, in AWS, through its ops function. */
+async function execute(
+  io: CliIo,
+  stage: AnyStage,
+  event: OperatorEvent,
+  options: CommonOptions,
+): Promise<number> {
+  const parsed = parseOrThrow(OperatorEventSchema, event, `${event.action} request`);
+  if (parsed.action === 'restore') await requireSnapshot(stage, parsed.snapshotId, options.region);
+  if (CONSEQUENCE[parsed.action] && !(parsed.action === 'flatten' && parsed.dryRun))
+    await confirm(io, stage, parsed.action, options);
+  const progress = progressPrinter(Boolean(options.json), io.out);
+  if (stage === 'local') {
+    const result = await withLocalStack((ctx) =>
+      dispatch(ctx, parsed, { readiness: runReadinessCheck, onProgress: progress }),
+    );
+    return render(io, result, options, Boolean(progress));
+  }
+  const { ssm, lambda } = awsClients(options.region);
+  let discovery: OpsDiscovery | undefined;
+  try {
+    discovery = await discover(stage, ssm);
+    const fn = discovery.functions[FUNCTION_OF[parsed.action]];
+    if (!fn)
+      throw new InvokeError(`the Ops stack of ${stage} publishes no function for ${parsed.action}`);
+    if (!options.json) io.err(`invoking ${fn} (inside the VPC)...`);
+    const result = await invoke<DispatchResult>(lambda, fn, parsed);
+    return render(io, result, options, false);
+  } catch (error) {
+    if (!(parsed.action === 'kill' || parsed.action === 'halt')) throw error;
+    const why =
+      error instanceof InvokeError ? error.message : `ops discovery failed: ${messageOf(error)}`;
+    io.err(
+      `${why}\nFALLING BACK to what these credentials can do from outside the VPC (flag, flatten request, scaling, page).`,
+    );
+    const ctx: OpsContext = awsOpsContext({
+      stage,
+      source: 'cli',
+      region: options.region,
+      bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
+      topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
+    });
+    return render(
+      io,
+      await dispatch(ctx, parsed, { readiness: runReadinessCheck, onProgress: progress }),
+      options,
+      Boolean(progress),
+    );
+  }
+}
+
+function render(
+  io: CliIo,
+  result: DispatchResult,
+  options: CommonOptions,
+  stepsPrinted: boolean,
+): number {
+  switch (result.kind) {
+    case 'procedure':
+      printResult(result.result as ProcedureResult, {
+        json: Boolean(options.json),
+        stepsPrinted,
+        write: io.out,
+      });
+      return exitCodeOf(result.result);
+    case 'status':
+      printStatus(io, result.result, Boolean(options.json));
+      return EXIT.ok;
+    case 'audit':
+      printAudit(io, result.result, Boolean(options.json));
+      return result.result.ok ? EXIT.ok : EXIT.failed;
+  }
+}
+
+function printStatus(io: CliIo, s: StatusReport, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify(s, null, 2));
+    return;
+  }
+  const flag =
+    'missing' in s.flag
+      ? `MISSING${s.flag.error ? ` (${s.flag.error})` : ''}`
+      : `${JSON.stringify(s.flag.value)} (version ${s.flag.version}, ${formatIst(s.flag.lastModified)}${s.flag.lastModifiedUser ? `, by ${s.flag.lastModifiedUser}` : ''})`;
+  io.out(`stage ${s.stage} at ${formatIst(Date.parse(s.at))}`);
+  io.out(`kill flag: ${flag}`);
+  io.out(
+    'error' in s.service
+      ? `service: ${s.service.error}`
+      : `service: ${s.service.name} ${s.service.runningCount}/${s.service.desiredCount} running, rollout ${s.service.rolloutState}`,
+  );
+  io.out('');
+  io.out(
+    table(
+      s.tasks.map((t) => ({
+        task: t.taskId,
+        state: t.state?.state ?? 'UNREACHABLE',
+        cause: t.state?.cause ?? t.error ?? '',
+        market: t.state
+          ? `${t.state.market.open ? 'open' : 'closed'} ${t.state.market.nowIst}`
+          : '',
+        pnlPct: t.state?.pnl.dailyPct ?? '',
+        heatPct: t.state?.heat.pct ?? '',
+        positions: t.state?.openPositions ?? '',
+        working: t.state?.workingOrders ?? '',
+      })),
+    ),
+  );
+}
+
+function printAudit(io: CliIo, v: AuditVerification, json: boolean): void {
+  if (json) io.out(JSON.stringify(v, null, 2));
+  else if (v.ok) io.out(`audit chain intact: ${v.rows} rows, head ${v.headHash ?? '(empty)'}`);
+  else
+    io.out(
+      `AUDIT CHAIN BROKEN at row ${v.firstBroken.id}: ${v.firstBroken.problem} (${v.rows} rows)`,
+    );
+}
+
+/** Builds the program; `io` lets tests capture output. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('tradeops')
+    .description(
+      'Operate the algo-trading desk: the runbooks as commands. Stage is dev|staging|prod|local.',
+    )
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+    });
+
+  const operator = (
+    name: string,
+    description: string,
+    build: (stage: AnyStage, o: CommonOptions & Record<string, unknown>) => OperatorEvent,
+    mutating = true,
+  ) => {
+    const command = common(
+      program.command(name).description(description).addArgument(stageArgument()),
+      mutating,
+    );
+    command.action(async (stage: AnyStage, o: CommonOptions & Record<string, unknown>) => {
+      setExit(await execute(io, stage, build(stage, o), o));
+    });
+    return command;
+  };
+  const who = (o: CommonOptions) => ({ requestedBy: requester(o), reason: o.reason ?? '' });
+
+  operator('status', 'flag, service and every trading task', () => ({ action: 'status' }), false);
+  operator('halt', 'set the kill flag to false (no new positions)', (_s, o) => ({
+    action: 'halt',
+    ...who(o),
+  }));
+  operator('kill', 'emergency stop: halt, cancel, flatten, verify, page', (_s, o) => ({
+    action: 'kill',
+    ...who(o),
+    scaleToZero: Boolean(o.scaleToZero),
+  })).addOption(new Option('--scale-to-zero', 'also scale the trading service to 0 (last)'));
+  operator('resume', 'resume trading after a readiness check', (_s, o) => ({
+    action: 'resume',
+    ...who(o),
+    ...(o.approvedBy ? { approvedBy: String(o.approvedBy) } : {}),
+  })).addOption(new Option('--approved-by <name>', 'second person (two-person rule)'));
+  operator('pause', 'block new entries (exits continue)', (_s, o) => ({
+    action: 'pause',
+    ...who(o),
+  }));
+  operator('unpause', 'allow new entries again', (_s, o) => ({ action: 'unpause', ...who(o) }));
+  operator('flatten', 'close every position with market orders', (_s, o) => ({
+    action: 'flatten',
+    ...who(o),
+    dryRun: Boolean(o.dryRun),
+  })).addOption(new Option('--dry-run', 'list what would be sent; send nothing'));
+  operator('reset-risk-halt', 'clear a HARD_HALT after review', (_s, o) => ({
+    action: 'reset-risk-halt',
+    ...who(o),
+  }));
+
+  operator('restart', 'force a new deployment and wait until stable (seed 002)', (_s, o) => ({
+    action: 'restart',
+    ...who(o),
+    service: o.service as 'trading' | 'dashboard',
+  })).addOption(
+    new Option('--service <name>', 'which service')
+      .choices(['trading', 'dashboard'])
+      .default('trading'),
+  );
+  operator('scale', 'set the trading task count (0 refused with open positions)', (_s, o) => ({
+    action: 'scale',
+    ...who(o),
+    count: countArgument(o.count),
+  })).requiredOption('--count <n>', 'the desired number of trading tasks');
+  operator('rollback', 'back to the previous (or a given) task definition revision', (stage, o) => {
+    if (stage === 'local')
+      throw new UsageError(
+        'the local stack runs the working tree: it has no revisions to roll back to',
+      );
+    return {
+      action: 'rollback',
+      ...who(o),
+      ...(o.toRevision === undefined ? {} : { toRevision: countArgument(o.toRevision) }),
+    };
+  }).addOption(new Option('--to-revision <n>', 'the task definition revision to run'));
+  operator(
+    'restore',
+    'restore a snapshot to a new instance (never over the live one)',
+    (_s, o) => ({
+      action: 'restore',
+      ...who(o),
+      snapshotId: String(o.snapshot),
+      ...(o.target ? { target: String(o.target) } : {}),
+    }),
+  )
+    .requiredOption('--snapshot <id>', 'the snapshot (see "tradeops snapshots <stage>")')
+    .addOption(
+      new Option('--target <instance>', 'the new instance (default <db>-restored-<time>)'),
+    );
+  addScheduledCommands(program, io, setExit, (stage, o) =>
+    execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
+  );
+
+  const audit = program.command('audit').description('the control_audit log');
+  common(
+    audit
+      .command('verify')
+      .description('walk the hash chain; name the first broken row')
+      .addArgument(stageArgument()),
+    false,
+  ).action(async (stage: AnyStage, o: CommonOptions) => {
+    setExit(await execute(io, stage, { action: 'audit-verify' }, o));
+  });
+  return program;
+}
+
+/** A whole number as typed, or a usage error naming it (`--count -1`, `--count two`). */
+function countArgument(value: unknown): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new UsageError(`expected a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Runs the CLI; resolves with the exit code (0 ok, 1 a step or check failed, 2 bad usage). */
+export async function run(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.help' ||
+        error.code === 'commander.version'
+      )
+        return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof ValidationError) {
+      io.err(`tradeops: ${error.message}`);
+      return EXIT.usage;
+    }
+    io.err(`tradeops: ${messageOf(error)}`);
+    return EXIT.failed;
+  }
+}

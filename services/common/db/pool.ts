@@ -1,0 +1,97 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Pool, type PoolConfig } from 'pg';
+import { z } from 'zod';
+import { parseOrThrow } from '../validation';
+
+/** Where the database is: a URL (local stack, tests) or the RDS secret (AWS). */
+export type DatabaseLocation =
+  | { readonly url: string }
+  | {
+      readonly secretArn: string;
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+    };
+
+const RdsSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+// Rotation replaces the password; new connections pick it up within this long.
+const SECRET_TTL_MS = 60_000;
+
+/**
+ * Credentials of the RDS secret, read again at most once a minute: every new connection asks, so
+ * a rotated password is used without a restart.
+ */
+export function rdsCredentials(secretArn: string, client = new SecretsManagerClient({})) {
+  let cached: { value: z.output<typeof RdsSecretSchema>; at: number } | undefined;
+  return async () => {
+    if (!cached || Date.now() - cached.at > SECRET_TTL_MS) {
+      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const value = parseOrThrow(
+        RdsSecretSchema,
+        JSON.parse(out.SecretString ?? '{}'),
+        `database secret ${secretArn}`,
+      );
+      cached = { value, at: Date.now() };
+    }
+    return cached.value;
+  };
+}
+
+const sharedCredentials = new Map<string, ReturnType<typeof rdsCredentials>>();
+
+/** One credentials cache per secret for the process: the service's pools share it. */
+function credentialsFor(secretArn: string): ReturnType<typeof rdsCredentials> {
+  let credentials = sharedCredentials.get(secretArn);
+  if (!credentials) {
+    credentials = rdsCredentials(secretArn);
+    sharedCredentials.set(secretArn, credentials);
+  }
+  return credentials;
+}
+
+export interface PoolOptions {
+  readonly max?: number;
+  /** Commit without waiting for the WAL flush: only for data the broker can give back. */
+  readonly relaxedCommit?: boolean;
+  readonly applicationName: string;
+  /**
+   * An idle connection died (a failover, a restart). The pool replaces it on next use; without a
+   * listener pg would end the process. @default logs to stderr
+   */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+/**
+ * A pg pool for `location`. In AWS, TLS is verified against the RDS CA (NODE_EXTRA_CA_CERTS);
+ * the user name is read once (single-user rotation keeps it), the password on every new
+ * connection.
+ */
+export async function createPool(location: DatabaseLocation, options: PoolOptions): Promise<Pool> {
+  const base: PoolConfig = {
+    max: options.max ?? 10,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    options: options.relaxedCommit ? '-c synchronous_commit=off' : undefined,
+  };
+  const onIdleError =
+    options.onIdleError ??
+    ((error: Error) =>
+      console.error(
+        `[${options.applicationName}] idle database connection failed: ${error.message}`,
+      ));
+  if ('url' in location)
+    return new Pool({ ...base, connectionString: location.url }).on('error', onIdleError);
+  const credentials = credentialsFor(location.secretArn);
+  const { username } = await credentials();
+  return new Pool({
+    ...base,
+    host: location.host,
+    port: location.port,
+    database: location.database,
+    user: username,
+    ssl: { rejectUnauthorized: true },
+    password: async () => (await credentials()).password,
+  }).on('error', onIdleError);
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { Pool } from 'pg';
+import { operatorNames } from '../../../../lib/config/names';
+import type { AuditSource } from '../../../common/db/audit';
+import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
+import { sleep } from '../../../common/retry';
+import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
+import { TradingClient } from '../trading-client';
+import { LocalDatabaseAdmin } from './local-database-admin';
+import {
+  LocalFleetClient,
+  LocalLogSource,
+  LocalNotifier,
+  LocalObjectStore,
+  noAlarms,
+} from './local-platform';
+
+/** What the local stack publishes about itself (scripts/local/stack-info.ts). */
+export interface LocalStackEndpoints {
+  readonly databaseUrl: string;
+  readonly controlToken: string;
+  readonly parameterFile: string;
+  readonly objectStoreDir: string;
+  readonly logDir: string;
+  readonly fleetUrl: string;
+}
+
+/** The procedures' view of the local stack, with a pool the caller must end. */
+export function localOpsContext(
+  stack: LocalStackEndpoints,
+  source: AuditSource,
+  settings: Partial<OpsSettings> = {},
+): OpsContext & { readonly pool: Pool } {
+  const pool = new Pool({ connectionString: stack.databaseUrl, max: 3 }).on(
+    'error',
+    () => undefined,
+  );
+  return {
+    stage: 'local',
+    names: operatorNames('local'),
+    source,
+    parameters: new LocalParameterStore(stack.parameterFile),
+    fleet: new LocalFleetClient(stack.fleetUrl, stack.controlToken),
+    trading: new TradingClient(async () => stack.controlToken),
+    objects: new LocalObjectStore(stack.objectStoreDir),
+    notifier: new LocalNotifier(path.join(path.dirname(stack.logDir), 'notifications.jsonl')),
+    db: pool,
+    pool,
+    logs: new LocalLogSource(stack.logDir),
+    alarms: noAlarms,
+    database: new LocalDatabaseAdmin(
+      stack.databaseUrl,
+      path.join(stack.objectStoreDir, 'backups', 'snapshots'),
+    ),
+    now: Date.now,
+    sleep,
+    settings: { ...DEFAULT_OPS_SETTINGS, ...settings },
+  };
+}

@@ -1,0 +1,203 @@
+/** Who asks, and why: the trading service audits every control call with these. */
+export interface CallerIdentity {
+  readonly requestedBy: string;
+  readonly reason: string;
+}
+
+export interface TaskState {
+  readonly state: 'ACTIVE' | 'PAUSED' | 'HALTED' | 'HARD_HALT';
+  readonly cause: string;
+  readonly taskId: string;
+  readonly mode: string;
+  readonly flag: {
+    readonly value?: string;
+    readonly version?: number;
+    readonly enabled: boolean;
+    readonly reason: string;
+  };
+  readonly riskHalt: { readonly reason: string; readonly by: string } | null;
+  readonly paused: { readonly reason: string; readonly by: string } | null;
+  readonly market: { readonly open: boolean; readonly nowIst: string; readonly date: string };
+  readonly pnl: {
+    readonly dailyInr: number;
+    readonly dailyPct: number;
+    readonly realizedInr: number;
+  };
+  readonly heat: { readonly pct: number; readonly capPct: number };
+  readonly openPositions: number;
+  readonly workingOrders: number;
+  readonly strategies: { readonly configured: string[]; readonly held: string[] };
+}
+
+export interface PositionView {
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly quantity: number;
+  readonly avgPrice: number;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+}
+
+export interface OrderView {
+  readonly clientOrderId: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly quantity: number;
+  readonly status: string;
+  readonly reduceOnly: boolean;
+}
+
+export interface FlattenView {
+  readonly dryRun: boolean;
+  readonly legs: ReadonlyArray<{
+    strategyId: string;
+    symbol: string;
+    side: string;
+    quantity: number;
+    estimatedPnl?: number;
+  }>;
+  readonly cancelledEntries: readonly string[];
+  readonly submitted: ReadonlyArray<{ clientOrderId: string }>;
+  readonly failed: ReadonlyArray<{ reason: string }>;
+}
+
+export interface ReconciliationView {
+  readonly ok: boolean;
+  readonly mismatches: ReadonlyArray<{ position: string; ours: number; broker: number }>;
+  readonly uncertainOrders: readonly string[];
+}
+
+export interface BrokerHealthView {
+  readonly name: string;
+  readonly connected: boolean;
+  readonly circuitBreaker: string;
+  readonly tokens: ReadonlyArray<{ readonly name: string; readonly expiresAt: string }>;
+}
+
+export interface FeedView {
+  readonly source: string;
+  readonly tick_lag_sec: number | null;
+  readonly depth_lag_sec: number | null;
+  readonly status: 'FRESH' | 'STALE' | 'OUTDATED';
+}
+
+export interface TradeView {
+  readonly trade_id: string;
+  readonly strategy_id: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly quantity: number;
+  readonly price: number;
+  readonly realized_pnl: number;
+  readonly closes_position: boolean;
+}
+
+/** A non-2xx answer, with its body's message. */
+export class TradingApiError extends Error {
+  override readonly name = 'TradingApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The trading service's control API, task by task (the emergency stop must reach each one).
+ * Every call has a timeout; POSTs carry the bearer token.
+ */
+export class TradingClient {
+  constructor(
+    private readonly token: () => Promise<string>,
+    private readonly timeoutMs = 5000,
+    /** Set where the tasks cannot be reached (outside the VPC): every call says so. */
+    readonly unreachableBecause?: string,
+  ) {}
+
+  /** A client for a caller that cannot reach the tasks at all. */
+  static unreachable(because: string): TradingClient {
+    return new TradingClient(async () => '', 0, because);
+  }
+
+  state(url: string): Promise<TaskState> {
+    return this.get(url, '/state');
+  }
+
+  async positions(url: string): Promise<PositionView[]> {
+    return (await this.get<{ positions: PositionView[] }>(url, '/positions')).positions;
+  }
+
+  async workingOrders(url: string): Promise<OrderView[]> {
+    return (await this.get<{ orders: OrderView[] }>(url, '/orders?status=WORKING')).orders;
+  }
+
+  reconciliation(url: string): Promise<ReconciliationView> {
+    return this.get(url, '/api/reconciliation');
+  }
+
+  broker(url: string): Promise<BrokerHealthView> {
+    return this.get(url, '/api/health/broker');
+  }
+
+  async feeds(url: string): Promise<FeedView[]> {
+    return (await this.get<{ feeds: FeedView[] }>(url, '/api/health/feeds')).feeds;
+  }
+
+  async trades(url: string, date: string): Promise<TradeView[]> {
+    return (await this.get<{ trades: TradeView[] }>(url, `/trades?date=${date}`)).trades;
+  }
+
+  halt(url: string, who: CallerIdentity): Promise<{ state: string }> {
+    return this.post(url, '/control/halt', who);
+  }
+
+  pause(url: string, who: CallerIdentity): Promise<{ state: string }> {
+    return this.post(url, '/pause', who);
+  }
+
+  unpause(url: string, who: CallerIdentity): Promise<{ state: string }> {
+    return this.post(url, '/resume', who);
+  }
+
+  flatten(url: string, who: CallerIdentity, dryRun: boolean): Promise<FlattenView> {
+    return this.post(url, `/flatten?dryRun=${dryRun}`, who);
+  }
+
+  resetRiskHalt(url: string, who: CallerIdentity): Promise<{ state: string; cleared?: unknown }> {
+    return this.post(url, '/risk/reset', who);
+  }
+
+  private async get<T>(url: string, path: string): Promise<T> {
+    return this.send<T>(`${url}${path}`, { method: 'GET' });
+  }
+
+  private async post<T>(url: string, path: string, body: unknown): Promise<T> {
+    return this.send<T>(`${url}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await this.token()}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  private async send<T>(url: string, init: RequestInit): Promise<T> {
+    if (this.unreachableBecause)
+      throw new TradingApiError(`${url} not reachable: ${this.unreachableBecause}`, 0);
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON
+      }
+      throw new TradingApiError(`${init.method} ${url}: ${res.status} ${message}`, res.status);
+    }
+    return JSON.parse(text) as T;
+  }
+}

@@ -1,0 +1,277 @@
+import type { Queryable } from '../../common/db/queryable';
+import { messageOf } from '../../common/errors';
+import { retry } from '../../common/retry';
+import type { OpsContext } from '../platform/ports';
+import type { PositionView } from '../platform/trading-client';
+import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import {
+  auditStep,
+  caller,
+  describeResult,
+  finish,
+  type OperatorRequest,
+  onEveryTask,
+  procedureId,
+  setFlag,
+  tradingTasks,
+} from './common';
+import { incidentBundle } from './incident-bundle';
+
+/** The service tag that remembers the desired count a kill scaled away (for resume). */
+export const DESIRED_COUNT_TAG = 'algo-trading:desired-count-before-kill';
+
+export interface EmergencyStopRequest extends OperatorRequest {
+  /** Also scale the trading service to 0 (seed 002, method 2), last. */
+  readonly scaleToZero: boolean;
+  /** An event that may be delivered again (an alarm): the first delivery acts, later ones do not. */
+  readonly dedupeKey?: string;
+}
+
+export interface EmergencyStopResult extends ProcedureResult {
+  /** Set when this was a repeat delivery: the earlier stop's result is returned instead. */
+  readonly duplicateOf?: string;
+}
+
+/**
+ * The kill switch. In order: flag false; a flatten request (so that tasks which start later, or
+ * which this procedure cannot reach, flatten themselves); the halt pushed to every running task;
+ * working entry orders confirmed gone; flatten; positions verified at zero (re-flattening until
+ * `verifyFlatTimeoutMs`); if asked, the desired count remembered and the service scaled to 0
+ * (last: flattening needs the service); the incident bundle; a page; the audit row. Every step
+ * runs whatever happened before it, is safe to run twice, and reports ok/failed/skipped.
+ */
+export async function emergencyStop(
+  ctx: OpsContext,
+  request: EmergencyStopRequest,
+  onProgress?: ProgressListener,
+): Promise<EmergencyStopResult> {
+  const started = ctx.now();
+  const id = procedureId('kill', started);
+  const runner = new StepRunner(onProgress, ctx.sleep);
+  if (request.dedupeKey && ctx.db) {
+    const earlier = await claimInvocation(ctx.db, request.dedupeKey, id);
+    if (earlier) {
+      runner.skip(
+        'duplicate',
+        `already handled by ${earlier.id} (${earlier.outcome}): nothing done again`,
+      );
+      return {
+        ...finish('emergency-stop', id, ctx, request, started, runner),
+        duplicateOf: earlier.id,
+      };
+    }
+  }
+  const who = caller(request, 'emergency stop');
+  const { names } = ctx;
+  let flagBefore: string | undefined;
+
+  await runner.run(
+    'flag',
+    async () => {
+      const set = await setFlag(ctx, 'false', request.requestedBy);
+      flagBefore = set.before;
+      return set.detail;
+    },
+    { retry: { attempts: 4 } },
+  );
+
+  await runner.run(
+    'flatten-request',
+    async () => {
+      const body = JSON.stringify({ id, reason: request.reason, requester: request.requestedBy });
+      const { version } = await ctx.parameters.putParameter(
+        names.flattenRequestParameter,
+        body,
+        request.requestedBy,
+      );
+      return `${names.flattenRequestParameter} = request ${id} (version ${version})`;
+    },
+    { retry: { attempts: 4 } },
+  );
+
+  let listError = '';
+  const tasks = await tradingTasks(ctx).catch((error: unknown) => {
+    listError = messageOf(error);
+    return undefined;
+  });
+  // From outside the VPC no task can be asked anything: say so at once rather than retry.
+  const requireReach = () => {
+    if (ctx.trading.unreachableBecause)
+      throw new StepFailure(
+        `${tasks?.length} task(s) running, but ${ctx.trading.unreachableBecause}; they act on the flatten request themselves`,
+      );
+  };
+  await runner.run('push-halt', async () => {
+    if (!tasks) throw new StepFailure(`could not list the trading tasks: ${listError}`);
+    if (tasks.length === 0) return { status: 'skipped', detail: 'no trading task running' };
+    requireReach();
+    const r = await onEveryTask(
+      tasks,
+      (t) => retry(() => ctx.trading.halt(t.url, who), { sleep: ctx.sleep }),
+      (t, v) => `${t.taskId}: ${v.state}`,
+    );
+    if (!r.ok) throw new StepFailure(`not every task acknowledged: ${r.lines.join('; ')}`);
+    return r.lines.join('; ');
+  });
+
+  await runner.run('cancel-working-orders', async () => {
+    if (!tasks?.length) return { status: 'skipped', detail: 'no trading task running' };
+    requireReach();
+    // The halt cancels working entries in each task; confirm none is left (exits may stay).
+    const deadline = ctx.now() + ctx.settings.cancelConfirmTimeoutMs;
+    for (;;) {
+      const r = await onEveryTask(
+        tasks,
+        (t) => ctx.trading.workingOrders(t.url),
+        (t, o) => `${t.taskId}: ${o.filter((x) => !x.reduceOnly).length} entries`,
+      );
+      const entries = r.values.flatMap((v) => (v.value ?? []).filter((o) => !o.reduceOnly));
+      if (r.ok && entries.length === 0) return `no working entry orders (${r.lines.join('; ')})`;
+      if (ctx.now() > deadline) {
+        throw new StepFailure(
+          r.ok
+            ? `entries still working: ${entries.map((o) => o.clientOrderId).join(', ')}`
+            : r.lines.join('; '),
+        );
+      }
+      await ctx.sleep(500);
+    }
+  });
+
+  const flattenAll = async () => {
+    if (!tasks?.length) throw new StepFailure('no trading task to flatten with');
+    return onEveryTask(
+      tasks,
+      (t) => ctx.trading.flatten(t.url, who, false),
+      (t, f) => `${t.taskId}: ${f.submitted.length} exits, ${f.failed.length} failed`,
+    );
+  };
+  await runner.run('flatten', async () => {
+    if (!tasks?.length)
+      return {
+        status: 'skipped',
+        detail: 'no trading task running (the flatten request remains for the next one)',
+      };
+    requireReach();
+    const r = await flattenAll();
+    if (!r.ok || r.values.some((v) => (v.value?.failed.length ?? 0) > 0))
+      throw new StepFailure(r.lines.join('; '));
+    return r.lines.join('; ');
+  });
+
+  let residual: PositionView[] = [];
+  await runner.run('verify-flat', async () => {
+    const first = tasks?.[0];
+    if (!first) return { status: 'skipped', detail: 'no trading task to ask for positions' };
+    requireReach();
+    const deadline = ctx.now() + ctx.settings.verifyFlatTimeoutMs;
+    let checks = 0;
+    let lastFlatten = ctx.now();
+    for (;;) {
+      checks += 1;
+      residual = (await ctx.trading.positions(first.url)).filter((p) => p.quantity !== 0);
+      if (residual.length === 0)
+        return `all positions zero (${checks} check${checks > 1 ? 's' : ''})`;
+      if (ctx.now() > deadline) break;
+      // Exits still filling, or a leg that failed: flatten again (it sends only what is missing).
+      if (ctx.now() - lastFlatten >= 3000) {
+        await flattenAll().catch(() => undefined);
+        lastFlatten = ctx.now();
+      }
+      // Market exits usually fill within a fraction of a second: look again soon, then back off.
+      await ctx.sleep(Math.min(1000, 100 * 2 ** (checks - 1)));
+    }
+    throw new StepFailure(
+      `positions not flat after ${checks} checks: ${residual.map((p) => `${p.strategyId}/${p.symbol} ${p.quantity}`).join(', ')}`,
+    );
+  });
+
+  if (!request.scaleToZero) runner.skip('scale-to-zero', 'not requested');
+  else {
+    await runner.run(
+      'scale-to-zero',
+      async () => {
+        const service = names.tradingService;
+        const description = await ctx.fleet.describe(service);
+        const tags = await ctx.fleet.tags(service);
+        // A second kill must not overwrite the count the first one remembered with 0.
+        const remembered = tags[DESIRED_COUNT_TAG];
+        if (remembered === undefined && description.desiredCount > 0) {
+          await ctx.fleet.tag(service, { [DESIRED_COUNT_TAG]: String(description.desiredCount) });
+        }
+        await ctx.fleet.setDesiredCount(service, 0);
+        return `${service}: desired ${description.desiredCount} -> 0 (resume restores ${remembered ?? description.desiredCount})`;
+      },
+      { retry: { attempts: 3 } },
+    );
+  }
+
+  await runner.run('incident-bundle', async () => {
+    const bundle = await incidentBundle(ctx, {
+      id,
+      reason: request.reason,
+      requestedBy: request.requestedBy,
+    });
+    const where = `${ctx.objects.location}/${bundle.prefix}`;
+    return bundle.missing.length
+      ? `${where} (missing: ${bundle.missing.join('; ')})`
+      : `${where} (${bundle.files.length} files)`;
+  });
+
+  const outcomeSoFar = runner.outcome();
+  await runner.run(
+    'page',
+    async () => {
+      const result = finish('emergency-stop', id, ctx, request, started, runner, outcomeSoFar);
+      await ctx.notifier.publish(
+        'page',
+        `[P1] KILL ${outcomeSoFar} on ${ctx.stage}: ${request.reason}`.slice(0, 100),
+        describeResult(result),
+      );
+      return 'page topic';
+    },
+    { retry: { attempts: 3 } },
+  );
+
+  await auditStep(ctx, runner, {
+    action: 'emergency-stop',
+    request,
+    before: { flag: flagBefore ?? null },
+    after: { flag: 'false', scaleToZero: request.scaleToZero, residual },
+    outcome: runner.outcome(),
+    result: runner.results(),
+  });
+  const result = finish('emergency-stop', id, ctx, request, started, runner);
+  if (request.dedupeKey && ctx.db)
+    await recordInvocation(ctx.db, request.dedupeKey, result).catch(() => undefined);
+  return result;
+}
+
+/** Claims `key`; returns the earlier result if another delivery claimed it first. */
+async function claimInvocation(
+  db: Queryable,
+  key: string,
+  id: string,
+): Promise<{ id: string; outcome: string } | undefined> {
+  const { rowCount } = await db.query(
+    `INSERT INTO ops_invocations (dedupe_key, procedure, result) VALUES ($1, 'emergency-stop', $2) ON CONFLICT DO NOTHING`,
+    [key, JSON.stringify({ id, outcome: 'RUNNING' })],
+  );
+  if (rowCount === 1) return undefined;
+  const { rows } = await db.query<{ result: { id: string; outcome: string } }>(
+    'SELECT result FROM ops_invocations WHERE dedupe_key = $1',
+    [key],
+  );
+  return rows[0]?.result;
+}
+
+async function recordInvocation(
+  db: Queryable,
+  key: string,
+  result: ProcedureResult,
+): Promise<void> {
+  await db.query('UPDATE ops_invocations SET result = $2 WHERE dedupe_key = $1', [
+    key,
+    JSON.stringify(result),
+  ]);
+}

@@ -1,0 +1,190 @@
+import type { Queryable } from '../../common/db/queryable';
+import type { OpsContext } from '../platform/ports';
+import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import {
+  auditStep,
+  finish,
+  type OperatorRequest,
+  procedureId,
+  reconciliationProblems,
+  setFlag,
+  tradingTasks,
+} from './common';
+import { DESIRED_COUNT_TAG } from './emergency-stop';
+import { waitStable } from './fleet-admin';
+
+export interface ResumeRequest extends OperatorRequest {
+  /** Required by the two-person rule: someone other than the requester. */
+  readonly approvedBy?: string;
+}
+
+/** The outcome of a readiness check. */
+export interface ReadinessOutcome {
+  readonly status: 'READY' | 'NOT_READY';
+  readonly runId: string;
+  readonly failing: readonly string[];
+}
+
+/** A readiness check run now (the morning checklist's checks). */
+export type ReadinessRunner = (ctx: OpsContext) => Promise<ReadinessOutcome>;
+
+/** Procedures whose READY result counts as a readiness check. */
+export const READINESS_PROCEDURES = ['readiness', 'morning-checklist'] as const;
+
+/**
+ * Resume after a halt or a kill. Refuses at once without a reason's approver (two-person rule,
+ * if configured) or while a HARD_HALT is active. Then restores the desired count the kill
+ * remembered and waits until the service is stable (the flag is still false: nothing trades);
+ * requires a READY readiness check no older than `readinessMaxAgeMs` (running one if there is
+ * none) and clean reconciliation with the broker; and only then sets the flag "true".
+ */
+export async function resume(
+  ctx: OpsContext,
+  request: ResumeRequest,
+  readiness: ReadinessRunner,
+  onProgress?: ProgressListener,
+): Promise<ProcedureResult> {
+  const started = ctx.now();
+  const id = procedureId('resume', started);
+  const runner = new StepRunner(onProgress, ctx.sleep);
+  const { db } = ctx;
+  const refusals: string[] = [];
+  const refuse = async (outcome: 'REFUSED') => {
+    await auditStep(ctx, runner, {
+      action: 'resume',
+      request,
+      outcome,
+      after: { refusals },
+      result: runner.results(),
+    });
+    return finish('resume', id, ctx, request, started, runner, outcome, refusals);
+  };
+
+  await runner.run('preconditions', async () => {
+    if (
+      ctx.settings.twoPersonResume &&
+      (!request.approvedBy || request.approvedBy === request.requestedBy)
+    ) {
+      refusals.push(
+        `two-person rule: an approver other than ${request.requestedBy} must approve (approvedBy)`,
+      );
+    }
+    if (!db)
+      refusals.push(
+        'no database access: the risk halt and the readiness check cannot be verified from here',
+      );
+    else {
+      const halt = await activeRiskHalt(db);
+      if (halt)
+        refusals.push(`HARD_HALT is active (${halt}): review, then clear it with reset-risk-halt`);
+    }
+    if (refusals.length) throw new StepFailure(refusals.join('; '));
+    return 'approver, risk halt: clear';
+  });
+  if (refusals.length) return refuse('REFUSED');
+
+  const service = ctx.names.tradingService;
+  let restoredTo: number | undefined;
+  await runner.run('restore-desired-count', async () => {
+    const tags = await ctx.fleet.tags(service);
+    const remembered = tags[DESIRED_COUNT_TAG];
+    const current = await ctx.fleet.describe(service);
+    if (remembered === undefined)
+      return {
+        status: 'skipped',
+        detail: `nothing remembered; ${service} runs ${current.desiredCount} task(s)`,
+      };
+    const count = Number(remembered);
+    if (!Number.isInteger(count) || count < 0)
+      throw new StepFailure(
+        `tag ${DESIRED_COUNT_TAG} holds ${JSON.stringify(remembered)}, not a count`,
+      );
+    if (current.desiredCount < count) await ctx.fleet.setDesiredCount(service, count);
+    await ctx.fleet.untag(service, [DESIRED_COUNT_TAG]);
+    restoredTo = count;
+    return `${service}: desired ${current.desiredCount} -> ${count}`;
+  });
+
+  await runner.run('wait-stable', () => waitStable(ctx, service));
+
+  await runner.run('readiness', async () => {
+    const recent = db ? await recentReadiness(db, ctx.settings.readinessMaxAgeMs) : undefined;
+    if (recent)
+      return `readiness ${recent.id} READY at ${recent.at} (within ${ctx.settings.readinessMaxAgeMs / 60_000} min)`;
+    const run = await readiness(ctx);
+    if (run.status !== 'READY') {
+      refusals.push(`readiness check ${run.runId} is NOT READY: ${run.failing.join('; ')}`);
+      throw new StepFailure(`NOT READY: ${run.failing.join('; ')}`);
+    }
+    return `readiness ${run.runId} READY (run now)`;
+  });
+
+  await runner.run('reconciliation', async () => {
+    const tasks = await tradingTasks(ctx);
+    const first = tasks[0];
+    if (!first) {
+      refusals.push('no trading task running to reconcile with the broker');
+      throw new StepFailure('no trading task running');
+    }
+    const what = reconciliationProblems(await ctx.trading.reconciliation(first.url));
+    if (what.length) {
+      refusals.push(`fills not reconciled with the broker: ${what.join('; ')}`);
+      throw new StepFailure(what.join('; '));
+    }
+    return 'positions match the broker; no unacknowledged orders';
+  });
+  if (refusals.length) return refuse('REFUSED');
+
+  let before: string | undefined;
+  await runner.run(
+    'flag',
+    async () => {
+      const set = await setFlag(ctx, 'true', request.requestedBy);
+      before = set.before;
+      return set.detail;
+    },
+    { retry: { attempts: 4 } },
+  );
+  await runner.run(
+    'notify',
+    async () => {
+      await ctx.notifier.publish(
+        'notify',
+        `[resume] trading enabled on ${ctx.stage} by ${request.requestedBy}`,
+        `${request.reason}${request.approvedBy ? ` (approved by ${request.approvedBy})` : ''}`,
+      );
+      return 'notify topic';
+    },
+    { retry: { attempts: 3 } },
+  );
+  await auditStep(ctx, runner, {
+    action: 'resume',
+    request,
+    before: { flag: before ?? null },
+    after: { flag: 'true', desiredCount: restoredTo, approvedBy: request.approvedBy },
+    outcome: runner.outcome() === 'OK' ? 'OK' : 'PARTIAL',
+    result: runner.results(),
+  });
+  return finish('resume', id, ctx, request, started, runner);
+}
+
+async function activeRiskHalt(db: Queryable): Promise<string | undefined> {
+  const { rows } = await db.query<{ reason: string | null }>(
+    "SELECT detail->>'reason' AS reason FROM service_controls WHERE name = 'risk_halt' AND active",
+  );
+  return rows[0] ? (rows[0].reason ?? 'no reason recorded') : undefined;
+}
+
+async function recentReadiness(
+  db: Queryable,
+  maxAgeMs: number,
+): Promise<{ id: string; at: string } | undefined> {
+  const { rows } = await db.query<{ id: string; finished_at: Date }>(
+    `SELECT id, finished_at FROM checklist_runs
+      WHERE procedure = ANY($1) AND status = 'READY' AND finished_at > now() - $2 * interval '1 millisecond'
+      ORDER BY finished_at DESC LIMIT 1`,
+    [READINESS_PROCEDURES, maxAgeMs],
+  );
+  const row = rows[0];
+  return row ? { id: row.id, at: row.finished_at.toISOString() } : undefined;
+}

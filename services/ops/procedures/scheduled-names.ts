@@ -1,0 +1,44 @@
+import type { Schedules } from '../../../lib/config/stage-config';
+
+/** The procedures that run on a schedule, in the order of the day. */
+export const SCHEDULED_PROCEDURE_NAMES = [
+  'token-check',
+  'morning-checklist',
+  'evening-checklist',
+  'trade-export',
+  'database-backup',
+  'maintenance',
+] as const;
+
+export type ScheduledProcedureName = (typeof SCHEDULED_PROCEDURE_NAMES)[number];
+
+/**
+ * Each scheduled procedure's entry in the stage config's schedules and what it does. Kept apart
+ * from the procedures themselves: the CDK app reads it without loading their code.
+ */
+export const SCHEDULED_PROCEDURE_INFO: Record<
+  ScheduledProcedureName,
+  { readonly schedule: keyof Schedules; readonly description: string }
+> = {
+  'token-check': { schedule: 'tokenCheck', description: 'broker tokens valid past 15:30 IST' },
+  'morning-checklist': {
+    schedule: 'morningChecklist',
+    description: 'READY / NOT READY before the open (readiness gate)',
+  },
+  'evening-checklist': {
+    schedule: 'eveningChecklist',
+    description: 'flat, reconciled, exported, backed up, errors of the day',
+  },
+  'trade-export': {
+    schedule: 'tradeExport',
+    description: "the day's trades to S3 as CSV, with a verified manifest",
+  },
+  'database-backup': {
+    schedule: 'databaseBackup',
+    description: "the day's RDS snapshot, verified; old ones pruned",
+  },
+  maintenance: {
+    schedule: 'maintenance',
+    description: 'snapshot, VACUUM (ANALYZE), table sizes; when the market is closed',
+  },
+};

@@ -1,0 +1,137 @@
+import { verifyAuditChain } from '../../common/db/audit';
+import type { OpsContext } from '../platform/ports';
+import type { CallerIdentity, FlattenView, TradingClient } from '../platform/trading-client';
+import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import {
+  auditStep,
+  caller,
+  finish,
+  type OperatorRequest,
+  onEveryTask,
+  procedureId,
+  tradingTasks,
+} from './common';
+
+type TaskCall<T> = (client: TradingClient, url: string, who: CallerIdentity) => Promise<T>;
+
+/** One control call on every running trading task, audited as one action. */
+async function onAllTasks<T>(
+  ctx: OpsContext,
+  action: string,
+  request: OperatorRequest,
+  call: TaskCall<T>,
+  describe: (value: T) => string,
+  onProgress?: ProgressListener,
+  notify?: (result: ProcedureResult) => { subject: string; message: string },
+): Promise<ProcedureResult & { values: T[] }> {
+  const started = ctx.now();
+  const id = procedureId(action, started);
+  const runner = new StepRunner(onProgress, ctx.sleep);
+  const values: T[] = [];
+  await runner.run(action, async () => {
+    const tasks = await tradingTasks(ctx);
+    if (tasks.length === 0) throw new StepFailure('no trading task running');
+    const r = await onEveryTask(
+      tasks,
+      (t) => call(ctx.trading, t.url, caller(request, action)),
+      (t, v) => `${t.taskId}: ${describe(v)}`,
+    );
+    for (const v of r.values) if (v.value !== undefined) values.push(v.value);
+    if (!r.ok) throw new StepFailure(r.lines.join('; '));
+    return r.lines.join('; ');
+  });
+  if (notify) {
+    await runner.run('notify', async () => {
+      const n = notify(finish(action, id, ctx, request, started, runner));
+      await ctx.notifier.publish('notify', n.subject, n.message);
+      return 'notify topic';
+    });
+  }
+  await auditStep(ctx, runner, {
+    action,
+    request,
+    outcome: runner.outcome(),
+    result: runner.results(),
+  });
+  return { ...finish(action, id, ctx, request, started, runner), values };
+}
+
+/** No new entries anywhere (exits continue); kept across restarts by the service. */
+export function pause(ctx: OpsContext, request: OperatorRequest, onProgress?: ProgressListener) {
+  return onAllTasks(
+    ctx,
+    'pause',
+    request,
+    (c, url, who) => c.pause(url, who),
+    (v) => v.state,
+    onProgress,
+  );
+}
+
+export function unpause(ctx: OpsContext, request: OperatorRequest, onProgress?: ProgressListener) {
+  return onAllTasks(
+    ctx,
+    'unpause',
+    request,
+    (c, url, who) => c.unpause(url, who),
+    (v) => v.state,
+    onProgress,
+  );
+}
+
+/**
+ * Closes every position with market orders (seed 004); `dryRun` lists what it would send and
+ * sends nothing.
+ */
+export function flatten(
+  ctx: OpsContext,
+  request: OperatorRequest & { dryRun: boolean },
+  onProgress?: ProgressListener,
+) {
+  return onAllTasks<FlattenView>(
+    ctx,
+    request.dryRun ? 'flatten-dry-run' : 'flatten',
+    request,
+    (c, url, who) => c.flatten(url, who, request.dryRun),
+    (f) =>
+      request.dryRun
+        ? `would send ${f.legs.map((l) => `${l.side} ${l.quantity} ${l.symbol}`).join(', ') || 'nothing'}; would cancel ${f.cancelledEntries.length} entries`
+        : `${f.submitted.length} exits sent, ${f.failed.length} failed, ${f.cancelledEntries.length} entries cancelled`,
+    onProgress,
+    request.dryRun
+      ? undefined
+      : (r) => ({
+          subject: `[flatten] ${ctx.stage}: ${r.outcome} by ${request.requestedBy}`,
+          message: `${request.reason}\n\n${r.steps.map((s) => s.detail).join('\n')}`,
+        }),
+  );
+}
+
+/** Clears a HARD_HALT after review: the only way out of it. */
+export function resetRiskHalt(
+  ctx: OpsContext,
+  request: OperatorRequest,
+  onProgress?: ProgressListener,
+) {
+  return onAllTasks(
+    ctx,
+    'reset-risk-halt',
+    request,
+    (c, url, who) => c.resetRiskHalt(url, who),
+    (v) => v.state,
+    onProgress,
+    (r) => ({
+      subject: `[reset-risk-halt] ${ctx.stage} by ${request.requestedBy}`,
+      message: `${request.reason}\n\n${r.steps.map((s) => s.detail).join('\n')}`,
+    }),
+  );
+}
+
+/** Walks the control_audit hash chain; names the first broken row. */
+export async function verifyAudit(ctx: OpsContext) {
+  if (!ctx.db)
+    throw new Error(
+      'audit verify needs the database (run it through the control Lambda or locally)',
+    );
+  return verifyAuditChain(ctx.db);
+}

@@ -1,0 +1,82 @@
+import type { Fill, Order, Side } from '../domain';
+
+/** The best prices the venue would fill against. */
+export interface Quote {
+  readonly price: number;
+  readonly bid: number;
+  readonly ask: number;
+  /** Real time the quote was received (epoch ms). */
+  readonly receivedAt: number;
+}
+
+export interface QuoteSource {
+  quote(symbol: string): Quote | undefined;
+}
+
+export type BrokerOrderStatus = 'OPEN' | 'FILLED' | 'CANCELLED' | 'REJECTED';
+
+/** An order as the broker records it. */
+export interface BrokerOrder {
+  readonly brokerOrderId: string;
+  readonly clientOrderId: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly quantity: number;
+  readonly status: BrokerOrderStatus;
+  readonly filledQuantity: number;
+  readonly reason?: string;
+  /** Every execution, from getOrder; in a fill event, only the new one. */
+  readonly fills: readonly Fill[];
+}
+
+export interface BrokerPosition {
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly quantity: number;
+}
+
+/** A named access token and when it stops working. */
+export interface BrokerToken {
+  readonly name: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
+/** The broker refused the order (it will never fill). */
+export class BrokerRejectedError extends Error {
+  override readonly name = 'BrokerRejectedError';
+}
+
+export interface BrokerEvents {
+  /** An execution; the order state after it is in `order`. */
+  onFill(listener: (fill: Fill, order: BrokerOrder) => void): void;
+  /** An order reached CANCELLED or REJECTED at the broker. */
+  onOrderClosed(listener: (order: BrokerOrder) => void): void;
+}
+
+/**
+ * One interface for every broker adapter. Paper is the default and always available; live
+ * adapters (Kite, Upstox, Angel One) implement the same calls.
+ */
+export interface Broker extends BrokerEvents {
+  readonly name: string;
+  connected(): boolean;
+  /** Sends an order; resolves with the broker's id once acknowledged. */
+  submit(order: Order): Promise<{ brokerOrderId: string }>;
+  cancel(clientOrderId: string): Promise<void>;
+  /** The broker's record of one of our orders, or undefined if it never arrived. */
+  getOrder(clientOrderId: string): Promise<BrokerOrder | undefined>;
+  positions(): Promise<BrokerPosition[]>;
+  /**
+   * Takes over the working orders of strategies this task now holds. A live broker matches
+   * orders itself and has nothing to do here; the paper venue resumes matching them.
+   */
+  adopt(strategyIds: readonly string[]): Promise<void>;
+  /** Stops working the orders of strategies this task no longer holds. */
+  release(strategyIds: readonly string[]): void;
+  tokens(): Promise<BrokerToken[]>;
+  /** A new price for `symbol`: the paper venue re-tries its resting orders; live brokers ignore it. */
+  onQuote?(symbol: string): void;
+  close(): Promise<void>;
+}

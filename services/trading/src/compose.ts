@@ -1,0 +1,170 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Logger } from 'pino';
+import { type RiskLimits, RiskLimitsSchema } from '../../../lib/config/risk-limits';
+import { STAGE_DEFAULTS } from '../../../lib/config/stages';
+import { migrate } from '../../common/db/migrate';
+import { createPool, type DatabaseLocation } from '../../common/db/pool';
+import { LocalParameterStore } from '../../common/parameters/local-parameter-store';
+import type { ParameterStore } from '../../common/parameters/parameter-store';
+import { SsmParameterStore } from '../../common/parameters/ssm-parameter-store';
+import { PaperBroker } from './broker/paper-broker';
+import type { TradingConfig, TradingEnv } from './config';
+import { buildServer, type TradingServer } from './http/server';
+import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
+import { NseSession, SimulatedSession, type TradingSession } from './market/session';
+import { loadStrategyConfigs } from './strategies/registry';
+import { TradingService } from './trading-service';
+import { Universe } from './universe';
+
+async function resolveControlToken(env: TradingEnv): Promise<string> {
+  if (env.CONTROL_TOKEN) return env.CONTROL_TOKEN;
+  const out = await new SecretsManagerClient({}).send(
+    new GetSecretValueCommand({ SecretId: env.CONTROL_TOKEN_SECRET_ARN }),
+  );
+  const token = out.SecretString ?? '';
+  if (token.length < 16)
+    throw new Error(
+      `control token secret ${env.CONTROL_TOKEN_SECRET_ARN} is shorter than 16 characters`,
+    );
+  return token;
+}
+
+function databaseLocation(env: TradingEnv): DatabaseLocation {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL };
+  return {
+    secretArn: env.DB_SECRET_ARN as string,
+    host: env.DB_HOST as string,
+    port: env.DB_PORT as number,
+    database: env.DB_NAME,
+  };
+}
+
+function parameterStore(kind: 'ssm' | 'local', env: TradingEnv): ParameterStore {
+  if (kind === 'local') return new LocalParameterStore(env.LOCAL_PARAMETER_FILE as string);
+  // One quick attempt per poll: the next poll is a second away, staleness handles the rest.
+  return new SsmParameterStore(
+    new SSMClient({
+      maxAttempts: 2,
+      requestHandler: { requestTimeout: 1500, connectionTimeout: 1000 },
+    }),
+  );
+}
+
+export interface ComposeOptions {
+  readonly taskId: string;
+  readonly log: Logger;
+  /**
+   * Replaces the configured risk limits. Only benchmarks use it: they lift the 10 orders/s cap,
+   * which the configuration schema will not allow.
+   */
+  readonly limitsOverride?: RiskLimits;
+}
+
+export interface ComposedTradingService {
+  readonly service: TradingService;
+  readonly app: TradingServer;
+  /** Closes the HTTP server and the database pools (after `service.stop`). */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the trading service from its configuration: pools, migrations, universe, strategies,
+ * session clock, feed, paper venue, the service and its HTTP API. One composition for the
+ * container, the local stack and the benchmarks.
+ */
+export async function composeTradingService(
+  config: TradingConfig,
+  options: ComposeOptions,
+): Promise<ComposedTradingService> {
+  const { env } = config;
+  const { taskId, log } = options;
+  const location = databaseLocation(env);
+  const onIdleError = (err: Error) =>
+    log.error({ err }, 'idle database connection failed; the pool reconnects');
+  const db = {
+    durable: await createPool(location, {
+      applicationName: `trading/${taskId}`,
+      max: 10,
+      onIdleError,
+    }),
+    relaxed: await createPool(location, {
+      applicationName: `trading/${taskId}/relaxed`,
+      max: 10,
+      relaxedCommit: true,
+      onIdleError,
+    }),
+  };
+  const venuePool = await createPool(location, {
+    applicationName: `trading/${taskId}/paper-venue`,
+    max: 10,
+    relaxedCommit: true,
+    onIdleError,
+  });
+  const migrated = await migrate(db.durable);
+  log.info({ applied: migrated.applied }, 'database migrated');
+
+  const limits =
+    options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(STAGE_DEFAULTS.dev.risk);
+  const universe = await Universe.load(env.UNIVERSE_FILE);
+  const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe);
+  const session: TradingSession =
+    config.sessionClock === 'simulated'
+      ? new SimulatedSession(env.SESSION_SPEED)
+      : new NseSession();
+  const feed: MarketDataFeed =
+    env.FEED === 'csv'
+      ? await CsvReplayFeed.fromFile(env.FEED_CSV_FILE as string, session, env.FEED_TICK_MS)
+      : new SimulatedFeed(() => universe.list(), session, {
+          seed: env.FEED_SEED,
+          tickMs: env.FEED_TICK_MS,
+        });
+
+  let service: TradingService | undefined;
+  const broker = new PaperBroker(
+    venuePool,
+    { quote: (symbol) => service?.portfolio.quote(symbol) },
+    {
+      slippageBps: env.PAPER_SLIPPAGE_BPS,
+      latencyMs: env.PAPER_LATENCY_MS,
+      partialFillProbability: env.PAPER_PARTIAL_FILL_PROBABILITY,
+      seed: env.FEED_SEED,
+      tokenNames: env.BROKER_TOKEN_NAMES ?? STAGE_DEFAULTS.dev.trading.brokerTokens,
+      onError: (err, clientOrderId) =>
+        log.error({ err, clientOrderId }, 'paper venue could not fill; retrying on the next price'),
+    },
+  );
+  service = new TradingService(
+    {
+      stage: env.STAGE,
+      mode: env.MODE,
+      taskId: taskId,
+      limits,
+      flagPollMs: env.FLAG_POLL_MS,
+      flagMaxStalenessMs: env.FLAG_MAX_STALENESS_SECONDS * 1000,
+      leaseTtlMs: env.LEASE_TTL_MS,
+      emf: config.emf,
+      metricsIntervalMs: env.METRICS_INTERVAL_MS,
+      strategiesFile: env.STRATEGIES_FILE,
+    },
+    {
+      db,
+      parameters: parameterStore(config.parameterStore, env),
+      broker,
+      feed,
+      session,
+      universe,
+      strategies,
+      log,
+    },
+  );
+  const app = buildServer(service, { controlToken: await resolveControlToken(env), log });
+  return {
+    service,
+    app,
+    close: async () => {
+      await app.close();
+      await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end()]);
+    },
+  };
+}

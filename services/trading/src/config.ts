@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { RiskLimitsSchema } from '../../../lib/config/risk-limits';
+import { booleanText, jsonText, parseOrThrow } from '../../common/validation';
+
+/** The trading service's environment. Parsed once at start; a bad value stops the start. */
+export const TradingEnvSchema = z
+  .object({
+    STAGE: z.enum(['dev', 'staging', 'prod', 'local']),
+    MODE: z.enum(['PAPER', 'LIVE']).default('PAPER'),
+    LIVE_CONFIRMATION: z.string().optional(),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(1).max(65_535).default(8000),
+    /** Default: the ECS task id (from the task metadata endpoint), else host and pid. */
+    TASK_ID: z.string().min(1).optional(),
+    ECS_CONTAINER_METADATA_URI_V4: z.url().optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DB_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    DB_HOST: z.string().optional(),
+    DB_PORT: z.coerce.number().int().optional(),
+    DB_NAME: z.string().default('algotrading'),
+
+    PARAMETER_STORE: z.enum(['ssm', 'local']).optional(),
+    LOCAL_PARAMETER_FILE: z.string().optional(),
+    FLAG_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(1000),
+    FLAG_MAX_STALENESS_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+
+    CONTROL_TOKEN: z.string().min(16).optional(),
+    CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:').optional(),
+
+    RISK_LIMITS: jsonText(RiskLimitsSchema).optional(),
+    /** Named broker access tokens, comma-separated. */
+    BROKER_TOKEN_NAMES: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).min(1))
+      .optional(),
+    UNIVERSE_FILE: z.string().optional(),
+    STRATEGIES_FILE: z.string().optional(),
+
+    FEED: z.enum(['simulated', 'csv']).default('simulated'),
+    FEED_CSV_FILE: z.string().optional(),
+    FEED_SEED: z.coerce.number().int().default(42),
+    FEED_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+    SESSION_CLOCK: z.enum(['nse', 'simulated']).optional(),
+    SESSION_SPEED: z.coerce.number().min(1).max(600).default(1),
+
+    PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
+    PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+    PAPER_PARTIAL_FILL_PROBABILITY: z.coerce.number().min(0).max(1).default(0.2),
+
+    LEASE_TTL_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+    METRICS_EMF: booleanText.optional(),
+    METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+    SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(1000).max(600_000).default(100_000),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.DATABASE_URL && !(env.DB_SECRET_ARN && env.DB_HOST && env.DB_PORT)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'set DATABASE_URL, or DB_SECRET_ARN with DB_HOST and DB_PORT',
+      });
+    }
+    if (!env.CONTROL_TOKEN && !env.CONTROL_TOKEN_SECRET_ARN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONTROL_TOKEN'],
+        message: 'set CONTROL_TOKEN (16+ characters) or CONTROL_TOKEN_SECRET_ARN',
+      });
+    }
+    const store = env.PARAMETER_STORE ?? (env.STAGE === 'local' ? 'local' : 'ssm');
+    if (store === 'local' && !env.LOCAL_PARAMETER_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOCAL_PARAMETER_FILE'],
+        message: 'required with a local parameter store',
+      });
+    }
+    if (env.STAGE !== 'local' && !env.RISK_LIMITS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RISK_LIMITS'],
+        message: 'required outside the local stack (the stage config sets it)',
+      });
+    }
+    if (env.FEED === 'csv' && !env.FEED_CSV_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['FEED_CSV_FILE'], message: 'required with FEED=csv' });
+    }
+  });
+
+export type TradingEnv = z.output<typeof TradingEnvSchema>;
+
+/** Everything the service needs, resolved from the environment. */
+export interface TradingConfig {
+  readonly env: TradingEnv;
+  readonly parameterStore: 'ssm' | 'local';
+  readonly sessionClock: 'nse' | 'simulated';
+  readonly emf: boolean;
+}
+
+export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
+  const env = parseOrThrow(TradingEnvSchema, source, 'trading service environment');
+  const local = env.STAGE === 'local';
+  return {
+    env,
+    parameterStore: env.PARAMETER_STORE ?? (local ? 'local' : 'ssm'),
+    // Locally the market is open whenever a newcomer runs it; AWS stages follow the NSE.
+    sessionClock: env.SESSION_CLOCK ?? (local ? 'simulated' : 'nse'),
+    emf: env.METRICS_EMF ?? !local,
+  };
+}

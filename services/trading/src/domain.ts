@@ -1,0 +1,87 @@
+/** The trading states of product.md, from most to least restrictive. */
+export const TRADING_STATES = ['HARD_HALT', 'HALTED', 'PAUSED', 'ACTIVE'] as const;
+export type TradingState = (typeof TRADING_STATES)[number];
+
+export type Side = 'BUY' | 'SELL';
+export type OrderType = 'MARKET' | 'LIMIT';
+export const OPEN_STATUSES = ['NEW', 'ACK', 'PARTIAL'] as const;
+export type OrderStatus = (typeof OPEN_STATUSES)[number] | 'FILLED' | 'CANCELLED' | 'REJECTED';
+
+/** +1 for BUY, -1 for SELL. */
+export function sideSign(side: Side): 1 | -1 {
+  return side === 'BUY' ? 1 : -1;
+}
+
+/** An instrument the service may trade. */
+export interface Instrument {
+  readonly symbol: string;
+  readonly exchange: 'NSE';
+  readonly tickSize: number;
+  readonly lotSize: number;
+  /** Starting price of the paper-mode simulation. */
+  readonly referencePrice: number;
+}
+
+/** What a strategy or an operator asks for. */
+export interface OrderRequest {
+  readonly clientOrderId: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly quantity: number;
+  readonly limitPrice?: number;
+  /** Protective stop of an entry: the distance to it is the trade's risk. */
+  readonly stopPrice?: number;
+  /** Only reduces an existing position: allowed in every state. */
+  readonly reduceOnly: boolean;
+}
+
+export interface Order extends OrderRequest {
+  readonly id: string;
+  status: OrderStatus;
+  filledQuantity: number;
+  avgFillPrice?: number;
+  brokerOrderId?: string;
+  statusReason?: string;
+  readonly fenceToken?: number;
+  readonly tradingDay: string;
+  readonly createdAt: number;
+}
+
+/** An execution reported by the broker. */
+export interface Fill {
+  readonly brokerFillId: string;
+  readonly brokerOrderId: string;
+  readonly clientOrderId: string;
+  readonly quantity: number;
+  readonly price: number;
+  readonly filledAt: number;
+}
+
+export interface Position {
+  readonly strategyId: string;
+  readonly symbol: string;
+  /** Signed: long > 0, short < 0. */
+  quantity: number;
+  avgPrice: number;
+  /** Protective stop of the open position, if any. */
+  stopPrice?: number;
+  /** Realized today. */
+  realizedPnl: number;
+}
+
+/** Rounds to the instrument's tick. */
+export function roundToTick(price: number, tick: number): number {
+  return Math.round(Math.round(price / tick) * tick * 100) / 100;
+}
+
+/** Quantities that differ between two books keyed alike (ours and the broker's); 0 if absent. */
+export function quantityBreaks(
+  ours: ReadonlyMap<string, number>,
+  theirs: ReadonlyMap<string, number>,
+): Array<{ key: string; ours: number; broker: number }> {
+  return [...new Set([...ours.keys(), ...theirs.keys()])]
+    .map((key) => ({ key, ours: ours.get(key) ?? 0, broker: theirs.get(key) ?? 0 }))
+    .filter((m) => m.ours !== m.broker);
+}

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { bearerTokenMatches } from '../../../common/bearer-token';
+import { messageOf } from '../../../common/errors';
+import { isIsoDate } from '../../../common/time';
+import { OPEN_STATUSES } from '../domain';
+import { MANUAL_STRATEGY_ID } from '../strategies/registry';
+import type { Actor, TradingService } from '../trading-service';
+
+export interface ServerOptions {
+  /** Bearer token required on every POST. */
+  readonly controlToken: string;
+  readonly log: Logger;
+}
+
+const controlBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['requestedBy', 'reason'],
+  properties: {
+    requestedBy: { type: 'string', minLength: 1, maxLength: 200 },
+    reason: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+} as const;
+
+const orderBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['symbol', 'side', 'type', 'quantity'],
+  properties: {
+    clientOrderId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
+    strategyId: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
+    symbol: { type: 'string', pattern: '^[A-Z][A-Z0-9&-]{0,19}$' },
+    side: { type: 'string', enum: ['BUY', 'SELL'] },
+    type: { type: 'string', enum: ['MARKET', 'LIMIT'] },
+    quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    limitPrice: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    stopPrice: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    reduceOnly: { type: 'boolean' },
+    requestedBy: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
+
+interface OrderBody {
+  clientOrderId?: string;
+  strategyId?: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  type: 'MARKET' | 'LIMIT';
+  quantity: number;
+  limitPrice?: number;
+  stopPrice?: number;
+  reduceOnly?: boolean;
+}
+
+const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/** A 400 that names the field: `body.quantity: must be >= 1 (got -5)`. */
+class BadRequest extends Error {
+  readonly statusCode = 400;
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+  data?: unknown;
+}
+
+/** Turns AJV errors into one message naming every bad field and value. */
+function describeSchemaErrors(errors: AjvError[], dataVar: string): string {
+  return errors
+    .map((e) => {
+      const field = `${dataVar}${e.instancePath.replaceAll('/', '.')}`;
+      if (e.keyword === 'additionalProperties')
+        return `${field}: unknown field "${String(e.params.additionalProperty)}"`;
+      if (e.keyword === 'required')
+        return `${field}: missing required field "${String(e.params.missingProperty)}"`;
+      const got = e.data === undefined ? '' : ` (got ${JSON.stringify(e.data)})`;
+      return `${field}: ${e.message ?? e.keyword}${got}`;
+    })
+    .join('; ');
+}
+
+/**
+ * The control API the runbooks call. Reads are open (the network keeps them inside the VPC);
+ * every POST needs the bearer token. Bad input is a 400 that names the field, and nothing is
+ * written; a risk refusal is a 422 that names the rule.
+ */
+export function buildServer(service: TradingService, options: ServerOptions) {
+  const app = Fastify({
+    loggerInstance: options.log,
+    genReqId: () => randomUUID(),
+    bodyLimit: 64 * 1024,
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        allErrors: true,
+        verbose: true,
+        coerceTypes: false,
+      },
+    },
+    schemaErrorFormatter: (errors, dataVar) =>
+      new BadRequest(describeSchemaErrors(errors as AjvError[], dataVar)),
+  });
+  // JSON only: any other body is a 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain');
+  const expected = Buffer.from(options.controlToken);
+  const actor = (request: FastifyRequest) => request.body as Actor;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'POST' && !bearerTokenMatches(expected, request.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer');
+      return reply.code(401).send({
+        error: 'UNAUTHORIZED',
+        message: 'a valid bearer token is required for control endpoints',
+      });
+    }
+    return undefined;
+  });
+  app.addHook('onResponse', async (_request, reply) => {
+    service.metrics.inc('algo_http_requests_total');
+    if (reply.statusCode >= 500) service.metrics.inc('algo_http_errors_total');
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const code =
+      status === 400
+        ? 'BAD_REQUEST'
+        : status === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : status >= 500
+            ? 'INTERNAL'
+            : 'ERROR';
+    return reply.code(status).send({ error: code, message: error.message });
+  });
+
+  // Query values arrive as text and are validated as text (no type coercion anywhere).
+  const query = (properties: Record<string, unknown>) => ({
+    type: 'object',
+    additionalProperties: false,
+    properties,
+  });
+
+  app.get('/health', { schema: { querystring: noQuery } }, async () => ({
+    status: 'ok',
+    uptimeSeconds: Math.round(process.uptime()),
+  }));
+
+  app.get('/ready', { schema: { querystring: noQuery } }, async (_request, reply) => {
+    const result = await service.ready();
+    return reply.code(result.ready ? 200 : 503).send(result);
+  });
+
+  app.get('/state', { schema: { querystring: noQuery } }, async () => service.stateView());
+
+  app.get('/positions', { schema: { querystring: noQuery } }, async () => ({
+    positions: await service.positionsView(),
+  }));
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        querystring: query({
+          status: {
+            type: 'string',
+            enum: [...OPEN_STATUSES, 'FILLED', 'CANCELLED', 'REJECTED', 'WORKING'],
+          },
+          limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query as { status?: string; limit?: string };
+      if (q.status === 'WORKING') return { orders: service.oms.workingOrders() };
+      return {
+        orders: await service.repo.listOrders({
+          status: q.status as (typeof OPEN_STATUSES)[number] | undefined,
+          limit: Number(q.limit ?? 200),
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/trades',
+    {
+      schema: {
+        querystring: query({ date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }),
+      },
+    },
+    async (request) => {
+      const date = (request.query as { date?: string }).date;
+      if (date !== undefined && !isIsoDate(date))
+        throw new BadRequest(`querystring.date: not a calendar date (got "${date}")`);
+      const day = date ?? service.tradingDay();
+      return { date: day, trades: await service.repo.tradesOn(day) };
+    },
+  );
+
+  app.post(
+    '/orders',
+    { schema: { body: orderBody, querystring: noQuery } },
+    async (request, reply) => {
+      const body = request.body as OrderBody;
+      const strategyId = body.strategyId ?? MANUAL_STRATEGY_ID;
+      if (strategyId !== MANUAL_STRATEGY_ID && !service.engine.strategyIds().includes(strategyId)) {
+        throw new BadRequest(`body.strategyId: unknown strategy "${body.strategyId}"`);
+      }
+      if (!service.universe.get(body.symbol)) {
+        throw new BadRequest(`body.symbol: "${body.symbol}" is not in the universe`);
+      }
+      if (body.type === 'LIMIT' && body.limitPrice === undefined)
+        throw new BadRequest('body.limitPrice: required for a LIMIT order');
+      if (body.type === 'MARKET' && body.limitPrice !== undefined) {
+        throw new BadRequest(
+          `body.limitPrice: not allowed on a MARKET order (got ${body.limitPrice})`,
+        );
+      }
+      const result = await service.oms.submit({
+        clientOrderId: body.clientOrderId ?? randomUUID(),
+        strategyId,
+        symbol: body.symbol,
+        side: body.side,
+        type: body.type,
+        quantity: body.quantity,
+        limitPrice: body.limitPrice,
+        stopPrice: body.stopPrice,
+        reduceOnly: body.reduceOnly ?? false,
+      });
+      switch (result.outcome) {
+        case 'ACCEPTED':
+          return reply.code(201).send(result);
+        case 'EXISTING':
+          return reply.code(200).send(result);
+        case 'UNCERTAIN':
+          return reply.code(202).send(result);
+        case 'REJECTED':
+          return reply.code(422).send({
+            error: 'REJECTED',
+            reason: result.reason,
+            message: result.message,
+            order: result.order,
+          });
+      }
+    },
+  );
+
+  app.post('/pause', { schema: { body: controlBody, querystring: noQuery } }, async (request) =>
+    service.pause(actor(request)),
+  );
+  app.post('/resume', { schema: { body: controlBody, querystring: noQuery } }, async (request) =>
+    service.unpause(actor(request)),
+  );
+  app.post(
+    '/control/halt',
+    { schema: { body: controlBody, querystring: noQuery } },
+    async (request) => service.pushHalt(actor(request)),
+  );
+  app.post(
+    '/flatten',
+    {
+      schema: {
+        body: controlBody,
+        querystring: query({ dryRun: { type: 'string', enum: ['true', 'false'] } }),
+      },
+    },
+    async (request) =>
+      service.flatten(actor(request), (request.query as { dryRun?: string }).dryRun === 'true'),
+  );
+  app.post(
+    '/risk/reset',
+    { schema: { body: controlBody, querystring: noQuery } },
+    async (request) => service.resetRiskHalt(actor(request)),
+  );
+  app.post(
+    '/universe/reload',
+    { schema: { body: controlBody, querystring: noQuery } },
+    async (request) => {
+      try {
+        return await service.reloadUniverse(actor(request));
+      } catch (error) {
+        throw new BadRequest(`universe not reloaded, the old one stays: ${messageOf(error)}`);
+      }
+    },
+  );
+  app.post(
+    '/strategies/reload',
+    { schema: { body: controlBody, querystring: noQuery } },
+    async (request) => {
+      try {
+        return await service.reloadStrategies(actor(request));
+      } catch (error) {
+        throw new BadRequest(`strategies not reloaded, the old ones stay: ${messageOf(error)}`);
+      }
+    },
+  );
+
+  app.get('/metrics', { schema: { querystring: noQuery } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(service.metrics.prometheus()),
+  );
+  app.get('/api/reconciliation', { schema: { querystring: noQuery } }, async () =>
+    service.reconciliationView(),
+  );
+  app.get('/api/health/broker', { schema: { querystring: noQuery } }, async () =>
+    service.brokerView(),
+  );
+  app.get('/api/health/feeds', { schema: { querystring: noQuery } }, async () => ({
+    feeds: service.feedsView(),
+  }));
+  app.get('/api/health/circuit-breakers', { schema: { querystring: noQuery } }, async () => ({
+    circuitBreakers: service.breakersView(),
+  }));
+  app.post(
+    '/api/health/circuit-breakers/:name/reset',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', maxLength: 64 } },
+        },
+        body: controlBody,
+        querystring: noQuery,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as { name: string };
+      const snapshot = await service.resetBreaker(name, actor(request));
+      if (!snapshot) {
+        const known = service.breakersView().map((b) => b.name);
+        return reply.code(404).send({
+          error: 'NOT_FOUND',
+          message: `no circuit breaker "${name}"; known: ${known.join(', ')}`,
+        });
+      }
+      return snapshot;
+    },
+  );
+  app.get('/api/health/rate-limits', { schema: { querystring: noQuery } }, async () => ({
+    rateLimits: service.rateLimitsView(),
+  }));
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }),
+  );
+  return app;
+}
+
+export type TradingServer = ReturnType<typeof buildServer>;

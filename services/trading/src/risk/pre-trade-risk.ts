@@ -1,0 +1,212 @@
+import type { RiskLimits } from '../../../../lib/config/risk-limits';
+import type { Quote } from '../broker/broker';
+import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
+import { sideSign } from '../domain';
+import type { DuplicateDetector } from './duplicate-detector';
+import type { SlidingWindowLimiter } from './rate-limiter';
+
+/** Every reason an order can be refused before it reaches the broker. */
+export const REJECT_REASONS = [
+  'HARD_HALT',
+  'TRADING_HALTED',
+  'TRADING_PAUSED',
+  'MARKET_CLOSED',
+  'UNKNOWN_SYMBOL',
+  'LOT_SIZE',
+  'NOT_REDUCING',
+  'NO_MARKET_PRICE',
+  'STALE_PRICE',
+  'PRICE_COLLAR',
+  'MAX_ORDER_NOTIONAL',
+  'MAX_POSITION',
+  'MISSING_STOP',
+  'INVALID_STOP',
+  'PER_TRADE_RISK',
+  'PORTFOLIO_HEAT',
+  'DAILY_LOSS_STOP',
+  'DUPLICATE_ORDER',
+  'ORDER_RATE',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export type RiskDecision =
+  | { readonly ok: true; readonly referencePrice: number; readonly riskInr: number }
+  | { readonly ok: false; readonly reason: RejectReason; readonly message: string };
+
+/** What the check reads; all of it in memory, so that a check costs microseconds. */
+export interface RiskView {
+  state(): TradingState;
+  marketOpen(): boolean;
+  instrument(symbol: string): Instrument | undefined;
+  quote(symbol: string): Quote | undefined;
+  position(strategyId: string, symbol: string): Position | undefined;
+  /** Quantity of reduce-only orders still working for this strategy and symbol. */
+  workingReduceQuantity(strategyId: string, symbol: string): number;
+  netQuantity(symbol: string): number;
+  heatInr(): number;
+  dailyPnlInr(): number;
+}
+
+export interface PreTradeRiskOptions {
+  /** A quote older than this (real time) cannot price an entry. @default 5000 */
+  readonly maxQuoteAgeMs?: number;
+}
+
+const reject = (reason: RejectReason, message: string): RiskDecision => ({
+  ok: false,
+  reason,
+  message,
+});
+const inr = (x: number) => `INR ${Math.round(x).toLocaleString('en-IN')}`;
+
+/**
+ * The pre-trade checks of product.md, in order; the first that fails names the rejection. Exits
+ * (reduce-only orders that really reduce) pass in every state and skip the entry limits, so a
+ * halt can always get out of the market.
+ */
+export class PreTradeRisk {
+  private readonly maxQuoteAgeMs: number;
+
+  constructor(
+    private readonly limits: RiskLimits,
+    private readonly view: RiskView,
+    private readonly rate: SlidingWindowLimiter,
+    private readonly duplicates: DuplicateDetector,
+    private readonly now: () => number = Date.now,
+    options: PreTradeRiskOptions = {},
+  ) {
+    this.maxQuoteAgeMs = options.maxQuoteAgeMs ?? 5000;
+  }
+
+  /**
+   * @param rateSlotHeld the caller already waited for a rate slot (exits during a flatten wait
+   *   their turn instead of being refused).
+   */
+  check(order: OrderRequest, rateSlotHeld = false): RiskDecision {
+    const { limits, view } = this;
+    const now = this.now();
+    const capital = limits.capitalInr;
+
+    if (!order.reduceOnly) {
+      const state = view.state();
+      if (state === 'HARD_HALT')
+        return reject('HARD_HALT', 'risk halt is active: only exits are allowed');
+      if (state === 'HALTED')
+        return reject('TRADING_HALTED', 'trading is halted: only exits are allowed');
+      if (state === 'PAUSED')
+        return reject('TRADING_PAUSED', 'trading is paused: only exits are allowed');
+    }
+    if (!view.marketOpen()) return reject('MARKET_CLOSED', 'the market is closed');
+
+    const instrument = view.instrument(order.symbol);
+    if (!instrument) return reject('UNKNOWN_SYMBOL', `${order.symbol} is not in the universe`);
+    if (order.quantity % instrument.lotSize !== 0) {
+      return reject(
+        'LOT_SIZE',
+        `quantity ${order.quantity} is not a multiple of the lot size ${instrument.lotSize}`,
+      );
+    }
+
+    const signed = sideSign(order.side) * order.quantity;
+    if (order.reduceOnly) {
+      const held = view.position(order.strategyId, order.symbol)?.quantity ?? 0;
+      // Exits already working count: two full-size exits would otherwise flip the position.
+      const free = Math.abs(held) - view.workingReduceQuantity(order.strategyId, order.symbol);
+      if (held === 0 || Math.sign(held) === Math.sign(signed) || order.quantity > free) {
+        return reject(
+          'NOT_REDUCING',
+          `reduce-only ${order.side} ${order.quantity} does not reduce position ${held} (${Math.abs(held) - free} already exiting)`,
+        );
+      }
+    }
+
+    const quote = view.quote(order.symbol);
+    if (!quote) return reject('NO_MARKET_PRICE', `no price for ${order.symbol}`);
+    if (!order.reduceOnly && now - quote.receivedAt > this.maxQuoteAgeMs) {
+      return reject(
+        'STALE_PRICE',
+        `last price of ${order.symbol} is ${Math.round((now - quote.receivedAt) / 1000)} s old`,
+      );
+    }
+    const last = quote.price;
+    if (order.type === 'LIMIT' && order.limitPrice !== undefined) {
+      const deviation = (Math.abs(order.limitPrice - last) / last) * 100;
+      if (deviation > limits.priceCollarPct) {
+        return reject(
+          'PRICE_COLLAR',
+          `limit ${order.limitPrice} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
+        );
+      }
+    }
+    const price =
+      order.type === 'LIMIT' && order.limitPrice !== undefined ? order.limitPrice : last;
+
+    let riskInr = 0;
+    if (!order.reduceOnly) {
+      const notional = price * order.quantity;
+      if (notional > limits.maxOrderNotionalInr) {
+        return reject(
+          'MAX_ORDER_NOTIONAL',
+          `notional ${inr(notional)} exceeds ${inr(limits.maxOrderNotionalInr)}`,
+        );
+      }
+      const after = Math.abs(view.netQuantity(order.symbol) + signed) * price;
+      if (after > limits.maxPositionNotionalInr) {
+        return reject(
+          'MAX_POSITION',
+          `position would be ${inr(after)}, over ${inr(limits.maxPositionNotionalInr)}`,
+        );
+      }
+      if (order.stopPrice === undefined)
+        return reject('MISSING_STOP', 'an entry needs a protective stopPrice');
+      const stopOnRightSide =
+        order.side === 'BUY' ? order.stopPrice < price : order.stopPrice > price;
+      if (!stopOnRightSide) {
+        return reject(
+          'INVALID_STOP',
+          `stop ${order.stopPrice} is not on the losing side of ${order.side} at ${price}`,
+        );
+      }
+      riskInr = Math.abs(price - order.stopPrice) * order.quantity;
+      const perTrade = (limits.perTradeRiskPct / 100) * capital;
+      if (riskInr > perTrade) {
+        return reject(
+          'PER_TRADE_RISK',
+          `trade risks ${inr(riskInr)}, over ${limits.perTradeRiskPct}% of capital (${inr(perTrade)})`,
+        );
+      }
+      const heatAfter = view.heatInr() + riskInr;
+      const heatCap = (limits.maxPortfolioHeatPct / 100) * capital;
+      if (heatAfter > heatCap) {
+        return reject(
+          'PORTFOLIO_HEAT',
+          `portfolio heat would be ${((heatAfter / capital) * 100).toFixed(2)}%, over ${limits.maxPortfolioHeatPct}%`,
+        );
+      }
+      const dailyPnl = view.dailyPnlInr();
+      if (dailyPnl <= -(limits.dailyLossStopPct / 100) * capital) {
+        return reject(
+          'DAILY_LOSS_STOP',
+          `daily P&L ${inr(dailyPnl)} is at the ${limits.dailyLossStopPct}% loss stop`,
+        );
+      }
+    }
+
+    // Exits are bounded by the working-exit check above; entries by the duplicate window.
+    if (!order.reduceOnly && this.duplicates.isDuplicate(order, now)) {
+      return reject(
+        'DUPLICATE_ORDER',
+        `same order from ${order.strategyId} within ${limits.duplicateWindowMs} ms`,
+      );
+    }
+    // Last: only an order that passes everything else spends a slot of the exchange's rate.
+    if (!rateSlotHeld && !this.rate.tryAcquire()) {
+      return reject(
+        'ORDER_RATE',
+        `more than ${limits.maxOrdersPerSecond} orders in the last second`,
+      );
+    }
+    if (!order.reduceOnly) this.duplicates.remember(order, now);
+    return { ok: true, referencePrice: price, riskInr };
+  }
+}

@@ -1,0 +1,98 @@
+import { loadStageConfig } from '../../lib/config/load-stage-config';
+import { DatabaseConfigSchema, STAGES } from '../../lib/config/stage-config';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
+
+const reader = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('loadStageConfig', () => {
+  it.each(STAGES)('loads the committed values of %s', (stage) => {
+    const config = loadStageConfig(reader({ stage }));
+
+    expect(config.stage).toBe(stage);
+    expect(config.mode).toBe('PAPER');
+    expect(config.region).toBe('ap-south-1');
+    expect(config.account).toBeUndefined();
+  });
+
+  it('rejects an unknown stage and lists the valid ones', () => {
+    expect(() => loadStageConfig(reader({ stage: 'qa' }))).toThrow(
+      'Unknown stage "qa". Valid stages: dev, staging, prod',
+    );
+  });
+
+  it('rejects an upper-case stage', () => {
+    expect(() => loadStageConfig(reader({ stage: 'PROD' }))).toThrow(/Unknown stage "PROD"/);
+  });
+
+  it('requires a stage', () => {
+    expect(() => loadStageConfig(reader({}))).toThrow(/No stage given: pass -c stage=<stage>/);
+  });
+
+  it('is LIVE only when -c mode=LIVE is given', () => {
+    expect(loadStageConfig(reader({ stage: 'prod', mode: 'LIVE' })).mode).toBe('LIVE');
+  });
+
+  it('names a bad mode and its value', () => {
+    expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'live' }))).toThrow(
+      /mode: .* \(got "live"\)/,
+    );
+  });
+
+  it('names a bad account id', () => {
+    expect(() => loadStageConfig(reader({ stage: 'prod', account: '1234' }))).toThrow(
+      'Invalid configuration of stage "prod": account: expected a 12-digit AWS account id (got "1234")',
+    );
+  });
+
+  it('takes alarm routes from context as comma-separated lists', () => {
+    const config = loadStageConfig(
+      reader({
+        stage: 'dev',
+        alarmEmails: 'oncall@desk.example, lead@desk.example',
+        alarmHttpsEndpoints: 'https://events.pagerduty.example/hook',
+      }),
+    );
+
+    expect(config.alarms).toEqual({
+      emails: ['oncall@desk.example', 'lead@desk.example'],
+      httpsEndpoints: ['https://events.pagerduty.example/hook'],
+    });
+  });
+
+  it('rejects a plain-HTTP webhook', () => {
+    expect(() =>
+      loadStageConfig(reader({ stage: 'dev', alarmHttpsEndpoints: 'http://hooks.example/x' })),
+    ).toThrow(/alarms\.httpsEndpoints\.0: .*\(got "http:\/\/hooks\.example\/x"\)/);
+  });
+
+  it('rejects a bad registered egress IP', () => {
+    expect(() =>
+      loadStageConfig(reader({ stage: 'prod', registeredEgressIps: '13.232.1.1,13.232.1' })),
+    ).toThrow(/network\.registeredEgressIps\.1: .*\(got "13\.232\.1"\)/);
+  });
+
+  it('keeps prod Multi-AZ, deletion-protected and termination-protected', () => {
+    const config = loadStageConfig(reader({ stage: 'prod' }));
+
+    expect(config.database.multiAz).toBe(true);
+    expect(config.database.deletionProtection).toBe(true);
+    expect(config.terminationProtection).toBe(true);
+  });
+});
+
+describe('DatabaseConfigSchema', () => {
+  it('rejects Performance Insights on a micro class', () => {
+    const result = DatabaseConfigSchema.safeParse({
+      ...STAGE_DEFAULTS.dev.database,
+      performanceInsights: true,
+    });
+
+    expect(result.success).toBe(false);
+  });
+
+  it('rejects the default PostgreSQL port', () => {
+    const result = DatabaseConfigSchema.safeParse({ ...STAGE_DEFAULTS.prod.database, port: 5432 });
+
+    expect(result.success).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { STAGES } from '../../lib/config/stage-config';
+import { buildStage } from './synth';
+
+describe('security baseline', () => {
+  it.each(STAGES)('synthesizes %s with no cdk-nag AwsSolutions errors', (stage) => {
+    const { app } = buildStage({ stage, account: '123456789012' }, { nag: true });
+
+    // Policy validation runs in synth and throws on any unacknowledged finding.
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('needs no look-ups, even with an explicit account', () => {
+    const { app } = buildStage({ stage: 'prod', account: '123456789012' });
+
+    const assembly = app.synth();
+
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+  });
+
+  it('grants no wildcard resource where a resource ARN exists', () => {
+    const { stacks } = buildStage({ stage: 'prod' });
+    for (const stack of Object.values(stacks)) {
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+      for (const [id, policy] of Object.entries(policies)) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          const resources = [statement.Resource].flat();
+          if (!resources.includes('*')) continue;
+          // Only actions that AWS does not scope to a resource may use '*'.
+          const actions: string[] = [statement.Action].flat();
+          expect({ id, actions }).toEqual({ id, actions: actions.filter(isUnscopedAction) });
+        }
+      }
+    }
+  });
+});
+
+// Actions whose IAM resource type is "*" in the service authorization reference.
+function isUnscopedAction(action: string): boolean {
+  return [
+    /^ec2:(Describe|CreateNetworkInterface|DeleteNetworkInterface|AssignPrivateIpAddresses|UnassignPrivateIpAddresses)/,
+    /^logs:(DescribeLogGroups)$/,
+    /^secretsmanager:GetRandomPassword$/,
+    /^xray:/,
+    /^cloudwatch:PutMetricData$/,
+    /^ecr:GetAuthorizationToken$/,
+    // No resource type; the policy scopes it with the ecs:cluster condition (asserted in ops-stack.test).
+    /^ecs:ListTasks$/,
+    /^ecs:ListTaskDefinitions$/,
+    /^cloudwatch:GetMetricStatistics$/,
+  ].some((pattern) => pattern.test(action));
+}

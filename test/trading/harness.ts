@@ -1,0 +1,192 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { operatorNames } from '../../lib/config/names';
+import { type RiskLimits, RiskLimitsSchema } from '../../lib/config/risk-limits';
+import { createPool } from '../../services/common/db/pool';
+import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
+import type { ParameterStore } from '../../services/common/parameters/parameter-store';
+import { istTimeOn } from '../../services/common/time';
+import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
+import type { Tick } from '../../services/trading/src/market/bars';
+import type { MarketDataFeed } from '../../services/trading/src/market/feed';
+import { NseSession } from '../../services/trading/src/market/session';
+import type { TradingDatabase } from '../../services/trading/src/oms/order-repository';
+import {
+  DEFAULT_STRATEGIES,
+  type StrategyConfig,
+} from '../../services/trading/src/strategies/strategy-config';
+import {
+  TradingService,
+  type TradingServiceOptions,
+} from '../../services/trading/src/trading-service';
+import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
+
+/** A feed the test drives: `push` delivers a tick now. */
+export class ManualFeed implements MarketDataFeed {
+  readonly name = 'manual';
+  private listener?: (tick: Tick) => void;
+  private last?: number;
+
+  start(onTick: (tick: Tick) => void): void {
+    this.listener = onTick;
+  }
+
+  stop(): void {
+    this.listener = undefined;
+  }
+
+  lastUpdates() {
+    return { ticks: this.last, depth: this.last };
+  }
+
+  push(symbol: string, price: number, time: number): void {
+    this.last = Date.now();
+    this.listener?.({ symbol, price, bid: price, ask: price, time });
+  }
+}
+
+/** A trading day with the market open: 2026-11-23 (Monday) at 10:00 IST, moved by the test. */
+export class TestClock {
+  time = istTimeOn('2026-11-23', '10:00');
+  now = () => this.time;
+}
+
+export const TEST_LIMITS: RiskLimits = RiskLimitsSchema.parse({
+  capitalInr: 1_000_000,
+  maxOrderNotionalInr: 200_000,
+  maxPositionNotionalInr: 300_000,
+});
+
+export interface HarnessOptions {
+  readonly url: string;
+  readonly taskId?: string;
+  /** Shared parameter file (several services on one flag). @default a new temp file */
+  readonly parameterFile?: string;
+  readonly parameters?: ParameterStore;
+  readonly strategies?: readonly StrategyConfig[];
+  readonly limits?: RiskLimits;
+  readonly leaseTtlMs?: number;
+  readonly clock?: TestClock;
+  readonly flag?: string;
+}
+
+export interface Harness {
+  readonly service: TradingService;
+  readonly store: ParameterStore;
+  readonly parameterFile: string;
+  readonly feed: ManualFeed;
+  readonly clock: TestClock;
+  readonly broker: PaperBroker;
+  readonly db: TradingDatabase;
+  readonly names: ReturnType<typeof operatorNames>;
+  setFlag(value: string): Promise<void>;
+  /** Price every default-universe symbol: INFY at 1500, the rest at their reference (or `prices`). */
+  quoteAll(prices?: Record<string, number>): void;
+  stop(): Promise<void>;
+}
+
+/** A real TradingService on a test database, with a manual feed and a controllable clock. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const parameterFile =
+    options.parameterFile ??
+    path.join(mkdtempSync(path.join(os.tmpdir(), 'flag-')), 'parameters.json');
+  const store = options.parameters ?? new LocalParameterStore(parameterFile);
+  const names = operatorNames('local');
+  if (options.flag !== undefined)
+    await store.putParameter(names.flagParameter, options.flag, 'test');
+  const clock = options.clock ?? new TestClock();
+  const location = { url: options.url };
+  const db: TradingDatabase = {
+    durable: await createPool(location, { applicationName: 'test-durable', max: 5 }),
+    relaxed: await createPool(location, {
+      applicationName: 'test-relaxed',
+      max: 5,
+      relaxedCommit: true,
+    }),
+  };
+  const venuePool = await createPool(location, {
+    applicationName: 'test-venue',
+    max: 3,
+    relaxedCommit: true,
+  });
+  const feed = new ManualFeed();
+  const universe = new Universe(DEFAULT_UNIVERSE);
+  let service: TradingService | undefined;
+  const broker = new PaperBroker(
+    venuePool,
+    { quote: (symbol) => service?.portfolio.quote(symbol) },
+    { slippageBps: 0, latencyMs: 5, partialFillProbability: 0, seed: 1, tokenNames: ['PRIMARY'] },
+  );
+  const taskOptions: TradingServiceOptions = {
+    stage: 'local',
+    mode: 'PAPER',
+    taskId: options.taskId ?? 'task-a',
+    limits: options.limits ?? TEST_LIMITS,
+    flagPollMs: 100,
+    flagMaxStalenessMs: 5000,
+    leaseTtlMs: options.leaseTtlMs ?? 3000,
+    emf: false,
+    metricsIntervalMs: 60_000,
+  };
+  service = new TradingService(taskOptions, {
+    db,
+    parameters: store,
+    broker,
+    feed,
+    session: new NseSession(undefined, { now: clock.now }),
+    universe,
+    strategies: options.strategies ?? DEFAULT_STRATEGIES,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+  await service.start();
+  const running = service;
+  let closed = false;
+  const endPools = async () => {
+    if (closed) return;
+    closed = true;
+    await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end()]);
+  };
+  return {
+    service: running,
+    store,
+    parameterFile,
+    feed,
+    clock,
+    broker,
+    db,
+    names,
+    setFlag: async (value) => {
+      await store.putParameter(names.flagParameter, value, 'test');
+      await running.flag.poll();
+    },
+    quoteAll: (prices = {}) => {
+      const base: Record<string, number> = { INFY: 1500 };
+      for (const i of DEFAULT_UNIVERSE)
+        feed.push(i.symbol, prices[i.symbol] ?? base[i.symbol] ?? i.referencePrice, clock.time);
+    },
+    stop: async () => {
+      await running.stop('test finished');
+      await endPools();
+    },
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`,
+  );
+}

@@ -1,0 +1,243 @@
+import type { Quote } from '../../services/trading/src/broker/broker';
+import type { OrderRequest, Position, TradingState } from '../../services/trading/src/domain';
+import { DuplicateDetector } from '../../services/trading/src/risk/duplicate-detector';
+import { PreTradeRisk, type RiskView } from '../../services/trading/src/risk/pre-trade-risk';
+import { SlidingWindowLimiter } from '../../services/trading/src/risk/rate-limiter';
+import { DEFAULT_UNIVERSE } from '../../services/trading/src/universe';
+import { TEST_LIMITS } from './harness';
+
+const NOW = 1_800_000_000_000;
+
+class FakeView implements RiskView {
+  currentState: TradingState = 'ACTIVE';
+  open = true;
+  quotes = new Map<string, Quote>([
+    ['INFY', { price: 1500, bid: 1500, ask: 1500, receivedAt: NOW }],
+  ]);
+  positions = new Map<string, Position>();
+  exiting = 0;
+  heat = 0;
+  pnl = 0;
+  net = 0;
+  state = () => this.currentState;
+  marketOpen = () => this.open;
+  instrument = (s: string) => DEFAULT_UNIVERSE.find((i) => i.symbol === s);
+  quote = (s: string) => this.quotes.get(s);
+  position = (strategy: string, symbol: string) => this.positions.get(`${strategy}|${symbol}`);
+  workingReduceQuantity = () => this.exiting;
+  netQuantity = () => this.net;
+  heatInr = () => this.heat;
+  dailyPnlInr = () => this.pnl;
+}
+
+// INFY at 1500, stop 1485: 15 risk per share; 100 shares = INR 1,500 risk, 150,000 notional.
+const entry = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
+  clientOrderId: `c-${Math.random()}`,
+  strategyId: 'manual',
+  symbol: 'INFY',
+  side: 'BUY',
+  type: 'MARKET',
+  quantity: 100,
+  stopPrice: 1485,
+  reduceOnly: false,
+  ...overrides,
+});
+
+describe('PreTradeRisk', () => {
+  let view: FakeView;
+  let now: number;
+  let risk: PreTradeRisk;
+
+  beforeEach(() => {
+    view = new FakeView();
+    now = NOW;
+    risk = new PreTradeRisk(
+      TEST_LIMITS,
+      view,
+      new SlidingWindowLimiter(TEST_LIMITS.maxOrdersPerSecond, 1000, () => now),
+      new DuplicateDetector(TEST_LIMITS.duplicateWindowMs),
+      () => now,
+    );
+  });
+
+  it('accepts an entry inside every limit and reports its risk', () => {
+    expect(risk.check(entry())).toEqual({ ok: true, referencePrice: 1500, riskInr: 1500 });
+  });
+
+  it.each([
+    ['HARD_HALT', 'HARD_HALT'],
+    ['HALTED', 'TRADING_HALTED'],
+    ['PAUSED', 'TRADING_PAUSED'],
+  ] as const)('refuses entries in %s with %s', (state, reason) => {
+    view.currentState = state;
+
+    expect(risk.check(entry())).toMatchObject({ ok: false, reason });
+  });
+
+  it.each(['HARD_HALT', 'HALTED', 'PAUSED'] as const)('lets an exit through in %s', (state) => {
+    view.currentState = state;
+    view.positions.set('manual|INFY', {
+      strategyId: 'manual',
+      symbol: 'INFY',
+      quantity: 100,
+      avgPrice: 1490,
+      realizedPnl: 0,
+    });
+
+    expect(
+      risk.check(entry({ side: 'SELL', reduceOnly: true, stopPrice: undefined })),
+    ).toMatchObject({ ok: true });
+  });
+
+  it('refuses a reduce-only order that would flip the position', () => {
+    view.positions.set('manual|INFY', {
+      strategyId: 'manual',
+      symbol: 'INFY',
+      quantity: 50,
+      avgPrice: 1490,
+      realizedPnl: 0,
+    });
+
+    expect(risk.check(entry({ side: 'SELL', reduceOnly: true, quantity: 60 }))).toMatchObject({
+      ok: false,
+      reason: 'NOT_REDUCING',
+    });
+  });
+
+  it('counts exits already working against a reduce-only order', () => {
+    view.positions.set('manual|INFY', {
+      strategyId: 'manual',
+      symbol: 'INFY',
+      quantity: 100,
+      avgPrice: 1490,
+      realizedPnl: 0,
+    });
+    view.exiting = 100;
+
+    expect(risk.check(entry({ side: 'SELL', reduceOnly: true, quantity: 100 }))).toMatchObject({
+      ok: false,
+      reason: 'NOT_REDUCING',
+      message: expect.stringContaining('100 already exiting'),
+    });
+  });
+
+  it('refuses everything when the market is closed', () => {
+    view.open = false;
+
+    expect(risk.check(entry())).toMatchObject({ ok: false, reason: 'MARKET_CLOSED' });
+  });
+
+  it('refuses a symbol outside the universe', () => {
+    expect(risk.check(entry({ symbol: 'ZOMATO' }))).toMatchObject({
+      ok: false,
+      reason: 'UNKNOWN_SYMBOL',
+      message: 'ZOMATO is not in the universe',
+    });
+  });
+
+  it('refuses an entry without a price, or on a stale one', () => {
+    view.quotes.clear();
+    expect(risk.check(entry())).toMatchObject({ ok: false, reason: 'NO_MARKET_PRICE' });
+
+    view.quotes.set('INFY', { price: 1500, bid: 1500, ask: 1500, receivedAt: NOW - 6000 });
+    expect(risk.check(entry())).toMatchObject({ ok: false, reason: 'STALE_PRICE' });
+  });
+
+  it('refuses a limit price outside the collar', () => {
+    const result = risk.check(entry({ type: 'LIMIT', limitPrice: 1540 }));
+
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'PRICE_COLLAR',
+      message: expect.stringContaining('2.67% from the last price 1500'),
+    });
+  });
+
+  it('refuses an order over the maximum notional', () => {
+    expect(risk.check(entry({ quantity: 140, stopPrice: 1496 }))).toMatchObject({
+      ok: false,
+      reason: 'MAX_ORDER_NOTIONAL',
+    });
+  });
+
+  it('refuses an order that takes the position over its maximum', () => {
+    view.net = 120;
+
+    expect(risk.check(entry({ quantity: 90, stopPrice: 1495 }))).toMatchObject({
+      ok: false,
+      reason: 'MAX_POSITION',
+    });
+  });
+
+  it('refuses an entry without a stop, or with the stop on the wrong side', () => {
+    expect(risk.check(entry({ stopPrice: undefined }))).toMatchObject({
+      ok: false,
+      reason: 'MISSING_STOP',
+    });
+    expect(risk.check(entry({ stopPrice: 1510 }))).toMatchObject({
+      ok: false,
+      reason: 'INVALID_STOP',
+    });
+  });
+
+  it('refuses a trade risking more than 0.5% of capital', () => {
+    // 100 x (1500 - 1440) = 6,000 > 5,000
+    expect(risk.check(entry({ stopPrice: 1440 }))).toMatchObject({
+      ok: false,
+      reason: 'PER_TRADE_RISK',
+    });
+  });
+
+  it('refuses an entry that takes portfolio heat over 2%', () => {
+    view.heat = 19_000;
+
+    expect(risk.check(entry())).toMatchObject({
+      ok: false,
+      reason: 'PORTFOLIO_HEAT',
+      message: expect.stringContaining('2.05%'),
+    });
+  });
+
+  it('refuses entries once the daily loss reaches 2.5%', () => {
+    view.pnl = -25_000;
+
+    expect(risk.check(entry())).toMatchObject({ ok: false, reason: 'DAILY_LOSS_STOP' });
+  });
+
+  it('refuses the same order again within the duplicate window', () => {
+    const first = entry({ clientOrderId: 'a' });
+    expect(risk.check(first)).toMatchObject({ ok: true });
+
+    expect(risk.check({ ...first, clientOrderId: 'b' })).toMatchObject({
+      ok: false,
+      reason: 'DUPLICATE_ORDER',
+    });
+    now += TEST_LIMITS.duplicateWindowMs;
+    expect(risk.check({ ...first, clientOrderId: 'c' })).toMatchObject({ ok: true });
+  });
+
+  it('refuses the eleventh order within a second', () => {
+    const results = Array.from({ length: 11 }, (_, i) => risk.check(entry({ quantity: 10 + i })));
+
+    expect(results.slice(0, 10).every((r) => r.ok)).toBe(true);
+    expect(results[10]).toMatchObject({ ok: false, reason: 'ORDER_RATE' });
+    now += 1000;
+    expect(risk.check(entry({ quantity: 50 }))).toMatchObject({ ok: true });
+  });
+
+  it('does not spend a rate slot on a refused order', () => {
+    view.pnl = -30_000;
+    for (let i = 0; i < 20; i += 1) risk.check(entry({ quantity: 10 + i }));
+    view.pnl = 0;
+
+    expect(risk.check(entry())).toMatchObject({ ok: true });
+  });
+
+  it('names the first failing rule in product order (state before limits)', () => {
+    view.currentState = 'HALTED';
+
+    expect(risk.check(entry({ quantity: 10_000, stopPrice: undefined }))).toMatchObject({
+      reason: 'TRADING_HALTED',
+    });
+  });
+});
