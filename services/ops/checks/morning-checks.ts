@@ -11,28 +11,30 @@ export const servicesRunning: Check<ChecklistContext> = {
   severity: 'CRITICAL',
   async run(ctx) {
     const services = [ctx.names.tradingService, ctx.names.dashboardService];
-    const lines: string[] = [];
-    let bad = false;
-    for (const name of services) {
-      try {
-        const d = await ctx.fleet.describe(name);
-        const ok =
-          d.runningCount === d.desiredCount && d.desiredCount > 0 && d.rolloutState === 'COMPLETED';
-        bad ||= !ok;
-        lines.push(
-          `${name} ${d.runningCount}/${d.desiredCount} running, rollout ${d.rolloutState}`,
-        );
-      } catch (error) {
-        // The local stack runs no dashboard service until the dashboard is started with it.
-        if (ctx.stage === 'local' && name === ctx.names.dashboardService) {
-          lines.push(`${name} not part of this local stack`);
-          continue;
+    const lines = await Promise.all(
+      services.map(async (name) => {
+        try {
+          const d = await ctx.fleet.describe(name);
+          const ok =
+            d.runningCount === d.desiredCount &&
+            d.desiredCount > 0 &&
+            d.rolloutState === 'COMPLETED';
+          return {
+            ok,
+            line: `${name} ${d.runningCount}/${d.desiredCount} running, rollout ${d.rolloutState}`,
+          };
+        } catch (error) {
+          // The local stack runs no dashboard service until the dashboard is started with it.
+          if (ctx.stage === 'local' && name === ctx.names.dashboardService) {
+            return { ok: true, line: `${name} not part of this local stack` };
+          }
+          return { ok: false, line: `${name}: ${messageOf(error)}` };
         }
-        bad = true;
-        lines.push(`${name}: ${messageOf(error)}`);
-      }
-    }
-    return bad ? fail(lines.join('; ')) : pass(lines.join('; '));
+      }),
+    );
+    const bad = lines.some((l) => !l.ok);
+    const text = lines.map((l) => l.line).join('; ');
+    return bad ? fail(text) : pass(text);
   },
 };
 
