@@ -40,6 +40,7 @@ export const SchedulesSchema = z
   .object({
     tokenCheck: ScheduleSchema,
     morningChecklist: ScheduleSchema,
+    deadlineCheck: ScheduleSchema,
     eveningChecklist: ScheduleSchema,
     tradeExport: ScheduleSchema,
     databaseBackup: ScheduleSchema,

@@ -8,6 +8,7 @@ const availabilityZones = ['ap-south-1a', 'ap-south-1b'];
 export const DEFAULT_SCHEDULES: Schedules = {
   tokenCheck: { time: '07:30', days: 'MON-FRI' },
   morningChecklist: { time: '08:45', days: 'MON-FRI' },
+  deadlineCheck: { time: '09:05', days: 'MON-FRI' },
   eveningChecklist: { time: '16:00', days: 'MON-FRI' },
   tradeExport: { time: '16:05', days: 'MON-FRI' },
   databaseBackup: { time: '16:30', days: 'MON-FRI' },

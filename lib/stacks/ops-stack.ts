@@ -253,6 +253,10 @@ export class OpsStack extends StageStack {
         readLogsAndAlarms: true,
         database: ['describe'],
       },
+      'deadline-check': {
+        bucketPrefixes: ['reports/'],
+        topics: ['notify', 'page'],
+      },
       'evening-checklist': {
         bucketPrefixes: ['reports/'],
         readPrefixes: ['exports/'],

@@ -36,6 +36,7 @@ const CHECKLISTS: Record<string, ScheduledProcedureName> = {
   morning: 'morning-checklist',
   evening: 'evening-checklist',
   'token-check': 'token-check',
+  deadlines: 'deadline-check',
   export: 'trade-export',
   maintenance: 'maintenance',
 };

@@ -8,6 +8,7 @@ import type { DispatchResult } from '../../services/ops/dispatch';
 import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
 import {
   entry,
+  openPositions,
   startTradingFixture,
   type TestContext,
   TestFleet,
@@ -15,7 +16,6 @@ import {
   testOpsContext,
 } from '../ops/support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { eventually } from '../trading/harness';
 
 /** What EventBridge delivers when an auto-kill alarm goes into ALARM. */
 const alarmEvent = (state = 'ALARM', timestamp = '2026-11-23T05:00:00.000+0000') => ({
@@ -57,9 +57,7 @@ describe('ops Lambda handlers', () => {
   beforeEach(async () => {
     db = await createTestDatabase();
     trading = await startTradingFixture({ url: db.url, flag: 'true' });
-    trading.harness.quoteAll();
-    await trading.harness.service.oms.submit(entry('INFY'));
-    await eventually(() => trading.harness.service.portfolio.openPositions().length === 1);
+    await openPositions(trading, db.pool, [entry('INFY')]);
     ctx = testOpsContext({
       db: db.pool,
       parameters: trading.harness.store,

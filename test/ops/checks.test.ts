@@ -416,7 +416,8 @@ describe('the check runner', () => {
     const results = await runChecks([slow('a', 150), slow('b', 150), slow('c', 150)], {}, 1000);
     const wall = performance.now() - started;
     expect(results.map((r) => r.status)).toEqual(['PASS', 'PASS', 'PASS']);
-    expect(wall).toBeLessThan(300);
+    // Well under the 450 ms sum, with room for a busy CI machine.
+    expect(wall).toBeLessThan(400);
     expect(results.reduce((s, r) => s + r.durationMs, 0)).toBeGreaterThanOrEqual(440);
   });
 

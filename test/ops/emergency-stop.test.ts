@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../trading/harness';
 import {
   entry,
+  openPositions,
   startTradingFixture,
   type TestContext,
   TestFleet,
@@ -24,10 +25,7 @@ describe('emergencyStop against a real trading service', () => {
   beforeEach(async () => {
     db = await createTestDatabase();
     trading = await startTradingFixture({ url: db.url, flag: 'true' });
-    trading.harness.quoteAll();
-    await trading.harness.service.oms.submit(entry('INFY'));
-    await trading.harness.service.oms.submit(entry('TCS', 10, 3400));
-    await eventually(() => trading.harness.service.portfolio.openPositions().length === 2);
+    await openPositions(trading, db.pool, [entry('INFY'), entry('TCS', 10, 3400)]);
     fleet = new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]);
     ctx = testOpsContext({ db: db.pool, parameters: trading.harness.store, fleet });
   });

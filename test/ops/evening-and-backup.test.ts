@@ -14,9 +14,9 @@ import {
 import { runScheduled } from '../../services/ops/procedures/scheduled';
 import { tradeExport } from '../../services/ops/procedures/trade-export';
 import { createTestDatabase, databaseUrl, type TestDatabase } from '../support/database';
-import { eventually } from '../trading/harness';
 import {
   entry,
+  openPositions,
   startTradingFixture,
   type TestContext,
   TestFleet,
@@ -171,15 +171,42 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
     expect(live.refusals?.[0]).toMatch(/is the live database/);
   });
 
-  it('refuses to scale to 0 while positions are open, and says what to run instead', async () => {
-    await trading.harness.service.oms.submit(entry('INFY'));
-    // The procedure reads positions from PostgreSQL, which the fill reaches after memory does.
-    await eventually(
-      async () =>
-        (await db.pool.query('SELECT 1 FROM positions WHERE quantity <> 0')).rowCount === 1,
-      5000,
-      'the open position to be persisted',
+  it('the deadline check FAILs naming each procedure with no report by 09:05, and PASSes once all reported', async () => {
+    const reported = async (procedure: string, day: string) =>
+      db.pool.query(
+        `INSERT INTO checklist_runs (id, procedure, trading_day, started_at, finished_at, status, triggered_by)
+         VALUES (gen_random_uuid(), $1, $2, now(), now(), 'PASS', 'scheduler')`,
+        [procedure, day],
+      );
+    // Tuesday 2026-12-01; the previous trading day is Monday 2026-11-30.
+    await reported('token-check', '2026-12-01');
+    await reported('evening-checklist', '2026-11-30');
+    await reported('trade-export', '2026-11-30');
+    // A run still RUNNING (no finished_at) is not a report.
+    await db.pool.query(
+      `INSERT INTO checklist_runs (id, procedure, trading_day, started_at, status, triggered_by)
+       VALUES (gen_random_uuid(), 'morning-checklist', '2026-12-01', now(), 'RUNNING', 'scheduler')`,
     );
+
+    const missing = await runScheduled(ctx, 'deadline-check', { date: '2026-12-01' });
+    expect(missing.status).toBe('FAIL');
+    expect(
+      missing.results.filter((r) => r.status === 'FAIL').map((r) => [r.name, r.detail]),
+    ).toEqual([
+      ['morning-checklist-ran', 'no completed morning-checklist run for 2026-12-01'],
+      ['database-backup-ran', 'no completed database-backup run for 2026-11-30'],
+    ]);
+    expect(ctx.notifications().at(-1)).toMatchObject({ topic: 'page' });
+
+    await reported('morning-checklist', '2026-12-01');
+    await reported('database-backup', '2026-11-30');
+    const all = await runScheduled(ctx, 'deadline-check', { date: '2026-12-01' });
+    expect(all.status).toBe('PASS');
+    expect(all.results.map((r) => r.status)).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+  });
+
+  it('refuses to scale to 0 while positions are open, and says what to run instead', async () => {
+    await openPositions(trading, db.pool, [entry('INFY')]);
 
     const result = await scaleService(ctx, { ...who, count: 0 });
 

@@ -25,8 +25,7 @@ import type { OpsContext } from '../../services/ops/platform/ports';
 import { DESIRED_COUNT_TAG, emergencyStop } from '../../services/ops/procedures/emergency-stop';
 import { resume } from '../../services/ops/procedures/resume';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { eventually } from '../trading/harness';
-import { entry, startTradingFixture, TOKEN, type TradingFixture } from './support';
+import { entry, openPositions, startTradingFixture, TOKEN, type TradingFixture } from './support';
 
 const ssm = mockClient(SSMClient);
 const ecs = mockClient(ECSClient);
@@ -154,9 +153,7 @@ describe('kill and resume through the AWS adapters', () => {
   beforeEach(async () => {
     db = await createTestDatabase();
     trading = await startTradingFixture({ url: db.url, flag: 'true' });
-    trading.harness.quoteAll();
-    await trading.harness.service.oms.submit(entry('INFY'));
-    await eventually(() => trading.harness.service.portfolio.openPositions().length === 1);
+    await openPositions(trading, db.pool, [entry('INFY')]);
     calls = [];
     desired = 2;
     tags = {};

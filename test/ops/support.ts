@@ -23,7 +23,7 @@ import {
 } from '../../services/ops/platform/ports';
 import { TradingClient } from '../../services/ops/platform/trading-client';
 import { buildServer, type TradingServer } from '../../services/trading/src/http/server';
-import { type Harness, type HarnessOptions, startHarness } from '../trading/harness';
+import { eventually, type Harness, type HarnessOptions, startHarness } from '../trading/harness';
 
 export const TOKEN = 'ops-test-control-token-0123456789';
 
@@ -178,3 +178,29 @@ export const entry = (symbol = 'INFY', quantity = 100, stopPrice = 1485) => ({
   stopPrice,
   reduceOnly: false,
 });
+
+/**
+ * Opens paper positions through the fixture's service and waits until PostgreSQL has them: the
+ * procedures read positions from the database (or the service's /positions, which does), and a
+ * fill reaches memory before it is persisted. Prices are quoted first: a quote older than the
+ * risk check's 5 s collar would refuse the entry.
+ */
+export async function openPositions(
+  trading: TradingFixture,
+  db: Pool,
+  entries: ReadonlyArray<ReturnType<typeof entry>>,
+): Promise<void> {
+  trading.harness.quoteAll();
+  for (const order of entries) {
+    const result = await trading.harness.service.oms.submit(order);
+    if (result.outcome !== 'ACCEPTED') {
+      throw new Error(`entry ${order.symbol} was not accepted: ${JSON.stringify(result)}`);
+    }
+  }
+  await eventually(
+    async () =>
+      (await db.query('SELECT 1 FROM positions WHERE quantity <> 0')).rowCount === entries.length,
+    5000,
+    `${entries.length} open position(s) in PostgreSQL`,
+  );
+}

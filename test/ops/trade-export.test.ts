@@ -158,7 +158,7 @@ describe('trade export against PostgreSQL', () => {
     const killer = setInterval(() => {
       kills.push(
         db.pool.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (%' AND pid <> pg_backend_pid()",
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY (%' AND datname = current_database() AND pid <> pg_backend_pid()",
         ),
       );
     }, 30);

@@ -14,10 +14,11 @@ describe('HTTP API', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     h = await startHarness({ url: db.url, flag: 'true' });
-    h.quoteAll();
     app = buildServer(h.service, { controlToken: TOKEN, log: pino({ level: 'silent' }) });
     await app.ready();
   });
+  // Fresh quotes for every test: readiness, feed status and the price collar need them < 5 s old.
+  beforeEach(() => h.quoteAll());
   afterAll(async () => {
     await app.close();
     await h.stop();
@@ -284,13 +285,15 @@ describe('HTTP API', () => {
 
   describe('orders and controls', () => {
     it('accepts an order (201), returns the same order for its client id (200), and names a risk refusal (422)', async () => {
+      // A limit buy 1% under the market rests, so the repeat finds it working.
       const body = {
         clientOrderId: 'http-1',
         symbol: 'INFY',
         side: 'BUY',
-        type: 'MARKET',
+        type: 'LIMIT',
+        limitPrice: 1485,
         quantity: 10,
-        stopPrice: 1490,
+        stopPrice: 1475,
       };
 
       const first = await app.inject({

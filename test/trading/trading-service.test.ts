@@ -46,7 +46,11 @@ describe('TradingService against PostgreSQL', () => {
     await h.setFlag('true');
 
     expect(h.service.states.state()).toBe('ACTIVE');
-    const audit = await auditActions(db);
+    // The transition's audit row is written in the background.
+    const audit = await eventually(async () => {
+      const rows = await auditActions(db);
+      return rows.some((r) => r.action === 'state-transition') ? rows : undefined;
+    });
     expect(audit).toContainEqual(
       expect.objectContaining({
         action: 'state-transition',
@@ -305,6 +309,14 @@ describe('TradingService against PostgreSQL', () => {
       () => h.service.portfolio.openPositions().length === 0,
       5000,
       'flatten by request',
+    );
+    // The result is recorded (flatten_requests, audit) in the background after the exits.
+    await eventually(
+      async () =>
+        (await db.pool.query("SELECT 1 FROM control_audit WHERE action = 'flatten-request'"))
+          .rowCount === 1,
+      5000,
+      'the flatten request to be audited',
     );
     await h.service.flag.poll();
     await h.stop();

@@ -4,6 +4,7 @@ import type { Schedules } from '../../../lib/config/stage-config';
 export const SCHEDULED_PROCEDURE_NAMES = [
   'token-check',
   'morning-checklist',
+  'deadline-check',
   'evening-checklist',
   'trade-export',
   'database-backup',
@@ -24,6 +25,11 @@ export const SCHEDULED_PROCEDURE_INFO: Record<
   'morning-checklist': {
     schedule: 'morningChecklist',
     description: 'READY / NOT READY before the open (readiness gate)',
+  },
+  'deadline-check': {
+    schedule: 'deadlineCheck',
+    description:
+      "today's token check and morning checklist, and yesterday's evening procedures, ran",
   },
   'evening-checklist': {
     schedule: 'eveningChecklist',

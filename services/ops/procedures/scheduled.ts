@@ -3,6 +3,7 @@ import { ScheduledEventSchema } from '../events';
 import type { OpsContext } from '../platform/ports';
 import { databaseBackup, maintenance } from './backup';
 import type { ChecklistReport } from './checklist';
+import { deadlineCheck } from './deadline-check';
 import { eveningChecklist } from './evening';
 import { type MorningRequest, morningChecklist } from './morning';
 import type { ScheduledProcedureName } from './scheduled-names';
@@ -16,6 +17,7 @@ const RUNNERS: Record<
 > = {
   'token-check': tokenCheck,
   'morning-checklist': morningChecklist,
+  'deadline-check': deadlineCheck,
   'evening-checklist': eveningChecklist,
   'trade-export': tradeExport,
   'database-backup': databaseBackup,
