@@ -4,6 +4,7 @@ import type { StageConfig } from './config/stage-config';
 import type { LambdaCodeFactory } from './constructs/ops-function';
 import { dockerImages, type ServiceImageFactory } from './constructs/service-images';
 import { DataStack } from './stacks/data-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { OpsStack } from './stacks/ops-stack';
 import { TradingStack } from './stacks/trading-stack';
@@ -14,6 +15,7 @@ export interface AlgoTradingStacks {
   readonly data: DataStack;
   readonly trading: TradingStack;
   readonly ops: OpsStack;
+  readonly monitoring: MonitoringStack;
 }
 
 export interface BuildAppOptions {
@@ -75,11 +77,26 @@ export function buildApp(
     description: `algo-trading ${config.stage}: emergency stop, resume, control functions, auto-kill`,
   });
 
+  const monitoring = new MonitoringStack(app, `${prefix}-monitoring`, {
+    ...common,
+    routes: { page: trading.topics.page, notify: trading.topics.notify },
+    operatorFunctions: {
+      'emergency-stop': ops.emergencyStop,
+      'resume-trading': ops.resume,
+      control: ops.control,
+      admin: ops.admin,
+    },
+    scheduledFunctions: ops.scheduled,
+    scheduleDeadLetters: ops.scheduleDeadLetters,
+    autoKillDeadLetters: ops.autoKillDeadLetters,
+    description: `algo-trading ${config.stage}: alarms by severity, safe-to-trade, paging, dashboard`,
+  });
+
   Tags.of(app).add('project', 'algo-trading');
   Tags.of(app).add('stage', config.stage);
   Tags.of(app).add('mode', config.mode);
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
-  return { network, data, trading, ops };
+  return { network, data, trading, ops, monitoring };
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -40,6 +40,7 @@ export class AlertTopics extends Construct {
         principals: [
           new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
           new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('events.rds.amazonaws.com'),
         ],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
@@ -53,6 +54,16 @@ export class AlertTopics extends Construct {
         masterKey: this.key,
         enforceSSL: true,
       });
+      // RDS event subscriptions (failover, failure, low storage) publish as RDS, from this account.
+      t.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'RdsEventsPublish',
+          principals: [new iam.ServicePrincipal('events.rds.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [t.topicArn],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
       for (const email of props.emails)
         t.addSubscription(new subscriptions.EmailSubscription(email));
       for (const url of props.httpsEndpoints)

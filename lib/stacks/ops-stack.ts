@@ -8,8 +8,6 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -88,10 +86,11 @@ export class OpsStack extends StageStack {
   readonly admin: lambda.Function;
   /** The function of each scheduled procedure. */
   readonly scheduled: Record<ScheduledProcedureName, lambda.Function>;
-  /** Failed scheduled runs (after retries) and undeliverable schedules land here, and page. */
+  /** Failed scheduled runs (after retries) and undeliverable schedules (the Monitoring stack pages). */
   readonly scheduleDeadLetters: sqs.Queue;
+  /** Auto-kill events the emergency stop could not take (after retries): the Monitoring stack pages. */
+  readonly autoKillDeadLetters: sqs.Queue;
   readonly securityGroup: ec2.SecurityGroup;
-  readonly autoKillAlarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -225,20 +224,6 @@ export class OpsStack extends StageStack {
       reason:
         'This queue is itself the dead-letter queue of the schedules and scheduled functions.',
     });
-    const deadLetterAlarm = new cloudwatch.Alarm(this, 'ScheduleDeadLettersAlarm', {
-      alarmName: `${names.prefix}-scheduled-procedure-failed`,
-      alarmDescription:
-        'P2: a scheduled procedure (checklist, export, backup, maintenance) failed after its retries or could not be invoked. Read the dead-letter message, then run it with tradeops (checklist/backup). Runbook: docs/RUNBOOK.md#scheduled-procedure-failed',
-      metric: this.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    deadLetterAlarm.addAlarmAction(new actions.SnsAction(props.pageTopic));
 
     const scheduledReach: Record<ScheduledProcedureName, Reach> = {
       'token-check': {
@@ -340,33 +325,15 @@ export class OpsStack extends StageStack {
       }
     }
 
-    // Auto-kill: the daily loss stop (the service also halts itself) runs the emergency stop.
-    const dailyLossStop = new cloudwatch.Alarm(this, 'DailyLossStopAlarm', {
-      alarmName: autoKillAlarmNames(config.stage)[0],
-      alarmDescription:
-        'P1 AUTO-KILL: the daily loss stop was hit (HARD_HALT). The emergency stop runs automatically. Runbook: docs/RUNBOOK.md#daily-loss-stop-hit',
-      metric: new cloudwatch.Metric({
-        namespace: 'AlgoTrading',
-        metricName: 'DailyLossStopHit',
-        dimensionsMap: { Stage: config.stage },
-        statistic: 'Maximum',
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    dailyLossStop.addAlarmAction(new actions.SnsAction(props.pageTopic));
-    dailyLossStop.addOkAction(new actions.SnsAction(props.pageTopic));
-    this.autoKillAlarms = [dailyLossStop];
+    // Auto-kill: the alarms named here (the Monitoring stack's daily loss stop) run the emergency
+    // stop; matched by name, so the alarms need no reference to this stack.
 
-    const deadLetters = new sqs.Queue(this, 'AutoKillDeadLetters', {
+    this.autoKillDeadLetters = new sqs.Queue(this, 'AutoKillDeadLetters', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    Validations.of(deadLetters).acknowledge({
+    Validations.of(this.autoKillDeadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the auto-kill rule.',
     });
@@ -382,7 +349,7 @@ export class OpsStack extends StageStack {
         new targets.LambdaFunction(this.emergencyStop, {
           retryAttempts: 4,
           maxEventAge: Duration.minutes(15),
-          deadLetterQueue: deadLetters,
+          deadLetterQueue: this.autoKillDeadLetters,
         }),
       ],
     });

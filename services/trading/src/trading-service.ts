@@ -646,10 +646,10 @@ export class TradingService {
     m.set('algo_portfolio_heat_pct', round2(heatPct));
     m.set('algo_broker_connected', this.deps.broker.connected() ? 1 : 0);
     const marketOpen = this.deps.session.status().open;
-    for (const feed of this.feedsView()) {
+    const feeds = this.feedsView();
+    for (const feed of feeds)
       m.set('algo_feed_lag_seconds', feed.tick_lag_sec ?? 9999, { feed: feed.source });
-      m.set('algo_feed_stale', marketOpen && feed.status !== 'FRESH' ? 1 : 0);
-    }
+    m.set('algo_feed_stale', marketOpen && feeds.some((f) => f.status !== 'FRESH') ? 1 : 0);
     for (const b of this.breakersView())
       m.set('algo_circuit_breaker_open', b.state === 'CLOSED' ? 0 : 1, { breaker: b.name });
     for (const r of this.rateLimitsView())

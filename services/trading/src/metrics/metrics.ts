@@ -248,7 +248,14 @@ export class Metrics {
         _aws: {
           Timestamp: timestamp,
           CloudWatchMetrics: [
-            { Namespace: namespace, Dimensions: [Object.keys(g.dims)], Metrics: g.metrics },
+            {
+              Namespace: namespace,
+              // A labelled series is also published under Stage alone, where CloudWatch
+              // aggregates the labels: what the alarms watch (rejects of any reason, any breaker).
+              Dimensions:
+                Object.keys(g.dims).length > 1 ? [Object.keys(g.dims), ['Stage']] : [['Stage']],
+              Metrics: g.metrics,
+            },
           ],
         },
         ...g.dims,
