@@ -42,6 +42,7 @@ export async function spawnLocalStack(
       LOCAL_PG_PORT: String(await freePort()),
       LOCAL_TRADING_PORT: String(await freePort()),
       LOCAL_FLEET_PORT: String(await freePort()),
+      LOCAL_DASHBOARD_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       ...extraEnv,
     },

@@ -15,7 +15,10 @@ export const LocalStackInfoSchema = z.object({
   logDir: z.string(),
   fleetUrl: z.string(),
   tradingUrl: z.string(),
-  dashboardUrl: z.string().optional(),
+  dashboardUrl: z.string(),
+  dashboardToken: z.string(),
+  /** The broker tokens the checks require (LOCAL_BROKER_TOKENS); none: whatever the broker has. */
+  brokerTokens: z.array(z.string()).default([]),
 });
 /** What a running local stack tells the CLI and the dashboard about itself. */
 export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;

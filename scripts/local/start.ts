@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { z } from 'zod';
@@ -10,6 +11,9 @@ import { messageOf } from '../../services/common/errors';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { sleep } from '../../services/common/retry';
 import { parseOrThrow } from '../../services/common/validation';
+import { LocalTokenAuth } from '../../services/dashboard/src/auth';
+import { localControl } from '../../services/dashboard/src/control';
+import { buildDashboardServer } from '../../services/dashboard/src/server';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
 import { buildFleetServer } from './fleet-server';
@@ -26,13 +30,28 @@ const LocalEnvSchema = z.object({
   LOCAL_PG_PORT: port(54320),
   LOCAL_TRADING_PORT: port(8000),
   LOCAL_FLEET_PORT: port(8500),
+  LOCAL_DASHBOARD_PORT: port(3000),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
+  LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
+  /** The broker tokens the checks require, as the stage config's `trading.brokerTokens`. */
+  LOCAL_BROKER_TOKENS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    ),
 });
 const env = parseOrThrow(LocalEnvSchema, process.env, 'local stack environment');
 const PORTS = {
   postgres: env.LOCAL_PG_PORT,
   trading: env.LOCAL_TRADING_PORT,
   fleet: env.LOCAL_FLEET_PORT,
+  dashboard: env.LOCAL_DASHBOARD_PORT,
 };
 const DATABASE = 'algotrading';
 const names = operatorNames('local');
@@ -74,6 +93,7 @@ async function main(): Promise<void> {
     mkdir(objectStoreDir, { recursive: true }),
   ]);
   const controlToken = env.LOCAL_CONTROL_TOKEN ?? randomBytes(24).toString('base64url');
+  const dashboardToken = env.LOCAL_DASHBOARD_TOKEN ?? randomBytes(24).toString('base64url');
 
   const dataDir = localPostgresDataDir();
   console.log(`Starting PostgreSQL 17 (data in ${dataDir}, port ${PORTS.postgres})...`);
@@ -116,6 +136,26 @@ async function main(): Promise<void> {
   await fleetServer.listen({ host: '127.0.0.1', port: PORTS.fleet });
   const fleetUrl = `http://127.0.0.1:${PORTS.fleet}`;
   const tradingUrl = `http://127.0.0.1:${PORTS.trading}`;
+  const dashboardUrl = `http://127.0.0.1:${PORTS.dashboard}`;
+  const endpoints = {
+    databaseUrl,
+    controlToken,
+    parameterFile,
+    objectStoreDir,
+    logDir,
+    fleetUrl,
+    brokerTokens: env.LOCAL_BROKER_TOKENS,
+  };
+
+  // The dashboard, in process: the same procedures as the CLI, behind the printed token.
+  const dashboardContext = localOpsContext(endpoints, 'dashboard');
+  const dashboard = buildDashboardServer({
+    ctx: dashboardContext,
+    control: localControl(dashboardContext),
+    auth: new LocalTokenAuth(dashboardToken, `${userInfo().username}@local`),
+  });
+  await dashboard.listen({ host: '127.0.0.1', port: PORTS.dashboard });
+
   await writeStackInfo({
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -126,13 +166,13 @@ async function main(): Promise<void> {
     logDir,
     fleetUrl,
     tradingUrl,
+    dashboardUrl,
+    dashboardToken,
+    brokerTokens: env.LOCAL_BROKER_TOKENS,
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
-  const opsContext = localOpsContext(
-    { databaseUrl, controlToken, parameterFile, objectStoreDir, logDir, fleetUrl },
-    'scheduler',
-  );
+  const opsContext = localOpsContext(endpoints, 'scheduler');
   const scheduler = new LocalScheduler(opsContext, DEFAULT_SCHEDULES, (line) => console.log(line));
 
   let stopping = false;
@@ -143,7 +183,8 @@ async function main(): Promise<void> {
       `\n${signal}: stopping the local stack (trading halts and cancels its working orders first)...`,
     );
     scheduler.stop();
-    await opsContext.pool.end();
+    await dashboard.close();
+    await Promise.all([opsContext.pool.end(), dashboardContext.pool.end()]);
     await fleet.stopAll();
     await fleetServer.close();
     await pg.stop();
@@ -171,6 +212,7 @@ async function main(): Promise<void> {
 
   console.log(`
 Local stack is up (PAPER mode, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
+  Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)
   Local fleet       ${fleetUrl}/services
   PostgreSQL        ${databaseUrl}   (migrations applied now: ${applied.length ? applied.join(', ') : 'none'})

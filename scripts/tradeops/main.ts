@@ -12,11 +12,18 @@ import {
   OperatorEventSchema,
 } from '../../services/ops/events';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
+import {
+  awsClients,
+  discover,
+  FUNCTION_OF,
+  InvokeError,
+  invoke,
+  type OpsDiscovery,
+} from '../../services/ops/platform/aws/ops-functions';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
 import type { StatusReport } from '../../services/ops/procedures/status';
 import type { ProcedureResult } from '../../services/ops/steps';
-import { awsClients, discover, InvokeError, invoke, type OpsDiscovery } from './aws-invoke';
 import {
   type CliIo,
   type CommonOptions,
@@ -30,21 +37,6 @@ import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } fro
 import { addScheduledCommands, requireSnapshot } from './scheduled-commands';
 
 /** Which ops function runs an action in AWS. */
-const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> = {
-  restart: 'admin',
-  scale: 'admin',
-  rollback: 'admin',
-  restore: 'admin',
-  kill: 'emergencyStop',
-  resume: 'resume',
-  halt: 'control',
-  pause: 'control',
-  unpause: 'control',
-  flatten: 'control',
-  'reset-risk-halt': 'control',
-  status: 'control',
-  'audit-verify': 'control',
-};
 
 /** What each mutating action does, said before asking for confirmation. */
 const CONSEQUENCE: Partial<Record<OperatorAction, string>> = {

@@ -11,6 +11,12 @@ import { formatIst } from '../../services/common/time';
 import { parseOrThrow } from '../../services/common/validation';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
 import { CloudWatchLogSource } from '../../services/ops/platform/aws/aws-platform';
+import {
+  awsClients,
+  discover,
+  InvokeError,
+  invoke,
+} from '../../services/ops/platform/aws/ops-functions';
 import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
 import { LocalLogSource } from '../../services/ops/platform/local/local-platform';
 import type { DatabaseAdmin, LogLine, LogSource } from '../../services/ops/platform/ports';
@@ -18,7 +24,6 @@ import type { ChecklistReport } from '../../services/ops/procedures/checklist';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
 import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
 import { readStackInfo } from '../local/stack-info';
-import { awsClients, discover, InvokeError, invoke } from './aws-invoke';
 import {
   type CliIo,
   type CommonOptions,

@@ -1,9 +1,8 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spawn-stack';
+import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import type { ProcedureResult } from '../../services/ops/steps';
-import { DEFAULT_STRATEGIES } from '../../services/trading/src/strategies/strategy-config';
+import { spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 /**
@@ -42,14 +41,7 @@ describe('the local stack, end to end, through the CLI', () => {
     });
 
   beforeAll(async () => {
-    // Only the test's own orders: the sample strategies would trade once their opening range
-    // closes (about 90 s in at the stack's 10x session speed) and change what the test counts.
-    const strategies = path.join(mkdtempSync(path.join(os.tmpdir(), 'strategies-')), 'none.json');
-    writeFileSync(
-      strategies,
-      JSON.stringify(DEFAULT_STRATEGIES.map((s) => ({ ...s, enabled: false }))),
-    );
-    stack = await spawnLocalStack({ STRATEGIES_FILE: strategies });
+    stack = await spawnQuietLocalStack();
   }, 120_000);
 
   afterAll(async () => {

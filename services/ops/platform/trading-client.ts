@@ -22,11 +22,26 @@ export interface TaskState {
     readonly dailyInr: number;
     readonly dailyPct: number;
     readonly realizedInr: number;
+    readonly unrealizedInr?: number;
+    readonly dailyLossStopPct?: number;
   };
   readonly heat: { readonly pct: number; readonly capPct: number };
   readonly openPositions: number;
   readonly workingOrders: number;
   readonly strategies: { readonly configured: string[]; readonly held: string[] };
+  readonly broker?: { readonly name: string; readonly connected: boolean };
+}
+
+export interface CircuitBreakerView {
+  readonly name: string;
+  readonly state: string;
+  readonly [detail: string]: unknown;
+}
+
+export interface RateLimitView {
+  readonly upstream: string;
+  readonly usagePct: number;
+  readonly [detail: string]: unknown;
 }
 
 export interface PositionView {
@@ -143,6 +158,17 @@ export class TradingClient {
 
   async feeds(url: string): Promise<FeedView[]> {
     return (await this.get<{ feeds: FeedView[] }>(url, '/api/health/feeds')).feeds;
+  }
+
+  async circuitBreakers(url: string): Promise<CircuitBreakerView[]> {
+    return (
+      await this.get<{ circuitBreakers: CircuitBreakerView[] }>(url, '/api/health/circuit-breakers')
+    ).circuitBreakers;
+  }
+
+  async rateLimits(url: string): Promise<RateLimitView[]> {
+    return (await this.get<{ rateLimits: RateLimitView[] }>(url, '/api/health/rate-limits'))
+      .rateLimits;
   }
 
   async trades(url: string, date: string): Promise<TradeView[]> {

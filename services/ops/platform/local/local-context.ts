@@ -23,6 +23,8 @@ export interface LocalStackEndpoints {
   readonly objectStoreDir: string;
   readonly logDir: string;
   readonly fleetUrl: string;
+  /** The broker tokens the checks require. @default none: whatever the broker has */
+  readonly brokerTokens?: readonly string[];
 }
 
 /** The procedures' view of the local stack, with a pool the caller must end. */
@@ -54,6 +56,10 @@ export function localOpsContext(
     ),
     now: Date.now,
     sleep,
-    settings: { ...DEFAULT_OPS_SETTINGS, ...settings },
+    settings: {
+      ...DEFAULT_OPS_SETTINGS,
+      brokerTokens: [...(stack.brokerTokens ?? [])],
+      ...settings,
+    },
   };
 }

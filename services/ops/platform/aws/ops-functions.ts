@@ -1,10 +1,10 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
-import { opsDiscoveryParameter } from '../../lib/config/names';
-import type { Stage } from '../../lib/config/stage-config';
-import { parseOrThrow } from '../../services/common/validation';
-import { ScheduledProcedureNameSchema } from '../../services/ops/events';
+import { opsDiscoveryParameter } from '../../../../lib/config/names';
+import type { Stage } from '../../../../lib/config/stage-config';
+import { parseOrThrow } from '../../../common/validation';
+import { type OperatorAction, ScheduledProcedureNameSchema } from '../../events';
 
 /** What the Ops stack publishes for the CLI (and the dashboard) at `/algo-trading/<stage>/ops`. */
 export const OpsDiscoverySchema = z.object({
@@ -32,6 +32,24 @@ export async function discover(stage: Stage, ssm: SSMClient): Promise<OpsDiscove
     `parameter ${name}`,
   );
 }
+
+/** The ops function that runs each operator action (the CLI and the dashboard invoke it). */
+export const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> =
+  {
+    restart: 'admin',
+    scale: 'admin',
+    rollback: 'admin',
+    restore: 'admin',
+    kill: 'emergencyStop',
+    resume: 'resume',
+    halt: 'control',
+    pause: 'control',
+    unpause: 'control',
+    flatten: 'control',
+    'reset-risk-halt': 'control',
+    status: 'control',
+    'audit-verify': 'control',
+  };
 
 /** Thrown when the function could not be reached or failed: the caller may fall back. */
 export class InvokeError extends Error {

@@ -1,0 +1,31 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { Stage } from '../../../lib/config/stage-config';
+import { type DispatchResult, dispatch } from '../../ops/dispatch';
+import type { OperatorEvent } from '../../ops/events';
+import { discover, FUNCTION_OF, invoke } from '../../ops/platform/aws/ops-functions';
+import type { OpsContext } from '../../ops/platform/ports';
+import { runReadinessCheck } from '../../ops/procedures/morning';
+
+/** Where the dashboard's buttons go: the same procedures as the CLI's. */
+export interface ControlGateway {
+  run(event: OperatorEvent): Promise<DispatchResult>;
+}
+
+/** The local stack: the procedures in process, as `tradeops ... local` runs them. */
+export function localControl(ctx: OpsContext): ControlGateway {
+  return { run: (event) => dispatch(ctx, event, { readiness: runReadinessCheck }) };
+}
+
+/** AWS: the Ops stack's functions (emergency-stop, resume-trading, control), found by discovery. */
+export function lambdaControl(stage: Stage, ssm: SSMClient, lambda: LambdaClient): ControlGateway {
+  return {
+    run: async (event) => {
+      const discovery = await discover(stage, ssm);
+      const fn = discovery.functions[FUNCTION_OF[event.action]];
+      if (!fn)
+        throw new Error(`the Ops stack of ${stage} publishes no function for ${event.action}`);
+      return invoke<DispatchResult>(lambda, fn, event);
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { messageOf } from '../../common/errors';
+import { parseOrThrow, ValidationError } from '../../common/validation';
+import type { OperatorEvent } from '../../ops/events';
+import type { OpsContext } from '../../ops/platform/ports';
+import { type Authenticator, type Identity, LOCAL_COOKIE } from './auth';
+import type { ControlGateway } from './control';
+import {
+  auditView,
+  healthView,
+  PnlHistory,
+  performanceView,
+  positionsView,
+  statusView,
+} from './views';
+
+export interface DashboardOptions {
+  readonly ctx: OpsContext;
+  readonly control: ControlGateway;
+  readonly auth: Authenticator;
+  readonly log?: Logger;
+  /** @default services/dashboard/public */
+  readonly publicDir?: string;
+}
+
+/** The buttons: what each one sends, beside who and why. */
+const ControlBodySchema = z
+  .object({
+    reason: z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500),
+    scaleToZero: z.boolean().optional(),
+    approvedBy: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+const CONTROL_ACTIONS = ['kill', 'halt', 'resume', 'pause', 'unpause'] as const;
+const ActionSchema = z.enum(CONTROL_ACTIONS);
+
+const STATIC: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/app.css': 'app.css',
+};
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+function cookies(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const i = pair.indexOf('=');
+    if (i > 0) out[pair.slice(0, i).trim()] = decodeURIComponent(pair.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * The operations dashboard: pages over the procedures' read model, and the emergency controls,
+ * which go through the same procedures as the CLI. Every /api route needs an identity.
+ */
+export function buildDashboardServer(options: DashboardOptions) {
+  const { ctx, control, auth } = options;
+  const publicDir = options.publicDir ?? path.join(__dirname, '../public');
+  const app = Fastify({
+    loggerInstance: options.log,
+    disableRequestLogging: true,
+    bodyLimit: 16 * 1024,
+  });
+  const history = new PnlHistory();
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'");
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('cache-control', 'no-store');
+  });
+
+  const identity = async (request: FastifyRequest, reply: FastifyReply) => {
+    const who = await auth.identify({ headers: request.headers, cookies: cookies(request) });
+    if (!who) {
+      await reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'sign in first' });
+      return undefined;
+    }
+    return who;
+  };
+  const read =
+    (view: () => Promise<unknown>) => async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!(await identity(request, reply))) return reply;
+      try {
+        return await view();
+      } catch (error) {
+        return reply.code(502).send({ error: 'UNAVAILABLE', message: messageOf(error) });
+      }
+    };
+
+  app.get('/health', async () => ({ ok: true }));
+  for (const [route, file] of Object.entries(STATIC)) {
+    app.get(route, async (_request, reply) =>
+      reply
+        .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
+        .send(await readFile(path.join(publicDir, file))),
+    );
+  }
+  // The local stack's sign-in: `npm start` prints /login?token=...; the cookie carries it.
+  app.get('/login', async (request, reply) => {
+    const token = (request.query as { token?: string }).token ?? '';
+    const who = await auth.identify({ headers: {}, cookies: { [LOCAL_COOKIE]: token } });
+    if (!who) return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'wrong token' });
+    return reply
+      .header(
+        'set-cookie',
+        `${LOCAL_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      )
+      .redirect('/');
+  });
+
+  app.get('/api/whoami', async (request, reply) => {
+    const who = await identity(request, reply);
+    return who ? { name: who.name, via: who.via, stage: ctx.stage } : reply;
+  });
+  app.get(
+    '/api/status',
+    read(() => statusView(ctx)),
+  );
+  app.get(
+    '/api/positions',
+    read(() => positionsView(ctx)),
+  );
+  app.get(
+    '/api/performance',
+    read(() => performanceView(ctx, history)),
+  );
+  app.get(
+    '/api/health',
+    read(() => healthView(ctx)),
+  );
+  app.get(
+    '/api/audit',
+    read(() => auditView(ctx)),
+  );
+
+  app.post('/api/control/:action', async (request, reply) => {
+    const who: Identity | undefined = await identity(request, reply);
+    if (!who) return reply;
+    let event: OperatorEvent;
+    try {
+      const action = parseOrThrow(
+        ActionSchema,
+        (request.params as { action: string }).action,
+        'control action',
+      );
+      const body = parseOrThrow(ControlBodySchema, request.body ?? {}, `${action} request`);
+      const base = { requestedBy: who.name, reason: body.reason };
+      event =
+        action === 'kill'
+          ? { action, ...base, scaleToZero: body.scaleToZero ?? false }
+          : action === 'resume'
+            ? { action, ...base, approvedBy: body.approvedBy }
+            : { action, ...base };
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return reply.code(400).send({ error: 'BAD_REQUEST', message: error.message });
+      throw error;
+    }
+    try {
+      return await control.run(event);
+    } catch (error) {
+      return reply.code(502).send({ error: 'CONTROL_FAILED', message: messageOf(error) });
+    }
+  });
+  return app;
+}
+
+export type DashboardServer = ReturnType<typeof buildDashboardServer>;

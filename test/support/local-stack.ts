@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spawn-stack';
+import { DEFAULT_STRATEGIES } from '../../services/trading/src/strategies/strategy-config';
+
+/**
+ * The local stack with the sample strategies switched off: only the test's own orders. The
+ * strategies would trade once their opening range closes (about 90 s in at the stack's 10x
+ * session speed) and change what a test counts.
+ */
+export function spawnQuietLocalStack(env: Record<string, string> = {}): Promise<SpawnedLocalStack> {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'strategies-')), 'none.json');
+  writeFileSync(file, JSON.stringify(DEFAULT_STRATEGIES.map((s) => ({ ...s, enabled: false }))));
+  return spawnLocalStack({ STRATEGIES_FILE: file, ...env });
+}
+
+/** A paper market buy through the trading API (10 shares, stop about 2% under the price). */
+export async function buy(stack: SpawnedLocalStack, symbol: string, stopPrice: number) {
+  const res = await fetch(`${stack.info.tradingUrl}/orders`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.info.controlToken}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      symbol,
+      side: 'BUY',
+      type: 'MARKET',
+      quantity: 10,
+      stopPrice,
+      requestedBy: 'test',
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
