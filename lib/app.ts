@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { StageConfig } from './config/stage-config';
 import type { LambdaCodeFactory } from './constructs/ops-function';
 import { dockerImages, type ServiceImageFactory } from './constructs/service-images';
+import { DashboardStack } from './stacks/dashboard-stack';
 import { DataStack } from './stacks/data-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -15,6 +16,7 @@ export interface AlgoTradingStacks {
   readonly data: DataStack;
   readonly trading: TradingStack;
   readonly ops: OpsStack;
+  readonly dashboard: DashboardStack;
   readonly monitoring: MonitoringStack;
 }
 
@@ -77,6 +79,21 @@ export function buildApp(
     description: `algo-trading ${config.stage}: emergency stop, resume, control functions, auto-kill`,
   });
 
+  const dashboard = new DashboardStack(app, `${prefix}-dashboard`, {
+    ...common,
+    vpc: network.vpc,
+    cluster: trading.cluster,
+    logGroup: trading.logGroup,
+    flag: trading.flag,
+    controlToken: trading.controlToken,
+    dataKey: data.key,
+    database: data.database,
+    topics: { page: trading.topics.page, notify: trading.topics.notify },
+    controlFunctions: [ops.emergencyStop, ops.resume, ops.control],
+    images: options.images ?? dockerImages,
+    description: `algo-trading ${config.stage}: operations dashboard behind an authenticating ALB`,
+  });
+
   const monitoring = new MonitoringStack(app, `${prefix}-monitoring`, {
     ...common,
     routes: { page: trading.topics.page, notify: trading.topics.notify },
@@ -89,6 +106,8 @@ export function buildApp(
     scheduledFunctions: ops.scheduled,
     scheduleDeadLetters: ops.scheduleDeadLetters,
     autoKillDeadLetters: ops.autoKillDeadLetters,
+    loadBalancer: dashboard.loadBalancer,
+    targetGroup: dashboard.targetGroup,
     description: `algo-trading ${config.stage}: alarms by severity, safe-to-trade, paging, dashboard`,
   });
 
@@ -98,5 +117,5 @@ export function buildApp(
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
-  return { network, data, trading, ops, monitoring };
+  return { network, data, trading, ops, dashboard, monitoring };
 }

@@ -6,6 +6,7 @@ import { messageOf } from '../services/common/errors';
 /** The ECS services: each is bundled into one file that the container runs. */
 export const SERVICE_ENTRIES = {
   trading: 'services/trading/src/main.ts',
+  dashboard: 'services/dashboard/src/main.ts',
 } as const;
 export type ServiceName = keyof typeof SERVICE_ENTRIES;
 
@@ -36,6 +37,12 @@ export async function buildService(name: ServiceName, outDir: string): Promise<s
   await cp(path.join(ROOT, 'services/common/db/migrations'), path.join(outDir, 'migrations'), {
     recursive: true,
   });
+  // The dashboard serves its page from `public` beside main.js (server.ts: ../public from src).
+  if (name === 'dashboard') {
+    await cp(path.join(ROOT, 'services/dashboard/public'), path.join(outDir, 'public'), {
+      recursive: true,
+    });
+  }
   return outfile;
 }
 

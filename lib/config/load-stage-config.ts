@@ -26,6 +26,9 @@ const ContextSchema = z.object({
   alarmHttpsEndpoints: list.optional(),
   bucketName: z.string().optional(),
   registeredEgressIps: list.optional(),
+  dashboardCertificateArn: z.string().optional(),
+  dashboardDomainName: z.string().optional(),
+  dashboardAllowedCidrs: list.optional(),
 });
 
 /** Thrown for a missing or unknown `-c stage=`; the message lists the valid stages. */
@@ -77,6 +80,12 @@ export function loadStageConfig(context: ContextReader): StageConfig {
     alarms: {
       emails: overrides.alarmEmails ?? defaults.alarms.emails,
       httpsEndpoints: overrides.alarmHttpsEndpoints ?? defaults.alarms.httpsEndpoints,
+    },
+    dashboard: {
+      ...defaults.dashboard,
+      certificateArn: overrides.dashboardCertificateArn ?? defaults.dashboard.certificateArn,
+      domainName: overrides.dashboardDomainName ?? defaults.dashboard.domainName,
+      allowedCidrs: overrides.dashboardAllowedCidrs ?? defaults.dashboard.allowedCidrs,
     },
   };
   return parseOrThrow(StageConfigSchema, input, `configuration of stage "${stage}"`);

@@ -49,6 +49,51 @@ export const SchedulesSchema = z
   .strict();
 export type Schedules = z.output<typeof SchedulesSchema>;
 
+/** Who may sign in to the dashboard: a Cognito user pool of this stage, or the desk's OIDC IdP. */
+const DashboardAuthSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cognito') }).strict(),
+  z
+    .object({
+      kind: z.literal('oidc'),
+      issuer: z.url({ protocol: /^https$/ }),
+      authorizationEndpoint: z.url({ protocol: /^https$/ }),
+      tokenEndpoint: z.url({ protocol: /^https$/ }),
+      userInfoEndpoint: z.url({ protocol: /^https$/ }),
+      clientId: z.string().min(1),
+      /** Secrets Manager secret (name) holding the client secret. */
+      clientSecretName: z.string().min(1),
+    })
+    .strict(),
+]);
+
+export const DashboardConfigSchema = z
+  .object({
+    desiredCount: z.number().int().min(0).max(4),
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024)]),
+    memoryMiB: z.number().int().min(512).max(4096),
+    /** ACM certificate for HTTPS. Without one the ALB cannot authenticate: every API call is 401. */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/,
+        'expected an ACM certificate ARN',
+      )
+      .optional(),
+    /** The name the certificate is for (the Cognito callback and the link people open). */
+    domainName: z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a DNS name')
+      .optional(),
+    auth: DashboardAuthSchema,
+    /** Who may reach the load balancer (the desk's office and VPN ranges). */
+    allowedCidrs: z.array(z.cidrv4()).min(1),
+  })
+  .strict()
+  .refine((d) => !d.certificateArn || d.domainName, {
+    message: 'a certificate needs the domain name it is for (-c dashboardDomainName=...)',
+    path: ['domainName'],
+  });
+
 // Instance classes that Performance Insights / Database Insights does not support.
 const NO_PERFORMANCE_INSIGHTS = /^(t2|t3|t4g)\.(micro|small)$/;
 
@@ -152,6 +197,7 @@ export const StageConfigSchema = z
         readinessGate: z.boolean(),
       })
       .strict(),
+    dashboard: DashboardConfigSchema,
     risk: RiskLimitsSchema,
     schedules: SchedulesSchema,
   })

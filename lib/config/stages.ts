@@ -15,6 +15,15 @@ export const DEFAULT_SCHEDULES: Schedules = {
   maintenance: { time: '06:00', days: 'SAT' },
 };
 
+/** One small task; sign-in through a Cognito user pool of the stage, from anywhere until narrowed. */
+const dashboard: StageDefaults['dashboard'] = {
+  desiredCount: 1,
+  cpu: 256,
+  memoryMiB: 512,
+  auth: { kind: 'cognito' },
+  allowedCidrs: ['0.0.0.0/0'],
+};
+
 const brokerTokens = [
   'PRIMARY',
   'WEBSOCKET1',
@@ -79,6 +88,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       twoPersonResume: false,
       readinessGate: false,
     },
+    dashboard,
     risk,
     schedules: DEFAULT_SCHEDULES,
   },
@@ -115,6 +125,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       twoPersonResume: false,
       readinessGate: true,
     },
+    dashboard,
     risk,
     schedules: DEFAULT_SCHEDULES,
   },
@@ -152,6 +163,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       twoPersonResume: true,
       readinessGate: true,
     },
+    dashboard,
     risk,
     schedules: DEFAULT_SCHEDULES,
   },

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -53,6 +54,9 @@ export interface MonitoringStackProps extends StageStackProps {
   readonly scheduledFunctions: Readonly<Record<ScheduledProcedureName, lambda.IFunction>>;
   readonly scheduleDeadLetters: sqs.IQueue;
   readonly autoKillDeadLetters: sqs.IQueue;
+  /** The dashboard's load balancer and its target group. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
 }
 
 type AlarmSpec = Omit<RoutedAlarmProps, 'alarmName'> & { readonly slug: string };
@@ -162,6 +166,62 @@ export class MonitoringStack extends StageStack {
         });
       }
     }
+
+    // ALB in front of the dashboard.
+    const alb = props.loadBalancer.metrics;
+    add({
+      slug: 'dashboard-5xx',
+      severity: 'P3',
+      summary:
+        'The dashboard answered 5xx (or the load balancer did) more than 5 times in 5 minutes.',
+      runbook: 'dashboard-errors-or-slow',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(target, 0) + FILL(elb, 0)',
+        usingMetrics: {
+          target: alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: Duration.minutes(5),
+            statistic: 'Sum',
+          }),
+          elb: alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+            period: Duration.minutes(5),
+            statistic: 'Sum',
+          }),
+        },
+        label: '5xx',
+        period: Duration.minutes(5),
+      }),
+      threshold: 5,
+      comparisonOperator: GT,
+      treatMissingData: NOT_BREACHING,
+    });
+    add({
+      slug: 'dashboard-unhealthy-targets',
+      severity: 'P3',
+      summary: 'A dashboard task fails the load balancer health check for 3 minutes.',
+      runbook: 'dashboard-errors-or-slow',
+      metric: props.targetGroup.metrics.unhealthyHostCount({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: GTE,
+      evaluationPeriods: 3,
+      treatMissingData: NOT_BREACHING,
+    });
+    add({
+      slug: 'dashboard-slow',
+      severity: 'P3',
+      summary: 'The dashboard p99 response time is above 2 s for 15 minutes.',
+      runbook: 'dashboard-errors-or-slow',
+      metric: props.targetGroup.metrics.targetResponseTime({
+        period: Duration.minutes(5),
+        statistic: 'p99',
+      }),
+      threshold: 2,
+      comparisonOperator: GT,
+      evaluationPeriods: 3,
+      treatMissingData: NOT_BREACHING,
+    });
 
     // RDS.
     const allocatedBytes = config.database.allocatedStorageGiB * 1024 ** 3;

@@ -527,6 +527,12 @@ export class OpsStack extends StageStack {
         ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
         [arn('cloudwatch', 'alarm', `${names.prefix}-*`, ArnFormat.COLON_RESOURCE_NAME)],
       );
+      // The dashboard's target health (alb-targets); Describe* has no resource-level permission.
+      add(
+        'ReadDashboardTargets',
+        ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
+        ['*'],
+      );
     }
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) {
@@ -536,7 +542,7 @@ export class OpsStack extends StageStack {
       const findings: Array<[string, string]> = [
         [
           'AwsSolutions-IAM5[Resource::*]',
-          'ec2 network-interface, X-Ray, ecs:ListTasks, ecs:ListTaskDefinitions and cloudwatch:GetMetricStatistics have no resource type; ListTasks is scoped to the cluster by the ecs:cluster condition.',
+          'ec2 network-interface, X-Ray, ecs:ListTasks, ecs:ListTaskDefinitions, cloudwatch:GetMetricStatistics and the elasticloadbalancing Describe calls have no resource type; ListTasks is scoped to the cluster by the ecs:cluster condition.',
         ],
         [
           nag(`arn:${this.partition}:ecs:${this.region}:<ACCOUNT>:task/${names.cluster}/*`),

@@ -35,6 +35,9 @@ const EXPECTED: Array<[string, string, number, number, string, number, string, s
   ['trading-memory-high', 'MemoryUtilization', 80, 300, '>', 3, 'P3', 'notBreaching'],
   ['dashboard-cpu-high', 'CPUUtilization', 80, 300, '>', 3, 'P3', 'notBreaching'],
   ['dashboard-memory-high', 'MemoryUtilization', 80, 300, '>', 3, 'P3', 'notBreaching'],
+  ['dashboard-5xx', 'FILL(target, 0) + FILL(elb, 0)', 5, 300, '>', 1, 'P3', 'notBreaching'],
+  ['dashboard-unhealthy-targets', 'UnHealthyHostCount', 1, 60, '>=', 3, 'P3', 'notBreaching'],
+  ['dashboard-slow', 'TargetResponseTime', 2, 300, '>', 3, 'P3', 'notBreaching'],
   ['db-cpu-high', 'CPUUtilization', 80, 300, '>', 3, 'P3', 'notBreaching'],
   ['db-freeable-memory-low', 'FreeableMemory', 256 * 1024 ** 2, 300, '<', 3, 'P3', 'notBreaching'],
   // m7g.large: 8 GiB / 9531392 = 901 connections; 80% of it.

@@ -133,6 +133,7 @@ describe('ops stack (prod)', () => {
       'DatabaseMetrics',
       'FindTradingTasks',
       'ListRevisions',
+      'ReadDashboardTargets',
       'Tracing',
       'VpcNetworkInterfaces',
     ];

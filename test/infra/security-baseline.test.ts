@@ -48,5 +48,6 @@ function isUnscopedAction(action: string): boolean {
     /^ecs:ListTasks$/,
     /^ecs:ListTaskDefinitions$/,
     /^cloudwatch:GetMetricStatistics$/,
+    /^elasticloadbalancing:Describe/,
   ].some((pattern) => pattern.test(action));
 }

@@ -32,10 +32,16 @@ const featureFlags: Record<string, unknown> = JSON.parse(
 /** Builds a stage's app from context exactly as `cdk synth -c stage=... -c ...` would. */
 export function buildStage(
   context: Record<string, string>,
-  options: BuildAppOptions = { nag: false },
+  {
+    configure = (c) => c,
+    ...options
+  }: BuildAppOptions & {
+    /** Config that no context key sets (e.g. an OIDC provider), applied after loading. */
+    configure?: (config: StageConfig) => StageConfig;
+  } = { nag: false },
 ): SynthesizedStage {
   const app = new App({ context: { ...featureFlags, ...context } });
-  const config = loadStageConfig((key) => app.node.tryGetContext(key));
+  const config = configure(loadStageConfig((key) => app.node.tryGetContext(key)));
   return {
     app,
     config,

@@ -8,6 +8,11 @@ import {
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeServicesCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   CreateDBSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBInstancesCommand,
@@ -41,6 +46,7 @@ import {
 import {
   alarmsNow,
   alarmsOvernight,
+  albTargets,
   brokerTokens,
   databaseHealth,
   egressIp,
@@ -77,6 +83,7 @@ const ssm = mockClient(SSMClient);
 const rds = mockClient(RDSClient);
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
+const elb = mockClient(ElasticLoadBalancingV2Client);
 
 const DAY = '2026-11-23'; // a Monday; the previous trading day is Friday 2026-11-20
 const AT_0845_IST = Date.parse('2026-11-23T03:15:00Z');
@@ -149,7 +156,7 @@ const service = (name: string, running: number, desired: number, deployments = 1
 });
 
 beforeEach(() => {
-  for (const m of [ecs, cloudwatch, logs, ssm, rds, s3, sns]) m.reset();
+  for (const m of [ecs, cloudwatch, logs, ssm, rds, s3, sns, elb]) m.reset();
   trading = new FakeTrading();
   ecs.on(ListTasksCommand).resolves({ taskArns: [] });
 });
@@ -393,6 +400,33 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
       (await run(egressIp, { ...none, settings: { ...none.settings, registeredEgressIps: [] } }))
         .status,
     ).toBe('WARN');
+  });
+
+  it('alb-targets: PASS all healthy, FAIL naming the unhealthy ones or none registered', async () => {
+    elb.on(DescribeTargetGroupsCommand, { Names: ['algo-trading-prod-dashboard'] }).resolves({
+      TargetGroups: [{ TargetGroupArn: 'arn:aws:elasticloadbalancing:tg/dash' }],
+    });
+    const health = (...states: Array<[string, string, string?]>) =>
+      elb
+        .on(DescribeTargetHealthCommand, { TargetGroupArn: 'arn:aws:elasticloadbalancing:tg/dash' })
+        .resolves({
+          TargetHealthDescriptions: states.map(([id, state, why]) => ({
+            Target: { Id: id, Port: 3000 },
+            TargetHealth: { State: state as 'healthy', Description: why },
+          })),
+        });
+    health(['10.0.1.5', 'healthy'], ['10.0.2.6', 'healthy']);
+    expect(await run(albTargets)).toMatchObject({ status: 'PASS', detail: '2 healthy' });
+    health(['10.0.1.5', 'healthy'], ['10.0.2.6', 'unhealthy', 'Health checks failed']);
+    expect(await run(albTargets)).toMatchObject({
+      status: 'FAIL',
+      detail: '1/2 unhealthy: 10.0.2.6:3000 unhealthy Health checks failed',
+    });
+    health();
+    expect(await run(albTargets)).toMatchObject({
+      status: 'FAIL',
+      detail: 'no registered targets',
+    });
   });
 
   it('holiday-calendar: PASS while the year has the official calendar', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -64,7 +65,13 @@ function cookies(request: FastifyRequest): Record<string, string> {
  */
 export function buildDashboardServer(options: DashboardOptions) {
   const { ctx, control, auth } = options;
-  const publicDir = options.publicDir ?? path.join(__dirname, '../public');
+  // Bundled (the container), public/ sits beside main.js; from source, beside src/.
+  const publicDir =
+    options.publicDir ??
+    [path.join(__dirname, 'public'), path.join(__dirname, '../public')].find((d) =>
+      existsSync(d),
+    ) ??
+    path.join(__dirname, '../public');
   const app = Fastify({
     loggerInstance: options.log,
     disableRequestLogging: true,

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -17,6 +18,7 @@ import {
   CloudWatchAlarmSource,
   CloudWatchLogSource,
   EcsFleet,
+  ElbTargetHealth,
   S3ObjectStore,
   SnsNotifier,
 } from './aws-platform';
@@ -74,6 +76,10 @@ export function awsOpsContext(options: AwsContextOptions): OpsContext {
     db: options.db,
     logs: new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup),
     alarms: new CloudWatchAlarmSource(cloudwatch, names.prefix),
+    targets: new ElbTargetHealth(
+      i(new ElasticLoadBalancingV2Client(config)),
+      `${names.prefix}-dashboard`,
+    ),
     database: new RdsDatabaseAdmin(i(new RDSClient(config)), cloudwatch, names.dbInstance),
     // Only inside the VPC is the answer the NAT's address the broker sees.
     egressIp: options.db ? checkIp : undefined,

@@ -17,6 +17,11 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -33,6 +38,7 @@ import type {
   Notifier,
   ObjectStore,
   ServiceDescription,
+  TargetHealthSource,
   TaskDefinitionRevision,
   TaskEndpoint,
   Topic,
@@ -244,6 +250,28 @@ export class S3ObjectStore implements ObjectStore {
       token = page.NextContinuationToken;
     } while (token);
     return keys.sort();
+  }
+}
+
+/** The dashboard's targets as its load balancer sees them, by the target group's fixed name. */
+export class ElbTargetHealth implements TargetHealthSource {
+  constructor(
+    private readonly elb: ElasticLoadBalancingV2Client,
+    private readonly targetGroupName: string,
+  ) {}
+
+  async targets() {
+    const groups = await this.elb.send(
+      new DescribeTargetGroupsCommand({ Names: [this.targetGroupName] }),
+    );
+    const arn = groups.TargetGroups?.[0]?.TargetGroupArn;
+    if (!arn) throw new Error(`target group ${this.targetGroupName} does not exist`);
+    const health = await this.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    return (health.TargetHealthDescriptions ?? []).map((d) => ({
+      target: `${d.Target?.Id ?? '?'}:${d.Target?.Port ?? '?'}`,
+      state: d.TargetHealth?.State ?? 'unknown',
+      reason: d.TargetHealth?.Description,
+    }));
   }
 }
 
