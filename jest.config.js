@@ -13,6 +13,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|cookie)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/retry.ts'],
   testTimeout: 30_000,
   // Two cores here: one worker per core keeps PostgreSQL and synth from starving each other.
   maxWorkers: 2,

@@ -105,20 +105,24 @@ describe('trading service process', () => {
   }, 60_000);
 
   it('loses no order when killed mid-flight and restarted', async () => {
-    const first = await start('task-crash', { PAPER_LATENCY_MS: '400' });
-    const sent: string[] = [];
-    for (const [i, symbol] of ['INFY', 'TCS', 'SBIN', 'ITC', 'LT'].entries()) {
-      const res = await post(first, '/orders', {
-        clientOrderId: `crash-${i}`,
-        symbol,
-        side: 'BUY',
-        type: 'MARKET',
-        quantity: 2,
-        stopPrice: 1,
-      });
-      // stop 1 is far below: per-trade risk is tiny at 2 shares only for the cheap names.
-      if (res.status === 201) sent.push(`crash-${i}`);
-    }
+    // The venue fills 3 s after an order reaches it: long enough that the kill below lands while
+    // every accepted order is still in flight, however slow the machine.
+    const first = await start('task-crash', { PAPER_LATENCY_MS: '3000' });
+    const answers = await Promise.all(
+      ['INFY', 'TCS', 'SBIN', 'ITC', 'LT'].map(async (symbol, i) => {
+        const res = await post(first, '/orders', {
+          clientOrderId: `crash-${i}`,
+          symbol,
+          side: 'BUY',
+          type: 'MARKET',
+          quantity: 2,
+          stopPrice: 1,
+        });
+        // stop 1 is far below: per-trade risk is tiny at 2 shares only for the cheap names.
+        return res.status === 201 ? `crash-${i}` : undefined;
+      }),
+    );
+    const sent = answers.filter((id): id is string => id !== undefined);
     expect(sent.length).toBeGreaterThan(0);
 
     first.proc.kill('SIGKILL');

@@ -74,7 +74,6 @@ export function buildDashboardServer(options: DashboardOptions) {
     path.join(__dirname, '../public');
   const app = Fastify({
     loggerInstance: options.log,
-    disableRequestLogging: true,
     bodyLimit: 16 * 1024,
   });
   const history = new PnlHistory();
@@ -104,7 +103,7 @@ export function buildDashboardServer(options: DashboardOptions) {
       }
     };
 
-  app.get('/health', async () => ({ ok: true }));
+  app.get('/health', { logLevel: 'warn' }, async () => ({ ok: true }));
   for (const [route, file] of Object.entries(STATIC)) {
     app.get(route, async (_request, reply) =>
       reply
@@ -129,24 +128,31 @@ export function buildDashboardServer(options: DashboardOptions) {
     const who = await identity(request, reply);
     return who ? { name: who.name, via: who.via, stage: ctx.stage } : reply;
   });
+  // The pages poll every 2 s: their requests are logged only when something goes wrong.
+  const quiet = { logLevel: 'warn' } as const;
   app.get(
     '/api/status',
+    quiet,
     read(() => statusView(ctx)),
   );
   app.get(
     '/api/positions',
+    quiet,
     read(() => positionsView(ctx)),
   );
   app.get(
     '/api/performance',
+    quiet,
     read(() => performanceView(ctx, history)),
   );
   app.get(
     '/api/health',
+    quiet,
     read(() => healthView(ctx)),
   );
   app.get(
     '/api/audit',
+    quiet,
     read(() => auditView(ctx)),
   );
 
