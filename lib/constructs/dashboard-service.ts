@@ -8,6 +8,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import {
+  acknowledgeTaskDefinition,
+  allowDatabaseFrom,
+  allowSecrets,
+  armTaskDefinition,
+  type DatabaseAccess,
+  httpHealthCheck,
+  privateServiceOptions,
+} from './fargate-common';
 
 /** The port the dashboard listens on, in every environment. */
 export const DASHBOARD_PORT = 3000;
@@ -31,13 +40,7 @@ export interface DashboardServiceProps {
   readonly discoveryParameterName: string;
   /** The functions behind the buttons: emergency stop, resume, control. */
   readonly controlFunctions: readonly lambda.IFunction[];
-  readonly database: {
-    readonly host: string;
-    readonly port: number;
-    readonly name: string;
-    readonly secret: secretsmanager.ISecret;
-    readonly securityGroup: ec2.ISecurityGroup;
-  };
+  readonly database: DatabaseAccess;
   readonly controlToken: secretsmanager.ISecret;
   readonly secretsKey: kms.IKey;
   /** The ALB that signs the users' identity. */
@@ -125,14 +128,7 @@ export class DashboardService extends Construct {
         }),
       ],
     );
-    allow(
-      'ReadItsSecrets',
-      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      [props.database.secret.secretArn, props.controlToken.secretArn],
-    );
-    allow('DecryptSecretsViaSecretsManager', ['kms:Decrypt'], [props.secretsKey.keyArn], {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-    });
+    allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
     const policy = this.taskRole.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({
@@ -151,13 +147,9 @@ export class DashboardService extends Construct {
       });
     }
 
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+    const taskDefinition = armTaskDefinition(this, {
       cpu: props.cpu,
-      memoryLimitMiB: props.memoryMiB,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      memoryMiB: props.memoryMiB,
       taskRole: this.taskRole,
     });
     taskDefinition.addContainer('dashboard', {
@@ -168,18 +160,7 @@ export class DashboardService extends Construct {
       stopTimeout: Duration.seconds(30),
       portMappings: [{ containerPort: DASHBOARD_PORT, name: 'http' }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'dashboard' }),
-      healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${DASHBOARD_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      healthCheck: httpHealthCheck(DASHBOARD_PORT, Duration.seconds(30)),
       environment: {
         STAGE: props.stage,
         PORT: String(DASHBOARD_PORT),
@@ -194,47 +175,27 @@ export class DashboardService extends Construct {
         NOTIFY_TOPIC_ARN: props.topics.notify,
       },
     });
-    const executionPolicy = taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
-    if (executionPolicy) {
-      Validations.of(executionPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken has no resource type: AWS only allows "*" for it. Image pulls are scoped to the asset repository.',
-      });
-    }
-    Validations.of(taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds configuration and secret ARNs only; the secrets are read at run time.',
-    });
+    acknowledgeTaskDefinition(taskDefinition);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.cluster.vpc,
       description: `${props.serviceName}: from the load balancer only`,
       allowAllOutbound: true,
     });
-    new ec2.CfnSecurityGroupIngress(this, 'DatabaseFromDashboard', {
-      groupId: props.database.securityGroup.securityGroupId,
-      sourceSecurityGroupId: this.securityGroup.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: props.database.port,
-      toPort: props.database.port,
-      description: `${props.serviceName} to PostgreSQL`,
-    });
+    allowDatabaseFrom(
+      this,
+      'DatabaseFromDashboard',
+      this.securityGroup,
+      props.database,
+      props.serviceName,
+    );
 
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: props.serviceName,
       cluster: props.cluster,
       taskDefinition,
       desiredCount: props.desiredCount,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [this.securityGroup],
-      assignPublicIp: false,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      enableExecuteCommand: false,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      ...privateServiceOptions(this.securityGroup),
     });
   }
 }

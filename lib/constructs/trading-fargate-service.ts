@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,15 @@ import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { LIVE_CONFIRMATION } from '../config/names';
 import type { RiskLimits } from '../config/risk-limits';
+import {
+  acknowledgeTaskDefinition,
+  allowDatabaseFrom,
+  allowSecrets,
+  armTaskDefinition,
+  type DatabaseAccess,
+  httpHealthCheck,
+  privateServiceOptions,
+} from './fargate-common';
 
 /** The port the trading service listens on, in every environment. */
 export const TRADING_PORT = 8000;
@@ -24,13 +33,7 @@ export interface TradingFargateServiceProps {
   readonly logGroup: logs.ILogGroup;
   readonly flag: ssm.IStringParameter;
   readonly flattenRequest: ssm.IStringParameter;
-  readonly database: {
-    readonly host: string;
-    readonly port: number;
-    readonly name: string;
-    readonly secret: secretsmanager.ISecret;
-    readonly securityGroup: ec2.ISecurityGroup;
-  };
+  readonly database: DatabaseAccess;
   /** Bearer token for the control endpoints (read at start). */
   readonly controlToken: secretsmanager.ISecret;
   /** The key both secrets are encrypted with. */
@@ -72,35 +75,11 @@ export class TradingFargateService extends Construct {
         resources: [props.flag.parameterArn, props.flattenRequest.parameterArn],
       }),
     );
-    // Identity policy only: a grant would edit the data stack's key policy and tie that stack to
-    // this one. The key policy delegates to IAM, so this is enough.
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadItsSecrets',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [props.database.secret.secretArn, props.controlToken.secretArn],
-      }),
-    );
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DecryptSecretsViaSecretsManager',
-        actions: ['kms:Decrypt'],
-        resources: [props.secretsKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-          },
-        },
-      }),
-    );
+    allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
 
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+    const taskDefinition = armTaskDefinition(this, {
       cpu: props.cpu,
-      memoryLimitMiB: props.memoryMiB,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+      memoryMiB: props.memoryMiB,
       taskRole: this.taskRole,
     });
     this.container = taskDefinition.addContainer('trading', {
@@ -111,18 +90,7 @@ export class TradingFargateService extends Construct {
       stopTimeout: Duration.seconds(120),
       portMappings: [{ containerPort: TRADING_PORT, name: 'http' }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'trading' }),
-      healthCheck: {
-        command: [
-          'CMD',
-          'node',
-          '-e',
-          `fetch('http://127.0.0.1:${TRADING_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
-        ],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(60),
-      },
+      healthCheck: httpHealthCheck(TRADING_PORT, Duration.seconds(60)),
       environment: {
         STAGE: props.stage,
         MODE: props.mode,
@@ -141,19 +109,7 @@ export class TradingFargateService extends Construct {
         ...(props.mode === 'LIVE' ? { LIVE_CONFIRMATION } : {}),
       },
     });
-    const executionPolicy = taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
-    if (executionPolicy) {
-      Validations.of(executionPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken has no resource type: AWS only allows "*" for it. Image pulls are scoped to the asset repository.',
-      });
-    }
-    Validations.of(taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds configuration and secret ARNs only; the secrets themselves are read at run time so that rotation needs no redeploy.',
-    });
+    acknowledgeTaskDefinition(taskDefinition);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.cluster.vpc,
@@ -165,31 +121,22 @@ export class TradingFargateService extends Construct {
       ec2.Port.tcp(TRADING_PORT),
       'API from inside the VPC',
     );
-    // The rule lives in this stack (the database's stack must not depend on the services).
-    new ec2.CfnSecurityGroupIngress(this, 'DatabaseFromTrading', {
-      groupId: props.database.securityGroup.securityGroupId,
-      sourceSecurityGroupId: this.securityGroup.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: props.database.port,
-      toPort: props.database.port,
-      description: `${props.serviceName} to PostgreSQL`,
-    });
+    allowDatabaseFrom(
+      this,
+      'DatabaseFromTrading',
+      this.securityGroup,
+      props.database,
+      props.serviceName,
+    );
 
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: props.serviceName,
       cluster: props.cluster,
       taskDefinition,
       desiredCount: props.desiredCount,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [this.securityGroup],
-      assignPublicIp: false,
       // New tasks start before old ones stop; strategy leases keep them from trading twice.
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
+      ...privateServiceOptions(this.securityGroup),
       cloudMapOptions: { name: 'trading', containerPort: TRADING_PORT },
-      enableExecuteCommand: false,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
   }
 }
