@@ -15,6 +15,11 @@ import {
   ECSClient,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -104,6 +109,19 @@ async function main() {
   cloudwatch
     .on(GetMetricStatisticsCommand)
     .callsFake(() => slow({ Datapoints: [{ Minimum: 60 * 1024 ** 3 }] }));
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  elb
+    .on(DescribeTargetGroupsCommand)
+    .callsFake(() =>
+      slow({ TargetGroups: [{ TargetGroupArn: 'arn:aws:elasticloadbalancing:tg' }] }),
+    );
+  elb.on(DescribeTargetHealthCommand).callsFake(() =>
+    slow({
+      TargetHealthDescriptions: [
+        { Target: { Id: '10.0.1.7', Port: 3000 }, TargetHealth: { State: 'healthy' } },
+      ],
+    }),
+  );
   mockClient(CloudWatchLogsClient)
     .on(FilterLogEventsCommand)
     .callsFake(() => slow({ events: [] }));
