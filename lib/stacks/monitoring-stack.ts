@@ -485,6 +485,25 @@ export class MonitoringStack extends StageStack {
       'checklist-missing',
       procedure('deadline-check', 'ChecksFailed'),
     );
+    // Who watches the watcher: no deadline check for 3 days (a weekend and a day) is breaching.
+    add({
+      slug: 'deadline-check-silent',
+      severity: 'P3',
+      summary:
+        'The 09:05 deadline check has not reported for 3 days: the schedules may not be firing at all.',
+      runbook: 'checklist-missing',
+      metric: new cloudwatch.Metric({
+        namespace: NAMESPACE,
+        metricName: 'ProcedureCompleted',
+        dimensionsMap: { service: 'deadline-check', ...stage, Procedure: 'deadline-check' },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      comparisonOperator: LT,
+      evaluationPeriods: 72,
+      treatMissingData: BREACHING,
+    });
     reportAlarm(
       'token-expiring',
       'P2',

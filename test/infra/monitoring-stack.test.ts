@@ -92,6 +92,7 @@ const EXPECTED: Array<[string, string, number, number, string, number, string, s
   ['morning-not-ready', 'ChecksFailed', 1, 300, '>=', 1, 'P2', 'notBreaching'],
   ['checklist-missing', 'ChecksFailed', 1, 300, '>=', 1, 'P2', 'notBreaching'],
   ['token-expiring', 'ChecksFailed', 1, 300, '>=', 1, 'P2', 'notBreaching'],
+  ['deadline-check-silent', 'ProcedureCompleted', 1, 3600, '<', 72, 'P3', 'breaching'],
   ['evening-checklist-failed', 'ChecksFailed', 1, 300, '>=', 1, 'P3', 'notBreaching'],
   ['export-failed', 'FILL(failed, 0) + FILL(threw, 0)', 1, 300, '>=', 1, 'P3', 'notBreaching'],
   ['backup-failed', 'FILL(failed, 0) + FILL(threw, 0)', 1, 300, '>=', 1, 'P3', 'notBreaching'],
