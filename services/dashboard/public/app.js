@@ -245,7 +245,7 @@ function chart(svg, series) {
     const t = document.createElementNS(ns, 'text');
     t.setAttribute('x', '10');
     t.setAttribute('y', '100');
-    t.textContent = 'collecting points (one every few seconds while this page is open)';
+    t.textContent = 'collecting points (one every 5 s since the dashboard started)';
     svg.appendChild(t);
     return;
   }

@@ -16,8 +16,11 @@ import {
   PnlHistory,
   performanceView,
   positionsView,
+  samplePnl,
   statusView,
 } from './views';
+
+const PNL_SAMPLE_MS = 5000;
 
 export interface DashboardOptions {
   readonly ctx: OpsContext;
@@ -77,6 +80,11 @@ export function buildDashboardServer(options: DashboardOptions) {
     bodyLimit: 16 * 1024,
   });
   const history = new PnlHistory();
+  // The chart's points: every 5 s from start, not only while someone has the page open.
+  const sampler = setInterval(() => {
+    samplePnl(ctx, history).catch(() => undefined);
+  }, PNL_SAMPLE_MS).unref();
+  app.addHook('onClose', async () => clearInterval(sampler));
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'");

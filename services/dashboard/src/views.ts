@@ -95,6 +95,16 @@ export class PnlHistory {
   }
 }
 
+/** One point of the day's P&L chart, taken in the background whoever is looking. */
+export async function samplePnl(ctx: OpsContext, history: PnlHistory): Promise<void> {
+  const { live } = await liveTasks(ctx);
+  if (live.length)
+    history.add(
+      ctx.now(),
+      live.reduce((s, t) => s + t.state.pnl.dailyInr, 0),
+    );
+}
+
 /** Performance: P&L over the day, trades and win rate, heat against its cap, loss-stop room. */
 export async function performanceView(ctx: OpsContext, history: PnlHistory) {
   const { live } = await liveTasks(ctx);
@@ -104,7 +114,6 @@ export async function performanceView(ctx: OpsContext, history: PnlHistory) {
   const wins = closing.filter((t) => t.realized_pnl > 0).length;
   const pnl = live.reduce((s, t) => s + t.state.pnl.dailyInr, 0);
   const pnlPct = live.reduce((s, t) => s + t.state.pnl.dailyPct, 0);
-  if (live.length) history.add(ctx.now(), pnl);
   const first = live[0]?.state;
   const lossStopPct = first?.pnl.dailyLossStopPct ?? null;
   return {
