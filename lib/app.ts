@@ -85,7 +85,6 @@ export function buildApp(
     cluster: trading.cluster,
     logGroup: trading.logGroup,
     flag: trading.flag,
-    controlToken: trading.controlToken,
     dataKey: data.key,
     database: data.database,
     topics: { page: trading.topics.page, notify: trading.topics.notify },

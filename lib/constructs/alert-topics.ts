@@ -12,6 +12,8 @@ export interface AlertTopicsProps {
   readonly notifyTopicName: string;
   /** Subscribed to both topics. */
   readonly emails: readonly string[];
+  /** `algo-trading-<stage>`: the alarms that may publish. */
+  readonly alarmPrefix: string;
   /** HTTPS webhooks (paging service, chat), subscribed to both topics. */
   readonly httpsEndpoints: readonly string[];
 }
@@ -54,6 +56,23 @@ export class AlertTopics extends Construct {
         masterKey: this.key,
         enforceSSL: true,
       });
+      // A topic policy (enforceSSL makes one) replaces SNS's default: the alarms of this account,
+      // and no other, must be allowed to publish explicitly.
+      const stack = Stack.of(this);
+      t.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [t.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${props.alarmPrefix}-*`,
+            },
+          },
+        }),
+      );
       // RDS event subscriptions (failover, failure, low storage) publish as RDS, from this account.
       t.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -61,7 +80,7 @@ export class AlertTopics extends Construct {
           principals: [new iam.ServicePrincipal('events.rds.amazonaws.com')],
           actions: ['sns:Publish'],
           resources: [t.topicArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
         }),
       );
       for (const email of props.emails)

@@ -5,7 +5,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import {
@@ -41,7 +40,6 @@ export interface DashboardServiceProps {
   /** The functions behind the buttons: emergency stop, resume, control. */
   readonly controlFunctions: readonly lambda.IFunction[];
   readonly database: DatabaseAccess;
-  readonly controlToken: secretsmanager.ISecret;
   readonly secretsKey: kms.IKey;
   /** The ALB that signs the users' identity. */
   readonly loadBalancerArn: string;
@@ -128,7 +126,8 @@ export class DashboardService extends Construct {
         }),
       ],
     );
-    allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
+    // Its own database secret only: no control token (its buttons go through the ops functions).
+    allowSecrets(this.taskRole, [props.database.secret], props.secretsKey);
     const policy = this.taskRole.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({
@@ -168,7 +167,6 @@ export class DashboardService extends Construct {
         DB_PORT: String(props.database.port),
         DB_NAME: props.database.name,
         DB_SECRET_ARN: props.database.secret.secretArn,
-        CONTROL_TOKEN_SECRET_ARN: props.controlToken.secretArn,
         ALB_ARN: props.loadBalancerArn,
         DATA_BUCKET: props.bucketName,
         PAGE_TOPIC_ARN: props.topics.page,

@@ -35,6 +35,11 @@ export interface RoutedAlarmProps {
   readonly treatMissingData: cloudwatch.TreatMissingData;
   /** Its ALARM state runs the emergency stop (the Ops stack's auto-kill rule, by name). */
   readonly autoKill?: boolean;
+  /**
+   * It watches one report per run: it returns to OK by itself minutes later, which says nothing
+   * about the problem, so it sends no OK (the next report does). @default false
+   */
+  readonly perRun?: boolean;
 }
 
 /**
@@ -46,16 +51,18 @@ export class RoutedAlarm extends Construct {
   readonly name: string;
   readonly severity: Severity;
   readonly autoKill: boolean;
+  readonly perRun: boolean;
 
   constructor(scope: Construct, id: string, props: RoutedAlarmProps, routes: AlertRoutes) {
     super(scope, id);
     this.name = props.alarmName;
     this.severity = props.severity;
     this.autoKill = props.autoKill ?? false;
+    this.perRun = props.perRun ?? false;
     const tag = props.autoKill ? `${props.severity} AUTO-KILL` : props.severity;
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmName: props.alarmName,
-      alarmDescription: `${tag}: ${props.summary} Runbook: docs/RUNBOOK.md#${props.runbook}`,
+      alarmDescription: `${tag}: ${props.summary}${props.perRun ? ' (One report per run: it clears by itself; the next report says whether it is fixed.)' : ''} Runbook: docs/RUNBOOK.md#${props.runbook}`,
       metric: props.metric,
       threshold: props.threshold,
       comparisonOperator: props.comparisonOperator,
@@ -65,6 +72,6 @@ export class RoutedAlarm extends Construct {
     });
     const topic = routes[SEVERITIES[props.severity].route];
     this.alarm.addAlarmAction(new actions.SnsAction(topic));
-    this.alarm.addOkAction(new actions.SnsAction(topic));
+    if (!this.perRun) this.alarm.addOkAction(new actions.SnsAction(topic));
   }
 }

@@ -8,7 +8,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -23,7 +22,6 @@ export interface DashboardStackProps extends StageStackProps {
   readonly cluster: ecs.ICluster;
   readonly logGroup: logs.ILogGroup;
   readonly flag: ssm.IStringParameter;
-  readonly controlToken: secretsmanager.ISecret;
   readonly dataKey: kms.IKey;
   readonly database: TradingDatabase;
   readonly topics: { readonly page: sns.ITopic; readonly notify: sns.ITopic };
@@ -84,6 +82,9 @@ export class DashboardStack extends StageStack {
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: albSecurityGroup,
       dropInvalidHeaderFields: true,
+      // A kill or a resume answers when its procedure has finished (flattening, waiting for the
+      // service): minutes, not the default 60 s after which the ALB would answer 504 instead.
+      idleTimeout: Duration.minutes(16),
     });
     this.loadBalancer.logAccessLogs(accessLogs, 'alb');
 
@@ -106,7 +107,6 @@ export class DashboardStack extends StageStack {
         secret: props.database.secret,
         securityGroup: props.database.securityGroup,
       },
-      controlToken: props.controlToken,
       secretsKey: props.dataKey,
       loadBalancerArn: this.loadBalancer.loadBalancerArn,
       bucketName: dataBucketName(config.stage, this.account, config.storage.bucketName),
@@ -139,13 +139,21 @@ export class DashboardStack extends StageStack {
     const forward = elbv2.ListenerAction.forward([this.targetGroup]);
 
     if (settings.certificateArn && settings.domainName) {
-      this.loadBalancer.addListener('Https', {
+      const signIn = this.signIn(settings.domainName);
+      const https = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(settings.certificateArn)],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultAction: this.signIn(settings.domainName, forward),
+        defaultAction: signIn(forward, elbv2.UnauthenticatedAction.AUTHENTICATE),
+      });
+      // The page's own calls get a 401 when the session has expired (the page says to reload),
+      // not a redirect to the sign-in page that fetch cannot follow.
+      https.addAction('ApiDenyWithoutSession', {
+        priority: 10,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/api/*'])],
+        action: signIn(forward, elbv2.UnauthenticatedAction.DENY),
       });
       this.loadBalancer.addListener('Http', {
         port: 80,
@@ -163,21 +171,28 @@ export class DashboardStack extends StageStack {
   }
 
   /** The ALB's sign-in in front of the dashboard: Cognito (this stage's pool) or the desk's OIDC. */
-  private signIn(domainName: string, next: elbv2.ListenerAction): elbv2.ListenerAction {
+  private signIn(
+    domainName: string,
+  ): (
+    next: elbv2.ListenerAction,
+    onUnauthenticatedRequest: elbv2.UnauthenticatedAction,
+  ) => elbv2.ListenerAction {
     const names = operatorNames(this.config.stage);
     const auth = this.config.dashboard.auth;
     if (auth.kind === 'oidc') {
-      return elbv2.ListenerAction.authenticateOidc({
-        issuer: auth.issuer,
-        authorizationEndpoint: auth.authorizationEndpoint,
-        tokenEndpoint: auth.tokenEndpoint,
-        userInfoEndpoint: auth.userInfoEndpoint,
-        clientId: auth.clientId,
-        clientSecret: SecretValue.secretsManager(auth.clientSecretName),
-        scope: 'openid email',
-        sessionTimeout: Duration.hours(12),
-        next,
-      });
+      return (next, onUnauthenticatedRequest) =>
+        elbv2.ListenerAction.authenticateOidc({
+          issuer: auth.issuer,
+          authorizationEndpoint: auth.authorizationEndpoint,
+          tokenEndpoint: auth.tokenEndpoint,
+          userInfoEndpoint: auth.userInfoEndpoint,
+          clientId: auth.clientId,
+          clientSecret: SecretValue.secretsManager(auth.clientSecretName),
+          scope: 'openid email',
+          sessionTimeout: Duration.hours(12),
+          onUnauthenticatedRequest,
+          next,
+        });
     }
     const userPool = new cognito.UserPool(this, 'Users', {
       userPoolName: `${names.prefix}-dashboard`,
@@ -214,12 +229,14 @@ export class DashboardStack extends StageStack {
     const domain = userPool.addDomain('Domain', {
       cognitoDomain: { domainPrefix: `${names.prefix}-${this.account}` },
     });
-    return new elbv2Actions.AuthenticateCognitoAction({
-      userPool,
-      userPoolClient: client,
-      userPoolDomain: domain,
-      sessionTimeout: Duration.hours(12),
-      next,
-    });
+    return (next, onUnauthenticatedRequest) =>
+      new elbv2Actions.AuthenticateCognitoAction({
+        userPool,
+        userPoolClient: client,
+        userPoolDomain: domain,
+        sessionTimeout: Duration.hours(12),
+        onUnauthenticatedRequest,
+        next,
+      });
   }
 }

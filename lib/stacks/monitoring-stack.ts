@@ -470,6 +470,7 @@ export class MonitoringStack extends StageStack {
         threshold: 1,
         comparisonOperator: GTE,
         treatMissingData: NOT_BREACHING,
+        perRun: true,
       });
     reportAlarm(
       'morning-not-ready',
@@ -594,13 +595,16 @@ export class MonitoringStack extends StageStack {
     deploying.addAlarmAction(new actions.SnsAction(props.routes.notify));
     deploying.addOkAction(new actions.SnsAction(props.routes.notify));
 
+    // The continuous P1/P2 signals: a per-run report alarm clears itself minutes later, so in the
+    // composite it would say "safe" again while its problem stands (the readiness gate and the
+    // page carry those).
     const urgent = Object.values(this.alarms).filter(
-      (a) => SEVERITIES[a.severity].route === 'page',
+      (a) => SEVERITIES[a.severity].route === 'page' && !a.perRun,
     );
     this.safeToTrade = new cloudwatch.CompositeAlarm(this, 'SafeToTrade', {
       compositeAlarmName: `${names.prefix}-safe-to-trade`,
       alarmDescription:
-        'Not safe to trade: a P1 or P2 alarm is in ALARM (each one pages on its own). OK again means every one of them is clear. Runbook: docs/RUNBOOK.md#safe-to-trade',
+        'Not safe to trade: a continuous P1 or P2 alarm is in ALARM (each one pages on its own). OK again means every one of them is clear; the per-run report alarms (morning NOT READY, checklist missing, token) are not part of it. Runbook: docs/RUNBOOK.md#safe-to-trade',
       alarmRule: cloudwatch.AlarmRule.anyOf(
         ...urgent.map((a) => cloudwatch.AlarmRule.fromAlarm(a.alarm, cloudwatch.AlarmState.ALARM)),
       ),

@@ -76,6 +76,7 @@ export class TradingStack extends StageStack {
     this.topics = new AlertTopics(this, 'Alerts', {
       pageTopicName: names.pageTopic,
       notifyTopicName: names.notifyTopic,
+      alarmPrefix: names.prefix,
       emails: config.alarms.emails,
       httpsEndpoints: config.alarms.httpsEndpoints,
     });

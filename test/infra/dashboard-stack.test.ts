@@ -87,6 +87,9 @@ describe('dashboard stack (prod, with a certificate)', () => {
       ArnEquals: { 'ecs:cluster': expect.anything() },
     });
     expect(bySid.FlagHistory?.Action).toBe('ssm:GetParameterHistory');
+    // Its database secret only: no control token (a compromised dashboard cannot act unaudited).
+    expect(bySid.ReadItsSecrets?.Resource).not.toBeInstanceOf(Array);
+    expect(JSON.stringify(bySid.ReadItsSecrets?.Resource)).not.toContain('ControlToken');
     // Nothing that changes the flag, the service or the data directly: that goes through the functions.
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => /Put|Update|Delete|Create|Publish/.test(a))).toEqual([]);
@@ -116,6 +119,24 @@ describe('dashboard stack (prod, with a certificate)', () => {
         }),
         Match.objectLike({ Type: 'forward', Order: 2 }),
       ],
+    });
+    // The page's API calls get 401 when the session has expired, not a redirect fetch cannot follow.
+    dashboard.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: [
+        Match.objectLike({
+          Type: 'authenticate-cognito',
+          AuthenticateCognitoConfig: Match.objectLike({ OnUnauthenticatedRequest: 'deny' }),
+        }),
+        Match.objectLike({ Type: 'forward' }),
+      ],
+    });
+    // A kill answers when its procedure has finished: minutes, not the default 60 s.
+    dashboard.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'idle_timeout.timeout_seconds', Value: '960' },
+      ]),
     });
     dashboard.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,

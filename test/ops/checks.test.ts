@@ -198,6 +198,8 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
       AlarmNamePrefix: 'algo-trading-prod',
       StateValue: 'ALARM',
+      // safe-to-trade is a composite alarm: without this it would never be listed.
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
     });
   });
 

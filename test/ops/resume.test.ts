@@ -90,6 +90,12 @@ describe('resume', () => {
       { requestedBy: 'lead@desk', reason: 'r', approvedBy: 'lead@desk' },
       ready,
     );
+    // The same person in other letters or spacing is still one person.
+    const disguised = await resume(
+      strict,
+      { requestedBy: 'lead@desk', reason: 'r', approvedBy: ' Lead@Desk' },
+      ready,
+    );
     const approved = await resume(
       strict,
       { requestedBy: 'lead@desk', reason: 'r', approvedBy: 'cto@desk' },
@@ -100,6 +106,7 @@ describe('resume', () => {
       'two-person rule: an approver other than lead@desk must approve (approvedBy)',
     ]);
     expect(self.outcome).toBe('REFUSED');
+    expect(disguised.outcome).toBe('REFUSED');
     expect(approved.outcome).toBe('OK');
   });
 

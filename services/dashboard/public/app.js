@@ -49,13 +49,18 @@ function table(el, columns, rows, empty) {
   }
 }
 
+const SIGN_IN =
+  'Not signed in, or the session expired: reload the page to sign in (locally, open the link `npm start` printed).';
+
 async function api(path, init) {
-  const res = await fetch(path, { credentials: 'same-origin', ...init });
+  let res;
+  try {
+    res = await fetch(path, { credentials: 'same-origin', ...init });
+  } catch {
+    throw new Error(`Cannot reach the dashboard. ${SIGN_IN}`);
+  }
   const body = await res.json().catch(() => ({}));
-  if (res.status === 401)
-    throw new Error(
-      'Not signed in: open the link printed by `npm start`, or sign in through the load balancer.',
-    );
+  if (res.status === 401) throw new Error(SIGN_IN);
   if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
   return body;
 }
@@ -278,17 +283,29 @@ function currentPage() {
   return PAGES.includes(page) ? page : 'status';
 }
 
+// Each refresh belongs to a generation: one started later (a page change, a button) takes over,
+// and the older one schedules nothing, so there is only ever one polling loop.
+let generation = 0;
+
 async function refresh() {
   clearTimeout(timer);
+  const mine = ++generation;
   const page = currentPage();
   try {
     await render[page]();
     if (page !== 'status') header(await api('/api/status'));
     showError(null);
+    $('updated').textContent =
+      `updated ${new Date().toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata', hour12: false })} IST`;
   } catch (error) {
     showError(error);
+    // What is on screen is no longer known to be true: say so rather than show the last state.
+    const chip = $('state');
+    chip.textContent = 'UNKNOWN';
+    chip.className = 'chip state state-UNKNOWN';
+    $('updated').textContent = `${$('updated').textContent.replace(/^(stale, )?/, 'stale, ')}`;
   }
-  timer = setTimeout(refresh, POLL_MS);
+  if (mine === generation) timer = setTimeout(refresh, POLL_MS);
 }
 
 function show() {
@@ -306,7 +323,10 @@ function showResult(action, body) {
   const box = $('result');
   box.hidden = false;
   const result = body.kind === 'procedure' ? body.result : undefined;
-  const outcome = result ? result.outcome : 'FAILED';
+  // A refused request (400) changed nothing; an answer that never came is UNKNOWN, not FAILED.
+  const outcome = result
+    ? result.outcome
+    : (body.outcome ?? (body.error === 'BAD_REQUEST' ? 'REFUSED' : 'FAILED'));
   box.className = `outcome-${outcome}`;
   $('result-title').textContent = `${action.toUpperCase()}: ${outcome}`;
   const refusals = $('result-refusals');
@@ -330,7 +350,14 @@ function showResult(action, body) {
   box.scrollIntoView({ block: 'nearest' });
 }
 
-function ask(action) {
+async function ask(action) {
+  // A dialog is no use if the session has expired: say so before anyone types a reason.
+  try {
+    await api('/api/whoami');
+  } catch (error) {
+    showError(error);
+    return;
+  }
   const dialog = $('confirm');
   $('confirm-title').textContent =
     action === 'kill' ? 'KILL SWITCH: flatten everything' : `${action.toUpperCase()}`;
@@ -370,9 +397,26 @@ async function submit(event) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    showResult(action, await res.json());
-  } catch (error) {
-    showResult(action, { message: error.message });
+    if (res.status === 401) {
+      showResult(action, { outcome: 'NOT SENT', message: SIGN_IN });
+    } else {
+      const answer = await res.json().catch(() => undefined);
+      showResult(
+        action,
+        answer && (answer.kind === 'procedure' || res.status === 400)
+          ? answer
+          : {
+              outcome: 'UNKNOWN',
+              message: `No answer came back (HTTP ${res.status}): the action may still be running or may have finished. Check Status and Audit before pressing again.`,
+            },
+      );
+    }
+  } catch {
+    showResult(action, {
+      outcome: 'UNKNOWN',
+      message:
+        'The connection was lost before the answer came back: the action may have run. Check Status and Audit before pressing again.',
+    });
   }
   refresh();
 }

@@ -23,8 +23,10 @@ const header = (r: RequestCredentials, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const sameSecret = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const sameSecret = (a: string, b: string) => {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /** The local stack: the token `npm start` prints, as a cookie (set by /login) or a bearer token. */
 export class LocalTokenAuth implements Authenticator {

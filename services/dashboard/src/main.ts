@@ -1,5 +1,4 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { createPool } from '../../common/db/pool';
@@ -21,7 +20,6 @@ const DashboardEnvSchema = z.object({
   DB_PORT: z.coerce.number().int().positive(),
   DB_NAME: z.string().min(1),
   DB_SECRET_ARN: z.string().startsWith('arn:'),
-  CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
   /** The ALB that signs the users' claims: only its signature is an identity. */
   ALB_ARN: z.string().startsWith('arn:'),
   DATA_BUCKET: z.string().min(3),
@@ -32,12 +30,11 @@ const DashboardEnvSchema = z.object({
 async function main(): Promise<void> {
   const env = parseOrThrow(DashboardEnvSchema, process.env, 'dashboard environment');
   const log = createLogger('dashboard', env.LOG_LEVEL, { stage: env.STAGE });
-  const secrets = new SecretsManagerClient({});
-  // The control token lets the read model reach the trading tasks' API (reads need no token,
-  // but the client is the procedures' one, which holds it for the control calls it never makes here).
-  const controlToken = async () =>
-    (await secrets.send(new GetSecretValueCommand({ SecretId: env.CONTROL_TOKEN_SECRET_ARN })))
-      .SecretString ?? '';
+  // The dashboard only reads the tasks (reads need no token); its buttons go through the ops
+  // functions. It holds no control token, so a compromised dashboard cannot act unaudited.
+  const controlToken = async (): Promise<string> => {
+    throw new Error('the dashboard holds no control token: its buttons invoke the ops functions');
+  };
   const db = await createPool(
     { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
     { applicationName: 'dashboard', max: 3 },

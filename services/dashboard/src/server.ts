@@ -10,15 +10,7 @@ import type { OperatorEvent } from '../../ops/events';
 import type { OpsContext } from '../../ops/platform/ports';
 import { type Authenticator, type Identity, LOCAL_COOKIE } from './auth';
 import type { ControlGateway } from './control';
-import {
-  auditView,
-  healthView,
-  PnlHistory,
-  performanceView,
-  positionsView,
-  samplePnl,
-  statusView,
-} from './views';
+import { dashboardReads } from './views';
 
 const PNL_SAMPLE_MS = 5000;
 
@@ -57,7 +49,13 @@ function cookies(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of (request.headers.cookie ?? '').split(';')) {
     const i = pair.indexOf('=');
-    if (i > 0) out[pair.slice(0, i).trim()] = decodeURIComponent(pair.slice(i + 1).trim());
+    if (i <= 0) continue;
+    // Another site's malformed cookie on the same domain is skipped, not a 500.
+    try {
+      out[pair.slice(0, i).trim()] = decodeURIComponent(pair.slice(i + 1).trim());
+    } catch {
+      // skipped
+    }
   }
   return out;
 }
@@ -79,10 +77,10 @@ export function buildDashboardServer(options: DashboardOptions) {
     loggerInstance: options.log,
     bodyLimit: 16 * 1024,
   });
-  const history = new PnlHistory();
+  const reads = dashboardReads(ctx);
   // The chart's points: every 5 s from start, not only while someone has the page open.
   const sampler = setInterval(() => {
-    samplePnl(ctx, history).catch(() => undefined);
+    reads.samplePnl().catch(() => undefined);
   }, PNL_SAMPLE_MS).unref();
   app.addHook('onClose', async () => clearInterval(sampler));
 
@@ -138,31 +136,11 @@ export function buildDashboardServer(options: DashboardOptions) {
   });
   // The pages poll every 2 s: their requests are logged only when something goes wrong.
   const quiet = { logLevel: 'warn' } as const;
-  app.get(
-    '/api/status',
-    quiet,
-    read(() => statusView(ctx)),
-  );
-  app.get(
-    '/api/positions',
-    quiet,
-    read(() => positionsView(ctx)),
-  );
-  app.get(
-    '/api/performance',
-    quiet,
-    read(() => performanceView(ctx, history)),
-  );
-  app.get(
-    '/api/health',
-    quiet,
-    read(() => healthView(ctx)),
-  );
-  app.get(
-    '/api/audit',
-    quiet,
-    read(() => auditView(ctx)),
-  );
+  app.get('/api/status', quiet, read(reads.status));
+  app.get('/api/positions', quiet, read(reads.positions));
+  app.get('/api/performance', quiet, read(reads.performance));
+  app.get('/api/health', quiet, read(reads.health));
+  app.get('/api/audit', quiet, read(reads.audit));
 
   app.post('/api/control/:action', async (request, reply) => {
     const who: Identity | undefined = await identity(request, reply);

@@ -17,6 +17,67 @@ async function part<T>(read: () => Promise<T>): Promise<T | { readonly error: st
   }
 }
 
+/**
+ * One read for every caller while it is in flight, and for `ttlMs` after: the pages poll every
+ * 2 s, and the flag, ECS and every task must not be asked once per poll per viewer (the emergency
+ * stop shares the account's ECS and SSM limits). A failed read is not kept.
+ */
+function shared<T>(read: () => Promise<T>, ttlMs: number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ttlMs) {
+      const value = read();
+      last = { at: now, value };
+      value.catch(() => {
+        if (last?.value === value) last = undefined;
+      });
+    }
+    return last.value;
+  };
+}
+
+/** Worst first: what the header shows when the tasks disagree (a rolling deployment). */
+const SEVERITY = ['UNREACHABLE', 'HARD_HALT', 'HALTED', 'PAUSED', 'ACTIVE'] as const;
+
+/** At most this many points of the day's P&L go to the chart. */
+const CHART_POINTS = 720;
+
+/** The dashboard's read model of one stage: every page's data, from shared reads. */
+export function dashboardReads(ctx: OpsContext) {
+  const history = new PnlHistory();
+  const tasks = shared(() => liveTasks(ctx), 1500);
+  const chain = shared(async () => {
+    if (!ctx.db) throw new Error('no database access');
+    return verifyAuditChain(ctx.db);
+  }, 15_000);
+  let sampling = false;
+  return {
+    status: () => statusView(ctx, tasks),
+    positions: () => positionsView(ctx, tasks),
+    performance: () => performanceView(ctx, tasks, history),
+    health: () => healthView(ctx, tasks),
+    audit: () => auditView(ctx, chain),
+    /** One point of the P&L chart; a sample still running when the next is due is not doubled. */
+    async samplePnl(): Promise<void> {
+      if (sampling) return;
+      sampling = true;
+      try {
+        const { live } = await tasks();
+        if (live.length)
+          history.add(
+            ctx.now(),
+            live.reduce((s, t) => s + t.state.pnl.dailyInr, 0),
+          );
+      } finally {
+        sampling = false;
+      }
+    },
+  };
+}
+export type DashboardReads = ReturnType<typeof dashboardReads>;
+type Tasks = () => ReturnType<typeof liveTasks>;
+
 /** The trading tasks that answer, with their state: every view reads through them. */
 async function liveTasks(ctx: OpsContext) {
   const report = await status(ctx);
@@ -27,19 +88,32 @@ async function liveTasks(ctx: OpsContext) {
 }
 
 /** Status: mode, state, the flag and who set it, market and IST clock, risk, broker. */
-export async function statusView(ctx: OpsContext) {
-  const { report, live } = await liveTasks(ctx);
+async function statusView(ctx: OpsContext, tasks: Tasks) {
+  const { report, live } = await tasks();
   const first = live[0]?.state;
   const now = ctx.now();
   const day = calendar.day(istDate(now));
+  // The worst task decides the header; one that does not answer is UNREACHABLE, and no task at
+  // all is UNKNOWN: never ACTIVE on a guess.
+  const states = report.tasks.map((t) => ({
+    state: t.state?.state ?? 'UNREACHABLE',
+    cause: t.state?.cause ?? t.error ?? 'does not answer',
+    taskId: t.taskId,
+  }));
+  const worst = states.sort(
+    (a, b) =>
+      SEVERITY.indexOf(a.state as (typeof SEVERITY)[number]) -
+      SEVERITY.indexOf(b.state as (typeof SEVERITY)[number]),
+  )[0];
   return {
     stage: report.stage,
     at: report.at,
     istNow: formatIst(now),
     mode: first?.mode ?? 'UNKNOWN',
-    // Unknown is halted: no task answering is shown as such, never as ACTIVE.
-    state: first?.state ?? 'UNKNOWN',
-    cause: first?.cause ?? 'no trading task answers',
+    state: worst?.state ?? 'UNKNOWN',
+    cause: worst
+      ? `${report.tasks.length > 1 ? `${worst.taskId}: ` : ''}${worst.cause}`
+      : 'no trading task running',
     flag: report.flag,
     market: first?.market ?? { open: false, nowIst: formatIst(now), date: istDate(now) },
     tradingDay: day.kind,
@@ -58,8 +132,8 @@ export async function statusView(ctx: OpsContext) {
 }
 
 /** Positions and working orders of every task (each task owns its strategies). */
-export async function positionsView(ctx: OpsContext) {
-  const { live } = await liveTasks(ctx);
+async function positionsView(ctx: OpsContext, tasks: Tasks) {
+  const { live } = await tasks();
   const perTask = await Promise.all(
     live.map(async (t) => ({
       positions: await ctx.trading.positions(t.url),
@@ -74,8 +148,17 @@ export async function positionsView(ctx: OpsContext) {
   };
 }
 
-/** P&L samples of today, taken by the server as it polls (the chart's points). */
-export class PnlHistory {
+/** Every n-th point (and the last) when there are more than `max`. */
+function downsample<T>(points: readonly T[], max: number): readonly T[] {
+  if (points.length <= max) return points;
+  const step = Math.ceil(points.length / max);
+  const kept = points.filter((_, i) => i % step === 0);
+  const last = points.at(-1);
+  return last === undefined || kept.at(-1) === last ? kept : [...kept, last];
+}
+
+/** P&L samples of today, taken by the server every few seconds (the chart's points). */
+class PnlHistory {
   private readonly points: Array<{ at: number; pnlInr: number }> = [];
   private day = '';
 
@@ -106,8 +189,8 @@ export async function samplePnl(ctx: OpsContext, history: PnlHistory): Promise<v
 }
 
 /** Performance: P&L over the day, trades and win rate, heat against its cap, loss-stop room. */
-export async function performanceView(ctx: OpsContext, history: PnlHistory) {
-  const { live } = await liveTasks(ctx);
+async function performanceView(ctx: OpsContext, tasks: Tasks, history: PnlHistory) {
+  const { live } = await tasks();
   const date = istDate(ctx.now());
   const trades = (await Promise.all(live.map((t) => ctx.trading.trades(t.url, date)))).flat();
   const closing = trades.filter((t) => t.closes_position);
@@ -120,7 +203,7 @@ export async function performanceView(ctx: OpsContext, history: PnlHistory) {
     date,
     pnlInr: Math.round(pnl * 100) / 100,
     pnlPct: Math.round(pnlPct * 100) / 100,
-    series: history.today(),
+    series: downsample(history.today(), CHART_POINTS),
     trades: trades.length,
     closedTrades: closing.length,
     winRatePct: closing.length ? Math.round((wins / closing.length) * 1000) / 10 : null,
@@ -133,8 +216,8 @@ export async function performanceView(ctx: OpsContext, history: PnlHistory) {
 }
 
 /** Health: feeds, breakers, rate limits, the latest checklist reports, alarms in ALARM. */
-export async function healthView(ctx: OpsContext) {
-  const { live } = await liveTasks(ctx);
+async function healthView(ctx: OpsContext, tasks: Tasks) {
+  const { live } = await tasks();
   const url = live[0]?.url;
   const fromTask = <T>(read: (url: string) => Promise<T>) =>
     part(async () => {
@@ -184,7 +267,11 @@ async function latestChecklists(ctx: OpsContext) {
 }
 
 /** Audit: the control_audit log, newest first, and whether the hash chain holds. */
-export async function auditView(ctx: OpsContext, limit = 100) {
+async function auditView(
+  ctx: OpsContext,
+  chainOf: () => Promise<Awaited<ReturnType<typeof verifyAuditChain>>>,
+  limit = 100,
+) {
   if (!ctx.db) throw new Error('no database access');
   const [{ rows }, chain] = await Promise.all([
     ctx.db.query<{
@@ -202,7 +289,7 @@ export async function auditView(ctx: OpsContext, limit = 100) {
          FROM control_audit ORDER BY id DESC LIMIT $1`,
       [limit],
     ),
-    verifyAuditChain(ctx.db),
+    chainOf(),
   ]);
   return {
     chain,

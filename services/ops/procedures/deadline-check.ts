@@ -1,6 +1,6 @@
 import { MarketCalendar } from '../../common/market-calendar';
 import { formatIst } from '../../common/time';
-import { type Check, fail, pass, skipped } from '../checks/framework';
+import { type Check, fail, pass } from '../checks/framework';
 import type { ChecklistContext } from '../checks/support';
 import type { OpsContext } from '../platform/ports';
 import { type ChecklistReport, runChecklist, type ScheduledRequest } from './checklist';
@@ -29,7 +29,8 @@ function ran(due: (typeof DUE_BY_DEADLINE)[number]): Check<ChecklistContext> {
     name: `${due.procedure}-ran`,
     severity: 'HIGH',
     async run(ctx) {
-      if (!ctx.db) return skipped('no database access');
+      // Not knowing whether it ran is not a pass.
+      if (!ctx.db) return fail('no database access: cannot tell whether it ran');
       const day = due.day === 'today' ? ctx.day : calendar.previousTradingDay(ctx.day);
       const { rows } = await ctx.db.query<{
         status: string;

@@ -63,7 +63,7 @@ export async function resume(
   await runner.run('preconditions', async () => {
     if (
       ctx.settings.twoPersonResume &&
-      (!request.approvedBy || request.approvedBy === request.requestedBy)
+      (!request.approvedBy || sameIdentity(request.approvedBy, request.requestedBy))
     ) {
       refusals.push(
         `two-person rule: an approver other than ${request.requestedBy} must approve (approvedBy)`,
@@ -187,4 +187,9 @@ async function recentReadiness(
   );
   const row = rows[0];
   return row ? { id: row.id, at: row.finished_at.toISOString() } : undefined;
+}
+
+/** `Alice@Desk ` and `alice@desk` are one person: the two-person rule compares them as such. */
+function sameIdentity(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }

@@ -338,6 +338,8 @@ export class CloudWatchAlarmSource implements AlarmSource {
         new DescribeAlarmsCommand({
           AlarmNamePrefix: this.prefix,
           StateValue: 'ALARM',
+          // Without it only metric alarms come back: safe-to-trade is a composite.
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
           NextToken: token,
         }),
       );
