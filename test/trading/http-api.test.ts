@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { buildServer, type TradingServer } from '../../services/trading/src/http/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness } from './harness';
+import { eventually, type Harness, startHarness } from './harness';
 
 const TOKEN = 'test-control-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -284,6 +284,44 @@ describe('HTTP API', () => {
   });
 
   describe('orders and controls', () => {
+    it('returns a filled order for its client id too (a client retrying after a timeout)', async () => {
+      const body = {
+        clientOrderId: 'http-filled',
+        symbol: 'TCS',
+        side: 'BUY',
+        type: 'MARKET',
+        quantity: 1,
+        stopPrice: 3400,
+      };
+      const first = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: auth,
+        payload: body,
+      });
+      expect(first.statusCode).toBe(201);
+      await eventually(
+        async () =>
+          (
+            await db.pool.query(
+              "SELECT 1 FROM orders WHERE client_order_id = 'http-filled' AND status = 'FILLED'",
+            )
+          ).rowCount === 1,
+        5000,
+        'the order to fill',
+      );
+
+      const again = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: auth,
+        payload: body,
+      });
+
+      expect(again.statusCode).toBe(200);
+      expect(again.json().order).toMatchObject({ id: first.json().order.id, status: 'FILLED' });
+    });
+
     it('accepts an order (201), returns the same order for its client id (200), and names a risk refusal (422)', async () => {
       // A limit buy 1% under the market rests, so the repeat finds it working.
       const body = {

@@ -92,6 +92,12 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string } | null
  */
 export class OrderManager {
   private readonly working = new Map<string, Order>();
+  /**
+   * Orders that have left `working` (filled, cancelled, rejected), newest last: a repeat of their
+   * client order id (a client retrying after a timeout) gets the order back, not a second one
+   * or a duplicate-order refusal.
+   */
+  private readonly finished = new Map<string, Order>();
   /** Orders this manager is cancelling: their closed-order event is its own doing. */
   private readonly cancelling = new Set<string>();
   private readonly appliedFills = new Map<string, Set<string>>();
@@ -144,7 +150,8 @@ export class OrderManager {
    */
   async submit(request: OrderRequest, waitForRateSlot = false): Promise<SubmitResult> {
     const { deps } = this;
-    const known = this.working.get(request.clientOrderId);
+    const known =
+      this.working.get(request.clientOrderId) ?? this.finished.get(request.clientOrderId);
     if (known) return { outcome: 'EXISTING', order: known };
 
     const lease = deps.lease(request.strategyId);
@@ -215,7 +222,7 @@ export class OrderManager {
       if (error instanceof BrokerRejectedError) {
         order.status = 'REJECTED';
         order.statusReason = error.message;
-        this.working.delete(order.clientOrderId);
+        this.retire(order);
         await deps.repo.setStatus(order.id, 'REJECTED', { reason: error.message });
         deps.metrics.inc('algo_orders_rejected_total', { reason: 'BROKER_REJECTED' });
         return { outcome: 'REJECTED', reason: 'BROKER_REJECTED', message: error.message, order };
@@ -249,7 +256,7 @@ export class OrderManager {
           await this.deps.breaker.run(() => this.deps.broker.cancel(o.clientOrderId));
           o.status = 'CANCELLED';
           o.statusReason = reason;
-          this.working.delete(o.clientOrderId);
+          this.retire(o);
           await this.writeStatus(o.id, 'CANCELLED', reason);
           cancelled.push(o.clientOrderId);
         } catch (error) {
@@ -407,6 +414,17 @@ export class OrderManager {
     };
   }
 
+  /** An order leaves `working`; its client order id is remembered (the last 10,000). */
+  private retire(order: Order): void {
+    this.working.delete(order.clientOrderId);
+    this.finished.delete(order.clientOrderId);
+    this.finished.set(order.clientOrderId, order);
+    if (this.finished.size > 10_000) {
+      const oldest = this.finished.keys().next().value;
+      if (oldest !== undefined) this.finished.delete(oldest);
+    }
+  }
+
   /** Forgets a strategy this task no longer holds; the new holder takes its orders over. */
   release(strategyId: string): void {
     for (const [id, o] of this.working) if (o.strategyId === strategyId) this.working.delete(id);
@@ -425,7 +443,7 @@ export class OrderManager {
       if (order.status !== 'NEW' || now - order.createdAt < olderThanMs) continue;
       const atBroker = await this.deps.broker.getOrder(order.clientOrderId);
       if (!atBroker) {
-        this.working.delete(order.clientOrderId);
+        this.retire(order);
         order.status = 'CANCELLED';
         await this.deps.repo.setStatus(order.id, 'CANCELLED', {
           reason: 'never reached the broker',
@@ -507,7 +525,7 @@ export class OrderManager {
     }
     order.brokerOrderId ??= fill.brokerOrderId;
     if (order.status !== 'PARTIAL') {
-      this.working.delete(order.clientOrderId);
+      this.retire(order);
       this.appliedFills.delete(order.clientOrderId);
     }
     deps.metrics.inc('algo_fills_total');
@@ -527,7 +545,7 @@ export class OrderManager {
     if (this.cancelling.has(atBroker.clientOrderId)) return;
     const order = known ?? this.working.get(atBroker.clientOrderId);
     if (!order || order.status === 'FILLED') return;
-    this.working.delete(order.clientOrderId);
+    this.retire(order);
     order.status = status;
     order.statusReason = atBroker.reason;
     await this.writeStatus(order.id, status, atBroker.reason);
