@@ -1,6 +1,6 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Pool } from 'pg';
 import { createPool } from '../../services/common/db/pool';
+import { loadModule } from '../../services/common/load-module';
 import { parseOrThrow } from '../../services/common/validation';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
@@ -24,13 +24,16 @@ export function opsContext(instrument: <T>(client: T) => T): Promise<OpsContext>
 }
 
 async function build(env: OpsEnvironment, instrument: <T>(client: T) => T): Promise<OpsContext> {
-  const secrets = instrument(new SecretsManagerClient({}));
+  const sdk = await loadModule<typeof import('@aws-sdk/client-secrets-manager')>(() =>
+    require('@aws-sdk/client-secrets-manager'),
+  );
+  const secrets = instrument(new sdk.SecretsManagerClient({}));
   let token: { value: string; at: number } | undefined;
   const controlToken = async () => {
     // Re-read now and then: a rotated token is picked up without a cold start.
     if (!token || Date.now() - token.at > 300_000) {
       const out = await secrets.send(
-        new GetSecretValueCommand({ SecretId: env.CONTROL_TOKEN_SECRET_ARN }),
+        new sdk.GetSecretValueCommand({ SecretId: env.CONTROL_TOKEN_SECRET_ARN }),
       );
       token = { value: out.SecretString ?? '', at: Date.now() };
     }

@@ -10,7 +10,7 @@ import { sleep } from '../../services/common/retry';
 import { formatIst } from '../../services/common/time';
 import { parseOrThrow } from '../../services/common/validation';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
-import { CloudWatchLogSource } from '../../services/ops/platform/aws/aws-platform';
+import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
 import {
   awsClients,
   discover,

@@ -58,8 +58,8 @@ import {
 } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
-import { S3ObjectStore } from '../../services/ops/platform/aws/aws-platform';
 import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
+import { S3ObjectStore } from '../../services/ops/platform/aws/s3-object-store';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import {
   type BrokerHealthView as BrokerView,

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
-import { EcsFleet } from '../../services/ops/platform/aws/aws-platform';
+import { EcsFleet } from '../../services/ops/platform/aws/ecs-fleet';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { DESIRED_COUNT_TAG, emergencyStop } from '../../services/ops/procedures/emergency-stop';
 import { resume } from '../../services/ops/procedures/resume';

@@ -1,6 +1,7 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Pool, type PoolConfig } from 'pg';
 import { z } from 'zod';
+import { loadModule } from '../load-module';
 import { parseOrThrow } from '../validation';
 
 /** Where the database is: a URL (local stack, tests) or the RDS secret (AWS). */
@@ -22,11 +23,16 @@ const SECRET_TTL_MS = 60_000;
  * Credentials of the RDS secret, read again at most once a minute: every new connection asks, so
  * a rotated password is used without a restart.
  */
-export function rdsCredentials(secretArn: string, client = new SecretsManagerClient({})) {
+export function rdsCredentials(secretArn: string, client?: SecretsManagerClient) {
   let cached: { value: z.output<typeof RdsSecretSchema>; at: number } | undefined;
+  let secrets = client;
   return async () => {
     if (!cached || Date.now() - cached.at > SECRET_TTL_MS) {
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const sdk = await loadModule<typeof import('@aws-sdk/client-secrets-manager')>(() =>
+        require('@aws-sdk/client-secrets-manager'),
+      );
+      secrets ??= new sdk.SecretsManagerClient({});
+      const out = await secrets.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }));
       const value = parseOrThrow(
         RdsSecretSchema,
         JSON.parse(out.SecretString ?? '{}'),

@@ -1,28 +1,12 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Pool } from 'pg';
 import { operatorNames } from '../../../../lib/config/names';
 import type { Stage } from '../../../../lib/config/stage-config';
 import type { AuditSource } from '../../../common/db/audit';
-import { SsmParameterStore } from '../../../common/parameters/ssm-parameter-store';
+import { loadModule } from '../../../common/load-module';
 import { sleep } from '../../../common/retry';
 import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
 import { TradingClient } from '../trading-client';
-import {
-  CloudWatchAlarmSource,
-  CloudWatchLogSource,
-  EcsFleet,
-  ElbTargetHealth,
-  S3ObjectStore,
-  SnsNotifier,
-} from './aws-platform';
-import { RdsDatabaseAdmin } from './rds-admin';
 
 /** The port of the trading tasks' API (TRADING_PORT in the CDK app). */
 const TRADING_PORT = 8000;
@@ -52,35 +36,133 @@ async function checkIp(): Promise<string> {
 }
 
 /**
+ * An adapter that loads its module (and with it its SDK client package) on its first call. A
+ * function that never touches RDS, Logs or the load balancer never loads those clients: the
+ * cold start pays for what the procedure uses. `known` answers the synchronous properties.
+ */
+export function lazyAdapter<T extends object>(load: () => Promise<T>, known: Partial<T> = {}): T {
+  let loaded: Promise<T> | undefined;
+  return new Proxy(known as T, {
+    get(target, prop, receiver) {
+      if (prop in target) return Reflect.get(target, prop, receiver);
+      // Not a promise itself: `await adapter` must not call into it.
+      if (prop === 'then') return undefined;
+      return (...args: unknown[]) => {
+        loaded ??= load().catch((error: unknown) => {
+          loaded = undefined;
+          throw error;
+        });
+        return loaded.then((adapter) =>
+          (adapter[prop as keyof T] as (...a: unknown[]) => unknown).apply(adapter, args),
+        );
+      };
+    },
+  });
+}
+
+/**
  * The procedures' view of a stage in AWS, with clients that use the SDK's default credentials and
- * endpoint resolution (AWS_ENDPOINT_URL works).
+ * endpoint resolution (AWS_ENDPOINT_URL works). Each adapter and its SDK client load on first use.
  */
 export function awsOpsContext(options: AwsContextOptions): OpsContext {
   const names = operatorNames(options.stage);
   const config = options.region ? { region: options.region } : {};
   const i = options.instrument ?? (<T>(client: T) => client);
-  const cloudwatch = i(new CloudWatchClient(config));
+  // Alarms and the database's free-storage metric share one CloudWatch client.
+  let cloudwatch: Promise<CloudWatchClient> | undefined;
+  const cloudwatchClient = () =>
+    (cloudwatch ??= loadModule<typeof import('@aws-sdk/client-cloudwatch')>(() =>
+      require('@aws-sdk/client-cloudwatch'),
+    ).then((m) => i(new m.CloudWatchClient(config))));
   return {
     stage: options.stage,
     names,
     source: options.source,
-    parameters: new SsmParameterStore(i(new SSMClient({ ...config, maxAttempts: 3 }))),
-    fleet: new EcsFleet(i(new ECSClient(config)), names.cluster, TRADING_PORT),
+    parameters: lazyAdapter(
+      async () => {
+        const [{ SSMClient }, { SsmParameterStore }] = await Promise.all([
+          loadModule<typeof import('@aws-sdk/client-ssm')>(() => require('@aws-sdk/client-ssm')),
+          loadModule<typeof import('../../../common/parameters/ssm-parameter-store')>(() =>
+            require('../../../common/parameters/ssm-parameter-store'),
+          ),
+        ]);
+        return new SsmParameterStore(i(new SSMClient({ ...config, maxAttempts: 3 })));
+      },
+      { kind: 'ssm' },
+    ),
+    fleet: lazyAdapter(async () => {
+      const [{ ECSClient }, { EcsFleet }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-ecs')>(() => require('@aws-sdk/client-ecs')),
+        loadModule<typeof import('./ecs-fleet')>(() => require('./ecs-fleet')),
+      ]);
+      return new EcsFleet(i(new ECSClient(config)), names.cluster, TRADING_PORT);
+    }),
     trading: options.controlToken
       ? new TradingClient(options.controlToken)
       : TradingClient.unreachable(
           'the trading tasks are only reachable inside the VPC (through the ops Lambdas)',
         ),
-    objects: new S3ObjectStore(i(new S3Client(config)), options.bucket),
-    notifier: new SnsNotifier(i(new SNSClient(config)), options.topics),
-    db: options.db,
-    logs: new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup),
-    alarms: new CloudWatchAlarmSource(cloudwatch, names.prefix),
-    targets: new ElbTargetHealth(
-      i(new ElasticLoadBalancingV2Client(config)),
-      `${names.prefix}-dashboard`,
+    objects: lazyAdapter(
+      async () => {
+        const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+          loadModule<typeof import('@aws-sdk/client-s3')>(() => require('@aws-sdk/client-s3')),
+          loadModule<typeof import('./s3-object-store')>(() => require('./s3-object-store')),
+        ]);
+        return new S3ObjectStore(i(new S3Client(config)), options.bucket);
+      },
+      { location: `s3://${options.bucket}` },
     ),
-    database: new RdsDatabaseAdmin(i(new RDSClient(config)), cloudwatch, names.dbInstance),
+    notifier: lazyAdapter(async () => {
+      const [{ SNSClient }, { SnsNotifier }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-sns')>(() => require('@aws-sdk/client-sns')),
+        loadModule<typeof import('./sns-notifier')>(() => require('./sns-notifier')),
+      ]);
+      return new SnsNotifier(i(new SNSClient(config)), options.topics);
+    }),
+    db: options.db,
+    logs: lazyAdapter(async () => {
+      const [{ CloudWatchLogsClient }, { CloudWatchLogSource }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-cloudwatch-logs')>(() =>
+          require('@aws-sdk/client-cloudwatch-logs'),
+        ),
+        loadModule<typeof import('./cloudwatch-log-source')>(() =>
+          require('./cloudwatch-log-source'),
+        ),
+      ]);
+      return new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup);
+    }),
+    alarms: lazyAdapter(async () => {
+      const { CloudWatchAlarmSource } = await loadModule<
+        typeof import('./cloudwatch-alarm-source')
+      >(() => require('./cloudwatch-alarm-source'));
+      return new CloudWatchAlarmSource(await cloudwatchClient(), names.prefix);
+    }),
+    targets: lazyAdapter(async () => {
+      const [{ ElasticLoadBalancingV2Client }, { ElbTargetHealth }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(() =>
+          require('@aws-sdk/client-elastic-load-balancing-v2'),
+        ),
+        loadModule<typeof import('./elb-target-health')>(() => require('./elb-target-health')),
+      ]);
+      return new ElbTargetHealth(
+        i(new ElasticLoadBalancingV2Client(config)),
+        `${names.prefix}-dashboard`,
+      );
+    }),
+    database: lazyAdapter(
+      async () => {
+        const [{ RDSClient }, { RdsDatabaseAdmin }] = await Promise.all([
+          loadModule<typeof import('@aws-sdk/client-rds')>(() => require('@aws-sdk/client-rds')),
+          loadModule<typeof import('./rds-admin')>(() => require('./rds-admin')),
+        ]);
+        return new RdsDatabaseAdmin(
+          i(new RDSClient(config)),
+          await cloudwatchClient(),
+          names.dbInstance,
+        );
+      },
+      { instanceId: names.dbInstance },
+    ),
     // Only inside the VPC is the answer the NAT's address the broker sees.
     egressIp: options.db ? checkIp : undefined,
     now: Date.now,

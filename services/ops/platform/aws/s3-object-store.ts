@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectStore } from '../ports';
+
+/** The stage's data bucket. Uploads are multipart: an interrupted one leaves no object. */
+export class S3ObjectStore implements ObjectStore {
+  readonly location: string;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {
+    this.location = `s3://${bucket}`;
+  }
+
+  async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async upload(key: string, body: Readable, contentType: string): Promise<{ bytes: number }> {
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      queueSize: 2,
+      partSize: 8 * 1024 * 1024,
+      // An error aborts the multipart upload: no partial object under the key.
+      leavePartsOnError: false,
+    });
+    await upload.done();
+    return { bytes };
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    const out = await this.getObject(key);
+    if (!out) return undefined;
+    return Buffer.from(
+      await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+  }
+
+  async download(key: string): Promise<Readable | undefined> {
+    // In Node.js the SDK's body is a Readable (an IncomingMessage with helpers mixed in).
+    return (await this.getObject(key))?.Body as Readable | undefined;
+  }
+
+  private async getObject(key: string) {
+    try {
+      return await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  }
+}
