@@ -8,7 +8,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
+import {
+  SCHEDULED_PROCEDURE_NAMES,
+  type ScheduledProcedureName,
+} from '../../services/ops/procedures/scheduled-names';
 import { operatorNames } from '../config/names';
 import {
   type AlertRoutes,
@@ -32,6 +35,17 @@ const INSTANCE_MEMORY_GIB: Record<string, number> = {
   xlarge: 16,
   '2xlarge': 32,
 };
+
+/** A Container Insights metric of one service, per minute (what the task-count alarms read). */
+function containerInsights(cluster: string, service: string, metricName: string) {
+  return new cloudwatch.Metric({
+    namespace: 'ECS/ContainerInsights',
+    metricName,
+    dimensionsMap: { ClusterName: cluster, ServiceName: service },
+    statistic: 'Average',
+    period: Duration.minutes(1),
+  });
+}
 
 /**
  * An RDS metric by the instance's fixed name: no reference to the stateful data stack, whose
@@ -114,14 +128,7 @@ export class MonitoringStack extends StageStack {
       [names.dashboardService, 'P3'],
     ] as const) {
       const short = svc === names.tradingService ? 'trading' : 'dashboard';
-      const insights = (metricName: string) =>
-        new cloudwatch.Metric({
-          namespace: 'ECS/ContainerInsights',
-          metricName,
-          dimensionsMap: { ClusterName: names.cluster, ServiceName: svc },
-          statistic: 'Average',
-          period: Duration.minutes(1),
-        });
+      const insights = (metricName: string) => containerInsights(names.cluster, svc, metricName);
       add({
         slug: `${short}-tasks-below-desired`,
         severity,
@@ -580,12 +587,8 @@ export class MonitoringStack extends StageStack {
       alarmName: `${names.prefix}-trading-deploying`,
       alarmDescription:
         'P4 (information): a deployment of the trading service is in progress; it suppresses the safe-to-trade actions. Runbook: docs/RUNBOOK.md#deploy-and-rollback',
-      metric: new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName: 'DeploymentCount',
-        dimensionsMap: { ClusterName: names.cluster, ServiceName: names.tradingService },
+      metric: containerInsights(names.cluster, names.tradingService, 'DeploymentCount').with({
         statistic: 'Maximum',
-        period: Duration.minutes(1),
       }),
       threshold: 1,
       comparisonOperator: GT,
@@ -633,14 +636,7 @@ export class MonitoringStack extends StageStack {
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const insights = (svc: string, metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName,
-        dimensionsMap: { ClusterName: names.cluster, ServiceName: svc },
-        statistic: 'Average',
-        period: Duration.minutes(1),
-        label: `${svc} ${metricName}`,
-      });
+      containerInsights(names.cluster, svc, metricName).with({ label: `${svc} ${metricName}` });
     const proc = (name: ScheduledProcedureName) =>
       new cloudwatch.Metric({
         namespace: NAMESPACE,
@@ -719,20 +715,7 @@ export class MonitoringStack extends StageStack {
       ]),
     );
     dashboard.addWidgets(
-      graph(
-        'Checklists: failed checks per run',
-        (
-          [
-            'token-check',
-            'morning-checklist',
-            'deadline-check',
-            'evening-checklist',
-            'trade-export',
-            'database-backup',
-          ] as const
-        ).map(proc),
-        24,
-      ),
+      graph('Checklists: failed checks per run', SCHEDULED_PROCEDURE_NAMES.map(proc), 24),
     );
     return dashboard;
   }
