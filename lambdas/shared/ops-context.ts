@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { createPool } from '../../services/common/db/pool';
-import { loadModule } from '../../services/common/load-module';
+import { secretReader } from '../../services/common/secrets';
 import { parseOrThrow } from '../../services/common/validation';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
@@ -24,21 +24,8 @@ export function opsContext(instrument: <T>(client: T) => T): Promise<OpsContext>
 }
 
 async function build(env: OpsEnvironment, instrument: <T>(client: T) => T): Promise<OpsContext> {
-  const sdk = await loadModule<typeof import('@aws-sdk/client-secrets-manager')>(() =>
-    require('@aws-sdk/client-secrets-manager'),
-  );
-  const secrets = instrument(new sdk.SecretsManagerClient({}));
-  let token: { value: string; at: number } | undefined;
-  const controlToken = async () => {
-    // Re-read now and then: a rotated token is picked up without a cold start.
-    if (!token || Date.now() - token.at > 300_000) {
-      const out = await secrets.send(
-        new sdk.GetSecretValueCommand({ SecretId: env.CONTROL_TOKEN_SECRET_ARN }),
-      );
-      token = { value: out.SecretString ?? '', at: Date.now() };
-    }
-    return token.value;
-  };
+  // Re-read now and then: a rotated token is picked up without a cold start.
+  const controlToken = secretReader(env.CONTROL_TOKEN_SECRET_ARN, 300_000, { wrap: instrument });
   const db: Pool = await createPool(
     { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
     { applicationName: `ops-${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },

@@ -62,3 +62,8 @@ export function opsDiscoveryParameter(stage: AnyStage): string {
 export function dataBucketName(stage: AnyStage, account: string, override?: string): string {
   return override ?? operatorNames(stage).defaultBucket(account);
 }
+
+/** A construct id from a kebab-case name: `morning-checklist` -> `MorningChecklist`. */
+export function constructId(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+}

@@ -12,7 +12,7 @@ import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
 } from '../../services/ops/procedures/scheduled-names';
-import { operatorNames } from '../config/names';
+import { constructId, operatorNames } from '../config/names';
 import {
   type AlertRoutes,
   RoutedAlarm,
@@ -35,6 +35,30 @@ const INSTANCE_MEMORY_GIB: Record<string, number> = {
   xlarge: 16,
   '2xlarge': 32,
 };
+
+/** A metric of the trading service (EMF, Stage alone), per minute. */
+function tradingMetric(stage: string, metricName: string) {
+  return new cloudwatch.Metric({
+    namespace: NAMESPACE,
+    metricName,
+    dimensionsMap: { Stage: stage },
+    period: Duration.minutes(1),
+  });
+}
+
+/**
+ * A metric of a scheduled procedure's function, with Powertools' dimensions
+ * (lambdas/shared/scheduled-handler.ts): summed per 5 minutes.
+ */
+function procedureMetric(stage: string, name: ScheduledProcedureName, metricName: string) {
+  return new cloudwatch.Metric({
+    namespace: NAMESPACE,
+    metricName,
+    dimensionsMap: { service: name, Stage: stage, Procedure: name },
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+  });
+}
 
 /** A Container Insights metric of one service, per minute (what the task-count alarms read). */
 function containerInsights(cluster: string, service: string, metricName: string) {
@@ -90,33 +114,18 @@ export class MonitoringStack extends StageStack {
     super(scope, id, props);
     const { config } = props;
     const names = operatorNames(config.stage);
-    const stage = { Stage: config.stage };
     const add = (spec: AlarmSpec) => {
-      const id = spec.slug.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
       this.alarms[spec.slug] = new RoutedAlarm(
         this,
-        id,
+        constructId(spec.slug),
         { ...spec, alarmName: `${names.prefix}-${spec.slug}` },
         props.routes,
       );
     };
     const service = (metricName: string, statistic: string, period = Duration.minutes(1)) =>
-      new cloudwatch.Metric({
-        namespace: NAMESPACE,
-        metricName,
-        dimensionsMap: stage,
-        statistic,
-        period,
-      });
-    // Powertools' dimensions of a scheduled function's metrics (lambdas/shared/scheduled-handler.ts).
+      tradingMetric(config.stage, metricName).with({ statistic, period });
     const procedure = (name: ScheduledProcedureName, metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: NAMESPACE,
-        metricName,
-        dimensionsMap: { service: name, ...stage, Procedure: name },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      });
+      procedureMetric(config.stage, name, metricName);
     const { GREATER_THAN_OR_EQUAL_TO_THRESHOLD: GTE, GREATER_THAN_THRESHOLD: GT } =
       cloudwatch.ComparisonOperator;
     const { LESS_THAN_THRESHOLD: LT } = cloudwatch.ComparisonOperator;
@@ -500,13 +509,7 @@ export class MonitoringStack extends StageStack {
       summary:
         'The 09:05 deadline check has not reported for 3 days: the schedules may not be firing at all.',
       runbook: 'checklist-missing',
-      metric: new cloudwatch.Metric({
-        namespace: NAMESPACE,
-        metricName: 'ProcedureCompleted',
-        dimensionsMap: { service: 'deadline-check', ...stage, Procedure: 'deadline-check' },
-        statistic: 'Sum',
-        period: Duration.hours(1),
-      }),
+      metric: procedure('deadline-check', 'ProcedureCompleted').with({ period: Duration.hours(1) }),
       threshold: 1,
       comparisonOperator: LT,
       evaluationPeriods: 72,
@@ -623,26 +626,14 @@ export class MonitoringStack extends StageStack {
 
   private buildDashboard(props: MonitoringStackProps) {
     const names = operatorNames(props.config.stage);
-    const stage = { Stage: props.config.stage };
-    const m = (metricName: string, statistic = 'Maximum', label?: string) =>
-      new cloudwatch.Metric({
-        namespace: NAMESPACE,
-        metricName,
-        dimensionsMap: stage,
-        statistic,
-        period: Duration.minutes(1),
-        label,
-      });
+    const m = (metricName: string, statistic = 'Maximum') =>
+      tradingMetric(props.config.stage, metricName).with({ statistic });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const insights = (svc: string, metricName: string) =>
       containerInsights(names.cluster, svc, metricName).with({ label: `${svc} ${metricName}` });
     const proc = (name: ScheduledProcedureName) =>
-      new cloudwatch.Metric({
-        namespace: NAMESPACE,
-        metricName: 'ChecksFailed',
-        dimensionsMap: { service: name, ...stage, Procedure: name },
-        statistic: 'Sum',
+      procedureMetric(props.config.stage, name, 'ChecksFailed').with({
         period: Duration.hours(1),
         label: name,
       });

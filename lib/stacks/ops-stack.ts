@@ -30,7 +30,7 @@ import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
 } from '../../services/ops/procedures/scheduled-names';
-import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../config/names';
+import { constructId, dataBucketName, operatorNames, opsDiscoveryParameter } from '../config/names';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -273,7 +273,7 @@ export class OpsStack extends StageStack {
     const scheduled: Partial<Record<ScheduledProcedureName, lambda.Function>> = {};
     for (const name of SCHEDULED_PROCEDURE_NAMES) {
       const procedure = { name, ...SCHEDULED_PROCEDURE_INFO[name] };
-      const fnId = procedure.name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+      const fnId = constructId(procedure.name);
       const fn = make(
         fnId,
         'lambdas/scheduled/handler.ts',

@@ -159,16 +159,10 @@ async function main(): Promise<void> {
   await writeStackInfo({
     pid: process.pid,
     startedAt: new Date().toISOString(),
-    databaseUrl,
-    controlToken,
-    parameterFile,
-    objectStoreDir,
-    logDir,
-    fleetUrl,
+    ...endpoints,
     tradingUrl,
     dashboardUrl,
     dashboardToken,
-    brokerTokens: env.LOCAL_BROKER_TOKENS,
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.

@@ -15,10 +15,10 @@ import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
   awsClients,
   discover,
-  FUNCTION_OF,
   InvokeError,
   invoke,
   type OpsDiscovery,
+  operatorFunction,
 } from '../../services/ops/platform/aws/ops-functions';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
@@ -99,9 +99,7 @@ async function execute(
   let discovery: OpsDiscovery | undefined;
   try {
     discovery = await discover(stage, ssm);
-    const fn = discovery.functions[FUNCTION_OF[parsed.action]];
-    if (!fn)
-      throw new InvokeError(`the Ops stack of ${stage} publishes no function for ${parsed.action}`);
+    const fn = operatorFunction(discovery, stage, parsed.action);
     if (!options.json) io.err(`invoking ${fn} (inside the VPC)...`);
     const result = await invoke<DispatchResult>(lambda, fn, parsed);
     return render(io, result, options, false);

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import type { ProcedureResult } from '../../services/ops/steps';
-import { spawnQuietLocalStack } from '../support/local-stack';
+import { buy as buyPaper, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 /**
@@ -30,15 +30,7 @@ describe('the local stack, end to end, through the CLI', () => {
     ).filter((p) => p.quantity !== 0);
   const state = async () => (await api('GET', '/state')).body.state;
   // Stops about 2% under the reference price: inside the per-trade risk limit.
-  const buy = (symbol: string, stopPrice: number) =>
-    api('POST', '/orders', {
-      symbol,
-      side: 'BUY',
-      type: 'MARKET',
-      quantity: 10,
-      stopPrice,
-      requestedBy: 'integration-test',
-    });
+  const buy = (symbol: string, stopPrice: number) => buyPaper(stack, symbol, stopPrice);
 
   beforeAll(async () => {
     stack = await spawnQuietLocalStack();

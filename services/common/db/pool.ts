@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Pool, type PoolConfig } from 'pg';
 import { z } from 'zod';
-import { loadModule } from '../load-module';
+import { secretReader } from '../secrets';
 import { parseOrThrow } from '../validation';
 
 /** Where the database is: a URL (local stack, tests) or the RDS secret (AWS). */
@@ -24,24 +24,13 @@ const SECRET_TTL_MS = 60_000;
  * a rotated password is used without a restart.
  */
 export function rdsCredentials(secretArn: string, client?: SecretsManagerClient) {
-  let cached: { value: z.output<typeof RdsSecretSchema>; at: number } | undefined;
-  let secrets = client;
-  return async () => {
-    if (!cached || Date.now() - cached.at > SECRET_TTL_MS) {
-      const sdk = await loadModule<typeof import('@aws-sdk/client-secrets-manager')>(() =>
-        require('@aws-sdk/client-secrets-manager'),
-      );
-      secrets ??= new sdk.SecretsManagerClient({});
-      const out = await secrets.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }));
-      const value = parseOrThrow(
-        RdsSecretSchema,
-        JSON.parse(out.SecretString ?? '{}'),
-        `database secret ${secretArn}`,
-      );
-      cached = { value, at: Date.now() };
-    }
-    return cached.value;
-  };
+  const read = secretReader(secretArn, SECRET_TTL_MS, { client });
+  return async (): Promise<z.output<typeof RdsSecretSchema>> =>
+    parseOrThrow(
+      RdsSecretSchema,
+      JSON.parse((await read()) || '{}'),
+      `database secret ${secretArn}`,
+    );
 }
 
 const sharedCredentials = new Map<string, ReturnType<typeof rdsCredentials>>();

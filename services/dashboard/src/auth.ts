@@ -1,4 +1,4 @@
-import { createPublicKey, timingSafeEqual, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 
 /** Who is asking: the audit trail's actor. */
 export interface Identity {
@@ -64,7 +64,7 @@ const b64url = (s: string) => Buffer.from(s.replace(/=+$/, ''), 'base64url');
  * expiry are checked; a header that fails any of them is no identity.
  */
 export class AlbOidcAuth implements Authenticator {
-  private readonly keys = new Map<string, string>();
+  private readonly keys = new Map<string, KeyObject>();
 
   constructor(
     private readonly albArn: string,
@@ -89,15 +89,15 @@ export class AlbOidcAuth implements Authenticator {
     if (head.alg !== 'ES256' || !head.kid || head.signer !== this.albArn) return undefined;
     const exp = claims.exp ?? head.exp;
     if (exp === undefined || exp * 1000 < this.now()) return undefined;
-    let pem = this.keys.get(head.kid);
-    if (!pem) {
-      pem = await this.fetchKey(this.region, head.kid);
-      this.keys.set(head.kid, pem);
+    let key = this.keys.get(head.kid);
+    if (!key) {
+      key = createPublicKey(await this.fetchKey(this.region, head.kid));
+      this.keys.set(head.kid, key);
     }
     const ok = verify(
       'sha256',
       Buffer.from(`${h}.${p}`),
-      { key: createPublicKey(pem), dsaEncoding: 'ieee-p1363' },
+      { key, dsaEncoding: 'ieee-p1363' },
       b64url(s),
     );
     const name = claims.email ?? claims.preferred_username ?? claims.sub;

@@ -3,7 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Stage } from '../../../lib/config/stage-config';
 import { type DispatchResult, dispatch } from '../../ops/dispatch';
 import type { OperatorEvent } from '../../ops/events';
-import { discover, FUNCTION_OF, invoke } from '../../ops/platform/aws/ops-functions';
+import { discover, invoke, operatorFunction } from '../../ops/platform/aws/ops-functions';
 import type { OpsContext } from '../../ops/platform/ports';
 import { runReadinessCheck } from '../../ops/procedures/morning';
 
@@ -21,10 +21,7 @@ export function localControl(ctx: OpsContext): ControlGateway {
 export function lambdaControl(stage: Stage, ssm: SSMClient, lambda: LambdaClient): ControlGateway {
   return {
     run: async (event) => {
-      const discovery = await discover(stage, ssm);
-      const fn = discovery.functions[FUNCTION_OF[event.action]];
-      if (!fn)
-        throw new Error(`the Ops stack of ${stage} publishes no function for ${event.action}`);
+      const fn = operatorFunction(await discover(stage, ssm), stage, event.action);
       return invoke<DispatchResult>(lambda, fn, event);
     },
   };

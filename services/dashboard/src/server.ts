@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -67,12 +66,15 @@ function cookies(request: FastifyRequest): Record<string, string> {
 export function buildDashboardServer(options: DashboardOptions) {
   const { ctx, control, auth } = options;
   // Bundled (the container), public/ sits beside main.js; from source, beside src/.
+  const bundled = path.join(__dirname, 'public');
   const publicDir =
-    options.publicDir ??
-    [path.join(__dirname, 'public'), path.join(__dirname, '../public')].find((d) =>
-      existsSync(d),
-    ) ??
-    path.join(__dirname, '../public');
+    options.publicDir ?? (existsSync(bundled) ? bundled : path.join(__dirname, '../public'));
+  // Three small files, read once: a page load does no disk I/O.
+  const pages = Object.entries(STATIC).map(([route, file]) => ({
+    route,
+    type: TYPES[path.extname(file)] ?? 'application/octet-stream',
+    body: readFileSync(path.join(publicDir, file)),
+  }));
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: 16 * 1024,
@@ -110,12 +112,8 @@ export function buildDashboardServer(options: DashboardOptions) {
     };
 
   app.get('/health', { logLevel: 'warn' }, async () => ({ ok: true }));
-  for (const [route, file] of Object.entries(STATIC)) {
-    app.get(route, async (_request, reply) =>
-      reply
-        .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
-        .send(await readFile(path.join(publicDir, file))),
-    );
+  for (const page of pages) {
+    app.get(page.route, async (_request, reply) => reply.type(page.type).send(page.body));
   }
   // The local stack's sign-in: `npm start` prints /login?token=...; the cookie carries it.
   app.get('/login', async (request, reply) => {

@@ -67,7 +67,7 @@ export function dashboardReads(ctx: OpsContext) {
         if (live.length)
           history.add(
             ctx.now(),
-            live.reduce((s, t) => s + t.state.pnl.dailyInr, 0),
+            sum(live, (t) => t.state.pnl.dailyInr),
           );
       } finally {
         sampling = false;
@@ -75,8 +75,11 @@ export function dashboardReads(ctx: OpsContext) {
     },
   };
 }
-export type DashboardReads = ReturnType<typeof dashboardReads>;
 type Tasks = () => ReturnType<typeof liveTasks>;
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const sum = <T>(items: readonly T[], of: (item: T) => number) =>
+  items.reduce((total, item) => total + of(item), 0);
 
 /** The trading tasks that answer, with their state: every view reads through them. */
 async function liveTasks(ctx: OpsContext) {
@@ -93,14 +96,16 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
   const first = live[0]?.state;
   const now = ctx.now();
   const day = calendar.day(istDate(now));
+  const rows = report.tasks.map((t) => ({
+    taskId: t.taskId,
+    state: t.state?.state ?? 'UNREACHABLE',
+    cause: t.state?.cause ?? t.error ?? '',
+    positions: t.state?.openPositions ?? null,
+    working: t.state?.workingOrders ?? null,
+  }));
   // The worst task decides the header; one that does not answer is UNREACHABLE, and no task at
   // all is UNKNOWN: never ACTIVE on a guess.
-  const states = report.tasks.map((t) => ({
-    state: t.state?.state ?? 'UNREACHABLE',
-    cause: t.state?.cause ?? t.error ?? 'does not answer',
-    taskId: t.taskId,
-  }));
-  const worst = states.sort(
+  const worst = [...rows].sort(
     (a, b) =>
       SEVERITY.indexOf(a.state as (typeof SEVERITY)[number]) -
       SEVERITY.indexOf(b.state as (typeof SEVERITY)[number]),
@@ -121,13 +126,7 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
     riskHalt: first?.riskHalt ?? null,
     broker: first?.broker ?? null,
     service: report.service,
-    tasks: report.tasks.map((t) => ({
-      taskId: t.taskId,
-      state: t.state?.state ?? 'UNREACHABLE',
-      cause: t.state?.cause ?? t.error ?? '',
-      positions: t.state?.openPositions ?? null,
-      working: t.state?.workingOrders ?? null,
-    })),
+    tasks: rows,
   };
 }
 
@@ -135,16 +134,19 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
 async function positionsView(ctx: OpsContext, tasks: Tasks) {
   const { live } = await tasks();
   const perTask = await Promise.all(
-    live.map(async (t) => ({
-      positions: await ctx.trading.positions(t.url),
-      orders: await ctx.trading.workingOrders(t.url),
-    })),
+    live.map(async (t) => {
+      const [positions, orders] = await Promise.all([
+        ctx.trading.positions(t.url),
+        ctx.trading.workingOrders(t.url),
+      ]);
+      return { positions, orders };
+    }),
   );
   const positions = perTask.flatMap((p) => p.positions).filter((p) => p.quantity !== 0);
   return {
     positions,
     orders: perTask.flatMap((p) => p.orders),
-    unrealizedInr: Math.round(positions.reduce((s, p) => s + p.unrealizedPnl, 0) * 100) / 100,
+    unrealizedInr: round2(sum(positions, (p) => p.unrealizedPnl)),
   };
 }
 
@@ -178,16 +180,6 @@ class PnlHistory {
   }
 }
 
-/** One point of the day's P&L chart, taken in the background whoever is looking. */
-export async function samplePnl(ctx: OpsContext, history: PnlHistory): Promise<void> {
-  const { live } = await liveTasks(ctx);
-  if (live.length)
-    history.add(
-      ctx.now(),
-      live.reduce((s, t) => s + t.state.pnl.dailyInr, 0),
-    );
-}
-
 /** Performance: P&L over the day, trades and win rate, heat against its cap, loss-stop room. */
 async function performanceView(ctx: OpsContext, tasks: Tasks, history: PnlHistory) {
   const { live } = await tasks();
@@ -195,23 +187,23 @@ async function performanceView(ctx: OpsContext, tasks: Tasks, history: PnlHistor
   const trades = (await Promise.all(live.map((t) => ctx.trading.trades(t.url, date)))).flat();
   const closing = trades.filter((t) => t.closes_position);
   const wins = closing.filter((t) => t.realized_pnl > 0).length;
-  const pnl = live.reduce((s, t) => s + t.state.pnl.dailyInr, 0);
-  const pnlPct = live.reduce((s, t) => s + t.state.pnl.dailyPct, 0);
+  const pnl = sum(live, (t) => t.state.pnl.dailyInr);
+  const pnlPct = sum(live, (t) => t.state.pnl.dailyPct);
   const first = live[0]?.state;
   const lossStopPct = first?.pnl.dailyLossStopPct ?? null;
   return {
     date,
-    pnlInr: Math.round(pnl * 100) / 100,
-    pnlPct: Math.round(pnlPct * 100) / 100,
+    pnlInr: round2(pnl),
+    pnlPct: round2(pnlPct),
     series: downsample(history.today(), CHART_POINTS),
     trades: trades.length,
     closedTrades: closing.length,
     winRatePct: closing.length ? Math.round((wins / closing.length) * 1000) / 10 : null,
-    heatPct: live.reduce((s, t) => s + t.state.heat.pct, 0),
+    heatPct: sum(live, (t) => t.state.heat.pct),
     heatCapPct: first?.heat.capPct ?? null,
     lossStopPct,
     // How much more the day may lose before the stop, in percent of capital.
-    lossStopRoomPct: lossStopPct === null ? null : Math.round((lossStopPct + pnlPct) * 100) / 100,
+    lossStopRoomPct: lossStopPct === null ? null : round2(lossStopPct + pnlPct),
   };
 }
 
@@ -238,7 +230,6 @@ async function healthView(ctx: OpsContext, tasks: Tasks) {
 async function latestChecklists(ctx: OpsContext) {
   if (!ctx.db) throw new Error('no database access');
   const { rows } = await ctx.db.query<{
-    id: string;
     procedure: string;
     trading_day: string;
     finished_at: Date | null;
@@ -246,7 +237,7 @@ async function latestChecklists(ctx: OpsContext) {
     summary: string | null;
     results: Array<{ name: string; severity: string; status: string; detail: string }> | null;
   }>(
-    `SELECT DISTINCT ON (r.procedure) r.id, r.procedure, r.trading_day::text, r.finished_at,
+    `SELECT DISTINCT ON (r.procedure) r.procedure, r.trading_day::text, r.finished_at,
             r.status, r.summary,
             (SELECT json_agg(json_build_object('name', c.name, 'severity', c.severity,
                                                'status', c.status, 'detail', c.detail)

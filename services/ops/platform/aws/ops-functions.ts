@@ -34,26 +34,36 @@ export async function discover(stage: Stage, ssm: SSMClient): Promise<OpsDiscove
 }
 
 /** The ops function that runs each operator action (the CLI and the dashboard invoke it). */
-export const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> =
-  {
-    restart: 'admin',
-    scale: 'admin',
-    rollback: 'admin',
-    restore: 'admin',
-    kill: 'emergencyStop',
-    resume: 'resume',
-    halt: 'control',
-    pause: 'control',
-    unpause: 'control',
-    flatten: 'control',
-    'reset-risk-halt': 'control',
-    status: 'control',
-    'audit-verify': 'control',
-  };
+const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> = {
+  restart: 'admin',
+  scale: 'admin',
+  rollback: 'admin',
+  restore: 'admin',
+  kill: 'emergencyStop',
+  resume: 'resume',
+  halt: 'control',
+  pause: 'control',
+  unpause: 'control',
+  flatten: 'control',
+  'reset-risk-halt': 'control',
+  status: 'control',
+  'audit-verify': 'control',
+};
 
 /** Thrown when the function could not be reached or failed: the caller may fall back. */
 export class InvokeError extends Error {
   override readonly name = 'InvokeError';
+}
+
+/** The function that runs `action` on this stage, or an InvokeError saying none is published. */
+export function operatorFunction(
+  discovery: OpsDiscovery,
+  stage: Stage,
+  action: OperatorAction,
+): string {
+  const fn = discovery.functions[FUNCTION_OF[action]];
+  if (!fn) throw new InvokeError(`the Ops stack of ${stage} publishes no function for ${action}`);
+  return fn;
 }
 
 /**
