@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { messageOf } from '../errors';
+import { type AuditEntry, appendAudit } from './audit';
+import type { Queryable } from './queryable';
+
+/** An audit row that could not be written when its action happened, waiting for the database. */
+export interface SpooledAudit {
+  /** Unique, and sorts in the order the actions happened. */
+  readonly key: string;
+  /** When the action happened (the row's own time is when it reaches the database). */
+  readonly spooledAt: string;
+  /** Why it was deferred: the database's own words. */
+  readonly deferredBecause: string;
+  readonly entry: AuditEntry;
+}
+
+/**
+ * A durable queue of audit rows for actions taken while PostgreSQL is unreachable: a file on the
+ * service's disk, objects in S3 for a Lambda. `append` returns only once the row is durable.
+ */
+export interface AuditSpool {
+  readonly kind: string;
+  append(item: SpooledAudit): Promise<void>;
+  /** Every spooled row, oldest first. */
+  list(): Promise<SpooledAudit[]>;
+  /** Forgets rows that reached the database. */
+  remove(keys: readonly string[]): Promise<void>;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** A key that sorts by time, then by arrival within one process. */
+let sequence = 0;
+export function spoolKey(at: Date): string {
+  sequence = (sequence + 1) % 1_000_000;
+  return `${at.toISOString()}-${String(sequence).padStart(6, '0')}-${randomUUID().slice(0, 8)}`;
+}
+
+export type AuditWrite =
+  | { readonly written: true; readonly id: number; readonly hash: string }
+  | { readonly written: false; readonly deferredBecause: string; readonly key: string };
+
+/**
+ * Writes the row now, or spools it durably when the database cannot take it. Rows already
+ * spooled go first, so the chain keeps the order in which things happened. Throws only when
+ * neither the database nor the spool can hold it: then the caller must not act.
+ */
+export async function auditOrDefer(
+  db: Queryable | undefined,
+  spool: AuditSpool,
+  entry: AuditEntry,
+  now: () => Date = () => new Date(),
+): Promise<AuditWrite> {
+  let because = 'no database access from here';
+  if (db) {
+    try {
+      const { remaining } = await flushAuditSpool(db, spool);
+      if (remaining === 0) {
+        const row = await appendAudit(db, entry);
+        return { written: true, id: row.id, hash: row.hash };
+      }
+      because = `${remaining} earlier audit row(s) still spooled`;
+    } catch (error) {
+      because = messageOf(error);
+    }
+  }
+  const at = now();
+  const key = spoolKey(at);
+  await spool.append({ key, spooledAt: at.toISOString(), deferredBecause: because, entry });
+  return { written: false, deferredBecause: because, key };
+}
+
+/**
+ * Writes the spooled rows to `control_audit`, oldest first, each with when it really happened and
+ * why it was late; stops at the first failure so that order is kept. Safe to run from many
+ * places at once: a row is removed from the spool only after its insert committed, and the unique
+ * spool key in `control_audit` keeps two flushers from writing the same row twice.
+ */
+export async function flushAuditSpool(
+  db: Queryable,
+  spool: AuditSpool,
+): Promise<{ written: number; remaining: number }> {
+  const items = await spool.list();
+  if (items.length === 0) return { written: 0, remaining: 0 };
+  let written = 0;
+  for (const item of items) {
+    const result =
+      item.entry.result !== null &&
+      typeof item.entry.result === 'object' &&
+      !Array.isArray(item.entry.result)
+        ? item.entry.result
+        : { value: item.entry.result ?? null };
+    try {
+      await appendAudit(db, {
+        ...item.entry,
+        result: {
+          ...result,
+          spoolKey: item.key,
+          deferred: { occurredAt: item.spooledAt, because: item.deferredBecause },
+        },
+      });
+    } catch (error) {
+      // Another flusher wrote this row first (the spool key is unique in control_audit).
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    }
+    await spool.remove([item.key]);
+    written += 1;
+  }
+  return { written, remaining: items.length - written };
+}
+
+/**
+ * The spool as an append-only JSON-lines file, fsynced on every append; `remove` rewrites the
+ * file without the removed rows (atomically, by rename). One writer process per file.
+ */
+export class FileAuditSpool implements AuditSpool {
+  readonly kind = 'file';
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  append(item: SpooledAudit): Promise<void> {
+    return this.serial(async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      const handle = await open(this.file, 'a');
+      try {
+        await handle.appendFile(`${JSON.stringify(item)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  list(): Promise<SpooledAudit[]> {
+    return this.serial(() => this.read());
+  }
+
+  remove(keys: readonly string[]): Promise<void> {
+    const gone = new Set(keys);
+    return this.serial(async () => {
+      const kept = (await this.read()).filter((i) => !gone.has(i.key));
+      const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(kept.map((i) => `${JSON.stringify(i)}\n`).join(''));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.file);
+    });
+  }
+
+  private async read(): Promise<SpooledAudit[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    // A line cut short by a crash mid-append is the only line that can fail to parse: the last.
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as SpooledAudit];
+        } catch {
+          return [];
+        }
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
