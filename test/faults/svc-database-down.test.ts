@@ -94,7 +94,6 @@ describe('trading service with PostgreSQL down', () => {
 
     // Act: database down, then the kill as the CLI's SSM fallback writes it
     await pg.stop();
-    await eventually(() => h.service.stateView().state === 'HALTED', 5000, 'HALTED');
     await h.store.putParameter(h.names.flagParameter, 'false', 'oncall');
     await h.store.putParameter(
       h.names.flattenRequestParameter,
