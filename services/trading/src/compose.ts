@@ -1,6 +1,6 @@
+import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { type RiskLimits, RiskLimitsSchema } from '../../../lib/config/risk-limits';
 import { STAGE_DEFAULTS } from '../../../lib/config/stages';
