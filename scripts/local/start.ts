@@ -122,6 +122,8 @@ async function main(): Promise<void> {
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       LOCAL_PARAMETER_FILE: parameterFile,
+      // Each task keeps its outage journal and audit spool in <dir>/journal/<task id>.
+      JOURNAL_DIR: path.join(dir, 'journal'),
       CONTROL_TOKEN: controlToken,
       SESSION_CLOCK: 'simulated',
       SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',

@@ -70,6 +70,11 @@ export interface HarnessOptions {
   readonly leaseTtlMs?: number;
   readonly clock?: TestClock;
   readonly flag?: string;
+  /** The paper venue's database, when it must outlive the service's (a database outage). @default url */
+  readonly venueUrl?: string;
+  readonly breakerResetMs?: number;
+  /** @default a new temp folder */
+  readonly journalDir?: string;
 }
 
 export interface Harness {
@@ -106,7 +111,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       relaxedCommit: true,
     }),
   };
-  const venuePool = await createPool(location, {
+  const venuePool = await createPool(options.venueUrl ? { url: options.venueUrl } : location, {
     applicationName: 'test-venue',
     max: 3,
     relaxedCommit: true,
@@ -129,6 +134,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     leaseTtlMs: options.leaseTtlMs ?? 3000,
     emf: false,
     metricsIntervalMs: 60_000,
+    breakerResetMs: options.breakerResetMs,
+    journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),
   };
   service = new TradingService(taskOptions, {
     db,

@@ -20,8 +20,11 @@ export class LocalParameterStore implements ParameterStore {
 
   constructor(readonly file: string) {}
 
-  async getParameters(names: readonly string[]): Promise<ParameterRead> {
-    const store = await this.read();
+  /** Reads the file; an aborted `signal` stops the read (a hung disk must not hang the caller). */
+  async getParameters(names: readonly string[], signal?: AbortSignal): Promise<ParameterRead> {
+    signal?.throwIfAborted();
+    const store = await this.read(signal);
+    signal?.throwIfAborted();
     const found = new Map<string, ParameterValue>();
     const missing: string[] = [];
     for (const name of names) {
@@ -51,10 +54,10 @@ export class LocalParameterStore implements ParameterStore {
     return [...(store.parameters[name] ?? [])].reverse().slice(0, limit);
   }
 
-  private async read(): Promise<StoreFile> {
+  private async read(signal?: AbortSignal): Promise<StoreFile> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFile(this.file, { encoding: 'utf8', signal });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { parameters: {} };
       throw error;

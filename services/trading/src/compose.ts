@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
@@ -146,6 +147,7 @@ export async function composeTradingService(
       emf: config.emf,
       metricsIntervalMs: env.METRICS_INTERVAL_MS,
       strategiesFile: env.STRATEGIES_FILE,
+      journalDir: env.JOURNAL_DIR ? path.join(env.JOURNAL_DIR, taskId) : undefined,
     },
     {
       db,

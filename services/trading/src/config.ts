@@ -57,7 +57,13 @@ export const TradingEnvSchema = z
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
     PAPER_PARTIAL_FILL_PROBABILITY: z.coerce.number().min(0).max(1).default(0.2),
 
-    LEASE_TTL_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+    /** Renewed every fifth of it; a dead task's strategies move within about 1.2 TTL. */
+    LEASE_TTL_MS: z.coerce.number().int().min(1000).max(120_000).default(2000),
+    /**
+     * Folder for the outage journal and audit spool; each task uses `<JOURNAL_DIR>/<task id>`.
+     * @default <tmpdir>/algo-trading-journal
+     */
+    JOURNAL_DIR: z.string().min(1).optional(),
     METRICS_EMF: booleanText.optional(),
     METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
     SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(1000).max(600_000).default(100_000),

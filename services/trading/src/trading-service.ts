@@ -1,7 +1,10 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { type AnyStage, type OperatorNames, operatorNames } from '../../../lib/config/names';
 import type { RiskLimits } from '../../../lib/config/risk-limits';
-import { type AuditEntry, appendAudit } from '../../common/db/audit';
+import type { AuditEntry } from '../../common/db/audit';
+import { auditOrDefer, FileAuditSpool, flushAuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { sleep } from '../../common/retry';
 import { formatIst, istDate } from '../../common/time';
@@ -9,15 +12,19 @@ import type { Broker } from './broker/broker';
 import { ControlsRepository } from './controls-repository';
 import { quantityBreaks, type TradingState } from './domain';
 import { Engine } from './engine';
-import { type FlagSnapshot, FlagWatcher, type FlattenRequest } from './flag/flag-watcher';
+import { type FlagSnapshot, FlagWatcher } from './flag/flag-watcher';
+import { FlattenRequests } from './flag/flatten-requests';
 import { CircuitBreaker } from './health/circuit-breaker';
+import { DatabaseHealth, isDatabaseUnavailable } from './health/database-health';
 import { type FeedHealth, feedHealth } from './health/feed-health';
+import { JournaledOrderRepository } from './journal/journaled-repository';
+import { OrderJournal } from './journal/order-journal';
 import { LeaseManager } from './leases/lease-manager';
 import type { MarketDataFeed } from './market/feed';
 import type { TradingSession } from './market/session';
 import { METRIC_NAMESPACE, Metrics } from './metrics/metrics';
 import { type FlattenResult, OrderManager, type ReconcileReport } from './oms/order-manager';
-import { OrderRepository, type TradingDatabase } from './oms/order-repository';
+import type { TradingDatabase } from './oms/order-repository';
 import { Portfolio } from './oms/portfolio';
 import { DuplicateDetector } from './risk/duplicate-detector';
 import { PreTradeRisk } from './risk/pre-trade-risk';
@@ -44,6 +51,15 @@ export interface TradingServiceOptions {
   readonly feedFreshSeconds?: number;
   /** Feed freshness: STALE up to this many seconds, then OUTDATED. @default 30 */
   readonly feedStaleSeconds?: number;
+  /** How long a breaker stays OPEN before its trial call. @default 30000 broker, 10000 flag store */
+  readonly breakerResetMs?: number;
+  /** A broker call (submit, cancel, probe) fails after this long. @default 5000 */
+  readonly brokerTimeoutMs?: number;
+  /**
+   * Where this task keeps its outage journal and audit spool (a folder of its own).
+   * @default <tmpdir>/algo-trading-journal/<taskId>
+   */
+  readonly journalDir?: string;
 }
 
 export interface TradingServiceDeps {
@@ -82,13 +98,16 @@ export class TradingService {
   readonly engine: Engine;
   readonly rate: SlidingWindowLimiter;
   readonly breakers: { readonly broker: CircuitBreaker; readonly parameters: CircuitBreaker };
-  readonly repo: OrderRepository;
+  readonly repo: JournaledOrderRepository;
   readonly universe: Universe;
+  /** Whether PostgreSQL answers: an input of the trading state. */
+  readonly database: DatabaseHealth;
   private readonly controls: ControlsRepository;
   private readonly riskEvents: RiskEventWriter;
+  /** Audit rows of actions taken while PostgreSQL is unreachable, written when it returns. */
+  private readonly spool: FileAuditSpool;
+  private readonly flattenRequests: FlattenRequests;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly flattenSeen = new Set<string>();
-  private latestFlattenRequest?: { request: FlattenRequest; writtenAt: number; outcome?: string };
   private reconcileReports: ReconcileReport[] = [];
   private started = false;
   private stopping?: Promise<void>;
@@ -100,25 +119,45 @@ export class TradingService {
   ) {
     const { log } = deps;
     this.names = operatorNames(options.stage);
-    this.repo = new OrderRepository(deps.db);
     this.universe = deps.universe;
     this.controls = new ControlsRepository(deps.db.durable);
+    this.database = new DatabaseHealth(deps.db.durable);
+    const journalDir =
+      options.journalDir ?? path.join(os.tmpdir(), 'algo-trading-journal', options.taskId);
+    this.spool = new FileAuditSpool(path.join(journalDir, 'audit-spool.jsonl'));
+    this.repo = new JournaledOrderRepository(
+      deps.db,
+      new OrderJournal(path.join(journalDir, 'order-journal.jsonl')),
+      this.database,
+      this.controls,
+    );
     this.riskEvents = new RiskEventWriter(deps.db.relaxed, (err) =>
       log.error({ err }, 'writing risk events failed'),
     );
     this.rate = new SlidingWindowLimiter(options.limits.maxOrdersPerSecond);
     this.breakers = {
-      broker: new CircuitBreaker('broker', { failureThreshold: 5, resetTimeoutMs: 30_000 }),
+      broker: new CircuitBreaker('broker', {
+        failureThreshold: 5,
+        resetTimeoutMs: options.breakerResetMs ?? 30_000,
+        callTimeoutMs: options.brokerTimeoutMs ?? 5000,
+      }),
+      // A flag read answers within the watcher's 2 s or counts as failed.
       parameters: new CircuitBreaker('parameter-store', {
         failureThreshold: 5,
-        resetTimeoutMs: 10_000,
+        resetTimeoutMs: options.breakerResetMs ?? 10_000,
+        callTimeoutMs: 2000,
       }),
     };
 
     const breakerStore: ParameterStore = {
       kind: deps.parameters.kind,
       getParameters: (names, signal) =>
-        this.breakers.parameters.run(() => deps.parameters.getParameters(names, signal)),
+        this.breakers.parameters.run((timeout) =>
+          deps.parameters.getParameters(
+            names,
+            signal ? AbortSignal.any([signal, timeout]) : timeout,
+          ),
+        ),
       putParameter: (...args) => deps.parameters.putParameter(...args),
       history: (...args) => deps.parameters.history(...args),
     };
@@ -134,18 +173,38 @@ export class TradingService {
       {
         onFlag: () => this.states.update(),
         onFlattenRequest: (request, writtenAt) => {
-          this.onFlattenRequest(request, writtenAt).catch((err: unknown) =>
-            log.error(
-              { err, request },
-              'handling the flatten request failed; the next read retries',
-            ),
-          );
+          this.flattenRequests
+            .onRequest(request, writtenAt)
+            .catch((err: unknown) =>
+              log.error(
+                { err, request },
+                'handling the flatten request failed; the next read retries',
+              ),
+            );
         },
         onInvalidFlattenRequest: (raw, problem) =>
           log.warn({ raw, problem }, 'ignoring a malformed flatten request'),
       },
     );
-    this.states = new TradingStateMachine(this.flag, (t) => this.onTransition(t));
+    this.states = new TradingStateMachine(this.flag, (t) => this.onTransition(t), Date.now, [
+      { name: 'database', cause: () => this.database.cause() },
+      {
+        name: 'leases',
+        cause: () =>
+          this.leases.heldStrategies().length === 0
+            ? 'holds no strategy lease: other tasks hold them, or this task has not taken them yet'
+            : undefined,
+      },
+      ...Object.values(this.breakers).map((b) => ({
+        name: `breaker:${b.name}`,
+        cause: () => {
+          const snap = b.snapshot();
+          return snap.state === 'CLOSED'
+            ? undefined
+            : `${b.name} circuit breaker ${snap.state}: ${snap.lastError ?? 'no error recorded'}`;
+        },
+      })),
+    ]);
 
     const risk = new PreTradeRisk(
       options.limits,
@@ -192,7 +251,7 @@ export class TradingService {
               },
             );
           }
-          await this.evaluateFlattenRequest();
+          await this.flattenRequests.evaluate();
         },
         onLost: (strategyId, why) => {
           log.warn({ strategyId, why }, 'strategy lease lost: its orders stop here');
@@ -212,7 +271,8 @@ export class TradingService {
       metrics: this.metrics,
       log,
       taskId: options.taskId,
-      lease: (strategyId) => this.leases.lease(strategyId),
+      lease: (strategyId, purpose) => this.leases.lease(strategyId, purpose),
+      databaseDown: () => this.database.cause(),
       tradingDay: () => this.tradingDay(),
       state: () => this.states.state(),
     });
@@ -237,6 +297,33 @@ export class TradingService {
       newTradingDay: () => this.portfolio.startDay(),
     });
     this.engine.setStrategies(deps.strategies.map(createStrategy));
+
+    this.flattenRequests = new FlattenRequests({
+      metrics: this.metrics,
+      started: () => this.started,
+      held: () => this.leases.heldStrategies('exit'),
+      flag: () => this.flag.snapshot(),
+      claim: (request, strategyIds) => this.claimFlatten(request, strategyIds),
+      flatten: (request, only) =>
+        this.oms.flatten(`flatten request ${request.id}: ${request.reason}`, false, {
+          tag: request.id.slice(0, 12),
+          only,
+        }),
+      report: async (request, strategies, result) => {
+        await this.controls
+          .recordFlattenResult(request.id, strategies, summarizeFlatten(result))
+          .catch((err: unknown) => log.warn({ err }, 'flatten result not recorded; audited'));
+        await this.auditFlatten(
+          {
+            requestedBy: request.requester,
+            reason: `flatten request ${request.id}: ${request.reason}`,
+          },
+          'flatten-request',
+          result,
+          { requestId: request.id, strategies },
+        );
+      },
+    });
   }
 
   /**
@@ -245,6 +332,8 @@ export class TradingService {
    */
   async start(): Promise<void> {
     const { deps, options } = this;
+    await this.database.probe();
+    await this.catchUp();
     await this.syncControls();
     await this.flag.poll();
     await this.leases.setStrategies([...this.engine.strategyIds(), MANUAL_STRATEGY_ID]);
@@ -257,6 +346,7 @@ export class TradingService {
       deps.broker.onQuote?.(tick.symbol);
     });
     this.every(200, () => this.evaluate());
+    this.every(500, () => this.watchDatabase());
     this.every(1000, () => this.syncControls());
     this.every(5000, () => this.oms.reconcileUncertain().then(() => undefined));
     if (options.emf) this.every(options.metricsIntervalMs, () => this.emitEmf());
@@ -418,6 +508,8 @@ export class TradingService {
       flag: this.flag.snapshot(),
       paused: snap.paused ?? null,
       riskHalt: snap.riskHalt ?? null,
+      inputs: this.states.inputStates(),
+      database: { ...this.database.snapshot(), journalPending: this.repo.pending() },
       market: {
         open: status.open,
         phase: status.phase,
@@ -443,7 +535,7 @@ export class TradingService {
       workingOrders: this.oms.workingOrders().length,
       strategies: { configured: this.engine.strategyIds(), held: this.leases.heldStrategies() },
       broker: { name: deps.broker.name, connected: deps.broker.connected() },
-      lastFlattenRequest: this.latestFlattenRequest ?? null,
+      lastFlattenRequest: this.flattenRequests.view(),
       reconciliation: this.reconcileReports,
     };
   }
@@ -598,6 +690,8 @@ export class TradingService {
 
   /** Every 200 ms: state, session clock, the daily loss stop and the heat cap, gauges. */
   private async evaluate(): Promise<void> {
+    // Nothing else calls the broker while trading is halted by its open breaker.
+    void this.breakers.broker.probe(() => this.deps.broker.positions());
     this.states.update();
     await this.engine.onClock();
     const { limits } = this.options;
@@ -662,8 +756,46 @@ export class TradingService {
     for (const line of this.metrics.emf(METRIC_NAMESPACE, this.options.stage)) sink(line);
   }
 
+  /** Probes the database; once it answers, copies the journal and the audit spool into it. */
+  private async watchDatabase(): Promise<void> {
+    const wasDown = !this.database.reachable();
+    if (!(await this.database.probe())) return;
+    if (wasDown || this.repo.pending() > 0) await this.catchUp();
+    this.states.update();
+  }
+
+  /** Journal first (orders before their audit rows), then the audit spool, both in order. */
+  private async catchUp(): Promise<void> {
+    const left = await this.repo.replay();
+    const { written, remaining } = await flushAuditSpool(this.deps.db.durable, this.spool);
+    if (written > 0 || left > 0 || remaining > 0)
+      this.deps.log.warn(
+        { journalLeft: left, auditWritten: written, auditLeft: remaining },
+        'database back: outage journal copied',
+      );
+  }
+
+  /**
+   * Claims a flatten request in PostgreSQL. While it is unreachable the lease is the claim (only
+   * its holder flattens a strategy) and the claim row goes to the journal.
+   */
+  private async claimFlatten(
+    request: { id: string; reason: string; requester: string },
+    strategyIds: readonly string[],
+  ): Promise<string[]> {
+    try {
+      return await this.controls.claimFlattenRequest(request, strategyIds, this.options.taskId);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.database.report(error);
+      await this.repo.recordFlattenClaim(request, strategyIds, this.options.taskId);
+      return [...strategyIds];
+    }
+  }
+
   /** Pause and the risk halt are service-wide: every task applies what the database says. */
   private async syncControls(): Promise<void> {
+    if (!this.database.reachable()) return;
     const controls = await this.controls.read();
     const snap = this.states.snapshot();
     if (!sameControl(snap.paused, controls.pause)) this.states.setPaused(controls.pause);
@@ -718,50 +850,6 @@ export class TradingService {
     }
   }
 
-  private async onFlattenRequest(request: FlattenRequest, writtenAt: number): Promise<void> {
-    if (this.latestFlattenRequest?.request.id !== request.id)
-      this.latestFlattenRequest = { request, writtenAt };
-    await this.evaluateFlattenRequest();
-  }
-
-  /** Flattens each held strategy once per request id; ignores a request older than a resume. */
-  private async evaluateFlattenRequest(): Promise<void> {
-    const latest = this.latestFlattenRequest;
-    if (!latest || !this.started) return;
-    const { request, writtenAt } = latest;
-    const pending = this.leases
-      .heldStrategies()
-      .filter((s) => !this.flattenSeen.has(`${request.id}\u0000${s}`));
-    if (pending.length === 0) return;
-    for (const s of pending) this.flattenSeen.add(`${request.id}\u0000${s}`);
-    const flag = this.flag.snapshot();
-    if (flag.enabled && (flag.lastModified ?? 0) > writtenAt) {
-      latest.outcome = 'ignored: trading was re-enabled after this request';
-      this.metrics.inc('algo_flatten_requests_total', { outcome: 'ignored' });
-      return;
-    }
-    const claimed = await this.controls.claimFlattenRequest(request, pending, this.options.taskId);
-    if (claimed.length === 0) return;
-    const actor = {
-      requestedBy: request.requester,
-      reason: `flatten request ${request.id}: ${request.reason}`,
-    };
-    const result = await this.oms.flatten(actor.reason, false, {
-      tag: request.id.slice(0, 12),
-      only: claimed,
-    });
-    const summary = summarizeFlatten(result);
-    await this.controls.recordFlattenResult(request.id, claimed, summary);
-    latest.outcome = `flattened ${claimed.join(', ')}: ${result.submitted.length} exits sent, ${result.failed.length} failed`;
-    this.metrics.inc('algo_flatten_requests_total', {
-      outcome: result.failed.length ? 'partial' : 'ok',
-    });
-    await this.auditFlatten(actor, 'flatten-request', result, {
-      requestId: request.id,
-      strategies: claimed,
-    });
-  }
-
   /** The service itself as the actor of what it does on its own (square-off, loss stop). */
   private self(reason: string): Actor {
     return { requestedBy: `trading-service/${this.options.taskId}`, reason };
@@ -801,7 +889,11 @@ export class TradingService {
       result: { taskId: this.options.taskId },
     };
     try {
-      await appendAudit(this.deps.db.durable, entry);
+      // Straight to the spool while the database is known to be down: no connection attempt.
+      const db = this.database.reachable() ? this.deps.db.durable : undefined;
+      const write = await auditOrDefer(db, this.spool, entry);
+      if (!write.written)
+        this.deps.log.warn({ action, because: write.deferredBecause }, 'audit deferred');
     } catch (err) {
       // The action happened; losing its audit row is itself worth an alarm (ERROR in the logs).
       this.deps.log.error({ err, entry }, 'writing the audit row failed');

@@ -17,6 +17,17 @@ export interface StateTransition {
   readonly at: number;
 }
 
+/**
+ * A condition besides the flag that makes the service HALTED while it holds (the database is
+ * unreachable, no strategy lease is held, a breaker is open). `cause` is cheap: it runs on every
+ * order.
+ */
+export interface HaltInput {
+  readonly name: string;
+  /** Why trading is halted by this input, in words an operator can act on; undefined if not. */
+  cause(): string | undefined;
+}
+
 export interface FlagInput {
   enabled(): boolean;
   snapshot(): { reason: string };
@@ -24,7 +35,7 @@ export interface FlagInput {
 
 /**
  * ACTIVE / PAUSED / HALTED / HARD_HALT, derived from the inputs in that order of precedence:
- * a risk halt, then the flag (or shutdown), then pause. `state()` is computed on every call, so
+ * a risk halt, then the flag (or shutdown) and the halt inputs, then pause. `state()` is computed on every call, so
  * an order never sees a state older than its inputs; `update()` reports changes.
  */
 export class TradingStateMachine {
@@ -39,6 +50,7 @@ export class TradingStateMachine {
     private readonly flag: FlagInput,
     private readonly onTransition: (transition: StateTransition) => void,
     private readonly now: () => number = Date.now,
+    private readonly inputs: readonly HaltInput[] = [],
   ) {
     this.since = now();
   }
@@ -46,6 +58,7 @@ export class TradingStateMachine {
   state(): TradingState {
     if (this.riskHalt) return 'HARD_HALT';
     if (this.shutdown !== undefined || !this.flag.enabled()) return 'HALTED';
+    for (const input of this.inputs) if (input.cause() !== undefined) return 'HALTED';
     if (this.paused) return 'PAUSED';
     return 'ACTIVE';
   }
@@ -55,9 +68,9 @@ export class TradingStateMachine {
       case 'HARD_HALT':
         return `risk halt: ${this.riskHalt?.reason ?? 'unknown'} (set by ${this.riskHalt?.by ?? 'unknown'})`;
       case 'HALTED':
-        return this.shutdown !== undefined
-          ? `shutting down: ${this.shutdown}`
-          : this.flag.snapshot().reason;
+        if (this.shutdown !== undefined) return `shutting down: ${this.shutdown}`;
+        if (!this.flag.enabled()) return this.flag.snapshot().reason;
+        return this.inputs.map((i) => i.cause()).find((c) => c !== undefined) ?? 'unknown';
       case 'PAUSED':
         return `paused by ${this.paused?.by ?? 'unknown'}: ${this.paused?.reason ?? ''}`;
       case 'ACTIVE':
@@ -95,6 +108,14 @@ export class TradingStateMachine {
   beginShutdown(reason: string): StateTransition | undefined {
     this.shutdown = reason;
     return this.update();
+  }
+
+  /** Every halt input with its cause (null while it does not halt), for `/state`. */
+  inputStates(): Array<{ name: string; ok: boolean; cause: string | null }> {
+    return this.inputs.map((i) => {
+      const cause = i.cause();
+      return { name: i.name, ok: cause === undefined, cause: cause ?? null };
+    });
   }
 
   snapshot() {

@@ -6,11 +6,21 @@ export class CircuitOpenError extends Error {
   override readonly name = 'CircuitOpenError';
 }
 
+/** A call through the breaker did not finish within its `callTimeoutMs`. */
+export class CallTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. @default 5 */
   readonly failureThreshold?: number;
   /** Time open before one trial call is let through (HALF_OPEN). @default 30000 */
   readonly resetTimeoutMs?: number;
+  /**
+   * Every call (the half-open trial included) fails after this long and its signal is aborted:
+   * a call that never returns must not hold the breaker. @default 5000
+   */
+  readonly callTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -29,7 +39,9 @@ export interface BreakerSnapshot {
 /**
  * CLOSED -> OPEN after `failureThreshold` consecutive failures; OPEN refuses calls at once;
  * after `resetTimeoutMs` the next call is a trial (HALF_OPEN): success closes it, failure opens
- * it again. `reset` closes it by hand (the caller audits who did).
+ * it again. Every call has its own timeout, so a trial that hangs fails like any other and the
+ * next trial comes; `probe` lets a caller with no traffic find out that the dependency is back.
+ * `reset` closes it by hand (the caller audits who did).
  */
 export class CircuitBreaker {
   private current: BreakerState = 'CLOSED';
@@ -40,6 +52,7 @@ export class CircuitBreaker {
   private trialInFlight = false;
   private readonly threshold: number;
   private readonly resetTimeoutMs: number;
+  private readonly callTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -48,15 +61,17 @@ export class CircuitBreaker {
   ) {
     this.threshold = options.failureThreshold ?? 5;
     this.resetTimeoutMs = options.resetTimeoutMs ?? 30_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 5000;
     this.now = options.now ?? Date.now;
   }
 
   /**
    * Runs `fn` through the breaker. `isFailure` decides which errors count against the upstream
-   * (a broker's refusal of an order is an answer, not an outage).
+   * (a broker's refusal of an order is an answer, not an outage). `fn` gets a signal that is
+   * aborted when the call times out; the breaker does not wait for `fn` past that either way.
    */
   async run<T>(
-    fn: () => Promise<T>,
+    fn: (signal: AbortSignal) => Promise<T>,
     isFailure: (error: unknown) => boolean = () => true,
   ): Promise<T> {
     const state = this.state();
@@ -66,7 +81,7 @@ export class CircuitBreaker {
     const trial = state === 'HALF_OPEN';
     if (trial) this.trialInFlight = true;
     try {
-      const result = await fn();
+      const result = await this.timed(fn);
       this.failures = 0;
       this.current = 'CLOSED';
       this.openedAt = undefined;
@@ -86,6 +101,18 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Runs `fn` as the trial if the breaker is due one (HALF_OPEN, none in flight); otherwise does
+   * nothing. Returns whether the breaker is CLOSED afterwards. For dependencies that see no
+   * traffic while the breaker is open (nothing else would ever close it).
+   */
+  async probe(fn: (signal: AbortSignal) => Promise<unknown>): Promise<boolean> {
+    if (this.state() === 'HALF_OPEN' && !this.trialInFlight) {
+      await this.run(fn).catch(() => undefined);
+    }
+    return this.state() === 'CLOSED';
+  }
+
   state(): BreakerState {
     if (
       this.current === 'OPEN' &&
@@ -95,6 +122,25 @@ export class CircuitBreaker {
       this.current = 'HALF_OPEN';
     }
     return this.current;
+  }
+
+  private async timed<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new CallTimeoutError(
+          `${this.name} did not answer within ${this.callTimeoutMs} ms`,
+        );
+        controller.abort(error);
+        reject(error);
+      }, this.callTimeoutMs);
+    });
+    try {
+      return await Promise.race([fn(controller.signal), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   reset(by: string): BreakerSnapshot {

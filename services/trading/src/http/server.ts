@@ -5,6 +5,7 @@ import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { isIsoDate } from '../../../common/time';
 import { OPEN_STATUSES } from '../domain';
+import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';
 import type { Actor, TradingService } from '../trading-service';
 
@@ -125,6 +126,13 @@ export function buildServer(service: TradingService, options: ServerOptions) {
     if (reply.statusCode >= 500) service.metrics.inc('algo_http_errors_total');
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      service.database.report(error);
+      return reply.code(503).send({
+        error: 'DATABASE_UNAVAILABLE',
+        message: `the database is unreachable: ${error.message}`,
+      });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code =
@@ -240,6 +248,14 @@ export function buildServer(service: TradingService, options: ServerOptions) {
         case 'UNCERTAIN':
           return reply.code(202).send(result);
         case 'REJECTED':
+          // Not the order's fault: the same request succeeds once the database is back.
+          if (result.reason === 'DATABASE_UNAVAILABLE') {
+            return reply.code(503).send({
+              error: 'DATABASE_UNAVAILABLE',
+              reason: result.reason,
+              message: result.message,
+            });
+          }
           return reply.code(422).send({
             error: 'REJECTED',
             reason: result.reason,

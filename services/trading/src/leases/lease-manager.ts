@@ -1,12 +1,21 @@
 import type { Pool } from 'pg';
 import { messageOf } from '../../../common/errors';
+import { isDatabaseUnavailable } from '../health/database-health';
 
 export interface HeldLease {
   readonly strategyId: string;
   readonly fenceToken: number;
   /** Local time until which this task may act on the lease without renewing (epoch ms). */
   readonly trustedUntil: number;
+  /**
+   * The last renewal could not reach the database. Past `trustedUntil` such a lease still
+   * allows exits (a kill must not wait for the database), never entries.
+   */
+  readonly outage?: boolean;
 }
+
+/** Entries need a lease trusted now; exits also accept one kept through a database outage. */
+export type LeasePurpose = 'entry' | 'exit';
 
 export interface LeaseEvents {
   /** The lease is now ours under `fenceToken`; take over the strategy's orders and positions. */
@@ -25,10 +34,13 @@ export interface LeaseManagerOptions {
 
 /**
  * Each strategy runs in exactly one task. A lease in PostgreSQL names the holder and a fence
- * token that grows with every new holder; renewals happen every third of the TTL. The task stops
- * trusting a lease a safety margin before it could expire, even when the database cannot be
- * reached, and the order insert itself checks holder and token (see the order repository), so a
- * task that lost its lease cannot send an order for it.
+ * token that grows with every new holder; a round (renew what is held, try to take what is free)
+ * runs every fifth of the TTL, so a dead task's strategies move within about 1.2 TTL. The task
+ * stops trusting a lease for entries a safety margin before it could expire, and the order insert
+ * itself checks holder and token (see the order repository), so a task that lost its lease
+ * cannot send an entry for it. While the database is unreachable nobody can take a lease over,
+ * so the holder keeps it for exits (see `HeldLease.outage`), and renews it when the database
+ * returns if holder and token are unchanged (nobody took it in between).
  */
 export class LeaseManager {
   private readonly held = new Map<string, HeldLease>();
@@ -59,7 +71,7 @@ export class LeaseManager {
   }
 
   start(): void {
-    const interval = Math.max(200, Math.floor(this.options.ttlMs / 3));
+    const interval = Math.max(100, Math.floor(this.options.ttlMs / 5));
     this.timer = setInterval(() => {
       this.tick().catch((error: unknown) => this.options.onError?.(error));
     }, interval);
@@ -75,19 +87,18 @@ export class LeaseManager {
     return this.running;
   }
 
-  /** The lease if this task may act on it now. */
-  lease(strategyId: string): HeldLease | undefined {
+  /** The lease if this task may act on it now, for an entry or (default) for an exit. */
+  lease(strategyId: string, purpose: LeasePurpose = 'entry'): HeldLease | undefined {
     const lease = this.held.get(strategyId);
-    if (lease && this.now() >= lease.trustedUntil) {
-      this.held.delete(strategyId);
-      this.events.onLost(strategyId, 'not renewed in time');
-      return undefined;
-    }
-    return lease;
+    if (!lease || this.now() < lease.trustedUntil) return lease;
+    if (lease.outage) return purpose === 'exit' ? lease : undefined;
+    this.held.delete(strategyId);
+    this.events.onLost(strategyId, 'not renewed in time');
+    return undefined;
   }
 
-  heldStrategies(): string[] {
-    return [...this.held.keys()].filter((id) => this.lease(id) !== undefined);
+  heldStrategies(purpose: LeasePurpose = 'entry'): string[] {
+    return [...this.held.keys()].filter((id) => this.lease(id, purpose) !== undefined);
   }
 
   async stop(): Promise<void> {
@@ -98,26 +109,31 @@ export class LeaseManager {
 
   private async round(): Promise<void> {
     const ttl = `${this.options.ttlMs} milliseconds`;
-    const margin = Math.min(2000, this.options.ttlMs / 4);
+    const margin = this.options.ttlMs / 4;
     for (const [strategyId, lease] of [...this.held]) {
       const startedAt = this.now();
       try {
+        // Holder and token unchanged means nobody took it over (taking over bumps the token), even
+        // if it lapsed during an outage.
         const { rowCount } = await this.db.query(
           `UPDATE strategy_leases SET expires_at = now() + $4::interval, renewed_at = now()
-            WHERE strategy_id = $1 AND holder = $2 AND fence_token = $3 AND expires_at > now()`,
+            WHERE strategy_id = $1 AND holder = $2 AND fence_token = $3`,
           [strategyId, this.options.taskId, lease.fenceToken, ttl],
         );
         if (rowCount === 1) {
           this.held.set(strategyId, {
             ...lease,
             trustedUntil: startedAt + this.options.ttlMs - margin,
+            outage: false,
           });
         } else {
           this.held.delete(strategyId);
           this.events.onLost(strategyId, 'taken over or expired');
         }
-      } catch {
-        // Unreachable database: keep trusting the lease only until it could have expired.
+      } catch (error) {
+        // Unreachable database: entries stop trusting the lease when it could have expired;
+        // exits keep it, as nobody can take it over meanwhile.
+        if (isDatabaseUnavailable(error)) this.held.set(strategyId, { ...lease, outage: true });
         this.lease(strategyId);
       }
     }

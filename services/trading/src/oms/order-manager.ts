@@ -14,7 +14,8 @@ import {
   type TradingState,
 } from '../domain';
 import type { CircuitBreaker } from '../health/circuit-breaker';
-import type { HeldLease } from '../leases/lease-manager';
+import { DatabaseUnavailableError } from '../health/database-health';
+import type { HeldLease, LeasePurpose } from '../leases/lease-manager';
 import type { Metrics } from '../metrics/metrics';
 import type { PreTradeRisk, RejectReason } from '../risk/pre-trade-risk';
 import type { SlidingWindowLimiter } from '../risk/rate-limiter';
@@ -22,7 +23,13 @@ import type { RiskEventWriter } from '../risk/risk-event-writer';
 import type { FillRecord, OrderRepository } from './order-repository';
 import type { Portfolio } from './portfolio';
 
-export type SubmitRejection = RejectReason | 'NOT_LEASE_HOLDER' | 'LEASE_LOST' | 'BROKER_REJECTED';
+export type SubmitRejection =
+  | RejectReason
+  | 'NOT_LEASE_HOLDER'
+  | 'LEASE_LOST'
+  | 'BROKER_REJECTED'
+  /** An entry while PostgreSQL is unreachable: it would not be durable before the broker. */
+  | 'DATABASE_UNAVAILABLE';
 
 export type SubmitResult =
   | { readonly outcome: 'ACCEPTED'; readonly order: Order }
@@ -77,7 +84,9 @@ export interface OrderManagerDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly taskId: string;
-  lease(strategyId: string): HeldLease | undefined;
+  lease(strategyId: string, purpose?: LeasePurpose): HeldLease | undefined;
+  /** Why the database cannot take an entry now, or undefined when it can. */
+  databaseDown(): string | undefined;
   tradingDay(): string;
   /** The live trading state (an entry is not sent if it stopped being ACTIVE meanwhile). */
   state(): TradingState;
@@ -154,7 +163,7 @@ export class OrderManager {
       this.working.get(request.clientOrderId) ?? this.finished.get(request.clientOrderId);
     if (known) return { outcome: 'EXISTING', order: known };
 
-    const lease = deps.lease(request.strategyId);
+    const lease = deps.lease(request.strategyId, request.reduceOnly ? 'exit' : 'entry');
     if (!lease) {
       return this.rejected(
         request,
@@ -162,6 +171,8 @@ export class OrderManager {
         `this task (${deps.taskId}) does not hold strategy ${request.strategyId}`,
       );
     }
+    const down = request.reduceOnly ? undefined : deps.databaseDown();
+    if (down !== undefined) return this.rejected(request, 'DATABASE_UNAVAILABLE', down);
     if (waitForRateSlot) await deps.rate.acquire();
     const decision = deps.risk.check(request, waitForRateSlot);
     if (!decision.ok) return this.rejected(request, decision.reason, decision.message);
@@ -192,6 +203,8 @@ export class OrderManager {
       }
     } catch (error) {
       this.working.delete(order.clientOrderId);
+      if (error instanceof DatabaseUnavailableError)
+        return this.rejected(request, 'DATABASE_UNAVAILABLE', error.message);
       if (!isUniqueViolation(error)) throw error;
       const existing = await deps.repo.byClientOrderId(request.clientOrderId);
       if (existing) return { outcome: 'EXISTING', order: existing };
@@ -277,7 +290,8 @@ export class OrderManager {
   flattenPlan(only?: readonly string[]): FlattenLeg[] {
     const legs: FlattenLeg[] = [];
     for (const p of this.deps.portfolio.openPositions()) {
-      if (!this.deps.lease(p.strategyId) || (only && !only.includes(p.strategyId))) continue;
+      if (!this.deps.lease(p.strategyId, 'exit') || (only && !only.includes(p.strategyId)))
+        continue;
       const quantity = Math.abs(p.quantity) - this.workingReduceQuantity(p.strategyId, p.symbol);
       if (quantity <= 0) continue;
       const lastPrice = this.deps.portfolio.quote(p.symbol)?.price;
