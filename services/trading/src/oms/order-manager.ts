@@ -4,6 +4,7 @@ import { BatchWriter } from '../../../common/batch-writer';
 import { messageOf } from '../../../common/errors';
 import { retry } from '../../../common/retry';
 import { type Broker, type BrokerOrder, BrokerRejectedError } from '../broker/broker';
+import { OrderRateRefusedError } from '../broker/rate-limited-broker';
 import {
   type Fill,
   type Order,
@@ -17,7 +18,6 @@ import type { CircuitBreaker } from '../health/circuit-breaker';
 import type { HeldLease } from '../leases/lease-manager';
 import type { Metrics } from '../metrics/metrics';
 import type { PreTradeRisk, RejectReason } from '../risk/pre-trade-risk';
-import type { SlidingWindowLimiter } from '../risk/rate-limiter';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import type { FillRecord, OrderRepository } from './order-repository';
 import type { Portfolio } from './portfolio';
@@ -72,7 +72,6 @@ export interface OrderManagerDeps {
   readonly breaker: CircuitBreaker;
   readonly portfolio: Portfolio;
   readonly risk: PreTradeRisk;
-  readonly rate: SlidingWindowLimiter;
   readonly riskEvents: RiskEventWriter;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -145,10 +144,10 @@ export class OrderManager {
   }
 
   /**
-   * Risk-checks, records and sends one order.
-   * @param waitForRateSlot exits wait for a slot of the order-rate limit instead of being refused.
+   * Risk-checks, records and sends one order. The broker takes the order-rate slot: an exit
+   * waits for its slot there, an entry without one is refused ORDER_RATE.
    */
-  async submit(request: OrderRequest, waitForRateSlot = false): Promise<SubmitResult> {
+  async submit(request: OrderRequest): Promise<SubmitResult> {
     const { deps } = this;
     const known =
       this.working.get(request.clientOrderId) ?? this.finished.get(request.clientOrderId);
@@ -162,8 +161,7 @@ export class OrderManager {
         `this task (${deps.taskId}) does not hold strategy ${request.strategyId}`,
       );
     }
-    if (waitForRateSlot) await deps.rate.acquire();
-    const decision = deps.risk.check(request, waitForRateSlot);
+    const decision = deps.risk.check(request);
     if (!decision.ok) return this.rejected(request, decision.reason, decision.message);
 
     const order: Order = {
@@ -224,8 +222,9 @@ export class OrderManager {
         order.statusReason = error.message;
         this.retire(order);
         await deps.repo.setStatus(order.id, 'REJECTED', { reason: error.message });
-        deps.metrics.inc('algo_orders_rejected_total', { reason: 'BROKER_REJECTED' });
-        return { outcome: 'REJECTED', reason: 'BROKER_REJECTED', message: error.message, order };
+        const reason = error instanceof OrderRateRefusedError ? 'ORDER_RATE' : 'BROKER_REJECTED';
+        deps.metrics.inc('algo_orders_rejected_total', { reason });
+        return { outcome: 'REJECTED', reason, message: error.message, order };
       }
       const message = `broker did not acknowledge: ${messageOf(error)}`;
       order.statusReason = message;
@@ -298,7 +297,8 @@ export class OrderManager {
 
   /**
    * Cancels working entries and closes every position of the held strategies with reduce-only
-   * market orders, paced by the order-rate limit. Does not wait for the fills.
+   * market orders; each exit waits for its order-rate slot at the broker. Does not wait for the
+   * fills.
    */
   flatten(
     reason: string,
@@ -331,18 +331,15 @@ export class OrderManager {
     const submitted: Order[] = [];
     const failed: Array<{ leg: FlattenLeg; reason: string }> = [];
     for (const [i, leg] of legs.entries()) {
-      const result = await this.submit(
-        {
-          clientOrderId: `flat-${tag}-${i}-${leg.strategyId}-${leg.symbol}`.slice(0, 64),
-          strategyId: leg.strategyId,
-          symbol: leg.symbol,
-          side: leg.side,
-          type: 'MARKET',
-          quantity: leg.quantity,
-          reduceOnly: true,
-        },
-        true,
-      );
+      const result = await this.submit({
+        clientOrderId: `flat-${tag}-${i}-${leg.strategyId}-${leg.symbol}`.slice(0, 64),
+        strategyId: leg.strategyId,
+        symbol: leg.symbol,
+        side: leg.side,
+        type: 'MARKET',
+        quantity: leg.quantity,
+        reduceOnly: true,
+      });
       if (result.outcome === 'REJECTED')
         failed.push({ leg, reason: `${result.reason}: ${result.message}` });
       else submitted.push(result.order);
