@@ -63,6 +63,7 @@ async function main() {
       maxOrderNotionalInr: 1_000_000,
       maxPositionNotionalInr: 100_000_000,
       maxOrdersPerSecond: 5000,
+      registeredAlgo: true,
       duplicateWindowMs: 0,
     },
     env: { PAPER_LATENCY_MS: '5' },

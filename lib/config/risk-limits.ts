@@ -18,14 +18,33 @@ export const RiskLimitsSchema = z
     maxOrderNotionalInr: z.number().positive(),
     /** Largest absolute position notional per symbol, INR. */
     maxPositionNotionalInr: z.number().positive(),
-    /** Orders per second across the service (NSE threshold for unregistered algos). @default 10 */
-    maxOrdersPerSecond: z.number().int().positive().max(10).default(10),
+    /**
+     * Messages (new, modify, cancel) per second for the client, across every task of the stage,
+     * counted at the broker's door. At most 10 (the exchange's threshold for unregistered algos)
+     * unless `registeredAlgo`. @default 8
+     */
+    maxOrdersPerSecond: z.number().int().positive().default(8),
+    /** The stage's algo is registered with the exchange for a higher order rate. @default false */
+    registeredAlgo: z.boolean().default(false),
+    /**
+     * Slack added to the 1 s window of the order-rate limit: the most a message may take from its
+     * slot to the broker without two windows' worth landing in one second there. @default 200
+     */
+    orderRateMarginMs: z.number().int().min(0).max(1000).default(200),
     /** Limit prices must be within this percent of the last traded price. @default 2 */
     priceCollarPct: z.number().positive().max(20).default(2),
     /** Same symbol, side, quantity and strategy within this window is a duplicate. @default 2000 */
     duplicateWindowMs: z.number().int().nonnegative().max(60_000).default(2000),
   })
-  .strict();
+  .strict()
+  .superRefine((limits, ctx) => {
+    if (limits.maxOrdersPerSecond > 10 && !limits.registeredAlgo)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxOrdersPerSecond'],
+        message: `${limits.maxOrdersPerSecond} orders/s is above the 10/s of an unregistered algo: set registeredAlgo: true only with the exchange's approval`,
+      });
+  });
 
 export type RiskLimits = z.output<typeof RiskLimitsSchema>;
 export type RiskLimitsInput = z.input<typeof RiskLimitsSchema>;

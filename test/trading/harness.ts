@@ -9,6 +9,7 @@ import { LocalParameterStore } from '../../services/common/parameters/local-para
 import type { ParameterStore } from '../../services/common/parameters/parameter-store';
 import { istTimeOn } from '../../services/common/time';
 import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
+import { withOrderRateLimit } from '../../services/trading/src/broker/rate-limited-broker';
 import type { Tick } from '../../services/trading/src/market/bars';
 import type { MarketDataFeed } from '../../services/trading/src/market/feed';
 import { NseSession } from '../../services/trading/src/market/session';
@@ -83,6 +84,7 @@ export interface Harness {
   readonly parameterFile: string;
   readonly feed: ManualFeed;
   readonly clock: TestClock;
+  /** The paper venue itself (behind the order-rate door the service sends through). */
   readonly broker: PaperBroker;
   readonly db: TradingDatabase;
   readonly names: ReturnType<typeof operatorNames>;
@@ -124,11 +126,21 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     { quote: (symbol) => service?.portfolio.quote(symbol) },
     { slippageBps: 0, latencyMs: 5, partialFillProbability: 0, seed: 1, tokenNames: ['PRIMARY'] },
   );
+  const limits = options.limits ?? TEST_LIMITS;
+  const taskId = options.taskId ?? 'task-a';
+  // As compose.ts does: the limiter's own pool, so a slot never waits behind order inserts.
+  const ratePool = await createPool(location, { applicationName: 'test-order-rate', max: 2 });
+  const door = withOrderRateLimit(broker, ratePool, {
+    bucket: 'local/client',
+    taskId,
+    limit: limits.maxOrdersPerSecond,
+    marginMs: limits.orderRateMarginMs,
+  });
   const taskOptions: TradingServiceOptions = {
     stage: 'local',
     mode: 'PAPER',
-    taskId: options.taskId ?? 'task-a',
-    limits: options.limits ?? TEST_LIMITS,
+    taskId,
+    limits,
     flagPollMs: 100,
     flagMaxStalenessMs: 5000,
     leaseTtlMs: options.leaseTtlMs ?? 3000,
@@ -140,7 +152,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   service = new TradingService(taskOptions, {
     db,
     parameters: store,
-    broker,
+    broker: door,
+    orderRate: door.limiter,
     feed,
     session: new NseSession(undefined, { now: clock.now }),
     universe,
@@ -153,7 +166,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const endPools = async () => {
     if (closed) return;
     closed = true;
-    await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end()]);
+    await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
   };
   return {
     service: running,

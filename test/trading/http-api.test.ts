@@ -96,8 +96,9 @@ describe('HTTP API', () => {
       ]);
       expect(limits.rateLimits[0]).toMatchObject({
         upstream: 'broker-orders',
-        limit: 10,
-        windowSeconds: 1,
+        limit: 8,
+        windowSeconds: 1.2,
+        mode: 'shared',
       });
     });
 

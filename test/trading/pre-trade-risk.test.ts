@@ -2,7 +2,6 @@ import type { Quote } from '../../services/trading/src/broker/broker';
 import type { OrderRequest, Position, TradingState } from '../../services/trading/src/domain';
 import { DuplicateDetector } from '../../services/trading/src/risk/duplicate-detector';
 import { PreTradeRisk, type RiskView } from '../../services/trading/src/risk/pre-trade-risk';
-import { SlidingWindowLimiter } from '../../services/trading/src/risk/rate-limiter';
 import { DEFAULT_UNIVERSE } from '../../services/trading/src/universe';
 import { TEST_LIMITS } from './harness';
 
@@ -47,14 +46,16 @@ describe('PreTradeRisk', () => {
   let view: FakeView;
   let now: number;
   let risk: PreTradeRisk;
+  let rateWaitMs: number;
 
   beforeEach(() => {
     view = new FakeView();
     now = NOW;
+    rateWaitMs = 0;
     risk = new PreTradeRisk(
       TEST_LIMITS,
       view,
-      new SlidingWindowLimiter(TEST_LIMITS.maxOrdersPerSecond, 1000, () => now),
+      { refusalWaitMs: () => rateWaitMs },
       new DuplicateDetector(TEST_LIMITS.duplicateWindowMs),
       () => now,
     );
@@ -216,21 +217,31 @@ describe('PreTradeRisk', () => {
     expect(risk.check({ ...first, clientOrderId: 'c' })).toMatchObject({ ok: true });
   });
 
-  it('refuses the eleventh order within a second', () => {
-    const results = Array.from({ length: 11 }, (_, i) => risk.check(entry({ quantity: 10 + i })));
+  it('refuses an entry while the shared order-rate limiter knows no slot is free', () => {
+    rateWaitMs = 120;
 
-    expect(results.slice(0, 10).every((r) => r.ok)).toBe(true);
-    expect(results[10]).toMatchObject({ ok: false, reason: 'ORDER_RATE' });
-    now += 1000;
+    expect(risk.check(entry())).toMatchObject({
+      ok: false,
+      reason: 'ORDER_RATE',
+      message: expect.stringContaining('next slot in about 120 ms'),
+    });
+    rateWaitMs = 0;
     expect(risk.check(entry({ quantity: 50 }))).toMatchObject({ ok: true });
   });
 
-  it('does not spend a rate slot on a refused order', () => {
-    view.pnl = -30_000;
-    for (let i = 0; i < 20; i += 1) risk.check(entry({ quantity: 10 + i }));
-    view.pnl = 0;
+  it('lets an exit through while the order rate is full (it waits for its slot at the broker)', () => {
+    view.positions.set('manual|INFY', {
+      strategyId: 'manual',
+      symbol: 'INFY',
+      quantity: 100,
+      avgPrice: 1490,
+      realizedPnl: 0,
+    });
+    rateWaitMs = 500;
 
-    expect(risk.check(entry())).toMatchObject({ ok: true });
+    expect(
+      risk.check(entry({ side: 'SELL', reduceOnly: true, stopPrice: undefined })),
+    ).toMatchObject({ ok: true });
   });
 
   it('names the first failing rule in product order (state before limits)', () => {

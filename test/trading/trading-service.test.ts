@@ -239,10 +239,7 @@ describe('TradingService against PostgreSQL', () => {
     await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 100);
 
     const exit = () =>
-      h.service.oms.submit(
-        infyEntry({ side: 'SELL', reduceOnly: true, stopPrice: undefined }),
-        true,
-      );
+      h.service.oms.submit(infyEntry({ side: 'SELL', reduceOnly: true, stopPrice: undefined }));
     const results = await Promise.all([exit(), exit()]);
 
     expect(results.map((r) => r.outcome).sort()).toEqual(['ACCEPTED', 'REJECTED']);

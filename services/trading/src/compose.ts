@@ -10,6 +10,7 @@ import { LocalParameterStore } from '../../common/parameters/local-parameter-sto
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { SsmParameterStore } from '../../common/parameters/ssm-parameter-store';
 import { PaperBroker } from './broker/paper-broker';
+import { withOrderRateLimit } from './broker/rate-limited-broker';
 import type { TradingConfig, TradingEnv } from './config';
 import { buildServer, type TradingServer } from './http/server';
 import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
@@ -55,10 +56,7 @@ function parameterStore(kind: 'ssm' | 'local', env: TradingEnv): ParameterStore 
 export interface ComposeOptions {
   readonly taskId: string;
   readonly log: Logger;
-  /**
-   * Replaces the configured risk limits. Only benchmarks use it: they lift the 10 orders/s cap,
-   * which the configuration schema will not allow.
-   */
+  /** Replaces the configured risk limits (benchmarks measure the order path with wider ones). */
   readonly limitsOverride?: RiskLimits;
 }
 
@@ -102,6 +100,12 @@ export async function composeTradingService(
     relaxedCommit: true,
     onIdleError,
   });
+  // Its own small pool: a slot is not kept waiting behind order inserts (its age counts).
+  const ratePool = await createPool(location, {
+    applicationName: `trading/${taskId}/order-rate`,
+    max: 2,
+    onIdleError,
+  });
   const migrated = await migrate(db.durable);
   log.info({ applied: migrated.applied }, 'database migrated');
 
@@ -122,7 +126,7 @@ export async function composeTradingService(
         });
 
   let service: TradingService | undefined;
-  const broker = new PaperBroker(
+  const venue = new PaperBroker(
     venuePool,
     { quote: (symbol) => service?.portfolio.quote(symbol) },
     {
@@ -135,6 +139,17 @@ export async function composeTradingService(
         log.error({ err, clientOrderId }, 'paper venue could not fill; retrying on the next price'),
     },
   );
+  const broker = withOrderRateLimit(venue, ratePool, {
+    bucket: `${env.STAGE}/client`,
+    taskId,
+    limit: limits.maxOrdersPerSecond,
+    marginMs: limits.orderRateMarginMs,
+    onDatabaseError: (err) =>
+      log.warn(
+        { err },
+        'order-rate database unreachable: entries refused, exits on this task share',
+      ),
+  });
   service = new TradingService(
     {
       stage: env.STAGE,
@@ -153,6 +168,7 @@ export async function composeTradingService(
       db,
       parameters: parameterStore(config.parameterStore, env),
       broker,
+      orderRate: broker.limiter,
       feed,
       session,
       universe,
@@ -166,7 +182,7 @@ export async function composeTradingService(
     app,
     close: async () => {
       await app.close();
-      await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end()]);
+      await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
     },
   };
 }

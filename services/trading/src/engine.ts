@@ -177,19 +177,16 @@ export class Engine {
     reason: string;
   }): Promise<void> {
     try {
-      const result = await this.deps.oms.submit(
-        {
-          clientOrderId: o.clientOrderId,
-          strategyId: o.strategyId,
-          symbol: o.symbol,
-          side: o.side,
-          type: 'MARKET',
-          quantity: o.quantity,
-          stopPrice: o.stopPrice,
-          reduceOnly: o.reduceOnly,
-        },
-        o.reduceOnly,
-      );
+      const result = await this.deps.oms.submit({
+        clientOrderId: o.clientOrderId,
+        strategyId: o.strategyId,
+        symbol: o.symbol,
+        side: o.side,
+        type: 'MARKET',
+        quantity: o.quantity,
+        stopPrice: o.stopPrice,
+        reduceOnly: o.reduceOnly,
+      });
       this.deps.log.info(
         {
           strategyId: o.strategyId,

@@ -9,6 +9,7 @@ import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { sleep } from '../../common/retry';
 import { formatIst, istDate } from '../../common/time';
 import type { Broker } from './broker/broker';
+import type { SharedOrderRateLimiter } from './broker/order-rate-limiter';
 import { ControlsRepository } from './controls-repository';
 import { quantityBreaks, type TradingState } from './domain';
 import { Engine } from './engine';
@@ -28,7 +29,6 @@ import type { TradingDatabase } from './oms/order-repository';
 import { Portfolio } from './oms/portfolio';
 import { DuplicateDetector } from './risk/duplicate-detector';
 import { PreTradeRisk } from './risk/pre-trade-risk';
-import { SlidingWindowLimiter } from './risk/rate-limiter';
 import { RiskEventWriter } from './risk/risk-event-writer';
 import { createStrategy, loadStrategyConfigs, MANUAL_STRATEGY_ID } from './strategies/registry';
 import type { StrategyConfig } from './strategies/strategy-config';
@@ -65,7 +65,10 @@ export interface TradingServiceOptions {
 export interface TradingServiceDeps {
   readonly db: TradingDatabase;
   readonly parameters: ParameterStore;
+  /** The broker behind its order-rate door (`withOrderRateLimit`). */
   readonly broker: Broker;
+  /** The client's shared order-rate limiter that `broker` takes its slots from. */
+  readonly orderRate: SharedOrderRateLimiter;
   readonly feed: MarketDataFeed;
   readonly session: TradingSession;
   readonly universe: Universe;
@@ -96,7 +99,7 @@ export class TradingService {
   readonly oms: OrderManager;
   readonly leases: LeaseManager;
   readonly engine: Engine;
-  readonly rate: SlidingWindowLimiter;
+  readonly rate: SharedOrderRateLimiter;
   readonly breakers: { readonly broker: CircuitBreaker; readonly parameters: CircuitBreaker };
   readonly repo: JournaledOrderRepository;
   readonly universe: Universe;
@@ -134,7 +137,7 @@ export class TradingService {
     this.riskEvents = new RiskEventWriter(deps.db.relaxed, (err) =>
       log.error({ err }, 'writing risk events failed'),
     );
-    this.rate = new SlidingWindowLimiter(options.limits.maxOrdersPerSecond);
+    this.rate = deps.orderRate;
     this.breakers = {
       broker: new CircuitBreaker('broker', {
         failureThreshold: 5,
@@ -266,7 +269,6 @@ export class TradingService {
       breaker: this.breakers.broker,
       portfolio: this.portfolio,
       risk,
-      rate: this.rate,
       riskEvents: this.riskEvents,
       metrics: this.metrics,
       log,
@@ -616,16 +618,7 @@ export class TradingService {
   }
 
   rateLimitsView() {
-    const used = this.rate.used();
-    return [
-      {
-        upstream: 'broker-orders',
-        limit: this.rate.limit,
-        windowSeconds: this.rate.windowMs / 1000,
-        used,
-        usagePct: Math.round((used / this.rate.limit) * 100),
-      },
-    ];
+    return [this.rate.view()];
   }
 
   /** Readiness: database, broker, feed (while the market is open) and a fresh flag read. */

@@ -69,7 +69,8 @@ interface Working {
  * A paper venue that behaves like a broker: it acknowledges, fills market orders after a latency
  * with slippage (sometimes in two parts), rests limit orders until the price reaches them, and
  * keeps its own record in the `paper` schema, so that it outlives the service and reconciliation
- * has something independent to compare with. Give it a pool of its own with
+ * has something independent to compare with. Every message it receives is stamped in
+ * `paper.messages` (the venue's view of the client's order rate). Give it a pool of its own with
  * `synchronous_commit=off`: a venue's acknowledgement, not our order record, is what it stores.
  */
 export class PaperBroker implements Broker {
@@ -108,7 +109,8 @@ export class PaperBroker implements Broker {
       throw new BrokerRejectedError(`no market in ${order.symbol}`);
     }
     const { rows } = await this.query<{ broker_order_id: string }>(
-      `INSERT INTO paper.orders (broker_order_id, client_order_id, strategy_id, symbol, side, order_type,
+      `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('NEW', $1))
+       INSERT INTO paper.orders (broker_order_id, client_order_id, strategy_id, symbol, side, order_type,
          quantity, limit_price, status)
        VALUES ('PB-' || lpad(nextval('paper.order_seq')::text, 9, '0'), $1, $2, $3, $4, $5, $6, $7, 'OPEN')
        ON CONFLICT (client_order_id) DO UPDATE SET updated_at = paper.orders.updated_at
@@ -143,7 +145,8 @@ export class PaperBroker implements Broker {
 
   async cancel(clientOrderId: string): Promise<void> {
     const { rows } = await this.query<PaperOrderRow>(
-      `UPDATE paper.orders SET status = 'CANCELLED', reason = 'cancelled by client', updated_at = now()
+      `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('CANCEL', $1))
+       UPDATE paper.orders SET status = 'CANCELLED', reason = 'cancelled by client', updated_at = now()
         WHERE client_order_id = $1 AND status = 'OPEN' RETURNING *`,
       [clientOrderId],
     );

@@ -4,6 +4,7 @@ import { BatchWriter } from '../../../common/batch-writer';
 import { messageOf } from '../../../common/errors';
 import { retry } from '../../../common/retry';
 import { type Broker, type BrokerOrder, BrokerRejectedError } from '../broker/broker';
+import { OrderRateRefusedError } from '../broker/rate-limited-broker';
 import {
   type Fill,
   type Order,
@@ -18,7 +19,6 @@ import { DatabaseUnavailableError } from '../health/database-health';
 import type { HeldLease, LeasePurpose } from '../leases/lease-manager';
 import type { Metrics } from '../metrics/metrics';
 import type { PreTradeRisk, RejectReason } from '../risk/pre-trade-risk';
-import type { SlidingWindowLimiter } from '../risk/rate-limiter';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import type { FillRecord, OrderRepository } from './order-repository';
 import type { Portfolio } from './portfolio';
@@ -79,7 +79,6 @@ export interface OrderManagerDeps {
   readonly breaker: CircuitBreaker;
   readonly portfolio: Portfolio;
   readonly risk: PreTradeRisk;
-  readonly rate: SlidingWindowLimiter;
   readonly riskEvents: RiskEventWriter;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -154,10 +153,10 @@ export class OrderManager {
   }
 
   /**
-   * Risk-checks, records and sends one order.
-   * @param waitForRateSlot exits wait for a slot of the order-rate limit instead of being refused.
+   * Risk-checks, records and sends one order. The broker takes the order-rate slot: an exit
+   * waits for its slot there, an entry without one is refused ORDER_RATE.
    */
-  async submit(request: OrderRequest, waitForRateSlot = false): Promise<SubmitResult> {
+  async submit(request: OrderRequest): Promise<SubmitResult> {
     const { deps } = this;
     const known =
       this.working.get(request.clientOrderId) ?? this.finished.get(request.clientOrderId);
@@ -173,8 +172,7 @@ export class OrderManager {
     }
     const down = request.reduceOnly ? undefined : deps.databaseDown();
     if (down !== undefined) return this.rejected(request, 'DATABASE_UNAVAILABLE', down);
-    if (waitForRateSlot) await deps.rate.acquire();
-    const decision = deps.risk.check(request, waitForRateSlot);
+    const decision = deps.risk.check(request);
     if (!decision.ok) return this.rejected(request, decision.reason, decision.message);
 
     const order: Order = {
@@ -237,8 +235,9 @@ export class OrderManager {
         order.statusReason = error.message;
         this.retire(order);
         await deps.repo.setStatus(order.id, 'REJECTED', { reason: error.message });
-        deps.metrics.inc('algo_orders_rejected_total', { reason: 'BROKER_REJECTED' });
-        return { outcome: 'REJECTED', reason: 'BROKER_REJECTED', message: error.message, order };
+        const reason = error instanceof OrderRateRefusedError ? 'ORDER_RATE' : 'BROKER_REJECTED';
+        deps.metrics.inc('algo_orders_rejected_total', { reason });
+        return { outcome: 'REJECTED', reason, message: error.message, order };
       }
       const message = `broker did not acknowledge: ${messageOf(error)}`;
       order.statusReason = message;
@@ -312,7 +311,8 @@ export class OrderManager {
 
   /**
    * Cancels working entries and closes every position of the held strategies with reduce-only
-   * market orders, paced by the order-rate limit. Does not wait for the fills.
+   * market orders; each exit waits for its order-rate slot at the broker. Does not wait for the
+   * fills.
    */
   flatten(
     reason: string,
@@ -345,18 +345,15 @@ export class OrderManager {
     const submitted: Order[] = [];
     const failed: Array<{ leg: FlattenLeg; reason: string }> = [];
     for (const [i, leg] of legs.entries()) {
-      const result = await this.submit(
-        {
-          clientOrderId: `flat-${tag}-${i}-${leg.strategyId}-${leg.symbol}`.slice(0, 64),
-          strategyId: leg.strategyId,
-          symbol: leg.symbol,
-          side: leg.side,
-          type: 'MARKET',
-          quantity: leg.quantity,
-          reduceOnly: true,
-        },
-        true,
-      );
+      const result = await this.submit({
+        clientOrderId: `flat-${tag}-${i}-${leg.strategyId}-${leg.symbol}`.slice(0, 64),
+        strategyId: leg.strategyId,
+        symbol: leg.symbol,
+        side: leg.side,
+        type: 'MARKET',
+        quantity: leg.quantity,
+        reduceOnly: true,
+      });
       if (result.outcome === 'REJECTED')
         failed.push({ leg, reason: `${result.reason}: ${result.message}` });
       else submitted.push(result.order);

@@ -3,7 +3,6 @@ import type { Quote } from '../broker/broker';
 import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
 import { sideSign } from '../domain';
 import type { DuplicateDetector } from './duplicate-detector';
-import type { SlidingWindowLimiter } from './rate-limiter';
 
 /** Every reason an order can be refused before it reaches the broker. */
 export const REJECT_REASONS = [
@@ -47,6 +46,12 @@ export interface RiskView {
   dailyPnlInr(): number;
 }
 
+/** What the check knows of the client's order rate without asking anyone. */
+export interface OrderRateGate {
+  /** Milliseconds until a slot may free, as far as this task knows (0: the broker's door asks). */
+  refusalWaitMs(): number;
+}
+
 export interface PreTradeRiskOptions {
   /** A quote older than this (real time) cannot price an entry. @default 5000 */
   readonly maxQuoteAgeMs?: number;
@@ -70,7 +75,7 @@ export class PreTradeRisk {
   constructor(
     private readonly limits: RiskLimits,
     private readonly view: RiskView,
-    private readonly rate: SlidingWindowLimiter,
+    private readonly rate: OrderRateGate,
     private readonly duplicates: DuplicateDetector,
     private readonly now: () => number = Date.now,
     options: PreTradeRiskOptions = {},
@@ -78,11 +83,7 @@ export class PreTradeRisk {
     this.maxQuoteAgeMs = options.maxQuoteAgeMs ?? 5000;
   }
 
-  /**
-   * @param rateSlotHeld the caller already waited for a rate slot (exits during a flatten wait
-   *   their turn instead of being refused).
-   */
-  check(order: OrderRequest, rateSlotHeld = false): RiskDecision {
+  check(order: OrderRequest): RiskDecision {
     const { limits, view } = this;
     const now = this.now();
     const capital = limits.capitalInr;
@@ -199,11 +200,13 @@ export class PreTradeRisk {
         `same order from ${order.strategyId} within ${limits.duplicateWindowMs} ms`,
       );
     }
-    // Last: only an order that passes everything else spends a slot of the exchange's rate.
-    if (!rateSlotHeld && !this.rate.tryAcquire()) {
+    // The slot itself is taken at the broker's door; this only refuses, without a database
+    // round trip, an entry the shared limiter already knows has no slot. Exits wait there.
+    const rateWait = order.reduceOnly ? 0 : this.rate.refusalWaitMs();
+    if (rateWait > 0) {
       return reject(
         'ORDER_RATE',
-        `more than ${limits.maxOrdersPerSecond} orders in the last second`,
+        `the client's ${limits.maxOrdersPerSecond} orders/s are taken; next slot in about ${rateWait} ms`,
       );
     }
     if (!order.reduceOnly) this.duplicates.remember(order, now);

@@ -1,0 +1,249 @@
+import type { Pool } from 'pg';
+import { sleep } from '../../../common/retry';
+
+/** The answer to a request for a slot of the client's order rate. */
+export type SlotAnswer =
+  | { readonly granted: true }
+  | { readonly granted: false; readonly retryInMs: number; readonly why: string };
+
+export interface OrderRateLimiterOptions {
+  /** The client whose messages are counted (one per stage: every task shares it). */
+  readonly bucket: string;
+  readonly taskId: string;
+  /** Messages per second the client may send. */
+  readonly limit: number;
+  /**
+   * Added to the 1 s window: a message may take this long from its slot to the venue and no
+   * 1-second window at the venue still holds more than `limit`.
+   */
+  readonly marginMs: number;
+  /**
+   * Bound on one database round trip; beyond it the database counts as unreachable. Generous: a
+   * slow database still counts sends, a share taken on a false alarm may not. @default 1000
+   */
+  readonly timeoutMs?: number;
+  /** After a failed round trip the database is not asked again for this long. @default 1000 */
+  readonly retryDatabaseAfterMs?: number;
+  readonly now?: () => number;
+  /** The database could not be asked (the limiter falls back as documented on the class). */
+  readonly onDatabaseError?: (error: unknown) => void;
+}
+
+/** What `GET /api/health/rate-limits` shows. */
+export interface OrderRateView {
+  readonly upstream: 'broker-orders';
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly used: number;
+  readonly usagePct: number;
+  /** `shared`: slots from PostgreSQL; `local-share`: the database is unreachable. */
+  readonly mode: 'shared' | 'local-share';
+  readonly tasksSeen: number;
+}
+
+interface SlotRow {
+  granted: boolean;
+  retry_ms: number;
+  used: number;
+  tasks: number;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  // The losing query may still fail later: that is already accounted for, not a crash.
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The client's order-rate limit, shared by every trading task of the stage through PostgreSQL: a
+ * sliding window of `1 s + marginMs` over the database clock, one round trip per slot
+ * (`take_order_rate_slot`). A refusal says when the next slot frees; until then refusals are
+ * answered here without asking the database, so a burst costs one round trip per freed slot.
+ *
+ * Entries (`tryTake`) need the database: without it they are refused (they could not be recorded
+ * anyway). Exits and cancels (`take`) wait in line for a slot and are never refused: while the
+ * database is unreachable they go out on this task's share of the limit (the limit divided by the
+ * tasks seen in the last minute), and those sends are counted into the shared window when it
+ * returns. The margin covers the time from a slot's stamp to the venue's receipt: as long as no
+ * message takes longer than `marginMs` from one to the other, no 1-second window at the venue
+ * holds more than `limit` (limit + 1 stamps span at least 1 s + margin).
+ */
+export class SharedOrderRateLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private blockedUntil = 0;
+  private databaseDownUntil = 0;
+  private tasksSeen = 1;
+  private lastUsed = 0;
+  private lastUsedAt = 0;
+  private peak = 0;
+  /** This task's sends in the window (its share while the database is down). */
+  private ownSends: number[] = [];
+  /** Sends on the local share that the database has not been told about. */
+  private unreported: number[] = [];
+  private waiting = 0;
+  private line: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Pool,
+    private readonly options: OrderRateLimiterOptions,
+  ) {
+    this.limit = options.limit;
+    this.windowMs = 1000 + options.marginMs;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? 1000;
+  }
+
+  /** Milliseconds until a slot may be free, as far as this task knows (0: ask). */
+  refusalWaitMs(): number {
+    return Math.max(0, this.blockedUntil - this.now());
+  }
+
+  /** A slot for an entry now, or a refusal; exits and cancels waiting here go first. */
+  async tryTake(): Promise<SlotAnswer> {
+    const wait = this.refusalWaitMs();
+    if (this.waiting > 0)
+      return this.refuse(Math.max(wait, 1), 'exits and cancels are waiting for slots');
+    if (wait > 0)
+      return this.refuse(
+        wait,
+        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
+      );
+    if (this.now() < this.databaseDownUntil)
+      return this.refuse(
+        this.databaseDownUntil - this.now(),
+        'the order-rate database is unreachable',
+      );
+    return this.ask(false);
+  }
+
+  /**
+   * Waits in line for a slot (exits, cancels). Resolves true when it is this message's turn, or
+   * false as soon as `stillValid` says it should no longer be sent.
+   */
+  async take(stillValid: () => boolean): Promise<boolean> {
+    this.waiting += 1;
+    const turn = this.line.then(() => this.waitForSlot(stillValid));
+    this.line = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      this.waiting -= 1;
+    }
+  }
+
+  view(): OrderRateView {
+    const used = this.used();
+    return {
+      upstream: 'broker-orders',
+      limit: this.limit,
+      windowSeconds: this.windowMs / 1000,
+      used,
+      usagePct: Math.round((used / this.limit) * 100),
+      mode: this.now() < this.databaseDownUntil ? 'local-share' : 'shared',
+      tasksSeen: this.tasksSeen,
+    };
+  }
+
+  /** Highest stage-wide use of the window seen since the last call (orders-per-second metric). */
+  takePeak(): number {
+    const peak = Math.max(this.peak, this.used());
+    this.peak = this.used();
+    return peak;
+  }
+
+  private used(): number {
+    const now = this.now();
+    this.prune(now);
+    const shared = now - this.lastUsedAt < this.windowMs ? this.lastUsed : 0;
+    return Math.max(shared, this.ownSends.length);
+  }
+
+  private async waitForSlot(stillValid: () => boolean): Promise<boolean> {
+    for (;;) {
+      if (!stillValid()) return false;
+      const wait = this.refusalWaitMs();
+      if (wait > 0) {
+        await sleep(wait);
+        continue;
+      }
+      const answer = this.now() < this.databaseDownUntil ? this.localShare() : await this.ask(true);
+      if (answer.granted) return true;
+      if (answer.retryInMs > 0)
+        this.blockedUntil = Math.max(this.blockedUntil, this.now() + answer.retryInMs);
+    }
+  }
+
+  private async ask(localOnFailure: boolean): Promise<SlotAnswer> {
+    const started = this.now();
+    this.prune(started);
+    const backfill = this.unreported.map((t) => Math.max(0, started - t));
+    let row: SlotRow | undefined;
+    try {
+      const result = await withTimeout(
+        this.db.query<SlotRow>({
+          name: 'take-order-rate-slot',
+          text: 'SELECT * FROM take_order_rate_slot($1, $2, $3, $4, $5)',
+          values: [this.options.bucket, this.limit, this.windowMs, this.options.taskId, backfill],
+        }),
+        this.timeoutMs,
+      );
+      row = result.rows[0];
+      if (!row) throw new Error('take_order_rate_slot returned no row');
+    } catch (error) {
+      this.databaseDownUntil = this.now() + (this.options.retryDatabaseAfterMs ?? 1000);
+      this.options.onDatabaseError?.(error);
+      return localOnFailure
+        ? this.localShare()
+        : this.refuse(1, 'the order-rate database is unreachable');
+    }
+    const now = this.now();
+    this.unreported = [];
+    this.tasksSeen = Math.max(1, row.tasks);
+    this.lastUsed = row.used;
+    this.lastUsedAt = now;
+    this.peak = Math.max(this.peak, row.used);
+    if (!row.granted) {
+      this.blockedUntil = Math.max(this.blockedUntil, now + row.retry_ms);
+      return this.refuse(
+        row.retry_ms,
+        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
+      );
+    }
+    this.ownSends.push(now);
+    return { granted: true };
+  }
+
+  /** This task's share of the limit while the database is unreachable. */
+  private localShare(): SlotAnswer {
+    const now = this.now();
+    this.prune(now);
+    const share = Math.max(1, Math.floor(this.limit / this.tasksSeen));
+    if (this.ownSends.length < share) {
+      this.ownSends.push(now);
+      this.unreported.push(now);
+      return { granted: true };
+    }
+    const oldest = this.ownSends[this.ownSends.length - share] ?? now;
+    return this.refuse(
+      Math.max(1, oldest + this.windowMs - now),
+      `this task's share (${share}) is taken`,
+    );
+  }
+
+  private prune(now: number): void {
+    const live = (t: number) => now - t < this.windowMs;
+    this.ownSends = this.ownSends.filter(live);
+    this.unreported = this.unreported.filter(live);
+  }
+
+  private refuse(retryInMs: number, why: string): SlotAnswer {
+    return { granted: false, retryInMs, why };
+  }
+}

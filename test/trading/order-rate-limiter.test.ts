@@ -1,0 +1,95 @@
+import { Pool } from 'pg';
+import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const options = (taskId: string) => ({
+  bucket: 'test/client',
+  taskId,
+  limit: 8,
+  marginMs: 200,
+});
+
+describe('SharedOrderRateLimiter', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  beforeEach(async () => {
+    await db.pool.query('DELETE FROM order_rate_buckets');
+  });
+
+  it('grants no more than the limit in any window across three tasks on one database', async () => {
+    // Arrange: three tasks asking as fast as they can for 2.5 s.
+    const tasks = ['a', 'b', 'c'].map((t) => new SharedOrderRateLimiter(db.pool, options(t)));
+    const grants: number[] = [];
+    const deadline = Date.now() + 2500;
+
+    // Act
+    await Promise.all(
+      tasks.map(async (limiter) => {
+        while (Date.now() < deadline) {
+          const answer = await limiter.tryTake();
+          if (answer.granted) grants.push(Date.now());
+          else await new Promise((r) => setTimeout(r, Math.min(answer.retryInMs, 50)));
+        }
+      }),
+    );
+
+    // Assert: with the 200 ms margin, no 1 s of answers holds more than the limit.
+    grants.sort((x, y) => x - y);
+    const peak = Math.max(
+      ...grants.map((t) => grants.filter((u) => u >= t && u < t + 1000).length),
+    );
+    expect(grants.length).toBeGreaterThanOrEqual(16);
+    expect(peak).toBeLessThanOrEqual(8);
+  });
+
+  it('answers refusals locally until the next slot frees', async () => {
+    const limiter = new SharedOrderRateLimiter(db.pool, options('a'));
+    for (let i = 0; i < 8; i += 1) expect(await limiter.tryTake()).toEqual({ granted: true });
+
+    const refused = await limiter.tryTake();
+    const before = (await db.pool.query('SELECT tasks FROM order_rate_buckets')).rows[0];
+    const again = await limiter.tryTake();
+
+    expect(refused).toMatchObject({ granted: false });
+    expect(limiter.refusalWaitMs()).toBeGreaterThan(0);
+    expect(again).toMatchObject({ granted: false, why: expect.stringContaining('are taken') });
+    // The second refusal did not reach the database (the bucket row is unchanged).
+    expect((await db.pool.query('SELECT tasks FROM order_rate_buckets')).rows[0]).toEqual(before);
+    expect(limiter.view()).toMatchObject({ limit: 8, used: 8, usagePct: 100, mode: 'shared' });
+  });
+
+  it('refuses entries but lets exits out on its share while the database is unreachable', async () => {
+    // Arrange: a pool that cannot connect (nothing listens on port 1).
+    const dead = new Pool({ connectionString: 'postgres://x@127.0.0.1:1/x', max: 1 });
+    const limiter = new SharedOrderRateLimiter(dead, { ...options('a'), timeoutMs: 500 });
+
+    // Act
+    const entry = await limiter.tryTake();
+    const exits = await Promise.all(Array.from({ length: 3 }, () => limiter.take(() => true)));
+
+    // Assert
+    expect(entry).toMatchObject({ granted: false, why: expect.stringContaining('unreachable') });
+    expect(exits).toEqual([true, true, true]);
+    expect(limiter.view().mode).toBe('local-share');
+    await dead.end();
+  });
+
+  it('drops a queued message that stopped being valid before its slot came', async () => {
+    const limiter = new SharedOrderRateLimiter(db.pool, options('a'));
+    for (let i = 0; i < 8; i += 1) await limiter.tryTake();
+    let valid = true;
+
+    const queued = limiter.take(() => valid);
+    valid = false;
+
+    expect(await queued).toBe(false);
+  });
+});
