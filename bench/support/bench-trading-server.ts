@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RiskLimitsSchema } from '../../lib/config/risk-limits';
 import { createLogger } from '../../services/common/logger';
 import { composeTradingService } from '../../services/trading/src/compose';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RiskLimitsSchema } from './risk-limits';
 
 /** The deployment stages. Names are part of the operator contract: keep them stable. */
