@@ -198,6 +198,15 @@ export const StageConfigSchema = z
       })
       .strict(),
     dashboard: DashboardConfigSchema,
+    ops: z
+      .object({
+        /**
+         * Execution environments of the emergency stop kept initialised, so that an alarm's kill
+         * meets no cold start; billed around the clock (README cost table). 0: none.
+         */
+        emergencyStopProvisionedConcurrency: z.number().int().min(0).max(5),
+      })
+      .strict(),
     risk: RiskLimitsSchema,
     schedules: SchedulesSchema,
   })
