@@ -88,7 +88,7 @@ export function buildApp(
     dataKey: data.key,
     database: data.database,
     topics: { page: trading.topics.page, notify: trading.topics.notify },
-    controlFunctions: [ops.emergencyStop, ops.resume, ops.control],
+    controlFunctions: [ops.emergencyStopAlias, ops.resume, ops.control],
     images: options.images ?? dockerImages,
     description: `algo-trading ${config.stage}: operations dashboard behind an authenticating ALB`,
   });

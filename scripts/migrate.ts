@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { migrate } from '../services/common/db/migrate';
 import { messageOf } from '../services/common/errors';
 import { parseOrThrow } from '../services/common/validation';

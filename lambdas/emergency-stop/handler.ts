@@ -4,15 +4,22 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { parseOrThrow } from '../../services/common/validation';
-import type { DispatchResult } from '../../services/ops/dispatch';
+import type { DispatchResult } from '../../services/ops/actions/action-table';
+import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
 import { AlarmEventSchema } from '../../services/ops/events';
+import { withLogsAndAlarms } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
 import { handleOperatorEvent, recordOutcome } from '../shared/operator-events';
-import { opsContext } from '../shared/ops-context';
+import { lambdaOpsContext } from '../shared/ops-context';
 import { powertools } from '../shared/powertools';
 
 const { logger, metrics, tracer } = powertools('emergency-stop');
+// The kill and the incident bundle's logs and alarms: no backup, export or checklist code.
+const opsContext = lambdaOpsContext({
+  parts: [withLogsAndAlarms],
+  instrument: (c) => tracer.captureAWSv3Client(c),
+});
 
 /**
  * The emergency stop, from an operator (CLI, dashboard) or from an auto-kill alarm through
@@ -36,14 +43,11 @@ export async function handleEmergencyStop(
     );
     return { kind: 'procedure', result };
   }
-  return handleOperatorEvent(event, ctx, ['kill']);
+  return handleOperatorEvent(event, ctx, KILL_ACTIONS);
 }
 
 const lambdaHandler = async (event: unknown): Promise<DispatchResult> => {
-  const result = await handleEmergencyStop(
-    event,
-    await opsContext((c) => tracer.captureAWSv3Client(c)),
-  );
+  const result = await handleEmergencyStop(event, await opsContext());
   recordOutcome(metrics, result);
   metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
   logger.info('emergency stop finished', { result });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SchedulesSchema } from '../../lib/config/stage-config';
 import { booleanText, jsonText } from '../../services/common/validation';
 

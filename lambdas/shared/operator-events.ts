@@ -1,28 +1,34 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseOrThrow, ValidationError } from '../../services/common/validation';
-import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
+import {
+  type ActionTable,
+  actionsOf,
+  type DispatchResult,
+  runAction,
+  runsAction,
+} from '../../services/ops/actions/action-table';
 import { type OperatorAction, OperatorEventSchema } from '../../services/ops/events';
 import type { OpsContext } from '../../services/ops/platform/ports';
-import { runReadinessCheck } from '../../services/ops/procedures/morning';
 
 /**
- * An operator event (from the CLI or the dashboard) for one of `allowed` actions: parsed at the
- * edge, then handed to the one dispatcher.
+ * An operator event (from the CLI or the dashboard) for one of the actions of this function's
+ * `table`: parsed at the edge, then run by the table's runner. An action of another function is
+ * refused, naming the ones this function runs.
  */
-export async function handleOperatorEvent(
+export async function handleOperatorEvent<A extends OperatorAction>(
   event: unknown,
   ctx: OpsContext,
-  allowed: readonly OperatorAction[],
+  table: ActionTable<A>,
 ): Promise<DispatchResult> {
   const parsed = parseOrThrow(OperatorEventSchema, event, 'operator event');
-  if (!allowed.includes(parsed.action)) {
+  if (!runsAction(table, parsed.action)) {
     throw new ValidationError(
-      `Invalid operator event: action: this function runs ${allowed.join(', ')} (got "${parsed.action}")`,
+      `Invalid operator event: action: this function runs ${actionsOf(table).join(', ')} (got "${parsed.action}")`,
       [],
     );
   }
-  return dispatch(ctx, parsed, { readiness: runReadinessCheck });
+  return runAction(table, ctx, parsed as Extract<typeof parsed, { action: A }>);
 }
 
 /** One count per procedure run, by outcome: what the alarms on the ops functions watch. */

@@ -1,50 +1,71 @@
-import type { Pool } from 'pg';
 import { createPool } from '../../services/common/db/pool';
 import { secretReader } from '../../services/common/secrets';
 import { parseOrThrow } from '../../services/common/validation';
-import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
+import { type AwsContextPart, awsContext } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
-import { type OpsEnvironment, OpsEnvironmentSchema } from './environment';
+import { OpsEnvironmentSchema } from './environment';
 
-let cached: Promise<OpsContext> | undefined;
+/** How long a read control token is used before it is read again (a rotation is picked up). */
+const CONTROL_TOKEN_TTL_MS = 300_000;
 
-/**
- * The ops context of this container: built on the first invocation, reused by the next ones (the
- * database pool and the SDK clients outlive a single event).
- */
-export function opsContext(instrument: <T>(client: T) => T): Promise<OpsContext> {
-  cached ??= build(
-    parseOrThrow(OpsEnvironmentSchema, process.env, 'ops function environment'),
-    instrument,
-  ).catch((error: unknown) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+export interface LambdaOpsContextOptions {
+  /** The adapters this function's procedures use beyond the core (aws-context.ts). */
+  readonly parts: readonly AwsContextPart[];
+  /** Wraps each SDK client once (Powertools' tracer). */
+  readonly instrument: <T>(client: T) => T;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-async function build(env: OpsEnvironment, instrument: <T>(client: T) => T): Promise<OpsContext> {
-  // Re-read now and then: a rotated token is picked up without a cold start.
-  const controlToken = secretReader(env.CONTROL_TOKEN_SECRET_ARN, 300_000, { wrap: instrument });
-  const db: Pool = await createPool(
-    { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
-    { applicationName: `ops-${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },
-  );
-  return awsOpsContext({
-    stage: env.STAGE,
-    source: 'lambda',
-    bucket: env.DATA_BUCKET,
-    topics: { page: env.PAGE_TOPIC_ARN, notify: env.NOTIFY_TOPIC_ARN },
-    db,
-    controlToken,
-    instrument,
-    settings: {
-      twoPersonResume: env.TWO_PERSON_RESUME,
-      readinessGate: env.READINESS_GATE,
-      registeredEgressIps: env.REGISTERED_EGRESS_IPS,
-      brokerTokens: env.BROKER_TOKENS,
-      snapshotRetentionDays: env.SNAPSHOT_RETENTION_DAYS,
-      schedules: env.SCHEDULES,
-    },
+/**
+ * The ops context of this container, composed of the core adapters and `parts`. Nothing is read
+ * while the module loads: the first invocation parses the environment and reads the database and
+ * control-token secrets concurrently; later invocations reuse the pool and the clients. A build
+ * that failed is tried again by the next invocation.
+ */
+export function lambdaOpsContext(options: LambdaOpsContextOptions): () => Promise<OpsContext> {
+  let cached: Promise<OpsContext> | undefined;
+  return () => {
+    cached ??= build(options).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
+
+async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
+  const variables = options.env ?? process.env;
+  const env = parseOrThrow(OpsEnvironmentSchema, variables, 'ops function environment');
+  const { instrument } = options;
+  const controlToken = secretReader(env.CONTROL_TOKEN_SECRET_ARN, CONTROL_TOKEN_TTL_MS, {
+    wrap: instrument,
   });
+  // Started now, beside the database secret, so that the first call to a task finds it read. Not
+  // awaited: a token that cannot be read fails only the steps that call a task, when they run.
+  controlToken().catch(() => undefined);
+  const db = await createPool(
+    { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
+    { applicationName: `ops-${variables.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },
+  );
+  return awsContext(
+    {
+      stage: env.STAGE,
+      source: 'lambda',
+      bucket: env.DATA_BUCKET,
+      topics: { page: env.PAGE_TOPIC_ARN, notify: env.NOTIFY_TOPIC_ARN },
+      db,
+      controlToken,
+      instrument,
+      settings: {
+        twoPersonResume: env.TWO_PERSON_RESUME,
+        readinessGate: env.READINESS_GATE,
+        registeredEgressIps: env.REGISTERED_EGRESS_IPS,
+        brokerTokens: env.BROKER_TOKENS,
+        snapshotRetentionDays: env.SNAPSHOT_RETENTION_DAYS,
+        schedules: env.SCHEDULES,
+      },
+    },
+    ...options.parts,
+  );
 }

@@ -5,23 +5,26 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { parseOrThrow } from '../../services/common/validation';
 import { ScheduledProcedureNameSchema } from '../../services/ops/events';
+import { EVERY_CONTEXT_PART } from '../../services/ops/platform/aws/aws-context';
 import type { ChecklistReport } from '../../services/ops/procedures/checklist';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
-import { opsContext } from './ops-context';
+import { lambdaOpsContext } from './ops-context';
 import { powertools } from './powertools';
 
 /** The Lambda handler of the scheduled function that runs `PROCEDURE`. */
 export function scheduledHandler(env: NodeJS.ProcessEnv = process.env) {
   const name = parseOrThrow(ScheduledProcedureNameSchema, env.PROCEDURE, 'PROCEDURE variable');
   const { logger, metrics, tracer } = powertools(name);
+  // One bundle runs every scheduled procedure; between them they look at everything.
+  const opsContext = lambdaOpsContext({
+    parts: EVERY_CONTEXT_PART,
+    instrument: (c) => tracer.captureAWSv3Client(c),
+    env,
+  });
   const lambdaHandler = async (event: unknown): Promise<ChecklistReport> => {
     metrics.addDimensions({ Procedure: name });
     try {
-      const report = await runScheduled(
-        await opsContext((c) => tracer.captureAWSv3Client(c)),
-        name,
-        event,
-      );
+      const report = await runScheduled(await opsContext(), name, event);
       // What the "checklist did not run" alarms watch; FAILed checks are counted apart.
       metrics.addMetric('ProcedureCompleted', MetricUnit.Count, 1);
       metrics.addMetric(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Pre-trade risk limits. Shared by the stage config (synth time) and the trading service, which

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RiskLimitsSchema } from './risk-limits';
 
 /** The deployment stages. Names are part of the operator contract: keep them stable. */
@@ -198,6 +198,15 @@ export const StageConfigSchema = z
       })
       .strict(),
     dashboard: DashboardConfigSchema,
+    ops: z
+      .object({
+        /**
+         * Execution environments of the emergency stop kept initialised, so that an alarm's kill
+         * meets no cold start; billed around the clock (README cost table). 0: none.
+         */
+        emergencyStopProvisionedConcurrency: z.number().int().min(0).max(5),
+      })
+      .strict(),
     risk: RiskLimitsSchema,
     schedules: SchedulesSchema,
   })

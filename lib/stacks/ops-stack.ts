@@ -14,7 +14,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -81,6 +81,11 @@ export function autoKillAlarmNames(stage: string): string[] {
  */
 export class OpsStack extends StageStack {
   readonly emergencyStop: lambda.Function;
+  /**
+   * The emergency stop as everyone invokes it (the auto-kill rule, the CLI and the dashboard through
+   * the discovery parameter): the alias that carries the stage's provisioned concurrency.
+   */
+  readonly emergencyStopAlias: lambda.Alias;
   readonly resume: lambda.Function;
   readonly control: lambda.Function;
   readonly admin: lambda.Function;
@@ -180,6 +185,15 @@ export class OpsStack extends StageStack {
         readLogsAndAlarms: true,
       },
     );
+    // Provisioned concurrency lives on a version; the alias follows each deploy's new version, so
+    // what callers invoke is always the current code, initialised before the alarm fires.
+    const warm = config.ops.emergencyStopProvisionedConcurrency;
+    this.emergencyStopAlias = new lambda.Alias(this, 'EmergencyStopLive', {
+      aliasName: 'live',
+      version: this.emergencyStop.currentVersion,
+      description: 'What the auto-kill rule, the CLI and the dashboard invoke',
+      provisionedConcurrentExecutions: warm > 0 ? warm : undefined,
+    });
     this.resume = make(
       'ResumeTrading',
       'lambdas/resume-trading/handler.ts',
@@ -346,7 +360,7 @@ export class OpsStack extends StageStack {
         detail: { alarmName: autoKillAlarmNames(config.stage), state: { value: ['ALARM'] } },
       },
       targets: [
-        new targets.LambdaFunction(this.emergencyStop, {
+        new targets.LambdaFunction(this.emergencyStopAlias, {
           retryAttempts: 4,
           maxEventAge: Duration.minutes(15),
           deadLetterQueue: this.autoKillDeadLetters,
@@ -360,7 +374,8 @@ export class OpsStack extends StageStack {
       stringValue: Stack.of(this).toJsonString({
         region: this.region,
         functions: {
-          emergencyStop: this.emergencyStop.functionName,
+          // The alias ARN: invoking it reaches the provisioned (warm) environments.
+          emergencyStop: this.emergencyStopAlias.functionArn,
           resume: this.resume.functionName,
           control: this.control.functionName,
           admin: this.admin.functionName,
@@ -373,7 +388,10 @@ export class OpsStack extends StageStack {
         cluster: names.cluster,
       }),
     });
-    new CfnOutput(this, 'EmergencyStopFunction', { value: this.emergencyStop.functionName });
+    new CfnOutput(this, 'EmergencyStopFunction', {
+      value: this.emergencyStopAlias.functionArn,
+      description: 'aws lambda invoke --function-name <this>: the warm alias of the emergency stop',
+    });
   }
 
   /** A role with exactly what one function reaches. */

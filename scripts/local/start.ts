@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NO_FLATTEN_REQUEST, operatorNames } from '../../lib/config/names';
 import { DEFAULT_SCHEDULES } from '../../lib/config/stages';
 import { migrate } from '../../services/common/db/migrate';

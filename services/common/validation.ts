@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An environment variable `true` / `false` as a boolean. */
 export const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');

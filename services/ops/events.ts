@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate } from '../common/time';
 import { SCHEDULED_PROCEDURE_NAMES } from './procedures/scheduled-names';
 

@@ -28,6 +28,14 @@ describe('loadStageConfig', () => {
     expect(() => loadStageConfig(reader({}))).toThrow(/No stage given: pass -c stage=<stage>/);
   });
 
+  it.each([
+    ['dev', 0],
+    ['staging', 0],
+    ['prod', 1],
+  ] as const)('keeps %s emergency stops warm: %i', (stage, warm) => {
+    expect(loadStageConfig(reader({ stage })).ops.emergencyStopProvisionedConcurrency).toBe(warm);
+  });
+
   it('is LIVE only when -c mode=LIVE is given', () => {
     expect(loadStageConfig(reader({ stage: 'prod', mode: 'LIVE' })).mode).toBe('LIVE');
   });

@@ -80,9 +80,11 @@ describe('dashboard stack (prod, with a certificate)', () => {
     expect(bySid.InvokeTheButtonsFunctions?.Action).toBe('lambda:InvokeFunction');
     expect(bySid.InvokeTheButtonsFunctions?.Resource).toHaveLength(3);
     const invoked = JSON.stringify(bySid.InvokeTheButtonsFunctions?.Resource);
-    for (const fn of ['EmergencyStopFunction', 'ResumeTradingFunction', 'ControlFunction']) {
+    // The kill button invokes the emergency stop's warm alias, not the unqualified function.
+    for (const fn of ['EmergencyStopLive', 'ResumeTradingFunction', 'ControlFunction']) {
       expect([fn, invoked.includes(fn)]).toEqual([fn, true]);
     }
+    expect(invoked).not.toContain('EmergencyStopFunction');
     expect(bySid.ListTradingTasks?.Condition).toEqual({
       ArnEquals: { 'ecs:cluster': expect.anything() },
     });

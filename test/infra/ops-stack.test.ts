@@ -143,8 +143,30 @@ describe('ops stack (prod)', () => {
     }
   });
 
-  it('runs the emergency stop from the daily loss stop alarm (by name) through EventBridge', () => {
+  /** The logical id of the emergency stop's `live` alias. */
+  const aliasId = () => {
+    const [id] = Object.keys(
+      ops.findResources('AWS::Lambda::Alias', { Properties: { Name: 'live' } }),
+    );
+    if (!id) throw new Error('no live alias');
+    return id;
+  };
+
+  it('keeps one emergency stop warm in prod: provisioned concurrency on its live alias, at the current version', () => {
     const [stopId] = fn('EmergencyStop');
+    const [versionId] = Object.keys(ops.findResources('AWS::Lambda::Version'));
+
+    ops.resourceCountIs('AWS::Lambda::Alias', 1);
+    ops.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      FunctionName: { Ref: stopId },
+      FunctionVersion: { 'Fn::GetAtt': [versionId, 'Version'] },
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 1 },
+    });
+    ops.hasResourceProperties('AWS::Lambda::Version', { FunctionName: { Ref: stopId } });
+  });
+
+  it('runs the emergency stop from the daily loss stop alarm (by name) through EventBridge, on the warm alias', () => {
     ops.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.cloudwatch'],
@@ -153,17 +175,36 @@ describe('ops stack (prod)', () => {
       },
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [stopId, 'Arn'] },
+          Arn: { Ref: aliasId() },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 900 },
           DeadLetterConfig: { Arn: Match.anyValue() },
         }),
       ],
     });
-    ops.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [stopId, 'Arn'] },
-    });
+    // EventBridge may invoke the alias, and nothing else of the emergency stop.
+    const fromEvents = Object.values(
+      ops.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'events.amazonaws.com' },
+      }),
+    );
+    expect(fromEvents.map((p) => p.Properties)).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { Ref: aliasId() },
+      }),
+    ]);
+  });
+
+  it('publishes the alias for the CLI and the dashboard to invoke the emergency stop', () => {
+    const [parameter] = Object.values(
+      ops.findResources('AWS::SSM::Parameter', {
+        Properties: { Name: '/algo-trading/prod/ops' },
+      }),
+    );
+
+    expect(JSON.stringify(parameter?.Properties.Value)).toContain(
+      `"emergencyStop\\":\\"",{"Ref":"${aliasId()}"}`,
+    );
   });
 
   it('publishes the function names for the CLI, the scheduled ones by procedure', () => {
@@ -285,6 +326,18 @@ describe('ops stack (prod)', () => {
       FromPort: 5433,
       ToPort: 5433,
       IpProtocol: 'tcp',
+    });
+  });
+});
+
+describe('ops stack (dev)', () => {
+  const { stacks } = buildStage({ stage: 'dev', account: '123456789012' });
+  const ops = Template.fromStack(stacks.ops);
+
+  it('invokes the emergency stop through its alias without provisioned concurrency (nothing billed idle)', () => {
+    ops.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: Match.absent(),
     });
   });
 });

@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Pool, type PoolConfig } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretReader } from '../secrets';
 import { parseOrThrow } from '../validation';
 

@@ -1,6 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createPool } from '../../common/db/pool';
 import { messageOf } from '../../common/errors';
 import { createLogger } from '../../common/logger';

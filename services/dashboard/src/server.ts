@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import { messageOf } from '../../common/errors';
 import { parseOrThrow, ValidationError } from '../../common/validation';
 import type { OperatorEvent } from '../../ops/events';

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate } from '../../common/time';
 import { type Check, fail, pass, skipped } from '../checks/framework';
 import type { ChecklistContext } from '../checks/support';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RiskLimitsSchema } from '../../../lib/config/risk-limits';
 import { booleanText, jsonText, parseOrThrow } from '../../common/validation';
 

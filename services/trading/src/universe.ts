@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { messageOf } from '../../common/errors';
 import { parseOrThrow } from '../../common/validation';
 import type { Instrument } from './domain';

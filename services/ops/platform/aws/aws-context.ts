@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Pool } from 'pg';
-import { operatorNames } from '../../../../lib/config/names';
+import { type OperatorNames, operatorNames } from '../../../../lib/config/names';
 import type { Stage } from '../../../../lib/config/stage-config';
 import type { AuditSource } from '../../../common/db/audit';
 import { loadModule } from '../../../common/load-module';
@@ -60,21 +60,112 @@ export function lazyAdapter<T extends object>(load: () => Promise<T>, known: Par
   });
 }
 
+/** What the parts of a context share: names, SDK client settings, and one CloudWatch client. */
+export interface AwsContextKit {
+  readonly options: AwsContextOptions;
+  readonly names: OperatorNames;
+  readonly config: { readonly region?: string };
+  readonly instrument: <T>(client: T) => T;
+  /** Alarms and the database's free-storage metric share one CloudWatch client. */
+  readonly cloudwatch: () => Promise<CloudWatchClient>;
+}
+
 /**
- * The procedures' view of a stage in AWS, with clients that use the SDK's default credentials and
- * endpoint resolution (AWS_ENDPOINT_URL works). Each adapter and its SDK client load on first use.
+ * Adapters a function adds to the core context. Each part is its own export, so a bundle that
+ * does not name a part leaves out its adapter modules (esbuild drops the unused `require`s).
  */
-export function awsOpsContext(options: AwsContextOptions): OpsContext {
+export type AwsContextPart = (kit: AwsContextKit) => Partial<OpsContext>;
+
+/** The service logs and the stage's alarms (the incident bundle, the checklists, status). */
+export const withLogsAndAlarms: AwsContextPart = ({
+  names,
+  config,
+  instrument: i,
+  cloudwatch,
+}) => ({
+  logs: lazyAdapter(async () => {
+    const [{ CloudWatchLogsClient }, { CloudWatchLogSource }] = await Promise.all([
+      loadModule<typeof import('@aws-sdk/client-cloudwatch-logs')>(() =>
+        require('@aws-sdk/client-cloudwatch-logs'),
+      ),
+      loadModule<typeof import('./cloudwatch-log-source')>(() =>
+        require('./cloudwatch-log-source'),
+      ),
+    ]);
+    return new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup);
+  }),
+  alarms: lazyAdapter(async () => {
+    const { CloudWatchAlarmSource } = await loadModule<typeof import('./cloudwatch-alarm-source')>(
+      () => require('./cloudwatch-alarm-source'),
+    );
+    return new CloudWatchAlarmSource(await cloudwatch(), names.prefix);
+  }),
+});
+
+/** RDS: describe, snapshots, restore (the checklists, the backup, the admin function). */
+export const withDatabaseAdmin: AwsContextPart = ({
+  names,
+  config,
+  instrument: i,
+  cloudwatch,
+}) => ({
+  database: lazyAdapter(
+    async () => {
+      const [{ RDSClient }, { RdsDatabaseAdmin }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-rds')>(() => require('@aws-sdk/client-rds')),
+        loadModule<typeof import('./rds-admin')>(() => require('./rds-admin')),
+      ]);
+      return new RdsDatabaseAdmin(i(new RDSClient(config)), await cloudwatch(), names.dbInstance);
+    },
+    { instanceId: names.dbInstance },
+  ),
+});
+
+/** The dashboard's load balancer targets and the egress IP (the morning checks). */
+export const withTargetsAndEgress: AwsContextPart = ({
+  options,
+  names,
+  config,
+  instrument: i,
+}) => ({
+  targets: lazyAdapter(async () => {
+    const [{ ElasticLoadBalancingV2Client }, { ElbTargetHealth }] = await Promise.all([
+      loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(() =>
+        require('@aws-sdk/client-elastic-load-balancing-v2'),
+      ),
+      loadModule<typeof import('./elb-target-health')>(() => require('./elb-target-health')),
+    ]);
+    return new ElbTargetHealth(
+      i(new ElasticLoadBalancingV2Client(config)),
+      `${names.prefix}-dashboard`,
+    );
+  }),
+  // Only inside the VPC is the answer the NAT's address the broker sees.
+  egressIp: options.db ? checkIp : undefined,
+});
+
+/**
+ * A stage in AWS as the procedures see it: the core every procedure uses (flag store, fleet, the
+ * tasks' API, object store, notifier, database) plus `parts`. Clients use the SDK's default
+ * credentials and endpoint resolution (AWS_ENDPOINT_URL works); each adapter and its SDK client
+ * load on first use.
+ */
+export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[]): OpsContext {
   const names = operatorNames(options.stage);
   const config = options.region ? { region: options.region } : {};
   const i = options.instrument ?? (<T>(client: T) => client);
-  // Alarms and the database's free-storage metric share one CloudWatch client.
   let cloudwatch: Promise<CloudWatchClient> | undefined;
-  const cloudwatchClient = () =>
-    (cloudwatch ??= loadModule<typeof import('@aws-sdk/client-cloudwatch')>(() =>
-      require('@aws-sdk/client-cloudwatch'),
-    ).then((m) => i(new m.CloudWatchClient(config))));
-  return {
+  const kit: AwsContextKit = {
+    options,
+    names,
+    config,
+    instrument: i,
+    cloudwatch: () =>
+      (cloudwatch ??= loadModule<typeof import('@aws-sdk/client-cloudwatch')>(() =>
+        require('@aws-sdk/client-cloudwatch'),
+      ).then((m) => i(new m.CloudWatchClient(config)))),
+  };
+  const core: OpsContext = {
     stage: options.stage,
     names,
     source: options.source,
@@ -120,53 +211,21 @@ export function awsOpsContext(options: AwsContextOptions): OpsContext {
       return new SnsNotifier(i(new SNSClient(config)), options.topics);
     }),
     db: options.db,
-    logs: lazyAdapter(async () => {
-      const [{ CloudWatchLogsClient }, { CloudWatchLogSource }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-cloudwatch-logs')>(() =>
-          require('@aws-sdk/client-cloudwatch-logs'),
-        ),
-        loadModule<typeof import('./cloudwatch-log-source')>(() =>
-          require('./cloudwatch-log-source'),
-        ),
-      ]);
-      return new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup);
-    }),
-    alarms: lazyAdapter(async () => {
-      const { CloudWatchAlarmSource } = await loadModule<
-        typeof import('./cloudwatch-alarm-source')
-      >(() => require('./cloudwatch-alarm-source'));
-      return new CloudWatchAlarmSource(await cloudwatchClient(), names.prefix);
-    }),
-    targets: lazyAdapter(async () => {
-      const [{ ElasticLoadBalancingV2Client }, { ElbTargetHealth }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(() =>
-          require('@aws-sdk/client-elastic-load-balancing-v2'),
-        ),
-        loadModule<typeof import('./elb-target-health')>(() => require('./elb-target-health')),
-      ]);
-      return new ElbTargetHealth(
-        i(new ElasticLoadBalancingV2Client(config)),
-        `${names.prefix}-dashboard`,
-      );
-    }),
-    database: lazyAdapter(
-      async () => {
-        const [{ RDSClient }, { RdsDatabaseAdmin }] = await Promise.all([
-          loadModule<typeof import('@aws-sdk/client-rds')>(() => require('@aws-sdk/client-rds')),
-          loadModule<typeof import('./rds-admin')>(() => require('./rds-admin')),
-        ]);
-        return new RdsDatabaseAdmin(
-          i(new RDSClient(config)),
-          await cloudwatchClient(),
-          names.dbInstance,
-        );
-      },
-      { instanceId: names.dbInstance },
-    ),
-    // Only inside the VPC is the answer the NAT's address the broker sees.
-    egressIp: options.db ? checkIp : undefined,
     now: Date.now,
     sleep,
     settings: { ...DEFAULT_OPS_SETTINGS, ...options.settings },
   };
+  return Object.assign(core, ...parts.map((part) => part(kit)));
+}
+
+/** Every part: what the checklists (and so a resume's readiness check) look at. */
+export const EVERY_CONTEXT_PART: readonly AwsContextPart[] = [
+  withLogsAndAlarms,
+  withDatabaseAdmin,
+  withTargetsAndEgress,
+];
+
+/** Every adapter: what the CLI, the dashboard and the scheduled functions work with. */
+export function awsOpsContext(options: AwsContextOptions): OpsContext {
+  return awsContext(options, ...EVERY_CONTEXT_PART);
 }

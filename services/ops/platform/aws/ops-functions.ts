@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { opsDiscoveryParameter } from '../../../../lib/config/names';
 import type { Stage } from '../../../../lib/config/stage-config';
 import { parseOrThrow } from '../../../common/validation';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client, Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadMigrations, migrate } from '../../../common/db/migrate';
 import type { DatabaseAdmin, DatabaseDescription, DatabaseSnapshot } from '../ports';
 

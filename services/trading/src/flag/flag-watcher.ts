@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { NO_FLATTEN_REQUEST_ID } from '../../../../lib/config/names';
 import { describeError } from '../../../common/aws-errors';
 import type { ParameterStore, ParameterValue } from '../../../common/parameters/parameter-store';

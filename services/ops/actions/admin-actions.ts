@@ -1,0 +1,21 @@
+import {
+  restartService,
+  restoreDatabase,
+  rollbackService,
+  scaleService,
+} from '../procedures/fleet-admin';
+import { type ActionTable, procedureResult } from './action-table';
+
+/** The admin function's actions: the fleet and the database, audited. */
+export const ADMIN_ACTIONS: ActionTable<'restart' | 'scale' | 'rollback' | 'restore'> = {
+  restart: async (ctx, event, onProgress) =>
+    procedureResult(
+      await restartService(ctx, { ...event, service: event.service ?? 'trading' }, onProgress),
+    ),
+  scale: async (ctx, event, onProgress) =>
+    procedureResult(await scaleService(ctx, event, onProgress)),
+  rollback: async (ctx, event, onProgress) =>
+    procedureResult(await rollbackService(ctx, event, onProgress)),
+  restore: async (ctx, event, onProgress) =>
+    procedureResult(await restoreDatabase(ctx, event, onProgress)),
+};
