@@ -27,6 +27,7 @@ function holdingStore(whileHeld: () => Promise<void>): ObjectStore {
     get: async () => undefined,
     download: async () => undefined,
     list: async () => [],
+    delete: async () => undefined,
     upload: async (_key: string, body: Readable) => {
       let bytes = 0;
       let held = false;
