@@ -10,8 +10,8 @@ import type { CallerIdentity, ReconciliationView } from '../platform/trading-cli
 import {
   type Outcome,
   type ProcedureResult,
-  type StepOutput,
   StepFailure,
+  type StepOutput,
   type StepResult,
   type StepRunner,
 } from '../steps';
