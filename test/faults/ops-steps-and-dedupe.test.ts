@@ -5,8 +5,8 @@ import { LocalParameterStore } from '../../services/common/parameters/local-para
 import type { OrderView, TradingClient } from '../../services/ops/platform/trading-client';
 import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
 import { type ReadinessRunner, resume } from '../../services/ops/procedures/resume';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { type TestContext, TestFleet, testOpsContext } from '../ops/support';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const who = { requestedBy: 'oncall@desk', reason: 'fault drill' };
 const FLAG = '/algo-trading/local/trading_enabled';
