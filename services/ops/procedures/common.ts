@@ -173,7 +173,13 @@ export async function auditStep(
   const timeoutMs = ctx.settings.auditTimeoutMs;
   if (auditSpool) {
     return runner.run('audit', async () => {
-      const write = await auditOrDefer(db && answeringWithin(db, timeoutMs), auditSpool, row);
+      const bounded = db && answeringWithin(db, timeoutMs);
+      const write = await auditOrDefer(bounded, auditSpool, row).catch(async (error: unknown) => {
+        // The spool itself is down (S3 in an outage): a database that answers still takes it.
+        if (!bounded) throw error;
+        const direct = await appendAudit(bounded, row);
+        return { written: true as const, id: direct.id, hash: direct.hash };
+      });
       return write.written
         ? `control_audit row ${write.id}`
         : `audit deferred (${write.deferredBecause}): spooled as ${write.key} in the ${auditSpool.kind} spool`;
@@ -211,10 +217,13 @@ export async function authoriseStep(
           'no database access from here: an enabling action that cannot be audited does not happen',
         );
       const bounded = answeringWithin(db, ctx.settings.auditTimeoutMs);
-      if (auditSpool) {
-        const { remaining } = await flushAuditSpool(bounded, auditSpool);
-        if (remaining > 0) throw new StepFailure(`${remaining} earlier audit row(s) still spooled`);
-      }
+      // Rows spooled earlier go first; a spool that cannot be read (S3 down) does not block a
+      // database that answers (a database that fails here fails the write below anyway).
+      const flushed = auditSpool
+        ? await flushAuditSpool(bounded, auditSpool).catch(() => undefined)
+        : undefined;
+      if (flushed && flushed.remaining > 0)
+        throw new StepFailure(`${flushed.remaining} earlier audit row(s) still spooled`);
       const row = await appendAudit(bounded, {
         ...auditEntry(ctx, entry),
         action: `${entry.action}-authorised`,
