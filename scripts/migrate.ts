@@ -9,7 +9,11 @@ const Env = z.object({ DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }) });
 /** `npm run migrate`: applies the repository's migrations to DATABASE_URL. */
 async function main(): Promise<void> {
   const env = parseOrThrow(Env, process.env, 'environment');
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 1 });
+  // An idle connection that dies is replaced on next use; without a listener it ends the process.
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 1 }).on(
+    'error',
+    () => undefined,
+  );
   try {
     const result = await migrate(pool);
     console.log(

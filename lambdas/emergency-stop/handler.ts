@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { parseOrThrow } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/actions/action-table';
 import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
@@ -46,8 +47,14 @@ export async function handleEmergencyStop(
   return handleOperatorEvent(event, ctx, KILL_ACTIONS);
 }
 
-const lambdaHandler = async (event: unknown): Promise<DispatchResult> => {
-  const result = await handleEmergencyStop(event, await opsContext());
+const lambdaHandler = async (event: unknown, context: Context): Promise<DispatchResult> => {
+  const ctx = await opsContext();
+  // A dedupe claim stays in progress only as long as this invocation can run (Powertools
+  // idempotency's in-progress expiry): a redelivery after a timeout runs the stop again.
+  const result = await handleEmergencyStop(event, {
+    ...ctx,
+    settings: { ...ctx.settings, invocationExpiryMs: context.getRemainingTimeInMillis() },
+  });
   recordOutcome(metrics, result);
   metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
   logger.info('emergency stop finished', { result });

@@ -4,7 +4,7 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
+import { withStandaloneClient } from '../../services/common/db/client';
 import { messageOf } from '../../services/common/errors';
 import { freePort } from './free-port';
 
@@ -217,13 +217,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const url = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const admin = async (sql: string) => {
-    const client = new Client({ connectionString: url('postgres') });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
+    await withStandaloneClient(url('postgres'), 'a PostgreSQL administration statement', (c) =>
+      c.query(sql),
+    );
   };
 
   let stopped = false;

@@ -104,11 +104,14 @@ async function execute(
     const result = await invoke<DispatchResult>(lambda, fn, parsed);
     return render(io, result, options, false);
   } catch (error) {
-    if (!(parsed.action === 'kill' || parsed.action === 'halt')) throw error;
+    // A function that ran and failed may have acted: doing it again from here could double it.
+    if (error instanceof InvokeError && error.ran) throw error;
+    // Any action falls back to what the operator's own credentials can do (seed 002's `aws`
+    // commands: SSM, ECS, RDS); the steps that need the VPC say they could not run.
     const why =
       error instanceof InvokeError ? error.message : `ops discovery failed: ${messageOf(error)}`;
     io.err(
-      `${why}\nFALLING BACK to what these credentials can do from outside the VPC (flag, flatten request, scaling, page).`,
+      `${why}\nFALLING BACK to what these credentials can do from outside the VPC (SSM, ECS, RDS, SNS); no database, no task API.`,
     );
     const ctx: OpsContext = awsOpsContext({
       stage,
@@ -117,12 +120,39 @@ async function execute(
       bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
       topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
     });
-    return render(
-      io,
-      await dispatch(ctx, parsed, { readiness: runReadinessCheck, onProgress: progress }),
-      options,
-      Boolean(progress),
-    );
+    const result = await dispatch(ctx, parsed, {
+      readiness: runReadinessCheck,
+      onProgress: progress,
+    });
+    const code = render(io, result, options, Boolean(progress));
+    const missed = notRunOutsideVpc(result);
+    if (missed.length === 0) return code;
+    io.err(`could not run from outside the VPC: ${missed.join('; ')}`);
+    return EXIT.failed;
+  }
+}
+
+/**
+ * What a fallback run could not do: failed steps, an audit row only spooled, and (for status) the
+ * tasks' own state. Any of them makes the exit code 1.
+ */
+export function notRunOutsideVpc(result: DispatchResult): string[] {
+  switch (result.kind) {
+    case 'procedure':
+      return result.result.steps
+        .filter(
+          (s) =>
+            s.status === 'failed' ||
+            (s.name === 'audit' && s.status === 'skipped') ||
+            s.detail.startsWith('audit deferred'),
+        )
+        .map((s) => `${s.name} (${s.detail})`);
+    case 'status':
+      return result.result.tasks.length
+        ? [`task state of ${result.result.tasks.length} task(s): the task API is inside the VPC`]
+        : [];
+    case 'audit':
+      return [];
   }
 }
 

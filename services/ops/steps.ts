@@ -41,6 +41,24 @@ export class StepFailure extends Error {
 export interface StepOptions {
   /** Retry transient failures (throttling, 5xx, network) with backoff: only for idempotent steps. */
   readonly retry?: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'>;
+  /**
+   * The step fails if it has not finished by then (all attempts together): a dependency that
+   * hangs is a step that could not run, never a wait without end.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Rejects with a StepFailure when `work` has not settled within `ms` (no limit if undefined). */
+export function withinTimeout<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StepFailure(`did not finish within ${ms} ms (timed out)`)),
+      ms,
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -72,18 +90,21 @@ export class StepRunner {
     this.onProgress({ step: name, phase: 'start' });
     let result: StepResult;
     try {
-      const output = await retry(
-        async () => {
-          attempts += 1;
-          return fn();
-        },
-        {
-          attempts: options.retry?.attempts ?? 1,
-          baseDelayMs: options.retry?.baseDelayMs ?? 200,
-          maxDelayMs: options.retry?.maxDelayMs ?? 3000,
-          retryable: (error) => !(error instanceof StepFailure) && isTransient(error),
-          sleep: this.sleep,
-        },
+      const output = await withinTimeout(
+        retry(
+          async () => {
+            attempts += 1;
+            return fn();
+          },
+          {
+            attempts: options.retry?.attempts ?? 1,
+            baseDelayMs: options.retry?.baseDelayMs ?? 200,
+            maxDelayMs: options.retry?.maxDelayMs ?? 3000,
+            retryable: (error) => !(error instanceof StepFailure) && isTransient(error),
+            sleep: this.sleep,
+          },
+        ),
+        options.timeoutMs,
       );
       const { status, detail } =
         typeof output === 'string' ? { status: 'ok' as const, detail: output } : output;

@@ -280,11 +280,11 @@ describe('tradeops in an AWS stage', () => {
     // The tasks cannot be reached from outside the VPC: the table says so and the exit code is 1.
     expect(out).toMatch(/FAILED\s+push-halt .*only reachable inside the VPC/);
     expect(out).toMatch(/FAILED\s+verify-flat/);
-    expect(out).toMatch(/skipped audit .*no database access from here/);
+    expect(out).toMatch(/audit .*audit deferred \(no database access from here\)/);
     expect(code).toBe(1);
   });
 
-  it('does not fall back for actions that need the VPC', async () => {
+  it('falls back for actions that need the VPC too, and exits 1 naming the step that could not run', async () => {
     lambda.on(InvokeCommand).rejects(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
 
     const { code, err } = await tradeops(
@@ -299,7 +299,8 @@ describe('tradeops in an AWS stage', () => {
 
     expect(code).toBe(1);
     expect(err).toContain('could not invoke algo-trading-prod-control: TimeoutError: timeout');
-    expect(err).not.toContain('FALLING BACK');
+    expect(err).toContain('FALLING BACK');
+    expect(err).toMatch(/could not run from outside the VPC: pause \(/);
   });
 });
 

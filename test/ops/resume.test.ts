@@ -52,6 +52,7 @@ describe('resume', () => {
       'wait-stable',
       'readiness',
       'reconciliation',
+      'audit-authorisation',
       'flag',
       'notify',
       'audit',

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { messageOf } from '../errors';
+import { withClient } from './client';
 
 /** Where the versioned migrations live. Every file is `NNNN_name.sql`. */
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
@@ -54,49 +55,49 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
  */
 export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<MigrateResult> {
   const migrations = await loadMigrations(dir);
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  return withClient(pool, 'the migrations', async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: string; checksum: string }>(
-      'SELECT version, checksum FROM schema_migrations',
-    );
-    const done = new Map(rows.map((r) => [r.version, r.checksum]));
-    const applied: string[] = [];
-    const alreadyApplied: string[] = [];
-    for (const m of migrations) {
-      const checksum = done.get(m.version);
-      if (checksum !== undefined) {
-        if (checksum !== m.checksum) {
-          throw new MigrationError(
-            `Migration ${m.version}_${m.name} changed after it was applied; add a new migration instead`,
-          );
+      const { rows } = await client.query<{ version: string; checksum: string }>(
+        'SELECT version, checksum FROM schema_migrations',
+      );
+      const done = new Map(rows.map((r) => [r.version, r.checksum]));
+      const applied: string[] = [];
+      const alreadyApplied: string[] = [];
+      for (const m of migrations) {
+        const checksum = done.get(m.version);
+        if (checksum !== undefined) {
+          if (checksum !== m.checksum) {
+            throw new MigrationError(
+              `Migration ${m.version}_${m.name} changed after it was applied; add a new migration instead`,
+            );
+          }
+          alreadyApplied.push(m.version);
+          continue;
         }
-        alreadyApplied.push(m.version);
-        continue;
+        try {
+          await client.query('BEGIN');
+          await client.query(m.sql);
+          await client.query(
+            'INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
+            [m.version, m.name, m.checksum],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          const detail = messageOf(error);
+          throw new MigrationError(`Migration ${m.version}_${m.name} failed: ${detail}`);
+        }
+        applied.push(m.version);
       }
-      try {
-        await client.query('BEGIN');
-        await client.query(m.sql);
-        await client.query(
-          'INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
-          [m.version, m.name, m.checksum],
-        );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        const detail = messageOf(error);
-        throw new MigrationError(`Migration ${m.version}_${m.name} failed: ${detail}`);
-      }
-      applied.push(m.version);
+      return { applied, alreadyApplied };
+    } finally {
+      await client
+        .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+        .catch(() => undefined);
     }
-    return { applied, alreadyApplied };
-  } finally {
-    await client
-      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-      .catch(() => undefined);
-    client.release();
-  }
+  });
 }

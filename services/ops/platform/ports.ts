@@ -4,6 +4,7 @@ import type { AnyStage, OperatorNames } from '../../../lib/config/names';
 import type { Schedules } from '../../../lib/config/stage-config';
 import { DEFAULT_SCHEDULES } from '../../../lib/config/stages';
 import type { AuditSource } from '../../common/db/audit';
+import type { AuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import type { TradingClient } from './trading-client';
 
@@ -62,6 +63,8 @@ export interface ObjectStore {
   /** The object as a stream (large exports are verified without holding them in memory). */
   download(key: string): Promise<Readable | undefined>;
   list(prefix: string): Promise<string[]>;
+  /** Removes `key`; removing a key that is not there is not an error. */
+  delete(key: string): Promise<void>;
 }
 
 export type Topic = 'page' | 'notify';
@@ -156,6 +159,11 @@ export interface OpsContext {
   readonly notifier: Notifier;
   /** The database; absent outside the VPC (the CLI's fallback path). */
   readonly db?: Pool;
+  /**
+   * Where audit rows wait while the database cannot take them (a file locally, the data bucket
+   * in AWS). Absent only in tests that do not exercise it.
+   */
+  readonly auditSpool?: AuditSpool;
   readonly logs?: LogSource;
   readonly alarms?: AlarmSource;
   readonly database?: DatabaseAdmin;
@@ -192,6 +200,20 @@ export interface OpsSettings {
   readonly errorScanHours: number;
   /** When the scheduled procedures run (IST): the evening checks know what is due yet. */
   readonly schedules: Schedules;
+  /**
+   * How long each check an enabling action depends on (preconditions, readiness,
+   * reconciliation, its audit row) may take; past it, the check failed and nothing is enabled.
+   * @default 120 s
+   */
+  readonly enablingStepTimeoutMs: number;
+  /** How long an audit write may take before the row is spooled instead. @default 3 s */
+  readonly auditTimeoutMs: number;
+  /**
+   * How long an emergency stop's dedupe claim counts as in progress: after it, a redelivery
+   * runs the stop again (the function's timeout; Powertools idempotency's in-progress expiry).
+   * @default 15 min
+   */
+  readonly invocationExpiryMs: number;
 }
 
 export const DEFAULT_OPS_SETTINGS: OpsSettings = {
@@ -207,4 +229,7 @@ export const DEFAULT_OPS_SETTINGS: OpsSettings = {
   snapshotWaitMs: 12 * 60_000,
   errorScanHours: 8,
   schedules: DEFAULT_SCHEDULES,
+  enablingStepTimeoutMs: 120_000,
+  auditTimeoutMs: 3_000,
+  invocationExpiryMs: 15 * 60_000,
 };

@@ -3,7 +3,13 @@ import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
 import type { OpsContext } from '../platform/ports';
 import type { PositionView } from '../platform/trading-client';
-import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import {
+  type ProcedureResult,
+  type ProgressListener,
+  StepFailure,
+  StepRunner,
+  withinTimeout,
+} from '../steps';
 import {
   auditStep,
   caller,
@@ -48,16 +54,25 @@ export async function emergencyStop(
   const started = ctx.now();
   const id = procedureId('kill', started);
   const runner = new StepRunner(onProgress, ctx.sleep);
-  if (request.dedupeKey && ctx.db) {
-    const earlier = await claimInvocation(ctx.db, request.dedupeKey, id);
-    if (earlier) {
-      runner.skip(
-        'duplicate',
-        `already handled by ${earlier.id} (${earlier.outcome}): nothing done again`,
-      );
+  if (request.dedupeKey) {
+    const key = request.dedupeKey;
+    // Bounded: a kill never waits for the database.
+    const claim = await (ctx.db
+      ? withinTimeout(claimInvocation(ctx, key, id), ctx.settings.auditTimeoutMs)
+      : Promise.reject(new Error('no database access from here'))
+    ).catch((error: unknown) => ({ error: messageOf(error) }));
+    if ('error' in claim) {
+      // The stop runs anyway: every step is idempotent, and a second run does no harm.
+      await runner.run('dedupe', async () => {
+        throw new StepFailure(
+          `could not claim ${key} (${claim.error}): the stop runs without de-duplication`,
+        );
+      });
+    } else if (!claim.claimed) {
+      runner.skip('duplicate', claim.detail);
       return {
         ...finish('emergency-stop', id, ctx, request, started, runner),
-        duplicateOf: earlier.id,
+        duplicateOf: claim.id,
       };
     }
   }
@@ -101,15 +116,25 @@ export async function emergencyStop(
         `${tasks?.length} task(s) running, but ${ctx.trading.unreachableBecause}; they act on the flatten request themselves`,
       );
   };
+  // What the halt cancels: the entries working when it was pushed (it cancels them in each task).
+  const cancelledByHalt: string[] = [];
   await runner.run('push-halt', async () => {
     if (!tasks) throw new StepFailure(`could not list the trading tasks: ${listError}`);
     if (tasks.length === 0) return { status: 'skipped', detail: 'no trading task running' };
     requireReach();
     const r = await onEveryTask(
       tasks,
-      (t) => retry(() => ctx.trading.halt(t.url, who), { sleep: ctx.sleep }),
-      (t, v) => `${t.taskId}: ${v.state}`,
+      async (t) => {
+        const entries = await ctx.trading
+          .workingOrders(t.url)
+          .then((orders) => orders.filter((o) => !o.reduceOnly).map((o) => o.clientOrderId))
+          .catch(() => undefined);
+        const halted = await retry(() => ctx.trading.halt(t.url, who), { sleep: ctx.sleep });
+        return { state: halted.state, entries };
+      },
+      (t, v) => `${t.taskId}: ${v.state}, ${cancelling(v.entries)}`,
     );
+    for (const v of r.values) cancelledByHalt.push(...(v.value?.entries ?? []));
     if (!r.ok) throw new StepFailure(`not every task acknowledged: ${r.lines.join('; ')}`);
     return r.lines.join('; ');
   });
@@ -123,10 +148,13 @@ export async function emergencyStop(
       const r = await onEveryTask(
         tasks,
         (t) => ctx.trading.workingOrders(t.url),
-        (t, o) => `${t.taskId}: ${o.filter((x) => !x.reduceOnly).length} entries`,
+        (t, o) => `${t.taskId}: ${o.filter((x) => !x.reduceOnly).length} left`,
       );
       const entries = r.values.flatMap((v) => (v.value ?? []).filter((o) => !o.reduceOnly));
-      if (r.ok && entries.length === 0) return `no working entry orders (${r.lines.join('; ')})`;
+      if (r.ok && entries.length === 0)
+        return cancelledByHalt.length
+          ? `${plural(cancelledByHalt.length, 'entry', 'entries')} cancelled by the halt (${cancelledByHalt.join(', ')}); none left working`
+          : `no working entry orders (${r.lines.join('; ')})`;
       if (ctx.now() > deadline) {
         throw new StepFailure(
           r.ok
@@ -243,26 +271,70 @@ export async function emergencyStop(
   });
   const result = finish('emergency-stop', id, ctx, request, started, runner);
   if (request.dedupeKey && ctx.db)
-    await recordInvocation(ctx.db, request.dedupeKey, result).catch(() => undefined);
+    await withinTimeout(
+      recordInvocation(ctx.db, request.dedupeKey, result),
+      ctx.settings.auditTimeoutMs,
+    ).catch(() => undefined);
   return result;
 }
 
-/** Claims `key`; returns the earlier result if another delivery claimed it first. */
-async function claimInvocation(
-  db: Queryable,
-  key: string,
-  id: string,
-): Promise<{ id: string; outcome: string } | undefined> {
-  const { rowCount } = await db.query(
-    `INSERT INTO ops_invocations (dedupe_key, procedure, result) VALUES ($1, 'emergency-stop', $2) ON CONFLICT DO NOTHING`,
-    [key, JSON.stringify({ id, outcome: 'RUNNING' })],
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What the halt of one task cancels, as its line in the push-halt step says it. */
+function cancelling(entries: readonly string[] | undefined): string {
+  if (entries === undefined) return 'its working entries could not be listed before the halt';
+  if (entries.length === 0) return 'no working entries to cancel';
+  return `cancelling ${plural(entries.length, 'working entry', 'working entries')} (${entries.join(', ')})`;
+}
+
+/** What an earlier delivery of the same event did, or is still doing. */
+interface EarlierRunView {
+  readonly id: string;
+  readonly detail: string;
+}
+
+type Claim =
+  | { readonly claimed: true; readonly until: string }
+  | ({ readonly claimed: false } & EarlierRunView);
+
+/**
+ * Claims `key` as in progress until the function's timeout (`invocationExpiryMs` from now). A
+ * claim that expired (its run died mid-way) is taken over; a live one is reported as in
+ * progress; a completed one returns the earlier result (Powertools idempotency's semantics).
+ */
+async function claimInvocation(ctx: OpsContext, key: string, id: string): Promise<Claim> {
+  const db = ctx.db as Queryable;
+  const now = new Date(ctx.now());
+  const until = new Date(now.getTime() + ctx.settings.invocationExpiryMs);
+  const { rows } = await db.query<{ dedupe_key: string }>(
+    `INSERT INTO ops_invocations (dedupe_key, procedure, result, created_at, in_progress_expiry)
+     VALUES ($1, 'emergency-stop', $2, $3, $4)
+     ON CONFLICT (dedupe_key) DO UPDATE
+        SET result = EXCLUDED.result, created_at = EXCLUDED.created_at,
+            in_progress_expiry = EXCLUDED.in_progress_expiry
+      WHERE ops_invocations.in_progress_expiry IS NOT NULL
+        AND ops_invocations.in_progress_expiry <= $3
+     RETURNING dedupe_key`,
+    [key, JSON.stringify({ id, outcome: 'RUNNING' }), now, until],
   );
-  if (rowCount === 1) return undefined;
-  const { rows } = await db.query<{ result: { id: string; outcome: string } }>(
-    'SELECT result FROM ops_invocations WHERE dedupe_key = $1',
-    [key],
-  );
-  return rows[0]?.result;
+  if (rows.length === 1) return { claimed: true, until: until.toISOString() };
+  const earlier = await db.query<{
+    result: { id: string; outcome: string };
+    in_progress_expiry: Date | null;
+  }>('SELECT result, in_progress_expiry FROM ops_invocations WHERE dedupe_key = $1', [key]);
+  const row = earlier.rows[0];
+  if (!row) throw new StepFailure(`dedupe claim of ${key} vanished; run the stop again`);
+  return row.in_progress_expiry
+    ? {
+        claimed: false,
+        id: row.result.id,
+        detail: `in progress under ${row.result.id} until ${row.in_progress_expiry.toISOString()} (then a redelivery runs it again): nothing done now`,
+      }
+    : {
+        claimed: false,
+        id: row.result.id,
+        detail: `already handled by ${row.result.id} (${row.result.outcome}): nothing done again`,
+      };
 }
 
 async function recordInvocation(
@@ -270,8 +342,8 @@ async function recordInvocation(
   key: string,
   result: ProcedureResult,
 ): Promise<void> {
-  await db.query('UPDATE ops_invocations SET result = $2 WHERE dedupe_key = $1', [
-    key,
-    JSON.stringify(result),
-  ]);
+  await db.query(
+    'UPDATE ops_invocations SET result = $2, in_progress_expiry = NULL WHERE dedupe_key = $1',
+    [key, JSON.stringify(result)],
+  );
 }

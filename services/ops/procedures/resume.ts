@@ -1,9 +1,17 @@
 import type { Queryable } from '../../common/db/queryable';
 import type { OpsContext } from '../platform/ports';
-import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import {
+  type ProcedureResult,
+  type ProgressListener,
+  StepFailure,
+  type StepOutput,
+  StepRunner,
+} from '../steps';
 import {
   auditStep,
+  authoriseStep,
   finish,
+  gateStep,
   type OperatorRequest,
   procedureId,
   reconciliationProblems,
@@ -36,7 +44,9 @@ export const READINESS_PROCEDURES = ['readiness', 'morning-checklist'] as const;
  * if configured) or while a HARD_HALT is active. Then restores the desired count the kill
  * remembered and waits until the service is stable (the flag is still false: nothing trades);
  * requires a READY readiness check no older than `readinessMaxAgeMs` (running one if there is
- * none) and clean reconciliation with the broker; and only then sets the flag "true".
+ * none) and clean reconciliation with the broker; writes the audit row of the enabling action;
+ * and only then sets the flag "true". Fail closed: any of those steps that failed, threw, timed
+ * out or could not run (no database) is a refusal, and a refused resume leaves the flag as it was.
  */
 export async function resume(
   ctx: OpsContext,
@@ -60,32 +70,38 @@ export async function resume(
     return finish('resume', id, ctx, request, started, runner, outcome, refusals);
   };
 
-  await runner.run('preconditions', async () => {
+  // Every step up to the flag is a gate: one that failed, threw or timed out is a refusal.
+  const gate = (name: string, fn: () => Promise<StepOutput>, timeoutMs?: number) =>
+    gateStep(ctx, runner, refusals, name, fn, timeoutMs);
+
+  await gate('preconditions', async () => {
+    const problems: string[] = [];
     if (
       ctx.settings.twoPersonResume &&
       (!request.approvedBy || sameIdentity(request.approvedBy, request.requestedBy))
     ) {
-      refusals.push(
+      problems.push(
         `two-person rule: an approver other than ${request.requestedBy} must approve (approvedBy)`,
       );
     }
     if (!db)
-      refusals.push(
+      problems.push(
         'no database access: the risk halt and the readiness check cannot be verified from here',
       );
     else {
       const halt = await activeRiskHalt(db);
       if (halt)
-        refusals.push(`HARD_HALT is active (${halt}): review, then clear it with reset-risk-halt`);
+        problems.push(`HARD_HALT is active (${halt}): review, then clear it with reset-risk-halt`);
     }
-    if (refusals.length) throw new StepFailure(refusals.join('; '));
+    refusals.push(...problems);
+    if (problems.length) throw new StepFailure(problems.join('; '));
     return 'approver, risk halt: clear';
   });
   if (refusals.length) return refuse('REFUSED');
 
   const service = ctx.names.tradingService;
   let restoredTo: number | undefined;
-  await runner.run('restore-desired-count', async () => {
+  await gate('restore-desired-count', async () => {
     const tags = await ctx.fleet.tags(service);
     const remembered = tags[DESIRED_COUNT_TAG];
     const current = await ctx.fleet.describe(service);
@@ -105,9 +121,14 @@ export async function resume(
     return `${service}: desired ${current.desiredCount} -> ${count}`;
   });
 
-  await runner.run('wait-stable', () => waitStable(ctx, service));
+  // waitStable has its own deadline; the gate's is a backstop for a describe that hangs.
+  await gate(
+    'wait-stable',
+    () => waitStable(ctx, service),
+    ctx.settings.stableTimeoutMs + ctx.settings.enablingStepTimeoutMs,
+  );
 
-  await runner.run('readiness', async () => {
+  await gate('readiness', async () => {
     const recent = db ? await recentReadiness(db, ctx.settings.readinessMaxAgeMs) : undefined;
     if (recent)
       return `readiness ${recent.id} READY at ${recent.at} (within ${ctx.settings.readinessMaxAgeMs / 60_000} min)`;
@@ -119,7 +140,7 @@ export async function resume(
     return `readiness ${run.runId} READY (run now)`;
   });
 
-  await runner.run('reconciliation', async () => {
+  await gate('reconciliation', async () => {
     const tasks = await tradingTasks(ctx);
     const first = tasks[0];
     if (!first) {
@@ -134,6 +155,19 @@ export async function resume(
     return 'positions match the broker; no unacknowledged orders';
   });
   if (refusals.length) return refuse('REFUSED');
+
+  // Audit before enabling: an enabling action that cannot be audited does not happen.
+  const unaudited = await authoriseStep(ctx, runner, {
+    action: 'resume',
+    request,
+    after: { flag: 'true', desiredCount: restoredTo, approvedBy: request.approvedBy },
+    outcome: 'OK',
+    result: runner.results(),
+  });
+  if (unaudited) {
+    refusals.push(unaudited);
+    return refuse('REFUSED');
+  }
 
   let before: string | undefined;
   await runner.run(

@@ -4,6 +4,7 @@ import type { CallerIdentity, FlattenView, TradingClient } from '../platform/tra
 import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
 import {
   auditStep,
+  authoriseStep,
   caller,
   finish,
   type OperatorRequest,
@@ -14,7 +15,15 @@ import {
 
 type TaskCall<T> = (client: TradingClient, url: string, who: CallerIdentity) => Promise<T>;
 
-/** One control call on every running trading task, audited as one action. */
+/** What makes a control enabling: it lets trading go on, so it is audited before it acts. */
+interface ControlOptions {
+  readonly enabling?: boolean;
+}
+
+/**
+ * One control call on every running trading task, audited as one action. An enabling control
+ * writes its audit row first and, if it cannot, is refused without calling any task.
+ */
 async function onAllTasks<T>(
   ctx: OpsContext,
   action: string,
@@ -23,11 +32,32 @@ async function onAllTasks<T>(
   describe: (value: T) => string,
   onProgress?: ProgressListener,
   notify?: (result: ProcedureResult) => { subject: string; message: string },
+  options: ControlOptions = {},
 ): Promise<ProcedureResult & { values: T[] }> {
   const started = ctx.now();
   const id = procedureId(action, started);
   const runner = new StepRunner(onProgress, ctx.sleep);
   const values: T[] = [];
+  if (options.enabling) {
+    const refusal = await authoriseStep(ctx, runner, {
+      action,
+      request,
+      outcome: 'OK',
+      result: runner.results(),
+    });
+    if (refusal) {
+      await auditStep(ctx, runner, {
+        action,
+        request,
+        outcome: 'REFUSED',
+        result: runner.results(),
+      });
+      return {
+        ...finish(action, id, ctx, request, started, runner, 'REFUSED', [refusal]),
+        values,
+      };
+    }
+  }
   await runner.run(action, async () => {
     const tasks = await tradingTasks(ctx);
     if (tasks.length === 0) throw new StepFailure('no trading task running');
@@ -76,6 +106,8 @@ export function unpause(ctx: OpsContext, request: OperatorRequest, onProgress?: 
     (c, url, who) => c.unpause(url, who),
     (v) => v.state,
     onProgress,
+    undefined,
+    { enabling: true },
   );
 }
 
@@ -124,6 +156,7 @@ export function resetRiskHalt(
       subject: `[reset-risk-halt] ${ctx.stage} by ${request.requestedBy}`,
       message: `${request.reason}\n\n${r.steps.map((s) => s.detail).join('\n')}`,
     }),
+    { enabling: true },
   );
 }
 

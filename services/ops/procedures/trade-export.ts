@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import * as z from 'zod';
+import { withClient } from '../../common/db/client';
 import { isIsoDate } from '../../common/time';
 import { type Check, fail, pass, skipped } from '../checks/framework';
 import type { ChecklistContext } from '../checks/support';
@@ -79,9 +80,7 @@ export async function streamExport(
   signal?: AbortSignal,
 ): Promise<CsvDigestResult> {
   signal?.throwIfAborted();
-  const client = await db.connect();
-  let broken = false;
-  try {
+  return withClient(db, `the trade export of ${day}`, async (client) => {
     const source: Readable = client.query(copyTo(exportSql(day)));
     const digest = new CsvDigest();
     const body = new PassThrough({ highWaterMark: 1 << 20 });
@@ -93,17 +92,11 @@ export async function streamExport(
       const upload = objects.upload(key, body, 'text/csv; charset=utf-8');
       const piped = pipeline(source, digest, body);
       await Promise.all([upload, piped]);
-    } catch (error) {
-      broken = true;
-      throw error;
     } finally {
       signal?.removeEventListener('abort', stop);
     }
     return digest.result();
-  } finally {
-    // A connection whose COPY was cut off mid-stream is not reusable.
-    client.release(broken);
-  }
+  });
 }
 
 /**

@@ -5,7 +5,13 @@ import type { Stage } from '../../../../lib/config/stage-config';
 import type { AuditSource } from '../../../common/db/audit';
 import { loadModule } from '../../../common/load-module';
 import { sleep } from '../../../common/retry';
-import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
+import { ObjectStoreAuditSpool } from '../object-store-audit-spool';
+import {
+  DEFAULT_OPS_SETTINGS,
+  type ObjectStore,
+  type OpsContext,
+  type OpsSettings,
+} from '../ports';
 import { TradingClient } from '../trading-client';
 
 /** The port of the trading tasks' API (TRADING_PORT in the CDK app). */
@@ -165,6 +171,16 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
         require('@aws-sdk/client-cloudwatch'),
       ).then((m) => i(new m.CloudWatchClient(config)))),
   };
+  const objects: ObjectStore = lazyAdapter(
+    async () => {
+      const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+        loadModule<typeof import('@aws-sdk/client-s3')>(() => require('@aws-sdk/client-s3')),
+        loadModule<typeof import('./s3-object-store')>(() => require('./s3-object-store')),
+      ]);
+      return new S3ObjectStore(i(new S3Client(config)), options.bucket);
+    },
+    { location: `s3://${options.bucket}` },
+  );
   const core: OpsContext = {
     stage: options.stage,
     names,
@@ -193,16 +209,8 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
       : TradingClient.unreachable(
           'the trading tasks are only reachable inside the VPC (through the ops Lambdas)',
         ),
-    objects: lazyAdapter(
-      async () => {
-        const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
-          loadModule<typeof import('@aws-sdk/client-s3')>(() => require('@aws-sdk/client-s3')),
-          loadModule<typeof import('./s3-object-store')>(() => require('./s3-object-store')),
-        ]);
-        return new S3ObjectStore(i(new S3Client(config)), options.bucket);
-      },
-      { location: `s3://${options.bucket}` },
-    ),
+    objects,
+    auditSpool: new ObjectStoreAuditSpool(objects),
     notifier: lazyAdapter(async () => {
       const [{ SNSClient }, { SnsNotifier }] = await Promise.all([
         loadModule<typeof import('@aws-sdk/client-sns')>(() => require('@aws-sdk/client-sns')),

@@ -53,6 +53,14 @@ const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control'
 /** Thrown when the function could not be reached or failed: the caller may fall back. */
 export class InvokeError extends Error {
   override readonly name = 'InvokeError';
+
+  /** True when the function ran and failed: its action may have happened, so no fallback. */
+  constructor(
+    message: string,
+    readonly ran = false,
+  ) {
+    super(message);
+  }
 }
 
 /** The function that runs `action` on this stage, or an InvokeError saying none is published. */
@@ -96,7 +104,7 @@ export async function invoke<T>(
     } catch {
       // raw text
     }
-    throw new InvokeError(`${functionName} failed: ${message}`);
+    throw new InvokeError(`${functionName} failed: ${message}`, true);
   }
   return JSON.parse(text) as T;
 }

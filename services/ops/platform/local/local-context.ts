@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { operatorNames } from '../../../../lib/config/names';
 import type { AuditSource } from '../../../common/db/audit';
+import { FileAuditSpool } from '../../../common/db/audit-spool';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
 import { sleep } from '../../../common/retry';
 import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
@@ -48,6 +49,10 @@ export function localOpsContext(
     notifier: new LocalNotifier(path.join(path.dirname(stack.logDir), 'notifications.jsonl')),
     db: pool,
     pool,
+    // One file per caller kind: a FileAuditSpool has one writer process (the CLI, the dashboard).
+    auditSpool: new FileAuditSpool(
+      path.join(path.dirname(stack.parameterFile), `audit-spool-${source}.jsonl`),
+    ),
     logs: new LocalLogSource(stack.logDir),
     alarms: noAlarms,
     database: new LocalDatabaseAdmin(

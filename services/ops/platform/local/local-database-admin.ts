@@ -2,9 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Client, Pool } from 'pg';
+import { type Client, Pool } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import * as z from 'zod';
+import { withStandaloneClient } from '../../../common/db/client';
 import { loadMigrations, migrate } from '../../../common/db/migrate';
 import type { DatabaseAdmin, DatabaseDescription, DatabaseSnapshot } from '../ports';
 
@@ -148,7 +149,11 @@ export class LocalDatabaseAdmin implements DatabaseAdmin {
       c.query(`CREATE DATABASE ${quoteIdent(newDatabase)}`),
     );
     target.pathname = `/${newDatabase}`;
-    const pool = new Pool({ connectionString: target.toString(), max: 1 });
+    // A connection of this short-lived pool that dies while idle must not end the process.
+    const pool = new Pool({ connectionString: target.toString(), max: 1 }).on(
+      'error',
+      () => undefined,
+    );
     try {
       await migrate(pool);
     } finally {
@@ -191,13 +196,7 @@ export class LocalDatabaseAdmin implements DatabaseAdmin {
     }
   }
 
-  private async withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
+  private withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    return withStandaloneClient(url, 'a local database administration', fn);
   }
 }

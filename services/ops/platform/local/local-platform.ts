@@ -172,6 +172,10 @@ export class LocalObjectStore implements ObjectStore {
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
   private file(key: string): string {
     const resolved = path.resolve(this.location, key);
     if (!resolved.startsWith(path.resolve(this.location) + path.sep))
