@@ -236,7 +236,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   operator('resume', 'resume trading after a readiness check', (_s, o) => ({
     action: 'resume',
     ...who(o),
-    ...(o.approvedBy ? { approvedBy: String(o.approvedBy) } : {}),
+    // Given but empty is a mistake to refuse, not an option to drop (the schema names it).
+    ...(o.approvedBy === undefined ? {} : { approvedBy: String(o.approvedBy) }),
   })).addOption(new Option('--approved-by <name>', 'second person (two-person rule)'));
   operator('pause', 'block new entries (exits continue)', (_s, o) => ({
     action: 'pause',
