@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { messageOf } from '../../common/errors';
+import { httpErrorCode, useStrictJsonBodies } from '../../common/http-json';
 import { parseOrThrow, ValidationError } from '../../common/validation';
 import type { OperatorEvent } from '../../ops/events';
 import type { OpsContext } from '../../ops/platform/ports';
@@ -78,6 +79,12 @@ export function buildDashboardServer(options: DashboardOptions) {
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: 16 * 1024,
+  });
+  useStrictJsonBodies(app);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: httpErrorCode(status), message: error.message });
   });
   const reads = dashboardReads(ctx);
   // The chart's points: every 5 s from start, not only while someone has the page open.
