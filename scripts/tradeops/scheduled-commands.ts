@@ -7,7 +7,7 @@ import { Argument, type Command, Option } from 'commander';
 import { type AnyStage, operatorNames } from '../../lib/config/names';
 import type { Stage } from '../../lib/config/stage-config';
 import { sleep } from '../../services/common/retry';
-import { formatIst } from '../../services/common/time';
+import { formatIst, isoUtc } from '../../services/common/time';
 import { parseOrThrow } from '../../services/common/validation';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
 import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
@@ -334,7 +334,8 @@ export function addScheduledCommands(
         );
       const source = logSource(stage, o.region);
       const print = (lines: LogLine[]) => {
-        for (const l of lines) io.out(o.json ? JSON.stringify(l) : logLine(l));
+        for (const l of lines)
+          io.out(o.json ? JSON.stringify({ ...l, timestamp: isoUtc(l.timestamp) }) : logLine(l));
       };
       let lines = await source.lines({ sinceMs, pattern: o.filter, limit });
       print(lines);

@@ -38,11 +38,15 @@ const STATIC: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
   '/app.css': 'app.css',
+  '/favicon.svg': 'favicon.svg',
+  // Browsers ask for /favicon.ico by themselves (a 404 in every console otherwise).
+  '/favicon.ico': 'favicon.svg',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 function cookies(request: FastifyRequest): Record<string, string> {
@@ -70,7 +74,7 @@ export function buildDashboardServer(options: DashboardOptions) {
   const bundled = path.join(__dirname, 'public');
   const publicDir =
     options.publicDir ?? (existsSync(bundled) ? bundled : path.join(__dirname, '../public'));
-  // Three small files, read once: a page load does no disk I/O.
+  // A few small files, read once: a page load does no disk I/O.
   const pages = Object.entries(STATIC).map(([route, file]) => ({
     route,
     type: TYPES[path.extname(file)] ?? 'application/octet-stream',
