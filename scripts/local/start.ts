@@ -10,7 +10,7 @@ import { migrate } from '../../services/common/db/migrate';
 import { messageOf } from '../../services/common/errors';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { sleep } from '../../services/common/retry';
-import { parseOrThrow } from '../../services/common/validation';
+import { booleanText, parseOrThrow } from '../../services/common/validation';
 import { LocalTokenAuth } from '../../services/dashboard/src/auth';
 import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer } from '../../services/dashboard/src/server';
@@ -33,6 +33,11 @@ const LocalEnvSchema = z.object({
   LOCAL_DASHBOARD_PORT: port(3000),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
   LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
+  /**
+   * The flag's first value in a new state directory: "false" unless this says `true`, for the
+   * tests and benches that trade at once. A deployed stage's flag is created "false" too.
+   */
+  LOCAL_TRADING_ENABLED: booleanText.optional(),
   /** The broker tokens the checks require, as the stage config's `trading.brokerTokens`. */
   LOCAL_BROKER_TOKENS: z
     .string()
@@ -68,7 +73,11 @@ async function ensureDatabase(pg: LocalPostgres): Promise<void> {
   }
 }
 
-/** First start only: trading enabled (the local market is always open), no flatten request. */
+/**
+ * First start only: the flag "false", as CloudFormation creates it in AWS (nothing trades until
+ * an operator resumes after a READY check), unless LOCAL_TRADING_ENABLED=true; no flatten
+ * request. Later starts keep whatever an operator set.
+ */
 async function seedParameters(store: LocalParameterStore): Promise<string> {
   const { found, missing } = await store.getParameters([
     names.flagParameter,
@@ -79,8 +88,9 @@ async function seedParameters(store: LocalParameterStore): Promise<string> {
   }
   if (!missing.includes(names.flagParameter))
     return found.get(names.flagParameter)?.value ?? 'missing';
-  await store.putParameter(names.flagParameter, 'true', 'local-stack');
-  return 'true';
+  const initial = env.LOCAL_TRADING_ENABLED ? 'true' : 'false';
+  await store.putParameter(names.flagParameter, initial, 'local-stack');
+  return initial;
 }
 
 /** The local stack: everything on one machine, no AWS account, no Docker. */
@@ -212,8 +222,17 @@ Local stack is up (PAPER mode, simulated NSE session at ${trading.env('', 0).SES
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)
   Local fleet       ${fleetUrl}/services
   PostgreSQL        ${databaseUrl}   (migrations applied now: ${applied.length ? applied.join(', ') : 'none'})
+  Kill flag         ${parameterFile}   (npx tradeops flag get local)
   Logs              ${logDir}
   Control token     ${controlToken}
+
+${
+  flag === 'true'
+    ? 'Trading is ENABLED (flag "true"). Halt it: npx tradeops flag set local false --reason drill --yes'
+    : `Trading is HALTED (flag ${JSON.stringify(flag)}): nothing trades until an operator resumes, as in AWS.
+Enable it (runs the readiness check, then sets the flag "true"):
+  npx tradeops resume local --reason 'start paper trading' --yes`
+}
 
 Try:
   curl -s ${tradingUrl}/state

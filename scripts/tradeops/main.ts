@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AnyStage } from '../../lib/config/names';
 import type { AuditVerification } from '../../services/common/db/audit';
 import { messageOf } from '../../services/common/errors';
-import { formatIst } from '../../services/common/time';
+import { formatIst, isoUtc } from '../../services/common/time';
 import { parseOrThrow, ValidationError } from '../../services/common/validation';
 import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
 import {
@@ -33,6 +33,7 @@ import {
   stageArgument,
   withLocalStack,
 } from './cli-support';
+import { addFlagCommands } from './flag-commands';
 import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
 import { addScheduledCommands, requireSnapshot } from './scheduled-commands';
 
@@ -181,7 +182,10 @@ function render(
 
 function printStatus(io: CliIo, s: StatusReport, json: boolean): void {
   if (json) {
-    io.out(JSON.stringify(s, null, 2));
+    // Times for machines are ISO 8601 UTC, as `at` is; the store keeps epoch ms.
+    const flag =
+      'missing' in s.flag ? s.flag : { ...s.flag, lastModified: isoUtc(s.flag.lastModified) };
+    io.out(JSON.stringify({ ...s, flag }, null, 2));
     return;
   }
   const flag =
@@ -266,7 +270,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   operator('resume', 'resume trading after a readiness check', (_s, o) => ({
     action: 'resume',
     ...who(o),
-    ...(o.approvedBy ? { approvedBy: String(o.approvedBy) } : {}),
+    // Given but empty is a mistake to refuse, not an option to drop (the schema names it).
+    ...(o.approvedBy === undefined ? {} : { approvedBy: String(o.approvedBy) }),
   })).addOption(new Option('--approved-by <name>', 'second person (two-person rule)'));
   operator('pause', 'block new entries (exits continue)', (_s, o) => ({
     action: 'pause',
@@ -322,6 +327,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(
       new Option('--target <instance>', 'the new instance (default <db>-restored-<time>)'),
     );
+  addFlagCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
   addScheduledCommands(program, io, setExit, (stage, o) =>
     execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
   );

@@ -7,7 +7,7 @@ import { Argument, type Command, Option } from 'commander';
 import { type AnyStage, operatorNames } from '../../lib/config/names';
 import type { Stage } from '../../lib/config/stage-config';
 import { sleep } from '../../services/common/retry';
-import { formatIst } from '../../services/common/time';
+import { formatIst, isoUtc } from '../../services/common/time';
 import { parseOrThrow } from '../../services/common/validation';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
 import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
@@ -103,15 +103,19 @@ export function printReport(
   return report.status === 'FAIL' || report.status === 'NOT_READY' ? EXIT.failed : EXIT.ok;
 }
 
-/** `15m`, `2h`, `1d`, `30s` as milliseconds; anything else is a usage error naming it. */
+/**
+ * `15m`, `2h`, `1d`, `30s` as milliseconds; anything else is a usage error naming it. Zero is one
+ * too: `--since 0m` would print nothing and exit 0, which reads as "no log lines".
+ */
 export function parseDuration(text: string): number {
   const m = /^(\d+)([smhd])$/.exec(text.trim());
-  if (!m)
+  const count = Number(m?.[1]);
+  if (!m || !Number.isSafeInteger(count) || count <= 0)
     throw new UsageError(
-      `--since takes a duration like 30s, 15m, 2h or 1d (got ${JSON.stringify(text)})`,
+      `--since takes a duration like 30s, 15m, 2h or 1d, more than zero (got ${JSON.stringify(text)})`,
     );
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  return count * unit;
 }
 
 /** The database admin (snapshots) with the operator's own credentials: read-only use. */
@@ -330,7 +334,8 @@ export function addScheduledCommands(
         );
       const source = logSource(stage, o.region);
       const print = (lines: LogLine[]) => {
-        for (const l of lines) io.out(o.json ? JSON.stringify(l) : logLine(l));
+        for (const l of lines)
+          io.out(o.json ? JSON.stringify({ ...l, timestamp: isoUtc(l.timestamp) }) : logLine(l));
       };
       let lines = await source.lines({ sinceMs, pattern: o.filter, limit });
       print(lines);

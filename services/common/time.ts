@@ -44,6 +44,11 @@ export function formatIst(epochMs: number): string {
   return `${new Date(epochMs + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ')} IST`;
 }
 
+/** ISO 8601 UTC (`2026-11-26T11:31:09.000Z`): how machine-readable output carries a time. */
+export function isoUtc(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
 /** The IST date `days` after `isoDate`. */
 export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);

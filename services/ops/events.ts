@@ -25,7 +25,11 @@ export const OperatorEventSchema = z.discriminatedUnion('action', [
     .object({
       action: z.literal('resume'),
       ...who,
-      approvedBy: z.string().min(1).max(200).optional(),
+      approvedBy: text('the approver')
+        .trim()
+        .min(1, 'the approver must name the second person (two-person rule)')
+        .max(200)
+        .optional(),
     })
     .strict(),
   z.object({ action: z.literal('pause'), ...who }).strict(),

@@ -27,9 +27,34 @@ if (!available) {
   let stack: SpawnedLocalStack;
   let browser: Browser;
   let page: Page;
+  /** What the browser could not load, and its console's errors: both must stay empty. */
+  const notFound: string[] = [];
+  const consoleErrors: string[] = [];
 
   const shot = (name: string) =>
     page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /**
+   * Every time on screen reads `YYYY-MM-DD HH:MM:SS IST` (one format, with its zone), and each is
+   * a <time> whose tooltip is the same instant in UTC.
+   */
+  const expectIstTimesOnly = async () => {
+    const { text, times } = await page.evaluate(() => ({
+      text: document.body.innerText,
+      times: Array.from(document.querySelectorAll('time'))
+        .filter((t) => t.checkVisibility())
+        .map((t) => ({ text: t.textContent ?? '', title: t.title })),
+    }));
+    // What is left once the one format is taken out holds no instant (a time with seconds);
+    // clock times of the rules ("valid past 15:30 IST") are not instants.
+    const rest = text.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} IST/g, '');
+    expect(rest.match(/.{0,25}\d{1,2}:\d{2}:\d{2}.{0,15}/g) ?? []).toEqual([]);
+    expect(times.length).toBeGreaterThan(0);
+    for (const t of times) {
+      const ist = Date.parse(`${t.text.replace(' IST', '').replace(' ', 'T')}Z`);
+      const utc = Date.parse(`${t.title.replace(' UTC', '').replace(' ', 'T')}Z`);
+      expect({ t, offsetMinutes: (ist - utc) / 60_000 }).toEqual({ t, offsetMinutes: 330 });
+    }
+  };
   const open = async (hash: string) => {
     await page.goto(`${stack.info.dashboardUrl}/#${hash}`);
     await page.locator(`section[data-page="${hash}"]`).waitFor({ state: 'visible' });
@@ -37,13 +62,23 @@ if (!available) {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    stack = await spawnQuietLocalStack({ LOCAL_BROKER_TOKENS: 'PRIMARY,HISTORICAL_DATA' });
+    // Trading on from the start (a new local stack's flag is "false"): the test buys at once.
+    stack = await spawnQuietLocalStack({
+      LOCAL_BROKER_TOKENS: 'PRIMARY,HISTORICAL_DATA',
+      LOCAL_TRADING_ENABLED: 'true',
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // As root (CI), Chromium refuses its sandbox.
       args: ['--no-sandbox', '--disable-dev-shm-usage'],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('response', (r) => {
+      if (r.status() === 404) notFound.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
   }, 150_000);
 
   afterAll(async () => {
@@ -51,13 +86,19 @@ if (!available) {
     if (stack) await stack.stop();
   }, 150_000);
 
-  it('signs in with the printed token and shows the status page', async () => {
+  it('signs in with the printed token and shows the status page, its icon and IST times', async () => {
+    const favicon = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/favicon'));
     await page.goto(`${stack.info.dashboardUrl}/login?token=${stack.info.dashboardToken}`);
     await page.getByTestId('trading-state').filter({ hasText: 'ACTIVE' }).waitFor();
     await page.locator('#who').filter({ hasText: 'signed in as' }).waitFor();
     await page.locator('#s-flag').filter({ hasText: '"true"' }).waitFor();
     await page.locator('#mode').filter({ hasText: 'PAPER' }).waitFor();
+    // The flag card and the market card fill in the same render; "updated" right after it.
+    await page.locator('#updated').filter({ hasText: 'updated' }).waitFor();
     await shot('status');
+
+    expect((await favicon).status()).toBe(200);
+    await expectIstTimesOnly();
   }, 60_000);
 
   it('shows a paper position as it appears, then every other page', async () => {
@@ -98,6 +139,10 @@ if (!available) {
 
     await open('positions');
     await page.getByTestId('positions').getByRole('cell', { name: 'no open positions' }).waitFor();
+    await open('audit');
+    // A second cell: a row of the log, not the one-cell "no control actions yet".
+    await page.locator('#a-rows tbody td:nth-child(2)').first().waitFor();
+    await expectIstTimesOnly();
   }, 60_000);
 
   it('resume is refused while the readiness check fails, and says why', async () => {
@@ -133,5 +178,12 @@ if (!available) {
       })
     ).json();
     expect(flag.flag.value).toBe('false');
+  });
+
+  it('loaded every file it asked for: no 404 in the console', () => {
+    expect({ notFound, consoleErrors: consoleErrors.filter((e) => /404/.test(e)) }).toEqual({
+      notFound: [],
+      consoleErrors: [],
+    });
   });
 });

@@ -157,6 +157,41 @@ describe('the dashboard server', () => {
     expect(sent).toEqual([]);
   });
 
+  it('names what is wrong with a body it cannot read, with a specific code, and sends nothing', async () => {
+    const post = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/control/resume',
+        headers: {
+          authorization: 'Bearer local-token-0123456789',
+          'content-type': 'application/json',
+        },
+        payload,
+      });
+    const answers = await Promise.all(
+      [
+        '{"reason": "drill now", "__proto__": {"approvedBy": "x"}}',
+        '{"reason": "drill now", "approvedBy": 1e400}',
+        `{"reason": "${'x'.repeat(20_000)}"}`,
+      ].map(async (payload) => {
+        const res = await post(payload);
+        return { status: res.statusCode, body: res.json() };
+      }),
+    );
+    expect(answers).toEqual([
+      {
+        status: 400,
+        body: { error: 'BAD_REQUEST', message: 'body has a forbidden key __proto__ (at body)' },
+      },
+      {
+        status: 400,
+        body: { error: 'BAD_REQUEST', message: 'body.approvedBy: 1e400 is not a finite number' },
+      },
+      { status: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } },
+    ]);
+    expect(sent).toEqual([]);
+  });
+
   it('takes the identity from the ALB header in AWS', async () => {
     const aws = build(
       new AlbOidcAuth(

@@ -80,6 +80,9 @@ describe('docs/RUNBOOK.md', () => {
       'tradeops halt production: "production" is not a stage',
     ]);
     expect(problemsOf(['checklist', 'noon', 'prod'])).toHaveLength(1);
+    expect(problemsOf(['flag', 'set', 'prod', 'off'])).toEqual([
+      'tradeops flag set prod off: "off" is not one of true, false',
+    ]);
   });
 });
 
@@ -111,13 +114,15 @@ function problemsOf(argv: readonly string[]): string[] {
     // Skip the value of an option that takes one.
     else if (option.required || option.optional) i += 1;
   }
-  const stage = positional.at(-1);
-  if (!STAGE_CHOICES.includes(stage as (typeof STAGE_CHOICES)[number])) {
-    problems.push(`${line}: "${stage}" is not a stage`);
-  }
-  const choices = command.registeredArguments[0]?.argChoices;
-  if (positional.length > 1 && choices && !choices.includes(positional[0] as string)) {
-    problems.push(`${line}: "${positional[0]}" is not one of ${choices.join(', ')}`);
-  }
+  // Arguments by position: the stage where the command declares it (`checklist <name> <stage>`,
+  // `flag set <stage> <value>`), and any other argument with choices.
+  command.registeredArguments.forEach((argument, i) => {
+    const word = positional[i];
+    if (argument.name() === 'stage') {
+      if (!STAGE_CHOICES.includes(word as (typeof STAGE_CHOICES)[number]))
+        problems.push(`${line}: "${word}" is not a stage`);
+    } else if (argument.argChoices && !argument.argChoices.includes(word as string))
+      problems.push(`${line}: "${word}" is not one of ${argument.argChoices.join(', ')}`);
+  });
   return problems;
 }

@@ -41,6 +41,52 @@ describe('the local stack, end to end, through the CLI', () => {
     if (stack) expect(await stack.stop()).toEqual({ code: 0, leftStackInfo: false });
   }, 150_000);
 
+  it('starts HALTED (flag "false", as a deployed stage), says how to enable, and drills seed 002 with flag set/get', async () => {
+    expect(stack.output()).toContain('Trading is HALTED (flag "false")');
+    expect(stack.output()).toContain(
+      "npx tradeops resume local --reason 'start paper trading' --yes",
+    );
+    expect(stack.output()).toContain(`Kill flag         ${stack.info.parameterFile}`);
+    expect(await state()).toBe('HALTED');
+
+    const enable = await tradeops('flag', 'set', 'local', 'true', '--reason', 'drill', '--yes');
+    expect(enable.code).toBe(2);
+    expect(enable.stderr).toContain('npx tradeops resume local --reason');
+    expect(await state()).toBe('HALTED');
+
+    const start = await tradeops('resume', 'local', '--reason', 'start paper trading', '--yes');
+    expect(start.code).toBe(0);
+    await eventually(async () => (await state()) === 'ACTIVE', 10_000);
+
+    const halt = await tradeops(
+      'flag',
+      'set',
+      'local',
+      'false',
+      '--reason',
+      'seed 002 drill',
+      '--yes',
+      '--as',
+      'oncall@desk',
+    );
+    expect(halt.code).toBe(0);
+    expect(halt.stdout).toMatch(/ok\s+audit\s+\d+ ms\s+control_audit row \d+/);
+    await eventually(async () => (await state()) === 'HALTED', 10_000);
+    const get = await tradeops('flag', 'get', 'local');
+    expect(get.stdout.split('\n')).toEqual([
+      expect.stringMatching(
+        /^\/algo-trading\/local\/trading_enabled = "false" \(version \d+, set \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} IST by oncall@desk\)$/,
+      ),
+      'trading HALTED',
+      `stored in ${stack.info.parameterFile}`,
+      '',
+    ]);
+
+    const back = await tradeops('resume', 'local', '--reason', 'drill over', '--yes');
+    expect(back.code).toBe(0);
+    await eventually(async () => (await state()) === 'ACTIVE', 10_000);
+  }, 120_000);
+
   it('runs the runbook as commands: health-check, checklists, backup, snapshots, logs; bad input exits 2', async () => {
     const health = await tradeops('health-check', 'local', '--verbose');
     expect(health.code).toBe(0);

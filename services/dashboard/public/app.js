@@ -18,6 +18,26 @@ function text(value) {
   return value === null || value === undefined ? '' : String(value);
 }
 
+const IST_OFFSET_MS = 330 * 60_000;
+const stamp = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * The one way this page shows a time (`at`: epoch ms or ISO text): `2026-11-26 17:01:09 IST`, as
+ * the CLI and the reports print it, with UTC on hover. IST has no daylight saving: a fixed offset.
+ */
+function istTime(at) {
+  const el = document.createElement('time');
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  if (!Number.isFinite(ms)) {
+    el.textContent = 'unknown time';
+    return el;
+  }
+  el.dateTime = new Date(ms).toISOString();
+  el.title = `${stamp(ms)} UTC`;
+  el.textContent = `${stamp(ms + IST_OFFSET_MS)} IST`;
+  return el;
+}
+
 /** Fills a table from rows of plain values; the header is the keys of `columns`. */
 function table(el, columns, rows, empty) {
   el.replaceChildren();
@@ -39,7 +59,8 @@ function table(el, columns, rows, empty) {
     for (const [i, read] of Object.values(columns).entries()) {
       const td = tr.insertCell();
       const v = read(row);
-      td.textContent = text(v);
+      if (v instanceof Node) td.append(v);
+      else td.textContent = text(v);
       // Numbers line up on the right, and so do their headings.
       if (typeof v === 'number') {
         td.className = 'num';
@@ -90,12 +111,19 @@ const render = {
     const flag = s.flag.missing ? 'MISSING' : JSON.stringify(s.flag.value);
     $('s-flag').textContent = flag;
     $('s-flag').className = `big ${flag === '"true"' ? 'good' : 'bad'}`;
-    $('s-flag-who').textContent = s.flag.missing
-      ? text(s.flag.error)
-      : `version ${s.flag.version}, set ${s.flag.lastModified ? new Date(s.flag.lastModified).toLocaleString('en-IN', { timeZone: 'Asia/Kolkata' }) : '?'}${s.flag.lastModifiedUser ? ` by ${s.flag.lastModifiedUser}` : ''}`;
+    if (s.flag.missing) $('s-flag-who').textContent = text(s.flag.error);
+    else
+      $('s-flag-who').replaceChildren(
+        `version ${s.flag.version}, set `,
+        istTime(s.flag.lastModified),
+        s.flag.lastModifiedUser ? ` by ${s.flag.lastModifiedUser}` : '',
+      );
     $('s-market').textContent = s.market.open ? 'OPEN' : 'CLOSED';
     const clock = s.market.sessionClock === 'simulated' ? ', simulated session clock' : '';
-    $('s-day').textContent = `${s.market.nowIst} (${s.tradingDay}${clock})`;
+    $('s-day').replaceChildren(
+      s.market.now ? istTime(s.market.now) : s.market.nowIst,
+      ` (${s.tradingDay}${clock})`,
+    );
     $('s-risk').textContent = s.riskHalt ? `HARD_HALT: ${s.riskHalt.reason}` : 'no risk halt';
     $('s-paused').textContent = s.paused
       ? `paused by ${s.paused.by}: ${s.paused.reason}`
@@ -192,7 +220,7 @@ const render = {
     );
     table(
       $('h-alarms'),
-      { alarm: (r) => r.name, since: (r) => r.updatedAt, reason: (r) => r.reason },
+      { alarm: (r) => r.name, since: (r) => istTime(r.updatedAt), reason: (r) => r.reason },
       rows(h.alarms),
       h.alarms?.error ? h.alarms.error : 'none in ALARM',
     );
@@ -200,7 +228,8 @@ const render = {
     box.replaceChildren();
     for (const c of rows(h.checklists)) {
       const title = document.createElement('h3');
-      title.textContent = `${c.procedure} ${c.tradingDay}: ${c.status}${c.finishedAt ? ` at ${c.finishedAt}` : ''}`;
+      title.append(`${c.procedure} ${c.tradingDay}: ${c.status}`);
+      if (c.finishedAt) title.append(' at ', istTime(c.finishedAt));
       const t = document.createElement('table');
       table(
         t,
@@ -229,7 +258,7 @@ const render = {
       $('a-rows'),
       {
         id: (r) => r.id,
-        'when (IST)': (r) => r.occurred_at,
+        when: (r) => istTime(r.occurred_at),
         who: (r) => r.actor,
         source: (r) => r.source,
         action: (r) => r.action,
@@ -286,6 +315,7 @@ function currentPage() {
 // Each refresh belongs to a generation: one started later (a page change, a button) takes over,
 // and the older one schedules nothing, so there is only ever one polling loop.
 let generation = 0;
+let lastUpdated;
 
 async function refresh() {
   clearTimeout(timer);
@@ -295,15 +325,17 @@ async function refresh() {
     await render[page]();
     if (page !== 'status') header(await api('/api/status'));
     showError(null);
-    $('updated').textContent =
-      `updated ${new Date().toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata', hour12: false })} IST`;
+    lastUpdated = Date.now();
+    $('updated').replaceChildren('updated ', istTime(lastUpdated));
   } catch (error) {
     showError(error);
     // What is on screen is no longer known to be true: say so rather than show the last state.
     const chip = $('state');
     chip.textContent = 'UNKNOWN';
     chip.className = 'chip state state-UNKNOWN';
-    $('updated').textContent = `${$('updated').textContent.replace(/^(stale, )?/, 'stale, ')}`;
+    $('updated').replaceChildren(
+      ...(lastUpdated ? ['stale, updated ', istTime(lastUpdated)] : ['stale: never updated']),
+    );
   }
   if (mine === generation) timer = setTimeout(refresh, POLL_MS);
 }
@@ -429,10 +461,9 @@ async function start() {
   } catch (error) {
     showError(error);
   }
-  setInterval(() => {
-    $('ist-clock').textContent =
-      `${new Date().toLocaleTimeString('en-IN', { timeZone: 'Asia/Kolkata', hour12: false })} IST`;
-  }, 1000);
+  const tick = () => $('ist-clock').replaceChildren(istTime(Date.now()));
+  tick();
+  setInterval(tick, 1000);
   $('kill').addEventListener('click', () => ask('kill'));
   for (const b of document.querySelectorAll('[data-action]'))
     b.addEventListener('click', () => ask(b.dataset.action));

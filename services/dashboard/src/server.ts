@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import { messageOf } from '../../common/errors';
+import { httpErrorCode, useStrictJsonBodies } from '../../common/http-json';
 import { parseOrThrow, ValidationError } from '../../common/validation';
 import type { OperatorEvent } from '../../ops/events';
 import type { OpsContext } from '../../ops/platform/ports';
@@ -37,11 +38,15 @@ const STATIC: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
   '/app.css': 'app.css',
+  '/favicon.svg': 'favicon.svg',
+  // Browsers ask for /favicon.ico by themselves (a 404 in every console otherwise).
+  '/favicon.ico': 'favicon.svg',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 function cookies(request: FastifyRequest): Record<string, string> {
@@ -69,7 +74,7 @@ export function buildDashboardServer(options: DashboardOptions) {
   const bundled = path.join(__dirname, 'public');
   const publicDir =
     options.publicDir ?? (existsSync(bundled) ? bundled : path.join(__dirname, '../public'));
-  // Three small files, read once: a page load does no disk I/O.
+  // A few small files, read once: a page load does no disk I/O.
   const pages = Object.entries(STATIC).map(([route, file]) => ({
     route,
     type: TYPES[path.extname(file)] ?? 'application/octet-stream',
@@ -78,6 +83,12 @@ export function buildDashboardServer(options: DashboardOptions) {
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: 16 * 1024,
+  });
+  useStrictJsonBodies(app);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: httpErrorCode(status), message: error.message });
   });
   const reads = dashboardReads(ctx);
   // The chart's points: every 5 s from start, not only while someone has the page open.

@@ -120,7 +120,12 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
       ? `${report.tasks.length > 1 ? `${worst.taskId}: ` : ''}${worst.cause}`
       : 'no trading task running',
     flag: report.flag,
-    market: first?.market ?? { open: false, nowIst: formatIst(now), date: istDate(now) },
+    market: first?.market ?? {
+      open: false,
+      nowIst: formatIst(now),
+      now: new Date(now).toISOString(),
+      date: istDate(now),
+    },
     tradingDay: day.kind,
     paused: first?.paused ?? null,
     riskHalt: first?.riskHalt ?? null,
@@ -250,7 +255,8 @@ async function latestChecklists(ctx: OpsContext) {
   return rows.map((r) => ({
     procedure: r.procedure,
     tradingDay: r.trading_day,
-    finishedAt: r.finished_at ? formatIst(r.finished_at.getTime()) : null,
+    // Times go out as ISO 8601 UTC: the page shows them in IST, with UTC on hover.
+    finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
     status: r.status,
     summary: r.summary,
     results: r.results ?? [],
@@ -282,8 +288,5 @@ async function auditView(
     ),
     chainOf(),
   ]);
-  return {
-    chain,
-    rows: rows.map((r) => ({ ...r, occurred_at: formatIst(r.occurred_at.getTime()) })),
-  };
+  return { chain, rows: rows.map((r) => ({ ...r, occurred_at: r.occurred_at.toISOString() })) };
 }

@@ -17,7 +17,13 @@ export interface TaskState {
   };
   readonly riskHalt: { readonly reason: string; readonly by: string } | null;
   readonly paused: { readonly reason: string; readonly by: string } | null;
-  readonly market: { readonly open: boolean; readonly nowIst: string; readonly date: string };
+  readonly market: {
+    readonly open: boolean;
+    readonly nowIst: string;
+    /** The session clock's instant, ISO 8601 UTC (absent from a task of an older release). */
+    readonly now?: string;
+    readonly date: string;
+  };
   readonly pnl: {
     readonly dailyInr: number;
     readonly dailyPct: number;

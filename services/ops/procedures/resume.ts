@@ -1,4 +1,5 @@
 import type { Queryable } from '../../common/db/queryable';
+import { formatIst } from '../../common/time';
 import type { OpsContext } from '../platform/ports';
 import {
   type ProcedureResult,
@@ -131,7 +132,7 @@ export async function resume(
   await gate('readiness', async () => {
     const recent = db ? await recentReadiness(db, ctx.settings.readinessMaxAgeMs) : undefined;
     if (recent)
-      return `readiness ${recent.id} READY at ${recent.at} (within ${ctx.settings.readinessMaxAgeMs / 60_000} min)`;
+      return `readiness ${recent.id} READY at ${formatIst(Date.parse(recent.at))} (within ${ctx.settings.readinessMaxAgeMs / 60_000} min)`;
     const run = await readiness(ctx);
     if (run.status !== 'READY') {
       refusals.push(`readiness check ${run.runId} is NOT READY: ${run.failing.join('; ')}`);

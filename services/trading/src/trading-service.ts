@@ -520,6 +520,8 @@ export class TradingService {
         squareOffDue: status.squareOffDue,
         sessionClock: deps.session.kind,
         nowIst: formatIst(deps.session.now()),
+        // The same instant for machines, and for the dashboard's UTC tooltip.
+        now: new Date(deps.session.now()).toISOString(),
         calendarWarning: status.day.calendarWarning ?? null,
       },
       pnl: {

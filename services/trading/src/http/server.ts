@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
+import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
 import { isIsoDate } from '../../../common/time';
 import { OPEN_STATUSES } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
@@ -108,6 +109,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
   });
   // JSON only: any other body is a 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
+  useStrictJsonBodies(app);
   const expected = Buffer.from(options.controlToken);
   const actor = (request: FastifyRequest) => request.body as Actor;
 
@@ -135,15 +137,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const code =
-      status === 400
-        ? 'BAD_REQUEST'
-        : status === 415
-          ? 'UNSUPPORTED_MEDIA_TYPE'
-          : status >= 500
-            ? 'INTERNAL'
-            : 'ERROR';
-    return reply.code(status).send({ error: code, message: error.message });
+    return reply.code(status).send({ error: httpErrorCode(status), message: error.message });
   });
 
   // Query values arrive as text and are validated as text (no type coercion anywhere).
