@@ -81,6 +81,26 @@ describe('audit spool', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('writes a row once when the direct write timed out after it committed', async () => {
+    // The insert commits, then the caller's timeout fires: the row is spooled as well.
+    const lateAnswer: Queryable = {
+      query: async (text: string, values?: unknown[]) => {
+        const result = await db.pool.query(text, values);
+        if (text.includes('INSERT INTO control_audit'))
+          throw new Error('the database did not answer within 3000 ms');
+        return result;
+      },
+    } as Queryable;
+    const write = await auditOrDefer(lateAnswer, spool, entry('kill'));
+    expect(write.written).toBe(false);
+
+    await flushAuditSpool(db.pool, spool);
+
+    const { rows } = await db.pool.query('SELECT action FROM control_audit');
+    expect(rows).toEqual([{ action: 'kill' }]);
+    expect(await spool.list()).toEqual([]);
+  });
+
   it('keeps every complete row when a crash cut the last line short', async () => {
     await auditOrDefer(down, spool, entry('kill'));
     await writeFile(spool.file, `${await readFile(spool.file, 'utf8')}{"key":"2026-`);

@@ -53,12 +53,16 @@ export async function auditOrDefer(
   entry: AuditEntry,
   now: () => Date = () => new Date(),
 ): Promise<AuditWrite> {
+  const at = now();
+  // The key goes into the direct write too: a write that timed out here but committed later
+  // meets its spooled copy on the unique spool key, and the copy is dropped.
+  const key = spoolKey(at);
   let because = 'no database access from here';
   if (db) {
     try {
       const { remaining } = await flushAuditSpool(db, spool);
       if (remaining === 0) {
-        const row = await appendAudit(db, entry);
+        const row = await appendAudit(db, { ...entry, result: keyed(entry.result, key) });
         return { written: true, id: row.id, hash: row.hash };
       }
       because = `${remaining} earlier audit row(s) still spooled`;
@@ -66,10 +70,17 @@ export async function auditOrDefer(
       because = messageOf(error);
     }
   }
-  const at = now();
-  const key = spoolKey(at);
   await spool.append({ key, spooledAt: at.toISOString(), deferredBecause: because, entry });
   return { written: false, deferredBecause: because, key };
+}
+
+/** The row's result with its spool key (and, for a deferred row, when and why it was late). */
+function keyed(result: unknown, key: string, deferred?: object): Record<string, unknown> {
+  const base =
+    result !== null && typeof result === 'object' && !Array.isArray(result)
+      ? (result as Record<string, unknown>)
+      : { value: result ?? null };
+  return { ...base, spoolKey: key, ...(deferred ? { deferred } : {}) };
 }
 
 /**
@@ -86,23 +97,16 @@ export async function flushAuditSpool(
   if (items.length === 0) return { written: 0, remaining: 0 };
   let written = 0;
   for (const item of items) {
-    const result =
-      item.entry.result !== null &&
-      typeof item.entry.result === 'object' &&
-      !Array.isArray(item.entry.result)
-        ? item.entry.result
-        : { value: item.entry.result ?? null };
     try {
       await appendAudit(db, {
         ...item.entry,
-        result: {
-          ...result,
-          spoolKey: item.key,
-          deferred: { occurredAt: item.spooledAt, because: item.deferredBecause },
-        },
+        result: keyed(item.entry.result, item.key, {
+          occurredAt: item.spooledAt,
+          because: item.deferredBecause,
+        }),
       });
     } catch (error) {
-      // Another flusher wrote this row first (the spool key is unique in control_audit).
+      // Written already: by another flusher, or by the direct write that timed out but committed.
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     }
     await spool.remove([item.key]);
