@@ -8,6 +8,7 @@ import { createPool } from '../../services/common/db/pool';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import type { ParameterStore } from '../../services/common/parameters/parameter-store';
 import { istTimeOn } from '../../services/common/time';
+import type { Broker } from '../../services/trading/src/broker/broker';
 import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
 import type { Tick } from '../../services/trading/src/market/bars';
 import type { MarketDataFeed } from '../../services/trading/src/market/feed';
@@ -73,6 +74,10 @@ export interface HarnessOptions {
   /** The paper venue's database, when it must outlive the service's (a database outage). @default url */
   readonly venueUrl?: string;
   readonly breakerResetMs?: number;
+  /** A broker call (submit, cancel, probe) fails after this long. @default the service's 5000 */
+  readonly brokerTimeoutMs?: number;
+  /** What the service sends to, around the paper venue (a broker that hangs). @default the venue */
+  readonly wrapBroker?: (venue: PaperBroker) => Broker;
   /** @default a new temp folder */
   readonly journalDir?: string;
 }
@@ -135,12 +140,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     emf: false,
     metricsIntervalMs: 60_000,
     breakerResetMs: options.breakerResetMs,
+    brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),
   };
   service = new TradingService(taskOptions, {
     db,
     parameters: store,
-    broker,
+    broker: options.wrapBroker ? options.wrapBroker(broker) : broker,
     feed,
     session: new NseSession(undefined, { now: clock.now }),
     universe,
