@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { messageOf } from '../errors';
+import { JsonLinesFile } from '../json-lines-file';
 import { type AuditEntry, appendAudit } from './audit';
 import type { Queryable } from './queryable';
 
@@ -115,74 +114,25 @@ export async function flushAuditSpool(
   return { written, remaining: items.length - written };
 }
 
-/**
- * The spool as an append-only JSON-lines file, fsynced on every append; `remove` rewrites the
- * file without the removed rows (atomically, by rename). One writer process per file.
- */
+/** The spool as a JSON-lines file on local disk (see `JsonLinesFile`). */
 export class FileAuditSpool implements AuditSpool {
   readonly kind = 'file';
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly lines: JsonLinesFile<SpooledAudit>;
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string) {
+    this.lines = new JsonLinesFile(file);
+  }
 
   append(item: SpooledAudit): Promise<void> {
-    return this.serial(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const handle = await open(this.file, 'a');
-      try {
-        await handle.appendFile(`${JSON.stringify(item)}\n`);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    });
+    return this.lines.append(item);
   }
 
-  list(): Promise<SpooledAudit[]> {
-    return this.serial(() => this.read());
+  async list(): Promise<SpooledAudit[]> {
+    return (await this.lines.read()).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  remove(keys: readonly string[]): Promise<void> {
+  async remove(keys: readonly string[]): Promise<void> {
     const gone = new Set(keys);
-    return this.serial(async () => {
-      const kept = (await this.read()).filter((i) => !gone.has(i.key));
-      const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(kept.map((i) => `${JSON.stringify(i)}\n`).join(''));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-    });
-  }
-
-  private async read(): Promise<SpooledAudit[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    // A line cut short by a crash mid-append is the only line that can fail to parse: the last.
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as SpooledAudit];
-        } catch {
-          return [];
-        }
-      })
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    await this.lines.rewrite((items) => items.filter((i) => !gone.has(i.key)));
   }
 }
