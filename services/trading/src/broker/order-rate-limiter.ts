@@ -141,6 +141,8 @@ export class SharedOrderRateLimiter {
   /** Sends on the local share that the database has not been told about. */
   private unreported: number[] = [];
   private waiting = 0;
+  /** An entry's slot request is at the database (one at a time, see `tryTake`). */
+  private asking = false;
   private line: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -162,7 +164,10 @@ export class SharedOrderRateLimiter {
   /** A slot for an entry now, or a refusal; exits and cancels waiting here go first. */
   async tryTake(): Promise<SlotAnswer> {
     const wait = this.refusalWaitMs();
-    if (this.waiting > 0 || wait > 0) this.counts.localRefusals += 1;
+    if (this.waiting > 0 || wait > 0 || this.asking) this.counts.localRefusals += 1;
+    // One entry request at a time: under a burst, requests queued behind each other for a pool
+    // connection would come back granted but too late to use (and cost a round trip each).
+    if (this.asking) return this.refuse(1, 'a slot request of this task is in flight');
     if (this.waiting > 0)
       return this.refuse(Math.max(wait, 1), 'exits and cancels are waiting for slots');
     if (wait > 0)
@@ -175,7 +180,12 @@ export class SharedOrderRateLimiter {
         this.databaseDownUntil - this.now(),
         'the order-rate database is unreachable',
       );
-    return this.ask(false);
+    this.asking = true;
+    try {
+      return await this.ask(false);
+    } finally {
+      this.asking = false;
+    }
   }
 
   /**
