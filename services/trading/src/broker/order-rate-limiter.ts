@@ -141,8 +141,9 @@ export class SharedOrderRateLimiter {
   /** Sends on the local share that the database has not been told about. */
   private unreported: number[] = [];
   private waiting = 0;
-  /** An entry's slot request is at the database (one at a time, see `tryTake`). */
-  private asking = false;
+  private entriesAdmitted = 0;
+  /** Entries ask the database one at a time, in arrival order. */
+  private entryLine: Promise<unknown> = Promise.resolve();
   private line: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -161,13 +162,42 @@ export class SharedOrderRateLimiter {
     return Math.max(0, this.blockedUntil - this.now());
   }
 
-  /** A slot for an entry now, or a refusal; exits and cancels waiting here go first. */
-  async tryTake(): Promise<SlotAnswer> {
+  /**
+   * The risk check's gate: admits an entry toward the door (0), or says how long to wait. At
+   * most `limit` entries of this task are between the risk check and the door's answer (more
+   * could never all get a slot). Measured under a 1,000/s burst: every entry let through is
+   * written to the database before it reaches the door, and hundreds of doomed writes a second
+   * starved the process until every granted slot came back too late to use (0 accepted, leases
+   * lost).
+   */
+  admitEntry(): number {
     const wait = this.refusalWaitMs();
-    if (this.waiting > 0 || wait > 0 || this.asking) this.counts.localRefusals += 1;
-    // One entry request at a time: under a burst, requests queued behind each other for a pool
-    // connection would come back granted but too late to use (and cost a round trip each).
-    if (this.asking) return this.refuse(1, 'a slot request of this task is in flight');
+    if (wait > 0 || this.waiting > 0 || this.entriesAdmitted >= this.limit) {
+      this.counts.localRefusals += 1;
+      return Math.max(wait, 1);
+    }
+    this.entriesAdmitted += 1;
+    return 0;
+  }
+
+  /** An entry admitted by `admitEntry` is settled (sent, refused or failed). */
+  entryDone(): void {
+    this.entriesAdmitted = Math.max(0, this.entriesAdmitted - 1);
+  }
+
+  /** A slot for an entry now, or a refusal; exits and cancels waiting here go first. */
+  tryTake(): Promise<SlotAnswer> {
+    // One entry request at a time: the next one knows the previous answer (a refusal sets
+    // `blockedUntil`, so it is refused here without a round trip), and the wait in this line is
+    // not counted against the send budget (the slot is stamped only once asked for).
+    const turn = this.entryLine.then(() => this.tryTakeNow());
+    this.entryLine = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async tryTakeNow(): Promise<SlotAnswer> {
+    const wait = this.refusalWaitMs();
+    if (this.waiting > 0 || wait > 0) this.counts.localRefusals += 1;
     if (this.waiting > 0)
       return this.refuse(Math.max(wait, 1), 'exits and cancels are waiting for slots');
     if (wait > 0)
@@ -180,12 +210,7 @@ export class SharedOrderRateLimiter {
         this.databaseDownUntil - this.now(),
         'the order-rate database is unreachable',
       );
-    this.asking = true;
-    try {
-      return await this.ask(false);
-    } finally {
-      this.asking = false;
-    }
+    return this.ask(false);
   }
 
   /**

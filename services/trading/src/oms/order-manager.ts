@@ -174,7 +174,17 @@ export class OrderManager {
     if (down !== undefined) return this.rejected(request, 'DATABASE_UNAVAILABLE', down);
     const decision = deps.risk.check(request);
     if (!decision.ok) return this.rejected(request, decision.reason, decision.message);
+    try {
+      return await this.recordAndSend(request, lease);
+    } finally {
+      // The entry's place in the order-rate pipeline (see PreTradeRisk) is free again.
+      decision.release?.();
+    }
+  }
 
+  /** Records a risk-checked order (fenced on `lease`) and sends it through the broker's door. */
+  private async recordAndSend(request: OrderRequest, lease: HeldLease): Promise<SubmitResult> {
+    const { deps } = this;
     const order: Order = {
       ...request,
       id: randomUUID(),
