@@ -28,6 +28,8 @@ export interface OrderRateCounts {
   readonly lateEntries: number;
   /** Exits and cancels sent late, their stamp moved to when they were sent. */
   readonly restamped: number;
+  /** Messages answered by the venue later than the margin, counted again at their answer. */
+  readonly restampedOnAnswer: number;
   /** Exits and cancels whose grant came back so late that they waited for another slot. */
   readonly lateRetries: number;
 }
@@ -128,6 +130,7 @@ export class SharedOrderRateLimiter {
     localRefusals: 0,
     lateEntries: 0,
     restamped: 0,
+    restampedOnAnswer: 0,
     lateRetries: 0,
   };
   private blockedUntil = 0;
@@ -253,6 +256,13 @@ export class SharedOrderRateLimiter {
     }
     this.counts.lateRetries += 1;
     return 'retake';
+  }
+
+  /** Whether the venue's answer to a message sent on `slot` came later than the margin allows. */
+  answeredLate(slot: Slot): boolean {
+    const late = this.now() - slot.askedAt > this.options.marginMs && slot.stamp !== undefined;
+    if (late) this.counts.restampedOnAnswer += 1;
+    return late;
   }
 
   /**
