@@ -27,6 +27,8 @@ export interface BenchStackOptions {
   /** Limits given to the services as BENCH_LIMITS (may exceed the schema's caps). */
   readonly limits?: RiskLimitsInput;
   readonly env?: Record<string, string>;
+  /** Environment of the i-th task only (0-based), over `env`. */
+  readonly taskEnv?: (index: number) => Record<string, string>;
   /** Extra node flags for the services, e.g. ['--cpu-prof'] to profile one. */
   readonly nodeArgs?: readonly string[];
 }
@@ -74,6 +76,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
           LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
           ...(options.limits ? { BENCH_LIMITS: JSON.stringify(options.limits) } : {}),
           ...options.env,
+          ...options.taskEnv?.(i),
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       },

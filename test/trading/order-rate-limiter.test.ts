@@ -52,7 +52,7 @@ describe('SharedOrderRateLimiter', () => {
 
   it('answers refusals locally until the next slot frees', async () => {
     const limiter = new SharedOrderRateLimiter(db.pool, options('a'));
-    for (let i = 0; i < 8; i += 1) expect(await limiter.tryTake()).toEqual({ granted: true });
+    for (let i = 0; i < 8; i += 1) expect(await limiter.tryTake()).toMatchObject({ granted: true });
 
     const refused = await limiter.tryTake();
     const before = (await db.pool.query('SELECT tasks FROM order_rate_buckets')).rows[0];
@@ -77,7 +77,11 @@ describe('SharedOrderRateLimiter', () => {
 
     // Assert
     expect(entry).toMatchObject({ granted: false, why: expect.stringContaining('unreachable') });
-    expect(exits).toEqual([true, true, true]);
+    expect(exits).toEqual([
+      expect.objectContaining({ granted: true }),
+      expect.objectContaining({ granted: true }),
+      expect.objectContaining({ granted: true }),
+    ]);
     expect(limiter.view().mode).toBe('local-share');
     await dead.end();
   });
@@ -90,6 +94,77 @@ describe('SharedOrderRateLimiter', () => {
     const queued = limiter.take(() => valid);
     valid = false;
 
-    expect(await queued).toBe(false);
+    expect(await queued).toBeUndefined();
+  });
+});
+
+describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  const stamps = async (): Promise<string[]> =>
+    (
+      await db.pool.query<{ s: string }>(
+        "SELECT unnest(stamps)::text AS s FROM order_rate_buckets WHERE bucket = 'test/client' ORDER BY 1",
+      )
+    ).rows.map((r) => r.s);
+
+  it('lets an entry out within the send budget and refuses it past the budget', async () => {
+    // Arrange: a clock this test moves (the limiter reads it for askedAt and the decision).
+    let now = 1_000_000;
+    const limiter = new SharedOrderRateLimiter(db.pool, { ...options('a'), now: () => now });
+    const slot = await limiter.tryTake();
+    if (!slot.granted) throw new Error('expected a slot');
+
+    // Act
+    const onTime = limiter.sendDecision(slot, 'entry');
+    now += limiter.sendBudgetMs + 1;
+    const late = limiter.sendDecision(slot, 'entry');
+
+    // Assert
+    expect(limiter.sendBudgetMs).toBe(100);
+    expect([onTime, late]).toEqual(['send', 'refuse']);
+    expect(limiter.view().counts).toMatchObject({ lateEntries: 1, databaseRoundTrips: 1 });
+  });
+
+  it('restamps a late exit within half the window and retakes one later than that', async () => {
+    let now = 2_000_000;
+    const limiter = new SharedOrderRateLimiter(db.pool, { ...options('b'), now: () => now });
+    const slot = await limiter.take(() => true);
+    if (!slot) throw new Error('expected a slot');
+
+    now += 300;
+    const late = limiter.sendDecision(slot, 'exit');
+    now += 400;
+    const tooLate = limiter.sendDecision(slot, 'exit');
+
+    expect([late, tooLate]).toEqual(['send-restamp', 'retake']);
+    expect(limiter.view().counts).toMatchObject({ restamped: 1, lateRetries: 1 });
+  });
+
+  it('moves the stamp of a restamped slot to the time of the restamp', async () => {
+    // Arrange
+    await db.pool.query('DELETE FROM order_rate_buckets');
+    const limiter = new SharedOrderRateLimiter(db.pool, options('c'));
+    const first = await limiter.take(() => true);
+    const second = await limiter.take(() => true);
+    if (!first?.stamp || !second?.stamp) throw new Error('expected two stamped slots');
+
+    // Act
+    await limiter.restamp(first);
+
+    // Assert: two stamps still; the first one's is gone and the new one is after the second.
+    const after = await stamps();
+    expect(after).toHaveLength(2);
+    expect(after).not.toContain(first.stamp);
+    expect(after[0]).toBe(second.stamp);
+    expect(Date.parse(after[1] as string)).toBeGreaterThanOrEqual(Date.parse(second.stamp));
   });
 });

@@ -48,6 +48,16 @@ export class BrokerRejectedError extends Error {
   override readonly name = 'BrokerRejectedError';
 }
 
+/**
+ * Runs one message's call to the venue. The order manager passes its circuit breaker's timed run
+ * here, so that only the call itself is timed: a wait before it (an exit queued for its
+ * order-rate slot) is not the broker being slow.
+ */
+export type SendThrough = <T>(send: () => Promise<T>) => Promise<T>;
+
+/** Sends at once (no breaker). */
+export const sendDirectly: SendThrough = (send) => send();
+
 export interface BrokerEvents {
   /** An execution; the order state after it is in `order`. */
   onFill(listener: (fill: Fill, order: BrokerOrder) => void): void;
@@ -62,9 +72,13 @@ export interface BrokerEvents {
 export interface Broker extends BrokerEvents {
   readonly name: string;
   connected(): boolean;
-  /** Sends an order; resolves with the broker's id once acknowledged. */
-  submit(order: Order): Promise<{ brokerOrderId: string }>;
-  cancel(clientOrderId: string): Promise<void>;
+  /**
+   * Sends an order; resolves with the broker's id once acknowledged. The call to the venue runs
+   * inside `through` (once); anything the adapter waits for before it stays outside.
+   */
+  submit(order: Order, through?: SendThrough): Promise<{ brokerOrderId: string }>;
+  /** Cancels a working order; the call to the venue runs inside `through`, as for `submit`. */
+  cancel(clientOrderId: string, through?: SendThrough): Promise<void>;
   /** The broker's record of one of our orders, or undefined if it never arrived. */
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined>;
   positions(): Promise<BrokerPosition[]>;

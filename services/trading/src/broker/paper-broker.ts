@@ -10,6 +10,8 @@ import {
   BrokerRejectedError,
   type BrokerToken,
   type QuoteSource,
+  type SendThrough,
+  sendDirectly,
 } from './broker';
 
 export interface PaperBrokerOptions {
@@ -104,7 +106,15 @@ export class PaperBroker implements Broker {
     this.closedListeners.push(listener);
   }
 
-  async submit(order: Order): Promise<{ brokerOrderId: string }> {
+  submit(order: Order, through: SendThrough = sendDirectly): Promise<{ brokerOrderId: string }> {
+    return through(() => this.place(order));
+  }
+
+  cancel(clientOrderId: string, through: SendThrough = sendDirectly): Promise<void> {
+    return through(() => this.cancelNow(clientOrderId));
+  }
+
+  private async place(order: Order): Promise<{ brokerOrderId: string }> {
     if (!this.quotes.quote(order.symbol)) {
       throw new BrokerRejectedError(`no market in ${order.symbol}`);
     }
@@ -143,7 +153,7 @@ export class PaperBroker implements Broker {
     return { brokerOrderId };
   }
 
-  async cancel(clientOrderId: string): Promise<void> {
+  private async cancelNow(clientOrderId: string): Promise<void> {
     const { rows } = await this.query<PaperOrderRow>(
       `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('CANCEL', $1))
        UPDATE paper.orders SET status = 'CANCELLED', reason = 'cancelled by client', updated_at = now()

@@ -174,7 +174,17 @@ export class OrderManager {
     if (down !== undefined) return this.rejected(request, 'DATABASE_UNAVAILABLE', down);
     const decision = deps.risk.check(request);
     if (!decision.ok) return this.rejected(request, decision.reason, decision.message);
+    try {
+      return await this.recordAndSend(request, lease);
+    } finally {
+      // The entry's place in the order-rate pipeline (see PreTradeRisk) is free again.
+      decision.release?.();
+    }
+  }
 
+  /** Records a risk-checked order (fenced on `lease`) and sends it through the broker's door. */
+  private async recordAndSend(request: OrderRequest, lease: HeldLease): Promise<SubmitResult> {
+    const { deps } = this;
     const order: Order = {
       ...request,
       id: randomUUID(),
@@ -219,9 +229,9 @@ export class OrderManager {
     deps.metrics.inc('algo_orders_submitted_total');
 
     try {
-      const ack = await deps.breaker.run(
-        () => deps.broker.submit(order),
-        (error) => !(error instanceof BrokerRejectedError),
+      // The breaker times the venue call only, not an exit's wait for its order-rate slot.
+      const ack = await deps.broker.submit(order, (send) =>
+        deps.breaker.run(send, (error) => !(error instanceof BrokerRejectedError)),
       );
       order.brokerOrderId = ack.brokerOrderId;
       if (order.status === 'NEW') order.status = 'ACK';
@@ -265,7 +275,7 @@ export class OrderManager {
         // The broker reports the cancel as a closed order too; this method records it once.
         this.cancelling.add(o.clientOrderId);
         try {
-          await this.deps.breaker.run(() => this.deps.broker.cancel(o.clientOrderId));
+          await this.deps.broker.cancel(o.clientOrderId, (send) => this.deps.breaker.run(send));
           o.status = 'CANCELLED';
           o.statusReason = reason;
           this.retire(o);

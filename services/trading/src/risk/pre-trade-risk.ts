@@ -29,7 +29,13 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type RiskDecision =
-  | { readonly ok: true; readonly referencePrice: number; readonly riskInr: number }
+  | {
+      readonly ok: true;
+      readonly referencePrice: number;
+      readonly riskInr: number;
+      /** Frees the entry's place toward the broker's door: call once the order is settled. */
+      readonly release?: () => void;
+    }
   | { readonly ok: false; readonly reason: RejectReason; readonly message: string };
 
 /** What the check reads; all of it in memory, so that a check costs microseconds. */
@@ -50,6 +56,13 @@ export interface RiskView {
 export interface OrderRateGate {
   /** Milliseconds until a slot may free, as far as this task knows (0: the broker's door asks). */
   refusalWaitMs(): number;
+  /**
+   * Admits an entry toward the broker's door (0), or says how long to wait. An admitted entry
+   * holds its place until the returned decision's `release`.
+   */
+  admitEntry?(): number;
+  /** Ends an admission of `admitEntry`. */
+  entryDone?(): void;
 }
 
 export interface PreTradeRiskOptions {
@@ -202,14 +215,16 @@ export class PreTradeRisk {
     }
     // The slot itself is taken at the broker's door; this only refuses, without a database
     // round trip, an entry the shared limiter already knows has no slot. Exits wait there.
-    const rateWait = order.reduceOnly ? 0 : this.rate.refusalWaitMs();
+    const rateWait = order.reduceOnly ? 0 : (this.rate.admitEntry?.() ?? this.rate.refusalWaitMs());
     if (rateWait > 0) {
       return reject(
         'ORDER_RATE',
         `the client's ${limits.maxOrdersPerSecond} orders/s are taken; next slot in about ${rateWait} ms`,
       );
     }
-    if (!order.reduceOnly) this.duplicates.remember(order, now);
-    return { ok: true, referencePrice: price, riskInr };
+    if (order.reduceOnly) return { ok: true, referencePrice: price, riskInr };
+    this.duplicates.remember(order, now);
+    const admitted = this.rate.entryDone ? () => this.rate.entryDone?.() : undefined;
+    return { ok: true, referencePrice: price, riskInr, release: admitted };
   }
 }
