@@ -3,7 +3,9 @@ import type {
   BrokerOrder,
   BrokerPosition,
   BrokerToken,
+  SendThrough,
 } from '../../services/trading/src/broker/broker';
+import { sendDirectly } from '../../services/trading/src/broker/broker';
 import type { PaperBroker } from '../../services/trading/src/broker/paper-broker';
 import type { Fill, Order } from '../../services/trading/src/domain';
 import type { SubmitResult } from '../../services/trading/src/oms/order-manager';
@@ -65,14 +67,17 @@ class HangingBroker implements Broker {
   onOrderClosed(listener: (order: BrokerOrder) => void): void {
     this.venue.onOrderClosed(listener);
   }
-  submit(order: Order): Promise<{ brokerOrderId: string }> {
-    return this.call(() => {
-      this.delivered.set(order.clientOrderId, (this.delivered.get(order.clientOrderId) ?? 0) + 1);
-      return this.venue.submit(order);
-    });
+  // The line is what `through` times (the breaker's call timeout): the hang happens inside it.
+  submit(order: Order, through: SendThrough = sendDirectly): Promise<{ brokerOrderId: string }> {
+    return through(() =>
+      this.call(() => {
+        this.delivered.set(order.clientOrderId, (this.delivered.get(order.clientOrderId) ?? 0) + 1);
+        return this.venue.submit(order);
+      }),
+    );
   }
-  cancel(clientOrderId: string): Promise<void> {
-    return this.call(() => this.venue.cancel(clientOrderId));
+  cancel(clientOrderId: string, through: SendThrough = sendDirectly): Promise<void> {
+    return through(() => this.call(() => this.venue.cancel(clientOrderId)));
   }
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined> {
     return this.call(() => this.venue.getOrder(clientOrderId));
