@@ -61,7 +61,7 @@ async function main() {
         outfile: bundles[name],
         bundle: true,
         platform: 'node',
-        target: 'node22',
+        target: 'node24',
         format: 'cjs',
         minify: true,
         external: ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'],

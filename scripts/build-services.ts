@@ -25,7 +25,7 @@ export async function buildService(name: ServiceName, outDir: string): Promise<s
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     sourcemap: true,
     minify: true,

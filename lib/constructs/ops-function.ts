@@ -87,7 +87,7 @@ export class OpsFunction extends Construct {
           bundling: {
             minify: true,
             sourceMap: true,
-            target: 'node22',
+            target: 'node24',
             format: nodejs.OutputFormat.CJS,
             // The runtime provides the AWS SDK v3 clients (lib-storage is bundled: it may not);
             // pg's native binding is not used.
