@@ -12,8 +12,11 @@ function stubApi(answers: Partial<TradingApi>): TradingApi {
     throw new Error(`the stub has no answer for ${name}`);
   };
   return new Proxy({ metrics: new Metrics(), ...answers } as TradingApi, {
-    get: (target, name: string) =>
-      name in target ? target[name as keyof TradingApi] : missing(name),
+    // Not thenable: only the API's own (string) members answer.
+    get: (target, name) =>
+      typeof name !== 'string' || name === 'then' || name in target
+        ? Reflect.get(target, name)
+        : missing(name),
   });
 }
 
