@@ -58,7 +58,7 @@ describe('order-rate limit at the broker, 3 trading tasks on one database', () =
       });
       tasks.push(h);
       await eventually(
-        () => h.service.leases.heldStrategies().includes(`burst-${t}`),
+        () => h.internals.leases.heldStrategies().includes(`burst-${t}`),
         10_000,
         `task-${t} holding burst-${t}`,
       );
@@ -78,7 +78,7 @@ describe('order-rate limit at the broker, 3 trading tasks on one database', () =
     const entry = (i: number): OrderRequest => {
       const t = TASKS[i % TASKS.length] as string;
       const instrument = SYMBOLS[i % SYMBOLS.length] as (typeof SYMBOLS)[number];
-      const price = tasks[0]?.service.portfolio.quote(instrument.symbol)?.price ?? 0;
+      const price = tasks[0]?.internals.portfolio.quote(instrument.symbol)?.price ?? 0;
       return {
         clientOrderId: `burst-${t}-${attempt}-${i}`,
         strategyId: `burst-${t}`,
@@ -100,7 +100,7 @@ describe('order-rate limit at the broker, 3 trading tasks on one database', () =
       const due = Math.floor(Date.now() - start);
       for (; i < Math.min(due, 2000); i += 1) {
         const task = tasks[i % tasks.length] as Harness;
-        results.push(task.service.oms.submit(entry(i)));
+        results.push(task.service.submitOrder(entry(i)));
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -109,14 +109,14 @@ describe('order-rate limit at the broker, 3 trading tasks on one database', () =
     const refusals = outcomes.flatMap((r) => (r.outcome === 'REJECTED' ? [r.reason] : []));
     // Every accepted entry fills, then every task flattens at once: exits must all go out.
     await eventually(
-      () => tasks.every((h) => h.service.oms.workingOrders().length === 0),
+      () => tasks.every((h) => h.service.workingOrders().length === 0),
       20_000,
       'every accepted entry filled',
     );
-    const flattens = await Promise.all(tasks.map((h) => h.service.oms.flatten('drill', false)));
+    const flattens = await Promise.all(tasks.map((h) => h.internals.oms.flatten('drill', false)));
     expect(flattens.flatMap((f) => f.failed)).toEqual([]);
     await eventually(
-      () => tasks.every((h) => h.service.portfolio.openPositions().length === 0),
+      () => tasks.every((h) => h.internals.portfolio.openPositions().length === 0),
       30_000,
       'every task flat',
     );

@@ -145,8 +145,8 @@ describe('trading service with a broker that times out', () => {
     symbol: string,
     extra: { type?: 'MARKET' | 'LIMIT'; limitPrice?: number } = {},
   ): Promise<SubmitResult> => {
-    const price = symbol === 'INFY' ? 1500 : (h.service.portfolio.quote(symbol)?.price ?? 0);
-    return h.service.oms.submit({
+    const price = symbol === 'INFY' ? 1500 : (h.internals.portfolio.quote(symbol)?.price ?? 0);
+    return h.service.submitOrder({
       clientOrderId,
       strategyId: 'manual',
       symbol,
@@ -208,7 +208,7 @@ describe('trading service with a broker that times out', () => {
     const refused = await entry('while-open', 'HDFCBANK');
     const retried = await entry('hung-0', 'INFY');
     const settled = await within(
-      h.service.oms.reconcileUncertain(0),
+      h.internals.oms.reconcileUncertain(0),
       CALL_TIMEOUT_MS * 10,
       'reconcileUncertain with the broker hung',
     );
@@ -217,27 +217,27 @@ describe('trading service with a broker that times out', () => {
     expect(refused).toMatchObject({ outcome: 'REJECTED', reason: 'TRADING_HALTED' });
     expect(retried).toMatchObject({ outcome: 'EXISTING' });
     expect(settled).toBe(0);
-    expect(h.service.oms.workingOrders().map((o) => o.status)).toEqual(SYMBOLS.map(() => 'NEW'));
+    expect(h.service.workingOrders().map((o) => o.status)).toEqual(SYMBOLS.map(() => 'NEW'));
 
     // Act: the broker answers again; the placements that hung arrive late
     await broker.answerAgain('deliver');
 
     // Assert: the breaker closes through its own probe, and trading resumes without anyone
     await eventually(
-      () => h.service.breakers.broker.state() === 'CLOSED',
+      () => h.internals.breakers.broker.state() === 'CLOSED',
       5000,
       'the broker breaker closed by its probe',
     );
     await eventually(() => h.service.stateView().state === 'ACTIVE', 3000, 'ACTIVE again');
-    expect(h.service.breakers.broker.snapshot().lastResetBy).toBeUndefined();
+    expect(h.internals.breakers.broker.snapshot().lastResetBy).toBeUndefined();
 
     // Assert: each order reached the venue once, filled once, and our books agree with it
     await eventually(
-      () => SYMBOLS.every((s) => h.service.portfolio.position('manual', s)?.quantity === 2),
+      () => SYMBOLS.every((s) => h.internals.portfolio.position('manual', s)?.quantity === 2),
       5000,
       'the late placements filled',
     );
-    await h.service.oms.drain();
+    await h.internals.oms.drain();
     expect([...broker.delivered.values()]).toEqual(SYMBOLS.map(() => 1));
     const venue = await venueOrders();
     expect(venue.map((o) => [o.client_order_id, o.status])).toEqual(
@@ -256,11 +256,11 @@ describe('trading service with a broker that times out', () => {
     expect(atVenue).toMatchObject({ client_order_id: 'resting', status: 'OPEN' });
 
     // Act: reconciliation looks it up
-    await h.service.oms.reconcileUncertain(0);
-    await h.service.oms.drain();
+    await h.internals.oms.reconcileUncertain(0);
+    await h.internals.oms.drain();
 
     // Assert: working, acknowledged with the venue's id, in memory and in the table
-    expect(h.service.oms.workingOrders()).toEqual([
+    expect(h.service.workingOrders()).toEqual([
       expect.objectContaining({
         clientOrderId: 'resting',
         status: 'ACK',
@@ -273,20 +273,20 @@ describe('trading service with a broker that times out', () => {
 
     // Act: the broker hangs again and the cancel is lost on the way
     broker.hang();
-    const cancel = await h.service.oms.cancelWorking('entries', 'test');
+    const cancel = await h.internals.oms.cancelWorking('entries', 'test');
     await broker.answerAgain('drop');
 
     // Assert: the cancel failed after the timeout; the order is still working on both sides
     expect(cancel).toEqual({ cancelled: [], failed: ['resting'] });
-    expect(h.service.oms.workingOrders().map((o) => o.clientOrderId)).toEqual(['resting']);
+    expect(h.service.workingOrders().map((o) => o.clientOrderId)).toEqual(['resting']);
     expect((await venueOrders())[0]?.status).toBe('OPEN');
 
     // Act: the broker answers; the cancel is repeated
-    const again = await h.service.oms.cancelWorking('entries', 'test');
+    const again = await h.internals.oms.cancelWorking('entries', 'test');
 
     // Assert: cancelled once, on both sides
     expect(again).toEqual({ cancelled: ['resting'], failed: [] });
-    await h.service.oms.drain();
+    await h.internals.oms.drain();
     expect((await venueOrders()).map((o) => o.status)).toEqual(['CANCELLED']);
     expect((await ours()).map((o) => o.status)).toEqual(['CANCELLED']);
   }, 60_000);
@@ -299,8 +299,8 @@ describe('trading service with a broker that times out', () => {
     await broker.answerAgain('drop');
 
     // Act: reconciliation looks it up
-    const settled = await h.service.oms.reconcileUncertain(0);
-    await h.service.oms.drain();
+    const settled = await h.internals.oms.reconcileUncertain(0);
+    await h.internals.oms.drain();
 
     // Assert: the broker's record decides: never arrived, so cancelled here, nothing re-sent
     expect(settled).toBe(1);
@@ -309,6 +309,6 @@ describe('trading service with a broker that times out', () => {
     expect((await ours()).map((o) => [o.client_order_id, o.status])).toEqual([
       ['lost', 'CANCELLED'],
     ]);
-    expect(h.service.oms.workingOrders()).toEqual([]);
+    expect(h.service.workingOrders()).toEqual([]);
   }, 60_000);
 });

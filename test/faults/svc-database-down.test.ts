@@ -31,7 +31,7 @@ describe('trading service with PostgreSQL down', () => {
   }, 60_000);
 
   const buyInfy = (clientOrderId: string) =>
-    h.service.oms.submit({
+    h.service.submitOrder({
       clientOrderId,
       strategyId: 'manual',
       symbol: 'INFY',
@@ -90,7 +90,7 @@ describe('trading service with PostgreSQL down', () => {
     // Arrange: a 10-share position
     expect((await buyInfy('entry-1')).outcome).toBe('ACCEPTED');
     await eventually(async () => (await venuePosition()) === 10, 5000, 'entry filled');
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 10);
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 10);
 
     // Act: database down, then the kill as the CLI's SSM fallback writes it
     await pg.stop();
@@ -107,11 +107,11 @@ describe('trading service with PostgreSQL down', () => {
     // Act: the database returns
     await pg.start();
     await eventually(
-      () => h.service.stateView().database.reachable && h.service.repo.pending() === 0,
+      () => h.service.stateView().database.reachable && h.internals.repo.pending() === 0,
       15_000,
       'journal copied',
     );
-    await h.service.oms.drain();
+    await h.internals.oms.drain();
 
     // Assert: every venue order is in our table once, with the same side and quantity
     const venueOrders = await venue.pool.query(

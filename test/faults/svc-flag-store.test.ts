@@ -52,8 +52,8 @@ describe('trading service with a faulty flag store', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'flag-')), 'parameters.json');
     const store = new FaultyStore(new LocalParameterStore(file));
     h = await startHarness({ url: db.url, parameters: store, flag: 'true', breakerResetMs: 300 });
-    const service = h.service;
-    const breaker = () => service.breakers.parameters.snapshot().state;
+    const { service, internals } = h;
+    const breaker = () => internals.breakers.parameters.snapshot().state;
     expect(service.stateView().state).toBe('ACTIVE');
 
     // Act: failures open the breaker, then the trial call hangs
@@ -69,7 +69,7 @@ describe('trading service with a faulty flag store', () => {
 
     // Assert
     await eventually(() => service.stateView().state === 'ACTIVE', 5000, 'ACTIVE again');
-    expect(service.breakers.parameters.snapshot().lastResetBy).toBeUndefined();
+    expect(internals.breakers.parameters.snapshot().lastResetBy).toBeUndefined();
   }, 60_000);
 
   it('stays HALTED, with the value as the cause, while the flag holds garbage', async () => {
@@ -84,7 +84,7 @@ describe('trading service with a faulty flag store', () => {
     expect(view.state).toBe('HALTED');
     expect(view.cause).toContain('{\\"enabled\\": true}');
     h.quoteAll();
-    const entry = await h.service.oms.submit({
+    const entry = await h.service.submitOrder({
       clientOrderId: 'garbage-1',
       strategyId: 'manual',
       symbol: 'INFY',

@@ -75,7 +75,7 @@ describe('ops Lambda handlers', () => {
 
       expect(result).toMatchObject({ procedure: 'emergency-stop', outcome: 'OK' });
       expect(await flag()).toBe('false');
-      expect(trading.harness.service.portfolio.openPositions()).toHaveLength(0);
+      expect(trading.harness.internals.portfolio.openPositions()).toHaveLength(0);
       const { rows } = await db.pool.query(
         'SELECT actor, source, reason FROM control_audit WHERE action = $1',
         ['emergency-stop'],
@@ -114,7 +114,7 @@ describe('ops Lambda handlers', () => {
       );
       expect(await flag()).toBe('true');
       expect(await auditRows()).toBe(before);
-      expect(trading.harness.service.portfolio.openPositions()).toHaveLength(1);
+      expect(trading.harness.internals.portfolio.openPositions()).toHaveLength(1);
     });
 
     it('runs an operator kill from the CLI or the dashboard', async () => {
@@ -166,7 +166,7 @@ describe('ops Lambda handlers', () => {
         await handleControl({ action: 'pause', requestedBy: 'oncall@desk', reason: 'news' }, ctx),
       );
       expect(paused.outcome).toBe('OK');
-      expect(trading.harness.service.states.state()).toBe('PAUSED');
+      expect(trading.harness.internals.states.state()).toBe('PAUSED');
 
       const audit = await handleControl({ action: 'audit-verify' }, ctx);
       expect(audit).toMatchObject({

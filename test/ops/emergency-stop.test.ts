@@ -50,8 +50,8 @@ describe('emergencyStop against a real trading service', () => {
       ['page', 'ok'],
       ['audit', 'ok'],
     ]);
-    expect(trading.harness.service.portfolio.openPositions()).toEqual([]);
-    expect(trading.harness.service.states.state()).toBe('HALTED');
+    expect(trading.harness.internals.portfolio.openPositions()).toEqual([]);
+    expect(trading.harness.internals.states.state()).toBe('HALTED');
     const flag = await ctx.parameters.getParameters([
       ctx.names.flagParameter,
       ctx.names.flattenRequestParameter,
@@ -133,9 +133,9 @@ describe('emergencyStop against a real trading service', () => {
     expect(ctx.notifications()[0]?.subject).toBe('[P1] KILL PARTIAL on local: drill');
     expect(ctx.notifications()[0]?.message).toMatch(/FAILED\s+push-halt/);
     // The flag and the flatten request still reach the service on its next read.
-    await trading.harness.service.flag.poll();
+    await trading.harness.internals.flag.poll();
     await eventually(
-      () => trading.harness.service.portfolio.openPositions().length === 0,
+      () => trading.harness.internals.portfolio.openPositions().length === 0,
       5000,
       'self-flatten from the request',
     );

@@ -187,7 +187,7 @@ describe('kill and resume through the AWS adapters', () => {
     expect(order('ecs:UpdateService desiredCount=0')).toBeLessThan(order('s3:PutObject'));
     expect(order('s3:PutObject')).toBeLessThan(order('sns:Publish page'));
     expect(calls.filter((c) => c.startsWith('sns:Publish'))).toEqual(['sns:Publish page']);
-    expect(trading.harness.service.portfolio.openPositions()).toEqual([]);
+    expect(trading.harness.internals.portfolio.openPositions()).toEqual([]);
     expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input).toEqual({
       Name: FLAG,
       Value: 'false',
@@ -250,7 +250,7 @@ describe('kill and resume through the AWS adapters', () => {
       expect(failed).toEqual(failing);
       expect(result.outcome).toBe('PARTIAL');
       expect(result.steps.find((s) => s.name === 'verify-flat')?.status).toBe('ok');
-      expect(trading.harness.service.portfolio.openPositions()).toEqual([]);
+      expect(trading.harness.internals.portfolio.openPositions()).toEqual([]);
     },
   );
 
@@ -274,7 +274,7 @@ describe('kill and resume through the AWS adapters', () => {
     expect(result.steps.find((s) => s.name === 'flag')?.error).toMatch(/AccessDeniedException/);
     expect(result.steps.find((s) => s.name === 'page')?.status).toBe('ok');
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message).toMatch(/FAILED\s+flag/);
-    expect(trading.harness.service.portfolio.openPositions()).toEqual([]);
+    expect(trading.harness.internals.portfolio.openPositions()).toEqual([]);
   });
 
   it('resumes in the designed order: restore, stable, checks, then the flag', async () => {

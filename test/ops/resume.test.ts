@@ -58,8 +58,8 @@ describe('resume', () => {
       'audit',
     ]);
     expect(await flag()).toBe('true');
-    await trading.harness.service.flag.poll();
-    expect(trading.harness.service.states.state()).toBe('ACTIVE');
+    await trading.harness.internals.flag.poll();
+    expect(trading.harness.internals.states.state()).toBe('ACTIVE');
     const { rows } = await db.pool.query(
       "SELECT actor, reason, outcome FROM control_audit WHERE action = 'resume'",
     );

@@ -192,7 +192,7 @@ export async function openPositions(
 ): Promise<void> {
   trading.harness.quoteAll();
   for (const order of entries) {
-    const result = await trading.harness.service.oms.submit(order);
+    const result = await trading.harness.service.submitOrder(order);
     if (result.outcome !== 'ACCEPTED') {
       throw new Error(`entry ${order.symbol} was not accepted: ${JSON.stringify(result)}`);
     }

@@ -11,18 +11,21 @@ import { istTimeOn } from '../../services/common/time';
 import type { Broker } from '../../services/trading/src/broker/broker';
 import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
 import { withOrderRateLimit } from '../../services/trading/src/broker/rate-limited-broker';
+import {
+  type TradingInternalsForTests,
+  type TradingServiceOptions,
+  wireTradingService,
+} from '../../services/trading/src/compose-service';
 import type { Tick } from '../../services/trading/src/market/bars';
 import type { MarketDataFeed } from '../../services/trading/src/market/feed';
 import { NseSession } from '../../services/trading/src/market/session';
 import type { TradingDatabase } from '../../services/trading/src/oms/order-repository';
+import { Portfolio } from '../../services/trading/src/oms/portfolio';
 import {
   DEFAULT_STRATEGIES,
   type StrategyConfig,
 } from '../../services/trading/src/strategies/strategy-config';
-import {
-  TradingService,
-  type TradingServiceOptions,
-} from '../../services/trading/src/trading-service';
+import type { TradingService } from '../../services/trading/src/trading-service';
 import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
 
 /** A feed the test drives: `push` delivers a tick now. */
@@ -85,6 +88,8 @@ export interface HarnessOptions {
 
 export interface Harness {
   readonly service: TradingService;
+  /** The parts behind the service's API, for what a test drives or inspects directly. */
+  readonly internals: TradingInternalsForTests;
   readonly store: ParameterStore;
   readonly parameterFile: string;
   readonly feed: ManualFeed;
@@ -125,10 +130,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
   const feed = new ManualFeed();
   const universe = new Universe(DEFAULT_UNIVERSE);
-  let service: TradingService | undefined;
+  const portfolio = new Portfolio();
   const broker = new PaperBroker(
     venuePool,
-    { quote: (symbol) => service?.portfolio.quote(symbol) },
+    { quote: (symbol) => portfolio.quote(symbol) },
     { slippageBps: 0, latencyMs: 5, partialFillProbability: 0, seed: 1, tokenNames: ['PRIMARY'] },
   );
   const limits = options.limits ?? TEST_LIMITS;
@@ -159,7 +164,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),
   };
-  service = new TradingService(taskOptions, {
+  const { service, internals } = wireTradingService(taskOptions, {
     db,
     parameters: store,
     broker: door,
@@ -168,10 +173,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     session: new NseSession(undefined, { now: clock.now }),
     universe,
     strategies: options.strategies ?? DEFAULT_STRATEGIES,
+    portfolio,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   await service.start();
-  const running = service;
   let closed = false;
   const endPools = async () => {
     if (closed) return;
@@ -179,7 +184,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
   };
   return {
-    service: running,
+    service,
+    internals,
     store,
     parameterFile,
     feed,
@@ -189,7 +195,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     names,
     setFlag: async (value) => {
       await store.putParameter(names.flagParameter, value, 'test');
-      await running.flag.poll();
+      await internals.flag.poll();
     },
     quoteAll: (prices = {}) => {
       const base: Record<string, number> = { INFY: 1500 };
@@ -197,7 +203,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         feed.push(i.symbol, prices[i.symbol] ?? base[i.symbol] ?? i.referencePrice, clock.time);
     },
     stop: async () => {
-      await running.stop('test finished');
+      await service.stop('test finished');
       await endPools();
     },
   };

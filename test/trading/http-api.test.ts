@@ -150,7 +150,7 @@ describe('HTTP API', () => {
 
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
-      expect(h.service.states.state()).toBe('ACTIVE');
+      expect(h.internals.states.state()).toBe('ACTIVE');
       expect(await counts()).toEqual(before);
     });
 
@@ -257,7 +257,7 @@ describe('HTTP API', () => {
 
       expect(res.statusCode).toBe(400);
       expect(res.json().message).toBe('body: missing required field "reason"');
-      expect(h.service.states.state()).toBe('ACTIVE');
+      expect(h.internals.states.state()).toBe('ACTIVE');
     });
 
     it('refuses an unknown query parameter', async () => {
@@ -377,7 +377,7 @@ describe('HTTP API', () => {
         reason: 'drill',
       });
       await h.setFlag('true');
-      expect(h.service.states.state()).toBe('ACTIVE');
+      expect(h.internals.states.state()).toBe('ACTIVE');
     });
 
     it('resets a circuit breaker by name and names the known ones otherwise', async () => {

@@ -41,11 +41,11 @@ describe('TradingService against PostgreSQL', () => {
 
   it('starts HALTED and goes ACTIVE when the flag says "true", auditing each transition with its cause', async () => {
     h = await startHarness({ url: db.url, flag: 'false' });
-    expect(h.service.states.state()).toBe('HALTED');
+    expect(h.internals.states.state()).toBe('HALTED');
 
     await h.setFlag('true');
 
-    expect(h.service.states.state()).toBe('ACTIVE');
+    expect(h.internals.states.state()).toBe('ACTIVE');
     // The transition's audit row is written in the background.
     const audit = await eventually(async () => {
       const rows = await auditActions(db);
@@ -81,7 +81,7 @@ describe('TradingService against PostgreSQL', () => {
     // A price with paise: SQL parameters must not assume whole rupees.
     h.quoteAll({ INFY: 1500.35 });
 
-    const result = await h.service.oms.submit(infyEntry());
+    const result = await h.service.submitOrder(infyEntry());
 
     expect(result.outcome).toBe('ACCEPTED');
     const order = await eventually(async () => {
@@ -107,7 +107,7 @@ describe('TradingService against PostgreSQL', () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
 
-    const result = await h.service.oms.submit(infyEntry({ stopPrice: 1400 }));
+    const result = await h.service.submitOrder(infyEntry({ stopPrice: 1400 }));
     await eventually(async () => (await db.pool.query('SELECT 1 FROM risk_events')).rowCount);
 
     expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'PER_TRADE_RISK' });
@@ -122,18 +122,18 @@ describe('TradingService against PostgreSQL', () => {
   it('pauses new entries service-wide, keeps exits, and audits who paused', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry());
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 100);
+    await h.service.submitOrder(infyEntry());
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 100);
 
     await h.service.pause({ requestedBy: 'alice', reason: 'news at 11' });
-    const entry = await h.service.oms.submit(
+    const entry = await h.service.submitOrder(
       infyEntry({ symbol: 'TCS', quantity: 10, stopPrice: 3400 }),
     );
-    const exit = await h.service.oms.submit(
+    const exit = await h.service.submitOrder(
       infyEntry({ side: 'SELL', reduceOnly: true, stopPrice: undefined }),
     );
 
-    expect(h.service.states.state()).toBe('PAUSED');
+    expect(h.internals.states.state()).toBe('PAUSED');
     expect(entry).toMatchObject({ outcome: 'REJECTED', reason: 'TRADING_PAUSED' });
     expect(exit.outcome).toBe('ACCEPTED');
     const { rows } = await db.pool.query(
@@ -149,7 +149,7 @@ describe('TradingService against PostgreSQL', () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
     // A limit buy 1% under the market rests at the broker.
-    const resting = await h.service.oms.submit(
+    const resting = await h.service.submitOrder(
       infyEntry({ type: 'LIMIT', limitPrice: 1485, stopPrice: 1470 }),
     );
     expect(resting.outcome).toBe('ACCEPTED');
@@ -171,18 +171,18 @@ describe('TradingService against PostgreSQL', () => {
   it('flattens every position; the dry run lists the legs and sends nothing', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry());
-    await h.service.oms.submit(
+    await h.service.submitOrder(infyEntry());
+    await h.service.submitOrder(
       infyEntry({ symbol: 'SBIN', side: 'SELL', quantity: 100, stopPrice: 830 }),
     );
-    await eventually(() => h.service.portfolio.openPositions().length === 2);
+    await eventually(() => h.internals.portfolio.openPositions().length === 2);
     h.quoteAll({ INFY: 1510, SBIN: 815 });
 
     const dry = await h.service.flatten({ requestedBy: 'bob', reason: 'check' }, true);
     const ordersAfterDryRun = (await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0]
       .n;
     const real = await h.service.flatten({ requestedBy: 'bob', reason: 'end of test' }, false);
-    await eventually(() => h.service.portfolio.openPositions().length === 0);
+    await eventually(() => h.internals.portfolio.openPositions().length === 0);
 
     expect(dry.legs).toEqual(
       expect.arrayContaining([
@@ -207,7 +207,7 @@ describe('TradingService against PostgreSQL', () => {
     expect(dry.submitted).toEqual([]);
     expect(ordersAfterDryRun).toBe(2);
     expect(real.submitted).toHaveLength(2);
-    expect(h.service.portfolio.realizedInr()).toBeCloseTo(1500, 2);
+    expect(h.internals.portfolio.realizedInr()).toBeCloseTo(1500, 2);
     expect(await auditActions(db)).toContainEqual(
       expect.objectContaining({ action: 'flatten', actor: 'bob' }),
     );
@@ -216,18 +216,18 @@ describe('TradingService against PostgreSQL', () => {
   it('never exits twice when two flattens run at once', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry());
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 100);
+    await h.service.submitOrder(infyEntry());
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 100);
 
     const [a, b] = await Promise.all([
       h.service.flatten({ requestedBy: 'emergency-stop', reason: 'kill' }, false),
       h.service.flatten({ requestedBy: 'flatten-request', reason: 'kill' }, false),
     ]);
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 0);
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 0);
     await new Promise((r) => setTimeout(r, 100));
 
     expect(a.submitted.length + b.submitted.length).toBe(1);
-    expect(h.service.portfolio.position('manual', 'INFY')?.quantity).toBe(0);
+    expect(h.internals.portfolio.position('manual', 'INFY')?.quantity).toBe(0);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM orders WHERE reduce_only');
     expect(rows[0].n).toBe(1);
   });
@@ -235,11 +235,11 @@ describe('TradingService against PostgreSQL', () => {
   it('never exits twice when two exits are sent at once', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry());
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 100);
+    await h.service.submitOrder(infyEntry());
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 100);
 
     const exit = () =>
-      h.service.oms.submit(infyEntry({ side: 'SELL', reduceOnly: true, stopPrice: undefined }));
+      h.service.submitOrder(infyEntry({ side: 'SELL', reduceOnly: true, stopPrice: undefined }));
     const results = await Promise.all([exit(), exit()]);
 
     expect(results.map((r) => r.outcome).sort()).toEqual(['ACCEPTED', 'REJECTED']);
@@ -250,28 +250,33 @@ describe('TradingService against PostgreSQL', () => {
     const clock = new TestClock();
     h = await startHarness({ url: db.url, flag: 'true', clock });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry({ quantity: 130, stopPrice: 1470 }));
-    await eventually(() => h.service.portfolio.position('manual', 'INFY')?.quantity === 130);
+    await h.service.submitOrder(infyEntry({ quantity: 130, stopPrice: 1470 }));
+    await eventually(() => h.internals.portfolio.position('manual', 'INFY')?.quantity === 130);
 
     // -200 x 130 = -26,000: past 2.5% of 1,000,000. The stop at 1470 is below; no stop-loss fires
     // because the quote jumps straight through it only for the loss check's sake.
-    h.service.portfolio.mark('INFY', { price: 1300, bid: 1300, ask: 1300, receivedAt: Date.now() });
-    await eventually(() => h.service.states.state() === 'HARD_HALT');
+    h.internals.portfolio.mark('INFY', {
+      price: 1300,
+      bid: 1300,
+      ask: 1300,
+      receivedAt: Date.now(),
+    });
+    await eventually(() => h.internals.states.state() === 'HARD_HALT');
     await eventually(
-      () => h.service.portfolio.openPositions().length === 0,
+      () => h.internals.portfolio.openPositions().length === 0,
       5000,
       'flatten after the loss stop',
     );
     await h.stop();
 
     h = await startHarness({ url: db.url, flag: 'true', clock, taskId: 'task-b' });
-    const afterRestart = h.service.states.state();
-    const entry = await h.service.oms.submit(infyEntry());
+    const afterRestart = h.internals.states.state();
+    const entry = await h.service.submitOrder(infyEntry());
     await h.service.resetRiskHalt({ requestedBy: 'desk-lead', reason: 'reviewed the loss' });
 
     expect(afterRestart).toBe('HARD_HALT');
     expect(entry).toMatchObject({ outcome: 'REJECTED', reason: 'HARD_HALT' });
-    expect(h.service.states.state()).toBe('ACTIVE');
+    expect(h.internals.states.state()).toBe('ACTIVE');
     const audit = await auditActions(db);
     expect(audit).toContainEqual(
       expect.objectContaining({
@@ -292,8 +297,8 @@ describe('TradingService against PostgreSQL', () => {
   it('flattens once per flatten request written to the parameter, across restarts', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });
     h.quoteAll();
-    await h.service.oms.submit(infyEntry());
-    await eventually(() => h.service.portfolio.openPositions().length === 1);
+    await h.service.submitOrder(infyEntry());
+    await eventually(() => h.internals.portfolio.openPositions().length === 1);
 
     await h.store.putParameter(h.names.flagParameter, 'false', 'oncall');
     await h.store.putParameter(
@@ -301,9 +306,9 @@ describe('TradingService against PostgreSQL', () => {
       JSON.stringify({ id: 'kill-42', reason: 'drill', requester: 'oncall' }),
       'oncall',
     );
-    await h.service.flag.poll();
+    await h.internals.flag.poll();
     await eventually(
-      () => h.service.portfolio.openPositions().length === 0,
+      () => h.internals.portfolio.openPositions().length === 0,
       5000,
       'flatten by request',
     );
@@ -315,10 +320,10 @@ describe('TradingService against PostgreSQL', () => {
       5000,
       'the flatten request to be audited',
     );
-    await h.service.flag.poll();
+    await h.internals.flag.poll();
     await h.stop();
     h = await startHarness({ url: db.url, parameterFile: h.parameterFile, taskId: 'task-b' });
-    await h.service.flag.poll();
+    await h.internals.flag.poll();
 
     const { rows } = await db.pool.query(
       'SELECT request_id, strategy_id, handled_by FROM flatten_requests ORDER BY strategy_id',
@@ -349,12 +354,12 @@ describe('TradingService against PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 5));
     h.quoteAll();
     await h.setFlag('true');
-    await h.service.oms.submit(infyEntry());
-    await eventually(() => h.service.portfolio.openPositions().length === 1);
+    await h.service.submitOrder(infyEntry());
+    await eventually(() => h.internals.portfolio.openPositions().length === 1);
 
-    await h.service.flag.poll();
+    await h.internals.flag.poll();
 
-    expect(h.service.portfolio.openPositions()).toHaveLength(1);
+    expect(h.internals.portfolio.openPositions()).toHaveLength(1);
   });
 });
 
@@ -412,7 +417,7 @@ describe('reconciliation on take-over', () => {
         status_reason: 'never reached the broker (reconciled on take-over)',
       },
     ]);
-    expect(h.service.portfolio.position('manual', 'INFY')).toMatchObject({
+    expect(h.internals.portfolio.position('manual', 'INFY')).toMatchObject({
       quantity: 100,
       avgPrice: 1501,
       stopPrice: 1485,
@@ -437,7 +442,7 @@ describe('reconciliation on take-over', () => {
     h = await startHarness({ url: db.url, flag: 'false', taskId: 'task-third' });
 
     expect((await db.pool.query('SELECT count(*)::int AS n FROM fills')).rows[0].n).toBe(2);
-    expect(h.service.portfolio.position('manual', 'INFY')?.quantity).toBe(100);
+    expect(h.internals.portfolio.position('manual', 'INFY')?.quantity).toBe(100);
   });
 
   it('halts with a risk halt when positions still differ from the broker', async () => {
@@ -447,7 +452,7 @@ describe('reconciliation on take-over', () => {
 
     h = await startHarness({ url: db.url, flag: 'true' });
 
-    expect(h.service.states.state()).toBe('HARD_HALT');
+    expect(h.internals.states.state()).toBe('HARD_HALT');
     expect(h.service.stateView().riskHalt?.reason).toMatch(/^RECONCILIATION_MISMATCH/);
     expect(await h.service.reconciliationView()).toMatchObject({
       ok: false,
@@ -473,15 +478,15 @@ describe('strategy leases', () => {
     harnesses.push(a);
     const b = await startHarness({ url: db.url, taskId: 'task-b', parameterFile: a.parameterFile });
     harnesses.push(b);
-    await Promise.all([a.service.leases.tick(), b.service.leases.tick()]);
+    await Promise.all([a.internals.leases.tick(), b.internals.leases.tick()]);
 
-    const heldByA = a.service.leases.heldStrategies();
-    const heldByB = b.service.leases.heldStrategies();
+    const heldByA = a.internals.leases.heldStrategies();
+    const heldByB = b.internals.leases.heldStrategies();
 
     expect([...heldByA, ...heldByB].sort()).toEqual(['ma-cross', 'manual', 'orb-15']);
     expect(heldByA.filter((s) => heldByB.includes(s))).toEqual([]);
     b.quoteAll();
-    const fromB = await b.service.oms.submit(infyEntry());
+    const fromB = await b.service.submitOrder(infyEntry());
     expect(fromB).toMatchObject({ outcome: 'REJECTED', reason: 'NOT_LEASE_HOLDER' });
   });
 
@@ -499,7 +504,7 @@ describe('strategy leases', () => {
       "UPDATE strategy_leases SET holder = 'task-b', fence_token = fence_token + 1 WHERE strategy_id = 'manual'",
     );
 
-    const result = await a.service.oms.submit(infyEntry());
+    const result = await a.service.submitOrder(infyEntry());
 
     expect(result).toMatchObject({ outcome: 'REJECTED', reason: 'LEASE_LOST' });
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0);
@@ -516,12 +521,12 @@ describe('strategy leases', () => {
       leaseTtlMs: 1000,
     });
     harnesses.push(b);
-    expect(a.service.leases.heldStrategies()).toHaveLength(3);
+    expect(a.internals.leases.heldStrategies()).toHaveLength(3);
 
     await a.stop();
 
     await eventually(
-      () => b.service.leases.heldStrategies().length === 3,
+      () => b.internals.leases.heldStrategies().length === 3,
       5000,
       'take-over by task-b',
     );

@@ -11,12 +11,14 @@ import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { SsmParameterStore } from '../../common/parameters/ssm-parameter-store';
 import { PaperBroker } from './broker/paper-broker';
 import { withOrderRateLimit } from './broker/rate-limited-broker';
+import { wireTradingService } from './compose-service';
 import type { TradingConfig, TradingEnv } from './config';
 import { buildServer, type TradingServer } from './http/server';
 import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
 import { NseSession, SimulatedSession, type TradingSession } from './market/session';
+import { Portfolio } from './oms/portfolio';
 import { loadStrategyConfigs } from './strategies/registry';
-import { TradingService } from './trading-service';
+import type { TradingService } from './trading-service';
 import { Universe } from './universe';
 
 async function resolveControlToken(env: TradingEnv): Promise<string> {
@@ -68,9 +70,9 @@ export interface ComposedTradingService {
 }
 
 /**
- * Wires the trading service from its configuration: pools, migrations, universe, strategies,
- * session clock, feed, paper venue, the service and its HTTP API. One composition for the
- * container, the local stack and the benchmarks.
+ * Composes the trading service from its configuration: pools, migrations, universe, strategies,
+ * session clock, feed, paper venue, the service (wired by `wireTradingService`) and its HTTP API.
+ * One composition for the container, the local stack and the benchmarks.
  */
 export async function composeTradingService(
   config: TradingConfig,
@@ -128,10 +130,10 @@ export async function composeTradingService(
           tickMs: env.FEED_TICK_MS,
         });
 
-  let service: TradingService | undefined;
+  const portfolio = new Portfolio();
   const venue = new PaperBroker(
     venuePool,
-    { quote: (symbol) => service?.portfolio.quote(symbol) },
+    { quote: (symbol) => portfolio.quote(symbol) },
     {
       slippageBps: env.PAPER_SLIPPAGE_BPS,
       latencyMs: env.PAPER_LATENCY_MS,
@@ -153,7 +155,7 @@ export async function composeTradingService(
         'order-rate database unreachable: entries refused, exits on this task share',
       ),
   });
-  service = new TradingService(
+  const { service } = wireTradingService(
     {
       stage: env.STAGE,
       mode: env.MODE,
@@ -176,6 +178,7 @@ export async function composeTradingService(
       session,
       universe,
       strategies,
+      portfolio,
       log,
     },
   );

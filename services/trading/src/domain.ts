@@ -85,3 +85,6 @@ export function quantityBreaks(
     .map((key) => ({ key, ours: ours.get(key) ?? 0, broker: theirs.get(key) ?? 0 }))
     .filter((m) => m.ours !== m.broker);
 }
+
+/** Rounds to paise (two decimals): rupee figures in views and gauges. */
+export const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -177,3 +177,9 @@ export class CircuitBreaker {
     };
   }
 }
+
+/** The trading service's breakers: around the broker and around the flag store. */
+export interface ServiceBreakers {
+  readonly broker: CircuitBreaker;
+  readonly parameters: CircuitBreaker;
+}

@@ -5,10 +5,10 @@ import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
 import { isIsoDate } from '../../../common/time';
+import type { Actor, TradingApi } from '../api';
 import { OPEN_STATUSES } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';
-import type { Actor, TradingService } from '../trading-service';
 
 export interface ServerOptions {
   /** Bearer token required on every POST. */
@@ -91,7 +91,7 @@ function describeSchemaErrors(errors: AjvError[], dataVar: string): string {
  * every POST needs the bearer token. Bad input is a 400 that names the field, and nothing is
  * written; a risk refusal is a 422 that names the rule.
  */
-export function buildServer(service: TradingService, options: ServerOptions) {
+export function buildServer(service: TradingApi, options: ServerOptions) {
   const app = Fastify({
     loggerInstance: options.log,
     genReqId: () => randomUUID(),
@@ -129,7 +129,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isDatabaseUnavailable(error)) {
-      service.database.report(error);
+      service.reportDatabaseError(error);
       return reply.code(503).send({
         error: 'DATABASE_UNAVAILABLE',
         message: `the database is unreachable: ${error.message}`,
@@ -178,9 +178,9 @@ export function buildServer(service: TradingService, options: ServerOptions) {
     },
     async (request) => {
       const q = request.query as { status?: string; limit?: string };
-      if (q.status === 'WORKING') return { orders: service.oms.workingOrders() };
+      if (q.status === 'WORKING') return { orders: service.workingOrders() };
       return {
-        orders: await service.repo.listOrders({
+        orders: await service.orders({
           status: q.status as (typeof OPEN_STATUSES)[number] | undefined,
           limit: Number(q.limit ?? 200),
         }),
@@ -200,7 +200,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
       if (date !== undefined && !isIsoDate(date))
         throw new BadRequest(`querystring.date: not a calendar date (got "${date}")`);
       const day = date ?? service.tradingDay();
-      return { date: day, trades: await service.repo.tradesOn(day) };
+      return { date: day, trades: await service.trades(day) };
     },
   );
 
@@ -210,10 +210,10 @@ export function buildServer(service: TradingService, options: ServerOptions) {
     async (request, reply) => {
       const body = request.body as OrderBody;
       const strategyId = body.strategyId ?? MANUAL_STRATEGY_ID;
-      if (strategyId !== MANUAL_STRATEGY_ID && !service.engine.strategyIds().includes(strategyId)) {
+      if (strategyId !== MANUAL_STRATEGY_ID && !service.strategyIds().includes(strategyId)) {
         throw new BadRequest(`body.strategyId: unknown strategy "${body.strategyId}"`);
       }
-      if (!service.universe.get(body.symbol)) {
+      if (!service.instrument(body.symbol)) {
         throw new BadRequest(`body.symbol: "${body.symbol}" is not in the universe`);
       }
       if (body.type === 'LIMIT' && body.limitPrice === undefined)
@@ -223,7 +223,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
           `body.limitPrice: not allowed on a MARKET order (got ${body.limitPrice})`,
         );
       }
-      const result = await service.oms.submit({
+      const result = await service.submitOrder({
         clientOrderId: body.clientOrderId ?? randomUUID(),
         strategyId,
         symbol: body.symbol,
