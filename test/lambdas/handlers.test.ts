@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { handleControl } from '../../lambdas/control/handler';
-import { handleEmergencyStop, handler } from '../../lambdas/emergency-stop/handler';
-import { handleResume } from '../../lambdas/resume-trading/handler';
+import { handleControl } from '../../lambdas/control/function';
+import { handleEmergencyStop } from '../../lambdas/emergency-stop/function';
+import { handler } from '../../lambdas/emergency-stop/handler';
+import { handleResume } from '../../lambdas/resume-trading/function';
 import { scheduledHandler } from '../../lambdas/shared/scheduled-handler';
 import { ValidationError } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/dispatch';
