@@ -23,10 +23,10 @@ import {
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Pool } from 'pg';
 import { startLocalPostgres } from '../scripts/local/postgres';
 import { seedTrades } from '../scripts/local/seed-trades';
 import { migrate } from '../services/common/db/migrate';
+import { createPool } from '../services/common/db/pool';
 import { MORNING_CHECKS } from '../services/ops/checks/morning-checks';
 import { awsOpsContext } from '../services/ops/platform/aws/aws-context';
 import {
@@ -150,7 +150,10 @@ async function main() {
   // As root, PostgreSQL runs as `postgres`, which must be able to reach the data directory.
   chmodSync(dir, 0o755);
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
-  const pool = new Pool({ connectionString: pg.url('postgres'), max: 4 });
+  const pool = await createPool(
+    { url: pg.url('postgres') },
+    { max: 4, applicationName: 'bench-checklist' },
+  );
   try {
     await migrate(pool);
     await seedTrades(pool, { day: '2026-11-20', count: 10_000 });

@@ -3,10 +3,10 @@ import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'pg';
 import { startLocalPostgres } from '../scripts/local/postgres';
 import { seedTrades } from '../scripts/local/seed-trades';
 import { migrate } from '../services/common/db/migrate';
+import { createPool } from '../services/common/db/pool';
 import { LocalObjectStore } from '../services/ops/platform/local/local-platform';
 import { exportQuery, streamExport } from '../services/ops/procedures/trade-export';
 
@@ -27,7 +27,7 @@ async function main() {
   try {
     await pg.createDatabase('bench');
     const url = pg.url('bench');
-    const pool = new Pool({ connectionString: url, max: 2 });
+    const pool = await createPool({ url }, { max: 2, applicationName: 'bench-export' });
     await migrate(pool);
     let t = performance.now();
     await seedTrades(pool, { day: DAY, count: ROWS });

@@ -1,11 +1,11 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
 import { operatorNames } from '../lib/config/names';
 import { freePort } from '../scripts/local/free-port';
 import { startLocalPostgres } from '../scripts/local/postgres';
 import { migrate } from '../services/common/db/migrate';
+import { createPool } from '../services/common/db/pool';
 import { LocalParameterStore } from '../services/common/parameters/local-parameter-store';
 import { sleep } from '../services/common/retry';
 import { type ServiceProcess, spawnEntry, waitForHttp } from '../test/support/processes';
@@ -22,7 +22,10 @@ async function main() {
   await chmod(dir, 0o755);
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
   await pg.createDatabase('bench');
-  const pool = new Pool({ connectionString: pg.url('bench'), max: 1 });
+  const pool = await createPool(
+    { url: pg.url('bench') },
+    { max: 1, applicationName: 'bench-takeover' },
+  );
   await migrate(pool);
   await pool.end();
   const parameterFile = path.join(dir, 'parameters.json');

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
 import { operatorNames } from '../../lib/config/names';
 import type { RiskLimitsInput } from '../../lib/config/risk-limits';
 import { freePort } from '../../scripts/local/free-port';
 import { type LocalPostgres, startLocalPostgres } from '../../scripts/local/postgres';
 import { migrate } from '../../services/common/db/migrate';
+import { createPool } from '../../services/common/db/pool';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { sleep } from '../../services/common/retry';
 
@@ -42,7 +42,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
   await pg.createDatabase('bench');
   const databaseUrl = pg.url('bench');
-  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const pool = await createPool({ url: databaseUrl }, { max: 1, applicationName: 'bench-stack' });
   await migrate(pool);
   await pool.end();
   const parameterFile = path.join(dir, 'parameters.json');

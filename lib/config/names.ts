@@ -63,6 +63,13 @@ export function dataBucketName(stage: AnyStage, account: string, override?: stri
   return override ?? operatorNames(stage).defaultBucket(account);
 }
 
+/**
+ * Where the ops functions (and the CLI with an operator's credentials) spool audit rows that the
+ * database could not take, in the stage's data bucket: one object per row. The Ops stack grants
+ * exactly this prefix; the runtime writes under it.
+ */
+export const AUDIT_SPOOL_PREFIX = 'audit-spool/';
+
 /** A construct id from a kebab-case name: `morning-checklist` -> `MorningChecklist`. */
 export function constructId(kebab: string): string {
   return kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());

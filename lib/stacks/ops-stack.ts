@@ -17,6 +17,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -30,7 +31,13 @@ import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
 } from '../../services/ops/procedures/scheduled-names';
-import { constructId, dataBucketName, operatorNames, opsDiscoveryParameter } from '../config/names';
+import {
+  AUDIT_SPOOL_PREFIX,
+  constructId,
+  dataBucketName,
+  operatorNames,
+  opsDiscoveryParameter,
+} from '../config/names';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -67,6 +74,11 @@ interface Reach {
   readonly database?: ReadonlyArray<'describe' | 'snapshot' | 'prune' | 'restore'>;
   /** Restart the dashboard and roll the trading service back (the admin function). */
   readonly adminServices?: boolean;
+  /**
+   * It audits: rows the database cannot take are spooled under `audit-spool/` (written, listed,
+   * read back and deleted once flushed into `control_audit`).
+   */
+  readonly auditSpool?: boolean;
 }
 
 /** Names of the alarms whose ALARM state runs the emergency stop. */
@@ -103,6 +115,9 @@ export class OpsStack extends StageStack {
     const names = operatorNames(config.stage);
     // Computed as the data stack computes it: no cross-stack reference, a readable IAM resource.
     const bucketName = dataBucketName(config.stage, this.account, config.storage.bucketName);
+    // Imported by name for its grants; without its key, so that the grants add no key permission:
+    // the one S3 key statement below allows the data key only through S3 (kms:ViaService).
+    const dataBucket = s3.Bucket.fromBucketName(this, 'DataBucket', bucketName);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -143,7 +158,7 @@ export class OpsStack extends StageStack {
       reach: Reach,
       options: { timeout?: Duration; memorySize?: number; env?: Record<string, string> } = {},
     ) => {
-      const role = this.role(fnId, props, reach, bucketName);
+      const role = this.role(fnId, props, reach, dataBucket);
       const opsFunction = new OpsFunction(this, fnId, {
         entry,
         description,
@@ -183,6 +198,7 @@ export class OpsStack extends StageStack {
         bucketPrefixes: ['incidents/'],
         topics: ['page'],
         readLogsAndAlarms: true,
+        auditSpool: true,
       },
     );
     // Provisioned concurrency lives on a version; the alias follows each deploy's new version, so
@@ -203,6 +219,7 @@ export class OpsStack extends StageStack {
         writeParameters: true,
         scaleService: true,
         topics: ['notify', 'page'],
+        auditSpool: true,
       },
     );
     this.control = make(
@@ -212,6 +229,7 @@ export class OpsStack extends StageStack {
       {
         writeParameters: true,
         topics: ['notify'],
+        auditSpool: true,
       },
     );
 
@@ -224,6 +242,7 @@ export class OpsStack extends StageStack {
         adminServices: true,
         topics: ['notify'],
         database: ['describe', 'restore'],
+        auditSpool: true,
       },
       { timeout: Duration.minutes(15) },
     );
@@ -245,12 +264,13 @@ export class OpsStack extends StageStack {
         topics: ['notify', 'page'],
       },
       'morning-checklist': {
-        // The readiness gate keeps the flag false.
+        // The readiness gate keeps the flag false, audited.
         writeParameters: true,
         bucketPrefixes: ['reports/'],
         topics: ['notify', 'page'],
         readLogsAndAlarms: true,
         database: ['describe'],
+        auditSpool: true,
       },
       'deadline-check': {
         bucketPrefixes: ['reports/'],
@@ -395,7 +415,8 @@ export class OpsStack extends StageStack {
   }
 
   /** A role with exactly what one function reaches. */
-  private role(fnId: string, props: OpsStackProps, reach: Reach, bucketName: string): iam.Role {
+  private role(fnId: string, props: OpsStackProps, reach: Reach, dataBucket: s3.IBucket): iam.Role {
+    const { bucketName } = dataBucket;
     const names = operatorNames(props.config.stage);
     const role = new iam.Role(this, `${fnId}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -480,7 +501,19 @@ export class OpsStack extends StageStack {
       );
     }
     if (readPrefixes.length) add('ReadObjects', ['s3:GetObject'], readPrefixes.map(objectArn));
-    if (bucketPrefixes.length || readPrefixes.length) {
+    if (reach.auditSpool) {
+      // Object grants on the prefix only. grantRead and grantReadWrite would also give s3:List*
+      // and s3:GetBucket* on the whole bucket; listing is allowed below for this prefix alone.
+      const spooled = `${AUDIT_SPOOL_PREFIX}*`;
+      dataBucket.grantPut(role, spooled);
+      dataBucket.grantDelete(role, spooled);
+      // No grant reads objects without listing the whole bucket, or lists with a prefix condition.
+      add('ReadAuditSpool', ['s3:GetObject'], [dataBucket.arnForObjects(spooled)]);
+      add('ListAuditSpool', ['s3:ListBucket'], [dataBucket.bucketArn], {
+        StringLike: { 's3:prefix': spooled },
+      });
+    }
+    if (bucketPrefixes.length || readPrefixes.length || reach.auditSpool) {
       add('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.dataKey.keyArn], {
         StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
       });
@@ -566,7 +599,11 @@ export class OpsStack extends StageStack {
           nag(`arn:${this.partition}:ecs:${this.region}:<ACCOUNT>:task/${names.cluster}/*`),
           'Tasks of this cluster only; task ids are not known in advance.',
         ],
-        ...[...bucketPrefixes, ...readPrefixes].map((p): [string, string] => [
+        ...[
+          ...bucketPrefixes,
+          ...readPrefixes,
+          ...(reach.auditSpool ? [AUDIT_SPOOL_PREFIX] : []),
+        ].map((p): [string, string] => [
           nag(`arn:${this.partition}:s3:::${bucketName.replace(this.account, '<ACCOUNT>')}/${p}*`),
           `Objects under ${p} only.`,
         ]),
@@ -604,6 +641,18 @@ export class OpsStack extends StageStack {
           'SNS needs GenerateDataKey* on the topic key, and only through SNS (kms:ViaService).',
         ],
       ];
+      if (reach.auditSpool) {
+        findings.push(
+          [
+            'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+            'grantDelete on audit-spool/* only: a spooled audit row is deleted once it is in control_audit.',
+          ],
+          [
+            'AwsSolutions-IAM5[Action::s3:Abort*]',
+            'grantPut on audit-spool/* only: aborting its own multipart uploads of spooled audit rows.',
+          ],
+        );
+      }
       if (reach.readLogsAndAlarms) {
         findings.push([
           nag(`arn:${this.partition}:cloudwatch:${this.region}:<ACCOUNT>:alarm:${names.prefix}-*`),

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
 import * as z from 'zod';
 import { NO_FLATTEN_REQUEST, operatorNames } from '../../lib/config/names';
 import { DEFAULT_SCHEDULES } from '../../lib/config/stages';
+import { withStandaloneClient } from '../../services/common/db/client';
 import { migrate } from '../../services/common/db/migrate';
+import { createPool } from '../../services/common/db/pool';
 import { messageOf } from '../../services/common/errors';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { sleep } from '../../services/common/retry';
@@ -62,15 +63,15 @@ const DATABASE = 'algotrading';
 const names = operatorNames('local');
 
 async function ensureDatabase(pg: LocalPostgres): Promise<void> {
-  const pool = new Pool({ connectionString: pg.url('postgres'), max: 1 });
-  try {
-    const { rowCount } = await pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-      DATABASE,
-    ]);
-    if (rowCount === 0) await pg.createDatabase(DATABASE);
-  } finally {
-    await pool.end();
-  }
+  // A connection with an error listener: a server that goes away mid-check fails the start
+  // with a message instead of an unhandled 'error' event.
+  const exists = await withStandaloneClient(
+    pg.url('postgres'),
+    'the database check',
+    async (client) =>
+      (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE])).rowCount,
+  );
+  if (exists === 0) await pg.createDatabase(DATABASE);
 }
 
 /**
@@ -110,9 +111,9 @@ async function main(): Promise<void> {
   const pg = await startLocalPostgres({ dataDir, port: PORTS.postgres, persistent: true });
   await ensureDatabase(pg);
   const databaseUrl = pg.url(DATABASE);
-  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  const { applied } = await migrate(pool);
-  await pool.end();
+  // createPool listens for idle connection errors; migrate checks its client out withClient.
+  const pool = await createPool({ url: databaseUrl }, { max: 2, applicationName: 'local-start' });
+  const { applied } = await migrate(pool).finally(() => pool.end());
 
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));

@@ -4,18 +4,22 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Argument, type Command, Option } from 'commander';
+import { loadStageConfig } from '../../lib/config/load-stage-config';
 import { type AnyStage, operatorNames } from '../../lib/config/names';
 import type { Stage } from '../../lib/config/stage-config';
+import { messageOf } from '../../services/common/errors';
 import { sleep } from '../../services/common/retry';
 import { formatIst, isoUtc } from '../../services/common/time';
 import { parseOrThrow } from '../../services/common/validation';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
+import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
 import {
   awsClients,
   discover,
   InvokeError,
   invoke,
+  type OpsDiscovery,
 } from '../../services/ops/platform/aws/ops-functions';
 import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
 import { LocalLogSource } from '../../services/ops/platform/local/local-platform';
@@ -52,9 +56,24 @@ interface ScheduledOptions extends CommonOptions {
   verbose?: boolean;
 }
 
+/** A procedure's report and what it could not do (run with the operator's own credentials). */
+interface ProcedureRun {
+  readonly report: ChecklistReport;
+  /** Steps or deliveries that did not run; any of them makes the exit code 1. */
+  readonly notRun: readonly string[];
+}
+
+/**
+ * The procedures the CLI runs itself when their function cannot be invoked: the backup needs only
+ * RDS (snapshot, wait, prune), S3 and SNS, which the operator's own credentials reach.
+ */
+const OWN_CREDENTIALS_FALLBACK: ReadonlySet<ScheduledProcedureName> = new Set(['database-backup']);
+
 /**
  * Runs a scheduled procedure now: on the local stack directly, in AWS through its function (the
- * checks need the VPC), and returns the report the procedure produced.
+ * checks need the VPC), and returns the report the procedure produced. When the function cannot
+ * be invoked (or not found), a procedure of OWN_CREDENTIALS_FALLBACK runs here with the
+ * operator's credentials; a function that ran and failed is not run again.
  */
 async function runProcedure(
   io: CliIo,
@@ -62,18 +81,59 @@ async function runProcedure(
   name: ScheduledProcedureName,
   event: ScheduledEvent,
   options: CommonOptions,
-): Promise<ChecklistReport> {
+): Promise<ProcedureRun> {
   const parsed = parseOrThrow(ScheduledEventSchema, event, `${name} request`);
-  if (stage === 'local') return withLocalStack((ctx) => runScheduled(ctx, name, parsed));
+  if (stage === 'local')
+    return { report: await withLocalStack((ctx) => runScheduled(ctx, name, parsed)), notRun: [] };
   const { ssm, lambda } = awsClients(options.region);
-  const discovery = await discover(stage, ssm);
-  const fn = discovery.functions.scheduled?.[name];
-  if (!fn)
-    throw new InvokeError(
-      `the Ops stack of ${stage} publishes no function for ${name}: deploy it (tradeops deploy ${stage})`,
+  let discovery: OpsDiscovery | undefined;
+  try {
+    discovery = await discover(stage, ssm);
+    const fn = discovery.functions.scheduled?.[name];
+    if (!fn)
+      throw new InvokeError(
+        `the Ops stack of ${stage} publishes no function for ${name}: deploy it (tradeops deploy ${stage})`,
+      );
+    if (!options.json) io.err(`invoking ${fn} (inside the VPC)...`);
+    return { report: await invoke<ChecklistReport>(lambda, fn, parsed), notRun: [] };
+  } catch (error) {
+    if (!OWN_CREDENTIALS_FALLBACK.has(name) || (error instanceof InvokeError && error.ran))
+      throw error;
+    const why =
+      error instanceof InvokeError ? error.message : `ops discovery failed: ${messageOf(error)}`;
+    io.err(
+      `${why}\nFALLING BACK to ${name} with these credentials from outside the VPC (RDS, S3, SNS); no database.`,
     );
-  if (!options.json) io.err(`invoking ${fn} (inside the VPC)...`);
-  return invoke<ChecklistReport>(lambda, fn, parsed);
+    const ctx = awsOpsContext({
+      stage,
+      source: 'cli',
+      region: options.region,
+      bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
+      topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
+      // What the stage's function is deployed with (the CDK app reads the same config).
+      settings: {
+        snapshotRetentionDays: loadStageConfig((key) => (key === 'stage' ? stage : undefined))
+          .database.snapshotRetentionDays,
+      },
+    });
+    const report = await runScheduled(ctx, name, parsed);
+    return { report, notRun: notRunWithoutVpc(report) };
+  }
+}
+
+/**
+ * What a checklist run with the operator's credentials did not do: failed or skipped checks,
+ * report deliveries that failed, and always the report's row in PostgreSQL (checklist_runs),
+ * which the next deadline check reads to see that the procedure ran.
+ */
+export function notRunWithoutVpc(report: ChecklistReport): string[] {
+  return [
+    ...report.results
+      .filter((r) => r.status === 'FAIL' || r.status === 'SKIPPED')
+      .map((r) => `${r.name} (${r.status === 'FAIL' ? 'failed' : 'skipped'}: ${r.detail})`),
+    ...report.deliveryErrors.map((e) => `report delivery (${e})`),
+    `report row in checklist_runs (no database from outside the VPC: the next deadline check will not see this ${report.procedure} run)`,
+  ];
 }
 
 /** Every check, one line each; `verbose` adds severity and the data the check returned. */
@@ -231,7 +291,7 @@ export function addScheduledCommands(
       .addOption(new Option('--verbose', 'severity and the data of every check')),
     false,
   ).action(async (stage: AnyStage, o: ScheduledOptions) => {
-    const report = await runProcedure(
+    const { report } = await runProcedure(
       io,
       stage,
       'morning-checklist',
@@ -255,7 +315,7 @@ export function addScheduledCommands(
     ),
   ).action(async (name: string, stage: AnyStage, o: ScheduledOptions) => {
     const procedure = CHECKLISTS[name] as ScheduledProcedureName;
-    const report = await runProcedure(
+    const { report } = await runProcedure(
       io,
       stage,
       procedure,
@@ -274,7 +334,7 @@ export function addScheduledCommands(
       false,
     ),
   ).action(async (stage: AnyStage, o: ScheduledOptions) => {
-    const report = await runProcedure(
+    const { report, notRun } = await runProcedure(
       io,
       stage,
       'database-backup',
@@ -282,7 +342,13 @@ export function addScheduledCommands(
       { date: o.date, force: true, requestedBy: requester(o) },
       o,
     );
-    setExit(printReport(io, report, o));
+    const code = printReport(io, report, o);
+    if (notRun.length === 0) {
+      setExit(code);
+      return;
+    }
+    io.err(`could not run from outside the VPC: ${notRun.join('; ')}`);
+    setExit(EXIT.failed);
   });
 
   common(

@@ -321,6 +321,87 @@ describe('ops stack (prod)', () => {
     });
   });
 
+  describe('audit spool (audit-spool/ in the data bucket)', () => {
+    const bucketArn = 'arn:aws:s3:::algo-trading-prod-data-123456789012';
+    const spooled = `${bucketArn}/audit-spool/*`;
+    const AUDITING = ['EmergencyStop', 'ResumeTrading', 'Control', 'Admin', 'MorningChecklist'];
+    /** Every s3 action of a function, with its resource and condition. */
+    const s3Grants = (prefix: string) =>
+      statementsOf(prefix).flatMap((st) =>
+        [st.Action]
+          .flat()
+          .filter((a) => a.startsWith('s3:'))
+          .map((action) => ({ action, resource: st.Resource, condition: st.Condition })),
+      );
+
+    it.each(AUDITING)('lets %s put, read and delete objects under audit-spool/ only', (prefix) => {
+      const [, resource] = fn(prefix);
+      const roleId = resource.Properties.Role['Fn::GetAtt'][0];
+
+      ops.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
+              Resource: spooled,
+            }),
+            { Sid: 'ReadAuditSpool', Effect: 'Allow', Action: 's3:GetObject', Resource: spooled },
+          ]),
+        },
+      });
+    });
+
+    it.each(AUDITING)('lets %s list the bucket only under the audit-spool/ prefix', (prefix) => {
+      const [, resource] = fn(prefix);
+      const roleId = resource.Properties.Role['Fn::GetAtt'][0];
+
+      ops.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'ListAuditSpool',
+              Effect: 'Allow',
+              Action: 's3:ListBucket',
+              Resource: bucketArn,
+              Condition: { StringLike: { 's3:prefix': 'audit-spool/*' } },
+            },
+          ]),
+        },
+      });
+      // Nothing else reaches the bucket itself: no s3:List* or s3:GetBucket* from a read grant.
+      const onBucket = s3Grants(prefix).filter((g) => g.resource === bucketArn);
+      expect(onBucket).toEqual([
+        {
+          action: 's3:ListBucket',
+          resource: bucketArn,
+          condition: { StringLike: { 's3:prefix': 'audit-spool/*' } },
+        },
+      ]);
+    });
+
+    it('decrypts spooled objects with the data key only through S3', () => {
+      for (const prefix of ['Control', 'Admin']) {
+        expect(bySid(prefix).EncryptReports).toMatchObject({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: { StringEquals: { 'kms:ViaService': 's3.ap-south-1.amazonaws.com' } },
+        });
+      }
+    });
+
+    it('gives the scheduled functions that do not audit no access to the spool', () => {
+      for (const prefix of SCHEDULED.filter((p) => !AUDITING.includes(p))) {
+        const grants = s3Grants(prefix);
+        expect(grants.filter((g) => JSON.stringify(g.resource).includes('audit-spool'))).toEqual(
+          [],
+        );
+        expect(grants.filter((g) => g.resource === bucketArn)).toEqual([]);
+        expect(grants.map((g) => g.action)).not.toContain('s3:DeleteObject*');
+      }
+    });
+  });
+
   it('lets the functions reach PostgreSQL on its port', () => {
     ops.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 5433,

@@ -586,6 +586,16 @@ describe('the readiness gate', () => {
     const page = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     expect(page?.TopicArn).toBe('arn:aws:sns:ap-south-1:1:page');
     expect(page?.Message).toMatch(/^\[P2\] readiness gate: flag set to false/);
+    // No database here: the halt's audit row is spooled under audit-spool/, not lost.
+    const spooled = s3
+      .commandCalls(PutObjectCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.Key?.startsWith('audit-spool/'));
+    expect(spooled).toHaveLength(1);
+    expect(JSON.parse(String(spooled[0]?.Body))).toMatchObject({
+      deferredBecause: 'no database access from here',
+      entry: { actor: 'readiness-gate', action: 'halt', after: { flag: 'false' } },
+    });
   });
 
   it('without the gate, pages but leaves the flag alone; health-check (gate: false) neither', async () => {

@@ -8,6 +8,7 @@ import { createPool } from '../../services/common/db/pool';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import type { ParameterStore } from '../../services/common/parameters/parameter-store';
 import { istTimeOn } from '../../services/common/time';
+import type { Broker } from '../../services/trading/src/broker/broker';
 import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
 import { withOrderRateLimit } from '../../services/trading/src/broker/rate-limited-broker';
 import type { Tick } from '../../services/trading/src/market/bars';
@@ -74,6 +75,10 @@ export interface HarnessOptions {
   /** The paper venue's database, when it must outlive the service's (a database outage). @default url */
   readonly venueUrl?: string;
   readonly breakerResetMs?: number;
+  /** A broker call (submit, cancel, probe) fails after this long. @default the service's 5000 */
+  readonly brokerTimeoutMs?: number;
+  /** What the service sends to, around the paper venue (a broker that hangs). @default the venue */
+  readonly wrapBroker?: (venue: PaperBroker) => Broker;
   /** @default a new temp folder */
   readonly journalDir?: string;
 }
@@ -130,12 +135,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const taskId = options.taskId ?? 'task-a';
   // As compose.ts does: the limiter's own pool, so a slot never waits behind order inserts.
   const ratePool = await createPool(location, { applicationName: 'test-order-rate', max: 2 });
-  const door = withOrderRateLimit(broker, ratePool, {
-    bucket: 'local/client',
-    taskId,
-    limit: limits.maxOrdersPerSecond,
-    marginMs: limits.orderRateMarginMs,
-  });
+  const door = withOrderRateLimit(
+    options.wrapBroker ? options.wrapBroker(broker) : broker,
+    ratePool,
+    {
+      bucket: 'local/client',
+      taskId,
+      limit: limits.maxOrdersPerSecond,
+      marginMs: limits.orderRateMarginMs,
+    },
+  );
   const taskOptions: TradingServiceOptions = {
     stage: 'local',
     mode: 'PAPER',
@@ -147,6 +156,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     emf: false,
     metricsIntervalMs: 60_000,
     breakerResetMs: options.breakerResetMs,
+    brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),
   };
   service = new TradingService(taskOptions, {

@@ -1,8 +1,6 @@
+import { AUDIT_SPOOL_PREFIX } from '../../../lib/config/names';
 import type { AuditSpool, SpooledAudit } from '../../common/db/audit-spool';
 import type { ObjectStore } from './ports';
-
-/** Where spooled audit rows live in the data bucket (one object per row). */
-export const AUDIT_SPOOL_PREFIX = 'audit-spool/';
 
 /**
  * The audit spool of a Lambda (or the CLI with its own credentials): one object per row under

@@ -1,4 +1,5 @@
-import { appendAudit } from '../../common/db/audit';
+import { type AuditEntry, appendAudit } from '../../common/db/audit';
+import { auditOrDefer } from '../../common/db/audit-spool';
 import { messageOf } from '../../common/errors';
 import { MORNING_CHECKS } from '../checks/morning-checks';
 import type { OpsContext } from '../platform/ports';
@@ -66,19 +67,20 @@ async function keepFlagFalse(
     const current = await readFlag(ctx);
     if (current?.trim() !== 'true') return { action: 'flag already false', errors: [] };
     await ctx.parameters.putParameter(ctx.names.flagParameter, 'false', 'readiness-gate');
-    if (ctx.db) {
-      await appendAudit(ctx.db, {
-        actor: 'readiness-gate',
-        source: ctx.source,
-        action: 'halt',
-        reason: `morning checklist ${report.id} NOT READY`,
-        stage: ctx.stage,
-        before: { flag: current },
-        after: { flag: 'false' },
-        outcome: 'OK',
-        result: { failing: report.results.filter((r) => r.status === 'FAIL').map((r) => r.name) },
-      });
-    }
+    const row: AuditEntry = {
+      actor: 'readiness-gate',
+      source: ctx.source,
+      action: 'halt',
+      reason: `morning checklist ${report.id} NOT READY`,
+      stage: ctx.stage,
+      before: { flag: current },
+      after: { flag: 'false' },
+      outcome: 'OK',
+      result: { failing: report.results.filter((r) => r.status === 'FAIL').map((r) => r.name) },
+    };
+    // A halt is audited even with the database down: spooled, in order, like the other halts.
+    if (ctx.auditSpool) await auditOrDefer(ctx.db, ctx.auditSpool, row);
+    else if (ctx.db) await appendAudit(ctx.db, row);
     return { action: 'flag set to false (it was "true")', errors: [] };
   } catch (error) {
     const action = `could not keep the flag false: ${messageOf(error)}`;

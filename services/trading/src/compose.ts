@@ -94,7 +94,10 @@ export async function composeTradingService(
       onIdleError,
     }),
   };
-  const venuePool = await createPool(location, {
+  const venueLocation = env.PAPER_VENUE_DATABASE_URL
+    ? { url: env.PAPER_VENUE_DATABASE_URL }
+    : location;
+  const venuePool = await createPool(venueLocation, {
     applicationName: `trading/${taskId}/paper-venue`,
     max: 10,
     relaxedCommit: true,

@@ -22,6 +22,11 @@ export const TradingEnvSchema = z
     DB_HOST: z.string().optional(),
     DB_PORT: z.coerce.number().int().optional(),
     DB_NAME: z.string().default('algotrading'),
+    /**
+     * The paper venue's books on a PostgreSQL of their own (a fault drill: a real broker does not
+     * go down with our database). Its paper schema must be migrated. @default the service's
+     */
+    PAPER_VENUE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
 
     PARAMETER_STORE: z.enum(['ssm', 'local']).optional(),
     LOCAL_PARAMETER_FILE: z.string().optional(),

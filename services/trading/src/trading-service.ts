@@ -15,24 +15,34 @@ import { quantityBreaks, type TradingState } from './domain';
 import { Engine } from './engine';
 import { type FlagSnapshot, FlagWatcher } from './flag/flag-watcher';
 import { FlattenRequests } from './flag/flatten-requests';
+import { guardedParameterStore } from './flag/guarded-parameter-store';
 import { CircuitBreaker } from './health/circuit-breaker';
 import { DatabaseHealth, isDatabaseUnavailable } from './health/database-health';
 import { type FeedHealth, feedHealth } from './health/feed-health';
+import { readiness } from './health/readiness';
 import { JournaledOrderRepository } from './journal/journaled-repository';
 import { OrderJournal } from './journal/order-journal';
 import { LeaseManager } from './leases/lease-manager';
 import type { MarketDataFeed } from './market/feed';
 import type { TradingSession } from './market/session';
 import { METRIC_NAMESPACE, Metrics } from './metrics/metrics';
+import { summarizeFlatten } from './oms/flatten-summary';
 import { type FlattenResult, OrderManager, type ReconcileReport } from './oms/order-manager';
 import type { TradingDatabase } from './oms/order-repository';
 import { Portfolio } from './oms/portfolio';
+import { PeriodicTasks } from './periodic';
 import { DuplicateDetector } from './risk/duplicate-detector';
 import { PreTradeRisk } from './risk/pre-trade-risk';
 import { RiskEventWriter } from './risk/risk-event-writer';
 import { createStrategy, loadStrategyConfigs, MANUAL_STRATEGY_ID } from './strategies/registry';
 import type { StrategyConfig } from './strategies/strategy-config';
-import { type Control, type StateTransition, TradingStateMachine } from './trading-state';
+import {
+  type Control,
+  STATE_CODE,
+  type StateTransition,
+  sameControl,
+  TradingStateMachine,
+} from './trading-state';
 import type { Universe } from './universe';
 
 export interface TradingServiceOptions {
@@ -84,8 +94,6 @@ export interface Actor {
   readonly reason: string;
 }
 
-const STATE_CODE: Record<TradingState, number> = { ACTIVE: 0, PAUSED: 1, HALTED: 2, HARD_HALT: 3 };
-
 /**
  * The trading service: flag-obeying, risk-checked, lease-fenced, reconciled with the broker
  * before it trades. This class wires the parts and carries out the control actions of the API;
@@ -110,7 +118,7 @@ export class TradingService {
   /** Audit rows of actions taken while PostgreSQL is unreachable, written when it returns. */
   private readonly spool: FileAuditSpool;
   private readonly flattenRequests: FlattenRequests;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly periodic: PeriodicTasks;
   private reconcileReports: ReconcileReport[] = [];
   private started = false;
   private stopping?: Promise<void>;
@@ -123,6 +131,7 @@ export class TradingService {
     const { log } = deps;
     this.names = operatorNames(options.stage);
     this.universe = deps.universe;
+    this.periodic = new PeriodicTasks(log);
     this.controls = new ControlsRepository(deps.db.durable);
     this.database = new DatabaseHealth(deps.db.durable);
     const journalDir =
@@ -152,20 +161,8 @@ export class TradingService {
       }),
     };
 
-    const breakerStore: ParameterStore = {
-      kind: deps.parameters.kind,
-      getParameters: (names, signal) =>
-        this.breakers.parameters.run((timeout) =>
-          deps.parameters.getParameters(
-            names,
-            signal ? AbortSignal.any([signal, timeout]) : timeout,
-          ),
-        ),
-      putParameter: (...args) => deps.parameters.putParameter(...args),
-      history: (...args) => deps.parameters.history(...args),
-    };
     this.flag = new FlagWatcher(
-      breakerStore,
+      guardedParameterStore(deps.parameters, this.breakers.parameters),
       {
         flagParameter: this.names.flagParameter,
         flattenRequestParameter: this.names.flattenRequestParameter,
@@ -200,12 +197,7 @@ export class TradingService {
       },
       ...Object.values(this.breakers).map((b) => ({
         name: `breaker:${b.name}`,
-        cause: () => {
-          const snap = b.snapshot();
-          return snap.state === 'CLOSED'
-            ? undefined
-            : `${b.name} circuit breaker ${snap.state}: ${snap.lastError ?? 'no error recorded'}`;
-        },
+        cause: () => b.openCause(),
       })),
     ]);
 
@@ -249,9 +241,7 @@ export class TradingService {
             await this.riskHalt(
               'RECONCILIATION_MISMATCH',
               `positions differ from the broker for ${strategyId}`,
-              {
-                mismatches: report.positionMismatches,
-              },
+              { mismatches: report.positionMismatches },
             );
           }
           await this.flattenRequests.evaluate();
@@ -347,11 +337,11 @@ export class TradingService {
       this.engine.onTick(tick);
       deps.broker.onQuote?.(tick.symbol);
     });
-    this.every(200, () => this.evaluate());
-    this.every(500, () => this.watchDatabase());
-    this.every(1000, () => this.syncControls());
-    this.every(5000, () => this.oms.reconcileUncertain().then(() => undefined));
-    if (options.emf) this.every(options.metricsIntervalMs, () => this.emitEmf());
+    this.periodic.every(200, () => this.evaluate());
+    this.periodic.every(500, () => this.watchDatabase());
+    this.periodic.every(1000, () => this.syncControls());
+    this.periodic.every(5000, () => this.oms.reconcileUncertain().then(() => undefined));
+    if (options.emf) this.periodic.every(options.metricsIntervalMs, () => this.emitEmf());
     this.started = true;
     this.states.update();
     deps.log.info(
@@ -372,7 +362,7 @@ export class TradingService {
   private async shutdown(reason: string): Promise<void> {
     const { deps } = this;
     this.states.beginShutdown(reason);
-    for (const t of this.timers) clearInterval(t);
+    this.periodic.stop();
     this.flag.stop();
     deps.feed.stop();
     const cancelled = await this.oms
@@ -624,64 +614,20 @@ export class TradingService {
   }
 
   /** Readiness: database, broker, feed (while the market is open) and a fresh flag read. */
-  async ready(): Promise<{
-    ready: boolean;
-    checks: Array<{ name: string; ok: boolean; detail: string }>;
-  }> {
-    const checks: Array<{ name: string; ok: boolean; detail: string }> = [];
-    try {
-      await this.deps.db.durable.query('SELECT 1');
-      checks.push({ name: 'database', ok: true, detail: 'reachable' });
-    } catch (error) {
-      checks.push({ name: 'database', ok: false, detail: String(error) });
-    }
-    const connected = this.deps.broker.connected();
-    checks.push({
-      name: 'broker',
-      ok: connected,
-      detail: `${this.deps.broker.name}: ${connected ? 'connected' : 'disconnected'}`,
+  ready() {
+    const { deps } = this;
+    return readiness({
+      pingDatabase: () => deps.db.durable.query('SELECT 1'),
+      broker: () => ({ name: deps.broker.name, connected: deps.broker.connected() }),
+      feed: () => this.feedsView()[0],
+      marketOpen: () => deps.session.status().open,
+      flag: () => this.flag.snapshot(),
+      flagMaxStalenessMs: this.options.flagMaxStalenessMs,
+      started: () => this.started,
     });
-    const feed = this.feedsView()[0];
-    const marketOpen = this.deps.session.status().open;
-    checks.push({
-      name: 'feed',
-      ok: !marketOpen || feed?.status === 'FRESH',
-      detail: `${feed?.source}: ${feed?.status} (tick lag ${feed?.tick_lag_sec ?? 'n/a'} s)${marketOpen ? '' : ', market closed'}`,
-    });
-    const flag = this.flag.snapshot();
-    const fresh =
-      flag.readAt !== undefined &&
-      (flag.ageSeconds ?? Number.POSITIVE_INFINITY) * 1000 <= this.options.flagMaxStalenessMs;
-    checks.push({
-      name: 'flag',
-      ok: fresh && flag.status !== 'MISSING',
-      detail: `${flag.status}, value ${JSON.stringify(flag.value ?? null)}, age ${flag.ageSeconds ?? 'n/a'} s`,
-    });
-    checks.push({
-      name: 'started',
-      ok: this.started,
-      detail: this.started ? 'strategies reconciled' : 'starting',
-    });
-    return { ready: checks.every((c) => c.ok), checks };
   }
 
   // ---- internals ----
-
-  private every(ms: number, fn: () => Promise<void> | void): void {
-    let busy = false;
-    this.timers.push(
-      setInterval(() => {
-        if (busy) return;
-        busy = true;
-        Promise.resolve()
-          .then(fn)
-          .catch((err: unknown) => this.deps.log.error({ err }, 'periodic task failed'))
-          .finally(() => {
-            busy = false;
-          });
-      }, ms),
-    );
-  }
 
   /** Every 200 ms: state, session clock, the daily loss stop and the heat cap, gauges. */
   private async evaluate(): Promise<void> {
@@ -894,23 +840,6 @@ export class TradingService {
       this.deps.log.error({ err, entry }, 'writing the audit row failed');
     }
   }
-}
-
-function summarizeFlatten(result: FlattenResult) {
-  return {
-    dryRun: result.dryRun,
-    legs: result.legs.length,
-    cancelledEntries: result.cancelledEntries.length,
-    exitsSent: result.submitted.map((o) => `${o.strategyId}:${o.side} ${o.quantity} ${o.symbol}`),
-    failed: result.failed.map((f) => `${f.leg.strategyId}:${f.leg.symbol}: ${f.reason}`),
-  };
-}
-
-function sameControl(a?: Control, b?: Control): boolean {
-  return (
-    (a === undefined) === (b === undefined) &&
-    (a === undefined || (a.by === b?.by && a.reason === b?.reason))
-  );
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -9,6 +9,22 @@ export interface Control {
   readonly detail?: Record<string, unknown>;
 }
 
+/** The `algo_trading_state` gauge's value for each state (alarms compare against it). */
+export const STATE_CODE: Record<TradingState, number> = {
+  ACTIVE: 0,
+  PAUSED: 1,
+  HALTED: 2,
+  HARD_HALT: 3,
+};
+
+/** Whether two readings of a control are the same setting (same author and reason, or both unset). */
+export function sameControl(a?: Control, b?: Control): boolean {
+  return (
+    (a === undefined) === (b === undefined) &&
+    (a === undefined || (a.by === b?.by && a.reason === b?.reason))
+  );
+}
+
 export interface StateTransition {
   readonly from: TradingState;
   readonly to: TradingState;

@@ -143,6 +143,14 @@ export class CircuitBreaker {
     }
   }
 
+  /** Why calls are refused, for an operator (a halt input's cause); undefined while CLOSED. */
+  openCause(): string | undefined {
+    const state = this.state();
+    return state === 'CLOSED'
+      ? undefined
+      : `${this.name} circuit breaker ${state}: ${this.lastError ?? 'no error recorded'}`;
+  }
+
   reset(by: string): BreakerSnapshot {
     const before = this.snapshot();
     this.current = 'CLOSED';

@@ -445,14 +445,28 @@ export class OrderManager {
 
   /**
    * Settles orders the broker never acknowledged (it was unreachable when they were sent): the
-   * broker's record decides. Called periodically.
+   * broker's record decides; nothing is sent again. Called periodically. Returns how many it
+   * settled; stops at the first lookup the broker does not answer (the next round asks again).
    */
   async reconcileUncertain(olderThanMs = 5000): Promise<number> {
     let settled = 0;
     const now = Date.now();
     for (const order of [...this.working.values()]) {
       if (order.status !== 'NEW' || now - order.createdAt < olderThanMs) continue;
-      const atBroker = await this.deps.broker.getOrder(order.clientOrderId);
+      let atBroker: BrokerOrder | undefined;
+      try {
+        // Through the breaker, with its timeout: a lookup that hangs must not stop every later
+        // round (the periodic runner never starts a round while the last one is running).
+        atBroker = await this.deps.breaker.run(() =>
+          this.deps.broker.getOrder(order.clientOrderId),
+        );
+      } catch (error) {
+        this.deps.log.warn(
+          { clientOrderId: order.clientOrderId, err: error },
+          'broker did not answer the lookup of an uncertain order; the next round asks again',
+        );
+        break;
+      }
       if (!atBroker) {
         this.retire(order);
         order.status = 'CANCELLED';
@@ -462,6 +476,12 @@ export class OrderManager {
       } else {
         for (const fill of atBroker.fills) await this.applyFill(fill);
         await this.closedAtBroker(atBroker, order);
+        // It arrived and works at the broker: acknowledged, or it would be looked up forever.
+        if (atBroker.status === 'OPEN' && order.status === 'NEW') {
+          order.status = 'ACK';
+          order.brokerOrderId = atBroker.brokerOrderId;
+          this.acks.add({ orderId: order.id, brokerOrderId: atBroker.brokerOrderId });
+        }
       }
       settled += 1;
     }
