@@ -3,5 +3,5 @@ import { opsHandler } from '../shared/ops-handler';
 /** Restart, scale, rollback and restore; the code loads with the first invocation. */
 export const handler = opsHandler({
   serviceName: 'admin',
-  load: () => (require('./function') as typeof import('./function')).adminFunction,
+  load: () => (require('./deferred') as typeof import('./deferred')).adminFunction,
 });

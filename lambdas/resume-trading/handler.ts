@@ -3,5 +3,5 @@ import { opsHandler } from '../shared/ops-handler';
 /** Resume trading; the code loads with the first invocation. */
 export const handler = opsHandler({
   serviceName: 'resume-trading',
-  load: () => (require('./function') as typeof import('./function')).resumeFunction,
+  load: () => (require('./deferred') as typeof import('./deferred')).resumeFunction,
 });

@@ -1,5 +1,5 @@
 import { createPool } from '../../services/common/db/pool';
-import { afterIo, deferredModule } from '../../services/common/load-module';
+import { afterRequestsSent, deferredModule } from '../../services/common/load-module';
 import { secretReader } from '../../services/common/secrets';
 import { parseOrThrow } from '../../services/common/validation';
 import type { AwsContextPart } from '../../services/ops/platform/aws/aws-context';
@@ -9,7 +9,7 @@ import { OpsEnvironmentSchema } from './environment';
 /** How long a read control token is used before it is read again (a rotation is picked up). */
 const CONTROL_TOKEN_TTL_MS = 300_000;
 
-// The adapters are needed once the secrets are read: they load while the reads are under way.
+// The adapters are needed once the secrets are read: they load once the reads are on the wire.
 const awsContextModule = deferredModule<typeof import('./aws-context-core')>(() =>
   require('./aws-context-core'),
 );
@@ -17,9 +17,12 @@ const awsContextModule = deferredModule<typeof import('./aws-context-core')>(() 
 export interface LambdaOpsContextOptions {
   /**
    * The adapters this function's procedures use beyond the core (aws-context.ts), or a loader of
-   * them: the function's code, loaded while the secrets are read.
+   * them (the function's code) that loads through `whileReading`: once the secret reads are on
+   * the wire, while their answers are awaited.
    */
-  readonly parts: readonly AwsContextPart[] | (() => Promise<readonly AwsContextPart[]>);
+  readonly parts:
+    | readonly AwsContextPart[]
+    | ((whileReading: <T>(load: () => T) => Promise<T>) => Promise<readonly AwsContextPart[]>);
   /** Wraps each SDK client once (Powertools' tracer). */
   readonly instrument: <T>(client: T) => T;
   /** @default process.env */
@@ -54,14 +57,17 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
   // awaited: a token that cannot be read fails only the steps that call a task, when they run.
   controlToken().catch(() => undefined);
   const { parts } = options;
-  // The secrets are requested first; the code that needs them loads while they are read.
+  // The secrets are requested first; the code that needs them loads once the requests are on the
+  // wire, while the answers are awaited.
+  const pool = createPool(
+    { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
+    { applicationName: `ops-${variables.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },
+  );
+  const whileReading = <T>(load: () => T) => afterRequestsSent(pool, load);
   const [db, { awsContext }, functionParts] = await Promise.all([
-    createPool(
-      { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
-      { applicationName: `ops-${variables.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },
-    ),
-    afterIo(awsContextModule),
-    typeof parts === 'function' ? parts() : parts,
+    pool,
+    whileReading(awsContextModule),
+    typeof parts === 'function' ? parts(whileReading) : parts,
   ]);
   return awsContext(
     {

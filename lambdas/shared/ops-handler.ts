@@ -1,14 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterIo, deferredModule, loadDeferredModules } from '../../services/common/load-module';
 import type { AwsContextPart } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
+import type { DeferredOpsFunction, StartedOpsFunction } from './ops-runtime';
 
 /** What one invocation of an ops function gets besides its event and context. */
 export interface OpsInvocation {
@@ -29,10 +26,12 @@ export interface OpsHandlerOptions<R> {
   /** The Powertools service name (logs, metrics, traces). */
   readonly serviceName: string;
   /**
-   * The function's own code, as `() => require('./its-module').itsFunction`: a `require` inside a
-   * function, which esbuild keeps lazy, so that the module loads only when this is called.
+   * The function's code, as `() => require('./deferred').itsFunction`: a `require` inside a
+   * function, so that it loads only when this is called. The build leaves `./deferred` out of the
+   * handler's file and bundles it as a second file beside it (`deferred.js`): init reads and
+   * parses only the handler's.
    */
-  readonly load: () => OpsFunction<R>;
+  readonly load: () => DeferredOpsFunction<R>;
   /** @default process.env */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -45,46 +44,30 @@ export function isProvisioned(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
 }
 
-const instrumentsModule = deferredModule<typeof import('./powertools')>(() =>
-  require('./powertools'),
-);
-const opsContextModule = deferredModule<typeof import('./ops-context')>(() =>
-  require('./ops-context'),
-);
-
-/** `fn` called once; later calls return its first result. */
-function once<T>(fn: () => T): () => T {
-  let done: { value: T } | undefined;
-  return () => {
-    done ??= { value: fn() };
-    return done.value;
-  };
-}
-
 /**
- * A middleware made on first use: `make` runs in the first invocation's `before`, so that what it
- * needs (the tracer, the metrics) loads then. Until it has run there is nothing to undo, so
- * `after` and `onError` do nothing.
+ * A middleware taken from the started function on first use, in the first invocation's `before`.
+ * Until then there is nothing to undo, so `after` and `onError` do nothing.
  */
-function madeOnFirstUse(make: () => MiddlewareObj): MiddlewareObj {
-  let made: MiddlewareObj | undefined;
+function fromStarted(pick: () => MiddlewareObj): MiddlewareObj {
+  let picked: MiddlewareObj | undefined;
   return {
     before: (request) => {
-      made ??= make();
-      return made.before?.(request);
+      picked ??= pick();
+      return picked.before?.(request);
     },
-    after: (request) => made?.after?.(request),
-    onError: (request) => made?.onError?.(request),
+    after: (request) => picked?.after?.(request),
+    onError: (request) => picked?.onError?.(request),
   };
 }
 
 /**
  * The Lambda handler of an ops function. Init loads what the bare handler loads (Powertools'
- * logger and middy) and nothing else: an on-demand cold start loads the tracer and the metrics in
- * the first invocation's first middleware, parses the environment and starts the secret reads,
- * and only then loads the function's code (procedures, pg, schemas), while the reads are under
- * way. With provisioned concurrency everything loads at init instead, which is paid before the
- * first request. Either way init makes no network call.
+ * logger and middy) and nothing else: an on-demand cold start loads the function's second file in
+ * the first invocation's first middleware (the tracer, the metrics, the environment schema, the
+ * secret reads), starts the secret reads, and loads the procedures, pg and the adapters once the
+ * reads are on the wire (ops-runtime.ts). With provisioned concurrency everything, SDK packages
+ * included, loads at init instead, which is paid before the first request. Either way init makes
+ * no network call.
  *
  * Middleware order as Powertools documents it: the tracer's segment around everything, the
  * logger's context, then the metrics flushed last; each client the context creates is traced.
@@ -92,30 +75,18 @@ function madeOnFirstUse(make: () => MiddlewareObj): MiddlewareObj {
 export function opsHandler<R>({ serviceName, load, env = process.env }: OpsHandlerOptions<R>) {
   const stage = env.STAGE ?? 'unknown';
   const logger = new Logger({ serviceName, persistentKeys: { stage } });
-  const instruments = once(() => instrumentsModule().tracerAndMetrics(serviceName, stage));
-  const tracer = (): Tracer => instruments().tracer;
-  const code = once(load);
-  const opsContext = once(() =>
-    opsContextModule().lambdaOpsContext({
-      parts: () => afterIo(code).then((fn) => fn.parts),
-      instrument: (client) => tracer().captureAWSv3Client(client),
-      env,
-    }),
-  );
-  if (isProvisioned(env)) {
-    instruments();
-    code();
-    opsContext();
-    loadDeferredModules();
-  }
-
-  const lambdaHandler = async (event: unknown, context: Context): Promise<R> => {
-    const [ctx, fn] = await Promise.all([opsContext()(), afterIo(code)]);
-    return fn.run(event, ctx, { context, logger, metrics: instruments().metrics });
+  let started: StartedOpsFunction<R> | undefined;
+  const fn = (): StartedOpsFunction<R> => {
+    started ??= load().start({ serviceName, stage, logger, env });
+    return started;
   };
+  if (isProvisioned(env)) fn().loadAll();
+
+  const lambdaHandler = (event: unknown, context: Context): Promise<R> =>
+    fn().invoke(event, context);
 
   return middy(lambdaHandler)
-    .use(madeOnFirstUse(() => captureLambdaHandler(tracer())))
+    .use(fromStarted(() => fn().tracing))
     .use(injectLambdaContext(logger))
-    .use(madeOnFirstUse(() => logMetrics(instruments().metrics)));
+    .use(fromStarted(() => fn().metrics));
 }

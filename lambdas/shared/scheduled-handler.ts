@@ -1,19 +1,19 @@
 import { parseOrThrow } from '../../services/common/validation';
 import { ScheduledProcedureNameSchema } from '../../services/ops/events';
+import type { ChecklistReport } from '../../services/ops/procedures/checklist';
+import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
 import { opsHandler } from './ops-handler';
+import type { DeferredOpsFunction } from './ops-runtime';
 
 /**
  * The Lambda handler of the scheduled function that runs `PROCEDURE`. The name is checked at init,
- * so a misconfigured function fails its cold start; the procedures load with the first invocation.
+ * so a misconfigured function fails its cold start; `load` (a lazy `require` of the function's
+ * second file, lambdas/scheduled/deferred.ts) runs with the first invocation.
  */
-export function scheduledHandler(env: NodeJS.ProcessEnv = process.env) {
+export function scheduledHandler(
+  load: (name: ScheduledProcedureName) => DeferredOpsFunction<ChecklistReport>,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const name = parseOrThrow(ScheduledProcedureNameSchema, env.PROCEDURE, 'PROCEDURE variable');
-  return opsHandler({
-    serviceName: name,
-    load: () =>
-      (require('./scheduled-function') as typeof import('./scheduled-function')).scheduledFunction(
-        name,
-      ),
-    env,
-  });
+  return opsHandler({ serviceName: name, load: () => load(name), env });
 }

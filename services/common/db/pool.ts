@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Pool, PoolConfig } from 'pg';
 import * as z from 'zod';
-import { afterIo, deferredModule } from '../load-module';
+import { afterRequestsSent, deferredModule } from '../load-module';
 import { secretReader } from '../secrets';
 import { parseOrThrow } from '../validation';
 
@@ -35,7 +35,7 @@ export function rdsCredentials(secretArn: string, client?: SecretsManagerClient)
 }
 
 // pg (~30 ms to load) is needed only once there is something to connect to: on a Lambda's cold
-// start it loads while the database secret is being read.
+// start it loads once the database secret's request is on the wire, while its answer is awaited.
 const pg = deferredModule<typeof import('pg')>(() => require('pg'));
 
 const sharedCredentials = new Map<string, ReturnType<typeof rdsCredentials>>();
@@ -84,7 +84,8 @@ export async function createPool(location: DatabaseLocation, options: PoolOption
   if ('url' in location)
     return new (pg().Pool)({ ...base, connectionString: location.url }).on('error', onIdleError);
   const credentials = credentialsFor(location.secretArn);
-  const [{ Pool }, { username }] = await Promise.all([afterIo(pg), credentials()]);
+  const read = credentials();
+  const [{ Pool }, { username }] = await Promise.all([afterRequestsSent(read, pg), read]);
   return new Pool({
     ...base,
     host: location.host,
