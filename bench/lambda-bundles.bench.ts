@@ -1,5 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -19,7 +27,13 @@ const ENTRIES: Record<string, string> = {
   scheduled: 'lambdas/scheduled/handler.ts',
 };
 const SAMPLES = 11;
-const COLD_INVOKES = 7;
+const COLD_INVOKES = 9;
+/** The code the emergency stop is compared with, built in the same run (`BENCH_BASELINE=<rev>`). */
+const BASELINE = process.env.BENCH_BASELINE ?? 'main';
+/** What the Ops stack externalizes (lib/constructs/ops-function.ts). */
+const EXTERNAL = ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'];
+/** The handler's lazily required second file, bundled beside it (lib/constructs/ops-function.ts). */
+const DEFERRED = './deferred';
 
 /** Everything the ops functions' environment schema asks for; the secrets live on the stub. */
 const OPS_ENV: OpsEnvironmentVariables = {
@@ -54,20 +68,23 @@ async function main() {
   const out = mkdtempSync(path.join(ROOT, '.bench-bundles-'));
   try {
     const bundles: Record<string, string> = {};
-    for (const [name, entry] of Object.entries(ENTRIES)) {
-      bundles[name] = path.join(out, name, 'index.js');
-      await build({
-        entryPoints: [path.join(ROOT, entry)],
-        outfile: bundles[name],
-        bundle: true,
-        platform: 'node',
-        target: 'node24',
-        format: 'cjs',
-        minify: true,
-        external: ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'],
-        logLevel: 'error',
-      });
-    }
+    for (const [name, entry] of Object.entries(ENTRIES))
+      bundles[name] = await bundle(ROOT, entry, path.join(out, name));
+    // The previous code, from git, built the same way (it has no second file).
+    const baselineSrc = path.join(out, 'baseline-src');
+    mkdirSync(baselineSrc);
+    const archive = spawnSync('git', ['archive', BASELINE, 'lambdas', 'services', 'lib'], {
+      cwd: ROOT,
+      maxBuffer: 1 << 30,
+    });
+    if (archive.status !== 0) throw new Error(`git archive ${BASELINE}: ${archive.stderr}`);
+    spawnSync('tar', ['-x', '-C', baselineSrc], { input: archive.stdout });
+    const baseline = await bundle(
+      baselineSrc,
+      ENTRIES['emergency-stop'] ?? '',
+      path.join(out, 'baseline-emergency-stop'),
+    );
+    bundles[`es@${BASELINE}`] = baseline;
     // Interleaved rounds: a burst of load on the machine hits every bundle alike.
     const samples: Record<string, number[]> = Object.fromEntries(
       Object.keys(bundles).map((name) => [name, []]),
@@ -77,14 +94,14 @@ async function main() {
         samples[name]?.push(time(loadScript(file)));
     }
     const bareFile = bundles[BARE] ?? '';
-    const bareKb = statSync(bareFile).size / 1024;
+    const bareKb = assetKb(bareFile);
     const bareInit = summarize(samples[BARE] ?? []);
     for (const [name, file] of Object.entries(bundles)) {
-      const kb = statSync(file).size / 1024;
+      const kb = assetKb(file);
       const init = summarize(samples[name] ?? []);
       const ratio = init.p50 / bareInit.p50;
       let line = `${name.padEnd(15)} bundle ${kb.toFixed(0).padStart(4)} KB (${(kb / bareKb).toFixed(1).padStart(4)}x bare)  init p50 ${init.p50.toFixed(1).padStart(5)} ms max ${init.max.toFixed(0).padStart(3)} ms (${ratio.toFixed(2)}x bare, n=${init.n})`;
-      if (name === 'emergency-stop') {
+      if (name === 'emergency-stop' || name.startsWith('es@')) {
         line += `  [bundle < 500 KB: ${kb < 500 ? 'MET' : 'MISSED'}] [init <= 1.5x bare: ${ratio <= 1.5 ? 'MET' : 'MISSED'}]`;
       } else if (name !== BARE) {
         line += `  [< 1024 KB: ${kb < 1024 ? 'MET' : 'MISSED'}] [< 150 ms: ${init.p50 < 150 ? 'MET' : 'MISSED'}]`;
@@ -97,18 +114,60 @@ async function main() {
       }
       console.log(line);
     }
-    const cold = await coldInvokes(bundles['emergency-stop'] ?? '');
-    console.log(
-      `emergency-stop cold invoke -> first AWS request: p50 ${cold.total.p50.toFixed(0)} ms max ${cold.total.max.toFixed(0)} ms (init p50 ${cold.init.p50.toFixed(0)} ms + invoke to request p50 ${cold.invoke.p50.toFixed(0)} ms, n=${cold.total.n})`,
-    );
+    const cold = await coldInvokes([
+      ['emergency-stop', bundles['emergency-stop'] ?? ''],
+      [`es@${BASELINE}`, baseline],
+    ]);
+    for (const [name, c] of Object.entries(cold))
+      console.log(
+        `${name} cold invoke -> first AWS request: p50 ${c.total.p50.toFixed(0)} ms max ${c.total.max.toFixed(0)} ms (init p50 ${c.init.p50.toFixed(0)} ms + invoke to request p50 ${c.invoke.p50.toFixed(0)} ms, n=${c.total.n})`,
+      );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-/** The runtime-provided SDK packages the bundle requires (left external by the build). */
+/**
+ * `entry` bundled under `root` as the Ops stack bundles it into `dir`: index.js, and beside it
+ * deferred.js when the handler has one (its lazily required second file). Returns index.js.
+ */
+async function bundle(root: string, entry: string, dir: string): Promise<string> {
+  const deferred = path.join(root, path.dirname(entry), 'deferred.ts');
+  await build({
+    entryPoints: {
+      index: path.join(root, entry),
+      ...(existsSync(deferred) ? { deferred } : {}),
+    },
+    outdir: dir,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    minify: true,
+    external: [...EXTERNAL, DEFERRED],
+    logLevel: 'error',
+  });
+  return path.join(dir, 'index.js');
+}
+
+/** The files of the asset whose handler is `indexFile`. */
+function assetFiles(indexFile: string): string[] {
+  const dir = path.dirname(indexFile);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(dir, f));
+}
+
+/** The size of the whole asset (the handler and its second file), in KB. */
+function assetKb(indexFile: string): number {
+  return assetFiles(indexFile).reduce((kb, f) => kb + statSync(f).size / 1024, 0);
+}
+
+/** The runtime-provided SDK packages the asset requires (left external by the build). */
 function sdkClients(outfile: string): string[] {
-  const text = readFileSync(outfile, 'utf8');
+  const text = assetFiles(outfile)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   return [...new Set(text.match(/@aws-sdk\/(client-[a-z0-9-]+|core)/g) ?? [])].sort();
 }
 
@@ -155,13 +214,21 @@ function invokeScript(outfile: string): string {
   ].join('');
 }
 
+/** One cold start's times: invoke -> first request, and its parts (init, then the invocation). */
+interface ColdTimes {
+  total: Summary;
+  init: Summary;
+  invoke: Summary;
+}
+
 /**
- * The emergency stop started cold, n times, each until a local stub standing in for every AWS
- * endpoint receives its first request: the time an alarm-triggered kill spends before it acts.
+ * Each emergency stop build started cold, n times in alternation (a burst of load hits them
+ * alike), each until a local stub standing in for every AWS endpoint receives its first request:
+ * the time an alarm-triggered kill spends before it acts.
  */
 async function coldInvokes(
-  outfile: string,
-): Promise<{ total: Summary; init: Summary; invoke: Summary }> {
+  builds: ReadonlyArray<readonly [string, string]>,
+): Promise<Record<string, ColdTimes>> {
   let firstRequest: ((at: number) => void) | undefined;
   const stub = createServer((req, res) => {
     firstRequest?.(performance.timeOrigin + performance.now());
@@ -172,47 +239,73 @@ async function coldInvokes(
   });
   await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
   const { port } = stub.address() as AddressInfo;
-  const total: number[] = [];
-  const init: number[] = [];
-  const invoke: number[] = [];
+  const runs = builds.map(() => ({
+    total: [] as number[],
+    init: [] as number[],
+    invoke: [] as number[],
+  }));
   try {
     for (let i = 0; i < COLD_INVOKES; i += 1) {
-      const child = spawn(process.execPath, ['-e', invokeScript(outfile)], {
-        env: {
-          ...process.env,
-          ...OPS_ENV,
-          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
-          AWS_REGION: 'ap-south-1',
-          AWS_ACCESS_KEY_ID: 'bench',
-          AWS_SECRET_ACCESS_KEY: 'bench',
-          NODE_NO_WARNINGS: '1',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const requestAt = await new Promise<number>((resolve, reject) => {
-        firstRequest = resolve;
-        child.on('exit', (code) =>
-          reject(new Error(`the emergency stop exited (${code}) before any request: ${stderr}`)),
-        );
-      });
-      const closed = new Promise((resolve) => child.on('close', resolve));
-      child.kill('SIGKILL');
-      // Everything the child wrote is read once its pipes close.
-      await closed;
-      const [, t0, t1] = (stderr.match(/BENCH (\S+) (\S+)/) ?? []).map(Number);
-      if (t0 === undefined || t1 === undefined) throw new Error(`no timing line: ${stderr}`);
-      total.push(requestAt - t0);
-      init.push(t1 - t0);
-      invoke.push(requestAt - t1);
+      for (const [b, [, outfile]] of builds.entries()) {
+        const run = runs[b];
+        if (!run) continue;
+        const [t0, t1, requestAt] = await coldInvoke(outfile, port, (resolve) => {
+          firstRequest = resolve;
+        });
+        run.total.push(requestAt - t0);
+        run.init.push(t1 - t0);
+        run.invoke.push(requestAt - t1);
+      }
     }
   } finally {
     stub.close();
   }
-  return { total: summarize(total), init: summarize(init), invoke: summarize(invoke) };
+  return Object.fromEntries(
+    builds.map(([name], b) => {
+      const run = runs[b] ?? { total: [], init: [], invoke: [] };
+      return [
+        name,
+        { total: summarize(run.total), init: summarize(run.init), invoke: summarize(run.invoke) },
+      ];
+    }),
+  );
+}
+
+/** One cold start of `outfile`: when it started, when its module had loaded, its first request. */
+async function coldInvoke(
+  outfile: string,
+  port: number,
+  onFirstRequest: (resolve: (at: number) => void) => void,
+): Promise<[number, number, number]> {
+  const child = spawn(process.execPath, ['-e', invokeScript(outfile)], {
+    env: {
+      ...process.env,
+      ...OPS_ENV,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_REGION: 'ap-south-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      NODE_NO_WARNINGS: '1',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const requestAt = await new Promise<number>((resolve, reject) => {
+    onFirstRequest(resolve);
+    child.on('exit', (code) =>
+      reject(new Error(`the emergency stop exited (${code}) before any request: ${stderr}`)),
+    );
+  });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  child.kill('SIGKILL');
+  // Everything the child wrote is read once its pipes close.
+  await closed;
+  const [, t0, t1] = (stderr.match(/BENCH (\S+) (\S+)/) ?? []).map(Number);
+  if (t0 === undefined || t1 === undefined) throw new Error(`no timing line: ${stderr}`);
+  return [t0, t1, requestAt];
 }
 
 void main();

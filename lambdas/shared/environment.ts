@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SchedulesSchema } from '../../lib/config/stage-config';
+import { SchedulesSchema } from '../../lib/config/schedules';
 import { booleanText, jsonText } from '../../services/common/validation';
 
 const list = z.string().transform((v) =>

@@ -1,16 +1,28 @@
 import { createPool } from '../../services/common/db/pool';
+import { afterRequestsSent, deferredModule } from '../../services/common/load-module';
 import { secretReader } from '../../services/common/secrets';
 import { parseOrThrow } from '../../services/common/validation';
-import { type AwsContextPart, awsContext } from '../../services/ops/platform/aws/aws-context';
+import type { AwsContextPart } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { OpsEnvironmentSchema } from './environment';
 
 /** How long a read control token is used before it is read again (a rotation is picked up). */
 const CONTROL_TOKEN_TTL_MS = 300_000;
 
+// The adapters are needed once the secrets are read: they load once the reads are on the wire.
+const awsContextModule = deferredModule<typeof import('./aws-context-core')>(() =>
+  require('./aws-context-core'),
+);
+
 export interface LambdaOpsContextOptions {
-  /** The adapters this function's procedures use beyond the core (aws-context.ts). */
-  readonly parts: readonly AwsContextPart[];
+  /**
+   * The adapters this function's procedures use beyond the core (aws-context.ts), or a loader of
+   * them (the function's code) that loads through `whileReading`: once the secret reads are on
+   * the wire, while their answers are awaited.
+   */
+  readonly parts:
+    | readonly AwsContextPart[]
+    | ((whileReading: <T>(load: () => T) => Promise<T>) => Promise<readonly AwsContextPart[]>);
   /** Wraps each SDK client once (Powertools' tracer). */
   readonly instrument: <T>(client: T) => T;
   /** @default process.env */
@@ -44,10 +56,19 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
   // Started now, beside the database secret, so that the first call to a task finds it read. Not
   // awaited: a token that cannot be read fails only the steps that call a task, when they run.
   controlToken().catch(() => undefined);
-  const db = await createPool(
+  const { parts } = options;
+  // The secrets are requested first; the code that needs them loads once the requests are on the
+  // wire, while the answers are awaited.
+  const pool = createPool(
     { secretArn: env.DB_SECRET_ARN, host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME },
     { applicationName: `ops-${variables.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda'}`, max: 2 },
   );
+  const whileReading = <T>(load: () => T) => afterRequestsSent(pool, load);
+  const [db, { awsContext }, functionParts] = await Promise.all([
+    pool,
+    whileReading(awsContextModule),
+    typeof parts === 'function' ? parts(whileReading) : parts,
+  ]);
   return awsContext(
     {
       stage: env.STAGE,
@@ -66,6 +87,6 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
         schedules: env.SCHEDULES,
       },
     },
-    ...options.parts,
+    ...functionParts,
   );
 }

@@ -1,12 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
-/** The three Powertools instances of one function, created once per container. */
-export function powertools(serviceName: string) {
-  const stage = process.env.STAGE ?? 'unknown';
+/**
+ * The tracer and the metrics of one function, created once per container. The X-Ray SDK under
+ * the tracer takes longer to load than the whole bare handler, so an on-demand cold start loads
+ * this module with its first invocation; the logger is created at init (ops-handler.ts).
+ */
+export function tracerAndMetrics(serviceName: string, stage: string) {
   return {
-    logger: new Logger({ serviceName, persistentKeys: { stage } }),
     metrics: new Metrics({
       namespace: 'AlgoTrading',
       serviceName,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -33,6 +34,32 @@ export interface OpsFunctionProps {
 }
 
 const REPOSITORY_ROOT = path.join(__dirname, '../..');
+
+/** What the runtime provides (the SDK v3 clients; lib-storage is bundled: it may not) or is unused (pg's native binding). */
+const EXTERNAL_MODULES = ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'];
+
+/**
+ * The handler's second file: `lambdas/<name>/deferred.ts`, which the handler requires lazily as
+ * `./deferred`. It is left out of index.js and bundled beside it as deferred.js with the same
+ * options, so that init reads and parses only the handler (lambdas/shared/ops-handler.ts).
+ */
+const DEFERRED = './deferred';
+
+/** The esbuild command that bundles `entry` (relative to `inputDir`) into `outfile` as index.js is bundled. */
+function esbuildCommand(inputDir: string, entry: string, outfile: string): string {
+  return [
+    path.join(inputDir, 'node_modules', '.bin', 'esbuild'),
+    '--bundle',
+    JSON.stringify(path.join(inputDir, entry)),
+    '--target=node24',
+    '--platform=node',
+    '--format=cjs',
+    `--outfile=${JSON.stringify(outfile)}`,
+    '--minify',
+    '--sourcemap',
+    ...EXTERNAL_MODULES.map((m) => `--external:${m}`),
+  ].join(' ');
+}
 
 /**
  * One ops Lambda with the settings every one of them shares: Node.js 24 on ARM64, X-Ray tracing,
@@ -72,6 +99,8 @@ export class OpsFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: 'INFO',
       },
     };
+    const deferred = path.join(path.dirname(props.entry), 'deferred.ts');
+    const hasDeferred = existsSync(path.join(REPOSITORY_ROOT, deferred));
     this.fn = props.code
       ? new lambda.Function(this, 'Function', {
           ...common,
@@ -89,10 +118,16 @@ export class OpsFunction extends Construct {
             sourceMap: true,
             target: 'node24',
             format: nodejs.OutputFormat.CJS,
-            // The runtime provides the AWS SDK v3 clients (lib-storage is bundled: it may not);
-            // pg's native binding is not used.
-            externalModules: ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'],
+            externalModules: [...EXTERNAL_MODULES, DEFERRED],
             forceDockerBundling: false,
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (inputDir, outputDir) =>
+                hasDeferred
+                  ? [esbuildCommand(inputDir, deferred, path.join(outputDir, 'deferred.js'))]
+                  : [],
+            },
           },
         });
   }

@@ -72,13 +72,19 @@ describe('ops functions at cold start', () => {
     jest.restoreAllMocks();
   });
 
-  it.each(HANDLERS)(
-    '%s reads no secret or parameter and opens no connection when its module loads',
-    async (handler) => {
+  it.each(
+    HANDLERS.flatMap((handler) => [
+      [handler, 'on-demand'],
+      [handler, 'provisioned-concurrency'],
+    ]),
+  )(
+    '%s reads no secret or parameter and opens no connection when its module loads (%s)',
+    async (handler, initializationType) => {
       const connect = jest.spyOn(net.Socket.prototype, 'connect');
       const env = { ...process.env };
       Object.assign(process.env, environment('arn:aws:secretsmanager:::secret:db-import'), {
         PROCEDURE: 'morning-checklist',
+        AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
       });
       try {
         jest.isolateModules(() => {
@@ -95,6 +101,49 @@ describe('ops functions at cold start', () => {
       expect(connect).not.toHaveBeenCalled();
     },
   );
+
+  describe('what loads at init', () => {
+    // Each stands for a part of the function's code that the bare handler does not load.
+    const HEAVY: Record<string, string> = {
+      tracer: '@aws-lambda-powertools/tracer',
+      metrics: '@aws-lambda-powertools/metrics',
+      zod: 'zod',
+      pg: 'pg',
+      procedure: '../../services/ops/procedures/emergency-stop',
+    };
+
+    /** The heavy modules evaluated while the emergency stop's handler module loads. */
+    function loadedAtInit(initializationType: string): string[] {
+      const loaded: string[] = [];
+      const env = { ...process.env };
+      Object.assign(process.env, environment('arn:aws:secretsmanager:::secret:db-init'), {
+        AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
+      });
+      try {
+        jest.isolateModules(() => {
+          for (const [name, path] of Object.entries(HEAVY)) {
+            jest.doMock(path, () => {
+              loaded.push(name);
+              return jest.requireActual(path);
+            });
+          }
+          require('../../lambdas/emergency-stop/handler');
+        });
+      } finally {
+        for (const path of Object.values(HEAVY)) jest.dontMock(path);
+        process.env = env;
+      }
+      return loaded.sort();
+    }
+
+    it('loads none of the function code at init on demand: the first invocation loads it', () => {
+      expect(loadedAtInit('on-demand')).toEqual([]);
+    });
+
+    it('loads all of it at init with provisioned concurrency, paid before the first request', () => {
+      expect(loadedAtInit('provisioned-concurrency')).toEqual(Object.keys(HEAVY).sort());
+    });
+  });
 
   it('reads the database secret and the control token concurrently on the first invocation, and reuses them on the next', async () => {
     const db = 'arn:aws:secretsmanager:ap-south-1:123456789012:secret:db-concurrent';

@@ -1,7 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { handleControl } from '../../lambdas/control/handler';
-import { handleEmergencyStop, handler } from '../../lambdas/emergency-stop/handler';
-import { handleResume } from '../../lambdas/resume-trading/handler';
+import { handleControl } from '../../lambdas/control/function';
+import { handleEmergencyStop } from '../../lambdas/emergency-stop/function';
+import { handler } from '../../lambdas/emergency-stop/handler';
+import { handleResume } from '../../lambdas/resume-trading/function';
+import { scheduledFunction } from '../../lambdas/scheduled/deferred';
 import { scheduledHandler } from '../../lambdas/shared/scheduled-handler';
 import { ValidationError } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/dispatch';
@@ -232,14 +234,14 @@ describe('the deployed emergency-stop handler', () => {
 
 describe('the scheduled functions', () => {
   it('refuse to start with a PROCEDURE that is not one of the scheduled procedures, naming it', () => {
-    expect(() => scheduledHandler({ PROCEDURE: 'backups' })).toThrow(
+    expect(() => scheduledHandler(scheduledFunction, { PROCEDURE: 'backups' })).toThrow(
       /Invalid PROCEDURE variable: .*"backups"/,
     );
-    expect(() => scheduledHandler({})).toThrow(/Invalid PROCEDURE variable/);
+    expect(() => scheduledHandler(scheduledFunction, {})).toThrow(/Invalid PROCEDURE variable/);
   });
 
   it('build one handler per procedure', () => {
     for (const name of SCHEDULED_PROCEDURE_NAMES)
-      expect(typeof scheduledHandler({ PROCEDURE: name })).toBe('function');
+      expect(typeof scheduledHandler(scheduledFunction, { PROCEDURE: name })).toBe('function');
   });
 });

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Pool, type PoolConfig } from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 import * as z from 'zod';
+import { afterRequestsSent, deferredModule } from '../load-module';
 import { secretReader } from '../secrets';
 import { parseOrThrow } from '../validation';
 
@@ -32,6 +33,10 @@ export function rdsCredentials(secretArn: string, client?: SecretsManagerClient)
       `database secret ${secretArn}`,
     );
 }
+
+// pg (~30 ms to load) is needed only once there is something to connect to: on a Lambda's cold
+// start it loads once the database secret's request is on the wire, while its answer is awaited.
+const pg = deferredModule<typeof import('pg')>(() => require('pg'));
 
 const sharedCredentials = new Map<string, ReturnType<typeof rdsCredentials>>();
 
@@ -77,9 +82,10 @@ export async function createPool(location: DatabaseLocation, options: PoolOption
         `[${options.applicationName}] idle database connection failed: ${error.message}`,
       ));
   if ('url' in location)
-    return new Pool({ ...base, connectionString: location.url }).on('error', onIdleError);
+    return new (pg().Pool)({ ...base, connectionString: location.url }).on('error', onIdleError);
   const credentials = credentialsFor(location.secretArn);
-  const { username } = await credentials();
+  const read = credentials();
+  const [{ Pool }, { username }] = await Promise.all([afterRequestsSent(read, pg), read]);
   return new Pool({
     ...base,
     host: location.host,

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { type OperatorNames, operatorNames } from '../../../../lib/config/names';
 import type { Stage } from '../../../../lib/config/stage-config';
 import type { AuditSource } from '../../../common/db/audit';
-import { loadModule } from '../../../common/load-module';
+import { deferredModule, loadModule } from '../../../common/load-module';
 import { sleep } from '../../../common/retry';
 import { ObjectStoreAuditSpool } from '../object-store-audit-spool';
 import {
@@ -13,6 +13,36 @@ import {
   type OpsSettings,
 } from '../ports';
 import { TradingClient } from '../trading-client';
+
+// Each adapter and its SDK package load on the adapter's first call; registered so that a
+// provisioned container loads them all at init (loadDeferredModules) rather than in its first kill.
+// Marked pure so that a bundle whose parts never use one leaves it out, registration included.
+const cloudwatchLogsSdk = /* @__PURE__ */ deferredModule(() =>
+  require('@aws-sdk/client-cloudwatch-logs'),
+);
+const cloudwatchLogSourceModule = /* @__PURE__ */ deferredModule(() =>
+  require('./cloudwatch-log-source'),
+);
+const cloudwatchAlarmSourceModule = /* @__PURE__ */ deferredModule(() =>
+  require('./cloudwatch-alarm-source'),
+);
+const rdsSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-rds'));
+const rdsAdminModule = /* @__PURE__ */ deferredModule(() => require('./rds-admin'));
+const elasticLoadBalancingV2Sdk = /* @__PURE__ */ deferredModule(() =>
+  require('@aws-sdk/client-elastic-load-balancing-v2'),
+);
+const elbTargetHealthModule = /* @__PURE__ */ deferredModule(() => require('./elb-target-health'));
+const cloudwatchSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-cloudwatch'));
+const s3Sdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-s3'));
+const s3ObjectStoreModule = /* @__PURE__ */ deferredModule(() => require('./s3-object-store'));
+const ssmSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-ssm'));
+const ssmParameterStoreModule = /* @__PURE__ */ deferredModule(() =>
+  require('../../../common/parameters/ssm-parameter-store'),
+);
+const ecsSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-ecs'));
+const ecsFleetModule = /* @__PURE__ */ deferredModule(() => require('./ecs-fleet'));
+const snsSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-sns'));
+const snsNotifierModule = /* @__PURE__ */ deferredModule(() => require('./sns-notifier'));
 
 /** The port of the trading tasks' API (TRADING_PORT in the CDK app). */
 const TRADING_PORT = 8000;
@@ -91,18 +121,14 @@ export const withLogsAndAlarms: AwsContextPart = ({
 }) => ({
   logs: lazyAdapter(async () => {
     const [{ CloudWatchLogsClient }, { CloudWatchLogSource }] = await Promise.all([
-      loadModule<typeof import('@aws-sdk/client-cloudwatch-logs')>(() =>
-        require('@aws-sdk/client-cloudwatch-logs'),
-      ),
-      loadModule<typeof import('./cloudwatch-log-source')>(() =>
-        require('./cloudwatch-log-source'),
-      ),
+      loadModule<typeof import('@aws-sdk/client-cloudwatch-logs')>(cloudwatchLogsSdk),
+      loadModule<typeof import('./cloudwatch-log-source')>(cloudwatchLogSourceModule),
     ]);
     return new CloudWatchLogSource(i(new CloudWatchLogsClient(config)), names.logGroup);
   }),
   alarms: lazyAdapter(async () => {
     const { CloudWatchAlarmSource } = await loadModule<typeof import('./cloudwatch-alarm-source')>(
-      () => require('./cloudwatch-alarm-source'),
+      cloudwatchAlarmSourceModule,
     );
     return new CloudWatchAlarmSource(await cloudwatch(), names.prefix);
   }),
@@ -118,8 +144,8 @@ export const withDatabaseAdmin: AwsContextPart = ({
   database: lazyAdapter(
     async () => {
       const [{ RDSClient }, { RdsDatabaseAdmin }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-rds')>(() => require('@aws-sdk/client-rds')),
-        loadModule<typeof import('./rds-admin')>(() => require('./rds-admin')),
+        loadModule<typeof import('@aws-sdk/client-rds')>(rdsSdk),
+        loadModule<typeof import('./rds-admin')>(rdsAdminModule),
       ]);
       return new RdsDatabaseAdmin(i(new RDSClient(config)), await cloudwatch(), names.dbInstance);
     },
@@ -136,10 +162,10 @@ export const withTargetsAndEgress: AwsContextPart = ({
 }) => ({
   targets: lazyAdapter(async () => {
     const [{ ElasticLoadBalancingV2Client }, { ElbTargetHealth }] = await Promise.all([
-      loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(() =>
-        require('@aws-sdk/client-elastic-load-balancing-v2'),
+      loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(
+        elasticLoadBalancingV2Sdk,
       ),
-      loadModule<typeof import('./elb-target-health')>(() => require('./elb-target-health')),
+      loadModule<typeof import('./elb-target-health')>(elbTargetHealthModule),
     ]);
     return new ElbTargetHealth(
       i(new ElasticLoadBalancingV2Client(config)),
@@ -167,15 +193,15 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
     config,
     instrument: i,
     cloudwatch: () =>
-      (cloudwatch ??= loadModule<typeof import('@aws-sdk/client-cloudwatch')>(() =>
-        require('@aws-sdk/client-cloudwatch'),
-      ).then((m) => i(new m.CloudWatchClient(config)))),
+      (cloudwatch ??= loadModule<typeof import('@aws-sdk/client-cloudwatch')>(cloudwatchSdk).then(
+        (m) => i(new m.CloudWatchClient(config)),
+      )),
   };
   const objects: ObjectStore = lazyAdapter(
     async () => {
       const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-s3')>(() => require('@aws-sdk/client-s3')),
-        loadModule<typeof import('./s3-object-store')>(() => require('./s3-object-store')),
+        loadModule<typeof import('@aws-sdk/client-s3')>(s3Sdk),
+        loadModule<typeof import('./s3-object-store')>(s3ObjectStoreModule),
       ]);
       return new S3ObjectStore(i(new S3Client(config)), options.bucket);
     },
@@ -188,9 +214,9 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
     parameters: lazyAdapter(
       async () => {
         const [{ SSMClient }, { SsmParameterStore }] = await Promise.all([
-          loadModule<typeof import('@aws-sdk/client-ssm')>(() => require('@aws-sdk/client-ssm')),
-          loadModule<typeof import('../../../common/parameters/ssm-parameter-store')>(() =>
-            require('../../../common/parameters/ssm-parameter-store'),
+          loadModule<typeof import('@aws-sdk/client-ssm')>(ssmSdk),
+          loadModule<typeof import('../../../common/parameters/ssm-parameter-store')>(
+            ssmParameterStoreModule,
           ),
         ]);
         return new SsmParameterStore(i(new SSMClient({ ...config, maxAttempts: 3 })));
@@ -199,8 +225,8 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
     ),
     fleet: lazyAdapter(async () => {
       const [{ ECSClient }, { EcsFleet }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-ecs')>(() => require('@aws-sdk/client-ecs')),
-        loadModule<typeof import('./ecs-fleet')>(() => require('./ecs-fleet')),
+        loadModule<typeof import('@aws-sdk/client-ecs')>(ecsSdk),
+        loadModule<typeof import('./ecs-fleet')>(ecsFleetModule),
       ]);
       return new EcsFleet(i(new ECSClient(config)), names.cluster, TRADING_PORT);
     }),
@@ -213,8 +239,8 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
     auditSpool: new ObjectStoreAuditSpool(objects),
     notifier: lazyAdapter(async () => {
       const [{ SNSClient }, { SnsNotifier }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-sns')>(() => require('@aws-sdk/client-sns')),
-        loadModule<typeof import('./sns-notifier')>(() => require('./sns-notifier')),
+        loadModule<typeof import('@aws-sdk/client-sns')>(snsSdk),
+        loadModule<typeof import('./sns-notifier')>(snsNotifierModule),
       ]);
       return new SnsNotifier(i(new SNSClient(config)), options.topics);
     }),

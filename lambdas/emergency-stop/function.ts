@@ -1,0 +1,52 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parseOrThrow } from '../../services/common/validation';
+import type { DispatchResult } from '../../services/ops/actions/action-table';
+import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
+import { AlarmEventSchema } from '../../services/ops/events';
+import { withLogsAndAlarms } from '../../services/ops/platform/aws/aws-context';
+import type { OpsContext } from '../../services/ops/platform/ports';
+import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
+import { handleOperatorEvent, recordOutcome } from '../shared/operator-events';
+import type { OpsFunction } from '../shared/ops-handler';
+
+/**
+ * The emergency stop, from an operator (CLI, dashboard) or from an auto-kill alarm through
+ * EventBridge. An alarm delivered twice stops once: the alarm name and its state change time
+ * make the de-duplication key.
+ */
+export async function handleEmergencyStop(
+  event: unknown,
+  ctx: OpsContext,
+): Promise<DispatchResult> {
+  if (event && typeof event === 'object' && 'detail-type' in event) {
+    const alarm = parseOrThrow(AlarmEventSchema, event, 'alarm event').detail;
+    const result = await emergencyStop(
+      { ...ctx, source: 'alarm' },
+      {
+        requestedBy: `alarm:${alarm.alarmName}`,
+        reason: `alarm ${alarm.alarmName} in ${alarm.state.value}: ${alarm.state.reason ?? 'no reason given'}`,
+        scaleToZero: false,
+        dedupeKey: `alarm:${alarm.alarmName}:${alarm.state.timestamp}`,
+      },
+    );
+    return { kind: 'procedure', result };
+  }
+  return handleOperatorEvent(event, ctx, KILL_ACTIONS);
+}
+
+/** The emergency-stop function: the kill and the incident bundle's logs and alarms, nothing else. */
+export const emergencyStopFunction: OpsFunction<DispatchResult> = {
+  parts: [withLogsAndAlarms],
+  run: async (event, ctx, { context, logger, metrics }) => {
+    // A dedupe claim stays in progress only as long as this invocation can run (Powertools
+    // idempotency's in-progress expiry): a redelivery after a timeout runs the stop again.
+    const result = await handleEmergencyStop(event, {
+      ...ctx,
+      settings: { ...ctx.settings, invocationExpiryMs: context.getRemainingTimeInMillis() },
+    });
+    recordOutcome(metrics, result);
+    metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
+    logger.info('emergency stop finished', { result });
+    return result;
+  },
+};
