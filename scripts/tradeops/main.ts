@@ -23,7 +23,7 @@ import {
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
 import type { StatusReport } from '../../services/ops/procedures/status';
-import type { ProcedureResult } from '../../services/ops/steps';
+import type { ProcedureResult } from '../../services/ops/steps/runner';
 import {
   type CliIo,
   type CommonOptions,

@@ -6,7 +6,7 @@ import { resumeActions } from './actions/resume-actions';
 import type { OperatorAction, OperatorEvent } from './events';
 import type { OpsContext } from './platform/ports';
 import type { ReadinessRunner } from './procedures/resume';
-import type { ProgressListener } from './steps';
+import type { ProgressListener } from './steps/runner';
 
 export type { DispatchResult } from './actions/action-table';
 
