@@ -1,5 +1,6 @@
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { OPERATOR_FUNCTION_NAMES, OPERATOR_FUNCTIONS } from '../contract/operator-actions';
 import type { StageConfig } from './config/stage-config';
 import type { LambdaCodeFactory } from './constructs/ops-function';
 import { dockerImages, type ServiceImageFactory } from './constructs/service-images';
@@ -96,12 +97,13 @@ export function buildApp(
   const monitoring = new MonitoringStack(app, `${prefix}-monitoring`, {
     ...common,
     routes: { page: trading.topics.page, notify: trading.topics.notify },
-    operatorFunctions: {
-      'emergency-stop': ops.emergencyStop,
-      'resume-trading': ops.resume,
-      control: ops.control,
-      admin: ops.admin,
-    },
+    // By slug: the alarms are named after it (lambda-<slug>-errors).
+    operatorFunctions: Object.fromEntries(
+      OPERATOR_FUNCTION_NAMES.map((name) => [
+        OPERATOR_FUNCTIONS[name].slug,
+        ops.operatorFunctions[name],
+      ]),
+    ),
     scheduledFunctions: ops.scheduled,
     scheduleDeadLetters: ops.scheduleDeadLetters,
     autoKillDeadLetters: ops.autoKillDeadLetters,

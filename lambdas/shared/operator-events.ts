@@ -1,5 +1,6 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { OperatorAction } from '../../contract/operator-actions';
 import { parseOrThrow, ValidationError } from '../../services/common/validation';
 import {
   type ActionTable,
@@ -8,7 +9,7 @@ import {
   runAction,
   runsAction,
 } from '../../services/ops/actions/action-table';
-import { type OperatorAction, OperatorEventSchema } from '../../services/ops/events';
+import { OperatorEventSchema } from '../../services/ops/events';
 import type { OpsContext } from '../../services/ops/platform/ports';
 
 /**

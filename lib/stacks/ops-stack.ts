@@ -25,6 +25,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { OPERATOR_FUNCTIONS, type OperatorFunctionName } from '../../contract/operator-actions';
 import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
 import {
   SCHEDULED_PROCEDURE_INFO,
@@ -101,6 +102,8 @@ export class OpsStack extends StageStack {
   readonly resume: lambda.Function;
   readonly control: lambda.Function;
   readonly admin: lambda.Function;
+  /** The four above by their name in the operator-actions table (the emergency stop unaliased). */
+  readonly operatorFunctions: Readonly<Record<OperatorFunctionName, lambda.Function>>;
   /** The function of each scheduled procedure. */
   readonly scheduled: Record<ScheduledProcedureName, lambda.Function>;
   /** Failed scheduled runs (after retries) and undeliverable schedules (the Monitoring stack pages). */
@@ -183,24 +186,25 @@ export class OpsStack extends StageStack {
       return opsFunction.fn;
     };
 
+    // An operator function's construct id, handler and description: from the operator-actions table.
+    const operator = (name: OperatorFunctionName): [string, string, string] => {
+      const { slug, description } = OPERATOR_FUNCTIONS[name];
+      return [constructId(slug), `lambdas/${slug}/handler.ts`, `${names.prefix}: ${description}`];
+    };
+
     const readinessReach = {
       readLogsAndAlarms: true,
       bucketPrefixes: ['reports/'],
       database: ['describe'] as const,
     };
-    this.emergencyStop = make(
-      'EmergencyStop',
-      'lambdas/emergency-stop/handler.ts',
-      `${names.prefix}: emergency stop (kill switch)`,
-      {
-        writeParameters: true,
-        scaleService: true,
-        bucketPrefixes: ['incidents/'],
-        topics: ['page'],
-        readLogsAndAlarms: true,
-        auditSpool: true,
-      },
-    );
+    this.emergencyStop = make(...operator('emergencyStop'), {
+      writeParameters: true,
+      scaleService: true,
+      bucketPrefixes: ['incidents/'],
+      topics: ['page'],
+      readLogsAndAlarms: true,
+      auditSpool: true,
+    });
     // Provisioned concurrency lives on a version; the alias follows each deploy's new version, so
     // what callers invoke is always the current code, initialised before the alarm fires.
     const warm = config.ops.emergencyStopProvisionedConcurrency;
@@ -210,33 +214,21 @@ export class OpsStack extends StageStack {
       description: 'What the auto-kill rule, the CLI and the dashboard invoke',
       provisionedConcurrentExecutions: warm > 0 ? warm : undefined,
     });
-    this.resume = make(
-      'ResumeTrading',
-      'lambdas/resume-trading/handler.ts',
-      `${names.prefix}: resume trading after checks`,
-      {
-        ...readinessReach,
-        writeParameters: true,
-        scaleService: true,
-        topics: ['notify', 'page'],
-        auditSpool: true,
-      },
-    );
-    this.control = make(
-      'Control',
-      'lambdas/control/handler.ts',
-      `${names.prefix}: halt, pause, flatten, reset, status, audit`,
-      {
-        writeParameters: true,
-        topics: ['notify'],
-        auditSpool: true,
-      },
-    );
+    this.resume = make(...operator('resume'), {
+      ...readinessReach,
+      writeParameters: true,
+      scaleService: true,
+      topics: ['notify', 'page'],
+      auditSpool: true,
+    });
+    this.control = make(...operator('control'), {
+      writeParameters: true,
+      topics: ['notify'],
+      auditSpool: true,
+    });
 
     this.admin = make(
-      'Admin',
-      'lambdas/admin/handler.ts',
-      `${names.prefix}: restart, scale, rollback, restore (audited)`,
+      ...operator('admin'),
       {
         scaleService: true,
         adminServices: true,
@@ -246,6 +238,12 @@ export class OpsStack extends StageStack {
       },
       { timeout: Duration.minutes(15) },
     );
+    this.operatorFunctions = {
+      emergencyStop: this.emergencyStop,
+      resume: this.resume,
+      control: this.control,
+      admin: this.admin,
+    };
 
     this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
       retentionPeriod: Duration.days(14),

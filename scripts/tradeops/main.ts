@@ -1,16 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
+import type { OperatorAction } from '../../contract/operator-actions';
 import type { AnyStage } from '../../lib/config/names';
 import type { AuditVerification } from '../../services/common/db/audit';
 import { messageOf } from '../../services/common/errors';
 import { formatIst, isoUtc } from '../../services/common/time';
 import { parseOrThrow, ValidationError } from '../../services/common/validation';
 import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
-import {
-  type OperatorAction,
-  type OperatorEvent,
-  OperatorEventSchema,
-} from '../../services/ops/events';
+import { type OperatorEvent, OperatorEventSchema } from '../../services/ops/events';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
   awsClients,
@@ -23,7 +20,7 @@ import {
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
 import type { StatusReport } from '../../services/ops/procedures/status';
-import type { ProcedureResult } from '../../services/ops/steps';
+import type { ProcedureResult } from '../../services/ops/steps/runner';
 import {
   type CliIo,
   type CommonOptions,

@@ -1,4 +1,8 @@
-import type { ProcedureResult, ProgressListener, StepResult } from '../../services/ops/steps';
+import type {
+  ProcedureResult,
+  ProgressListener,
+  StepResult,
+} from '../../services/ops/steps/runner';
 
 /** A mistake in how the CLI was called: exit code 2. */
 export class UsageError extends Error {

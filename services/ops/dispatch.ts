@@ -1,12 +1,13 @@
+import type { OperatorAction } from '../../contract/operator-actions';
 import { type ActionTable, type DispatchResult, runAction } from './actions/action-table';
 import { ADMIN_ACTIONS } from './actions/admin-actions';
 import { CONTROL_ACTIONS } from './actions/control-actions';
 import { KILL_ACTIONS } from './actions/kill-actions';
 import { resumeActions } from './actions/resume-actions';
-import type { OperatorAction, OperatorEvent } from './events';
+import type { OperatorEvent } from './events';
 import type { OpsContext } from './platform/ports';
 import type { ReadinessRunner } from './procedures/resume';
-import type { ProgressListener } from './steps';
+import type { ProgressListener } from './steps/runner';
 
 export type { DispatchResult } from './actions/action-table';
 

@@ -16,7 +16,7 @@ const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
 
 /**
  * What an operator asks of the ops functions: the CLI and the dashboard send it, the Lambdas
- * parse it. One schema for both ends.
+ * parse it. One schema for both ends; its actions are the contract's `OperatorAction`s.
  */
 export const OperatorEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('kill'), ...who, scaleToZero: z.boolean().default(false) }).strict(),
@@ -76,7 +76,6 @@ export const OperatorEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('audit-verify') }).strict(),
 ]);
 export type OperatorEvent = z.input<typeof OperatorEventSchema>;
-export type OperatorAction = OperatorEvent['action'];
 
 /**
  * The CloudWatch alarm state change that EventBridge delivers for an auto-kill alarm. Only the

@@ -20,7 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { CliIo } from '../../scripts/tradeops/cli-support';
 import { run } from '../../scripts/tradeops/main';
 import { deployPlan } from '../../scripts/tradeops/scheduled-commands';
-import type { ProcedureResult } from '../../services/ops/steps';
+import type { ProcedureResult } from '../../services/ops/steps/runner';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
-import type { ProcedureResult } from '../../services/ops/steps';
+import type { ProcedureResult } from '../../services/ops/steps/runner';
 import { buy as buyPaper, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 

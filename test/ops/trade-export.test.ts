@@ -4,13 +4,8 @@ import { Readable } from 'node:stream';
 import { seedTrades } from '../../scripts/local/seed-trades';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { CsvDigest, digestCsv } from '../../services/ops/export/csv-digest';
-import {
-  EXPORT_COLUMNS,
-  exportKeys,
-  streamExport,
-  tradeExport,
-  verifyExport,
-} from '../../services/ops/procedures/trade-export';
+import { EXPORT_COLUMNS, exportKeys, verifyExport } from '../../services/ops/export/export-files';
+import { streamExport, tradeExport } from '../../services/ops/procedures/trade-export';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { type TestContext, TestFleet, testOpsContext } from './support';
 

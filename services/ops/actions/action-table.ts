@@ -1,8 +1,9 @@
+import type { OperatorAction } from '../../../contract/operator-actions';
 import type { AuditVerification } from '../../common/db/audit';
-import type { OperatorAction, OperatorEvent } from '../events';
+import type { OperatorEvent } from '../events';
 import type { OpsContext } from '../platform/ports';
 import type { StatusReport } from '../procedures/status';
-import type { ProcedureResult, ProgressListener } from '../steps';
+import type { ProcedureResult, ProgressListener } from '../steps/runner';
 
 /** What running an operator action returns: a procedure's steps, the status, or the audit walk. */
 export type DispatchResult =

@@ -1,3 +1,4 @@
+import type { ActionOf } from '../../../contract/operator-actions';
 import {
   restartService,
   restoreDatabase,
@@ -7,7 +8,7 @@ import {
 import { type ActionTable, procedureResult } from './action-table';
 
 /** The admin function's actions: the fleet and the database, audited. */
-export const ADMIN_ACTIONS: ActionTable<'restart' | 'scale' | 'rollback' | 'restore'> = {
+export const ADMIN_ACTIONS: ActionTable<ActionOf<'admin'>> = {
   restart: async (ctx, event, onProgress) =>
     procedureResult(
       await restartService(ctx, { ...event, service: event.service ?? 'trading' }, onProgress),

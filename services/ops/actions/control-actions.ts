@@ -1,3 +1,4 @@
+import type { ActionOf } from '../../../contract/operator-actions';
 import { halt } from '../procedures/halt';
 import {
   flatten,
@@ -10,9 +11,7 @@ import { status } from '../procedures/status';
 import { type ActionTable, procedureResult } from './action-table';
 
 /** The control function's actions: the flag, the tasks' controls, status and the audit walk. */
-export const CONTROL_ACTIONS: ActionTable<
-  'halt' | 'pause' | 'unpause' | 'flatten' | 'reset-risk-halt' | 'status' | 'audit-verify'
-> = {
+export const CONTROL_ACTIONS: ActionTable<ActionOf<'control'>> = {
   halt: async (ctx, event, onProgress) => procedureResult(await halt(ctx, event, onProgress)),
   pause: async (ctx, event, onProgress) => procedureResult(await pause(ctx, event, onProgress)),
   unpause: async (ctx, event, onProgress) => procedureResult(await unpause(ctx, event, onProgress)),

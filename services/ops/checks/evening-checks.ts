@@ -1,8 +1,8 @@
 import { snapshotIdentifier } from '../../../lib/config/names';
 import { verifyAuditChain } from '../../common/db/audit';
 import { formatIst } from '../../common/time';
-import { reconciliationProblems } from '../procedures/common';
-import { verifyExport } from '../procedures/trade-export';
+import { verifyExport } from '../export/export-files';
+import { reconciliationProblems } from '../fleet/trading-tasks';
 import { type Check, fail, pass, skipped, warn } from './framework';
 import { type ChecklistContext, firstTask, isDue, previousTradingDay } from './support';
 

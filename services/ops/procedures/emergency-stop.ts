@@ -1,26 +1,21 @@
-import type { Queryable } from '../../common/db/queryable';
 import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
+import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
+import { claimInvocation, recordInvocation } from '../invocations';
 import type { OpsContext } from '../platform/ports';
 import type { PositionView } from '../platform/trading-client';
+import { describeResult } from '../reports/procedure-report';
+import { auditStep } from '../steps/audit';
+import { flagStep } from '../steps/flag';
+import { notifyStep } from '../steps/notify';
+import { caller, finish, type OperatorRequest, procedureId } from '../steps/procedure';
 import {
   type ProcedureResult,
   type ProgressListener,
   StepFailure,
   StepRunner,
   withinTimeout,
-} from '../steps';
-import {
-  auditStep,
-  caller,
-  describeResult,
-  finish,
-  type OperatorRequest,
-  onEveryTask,
-  procedureId,
-  setFlag,
-  tradingTasks,
-} from './common';
+} from '../steps/runner';
 import { incidentBundle } from './incident-bundle';
 
 /** The service tag that remembers the desired count a kill scaled away (for resume). */
@@ -58,7 +53,10 @@ export async function emergencyStop(
     const key = request.dedupeKey;
     // Bounded: a kill never waits for the database.
     const claim = await (ctx.db
-      ? withinTimeout(claimInvocation(ctx, key, id), ctx.settings.auditTimeoutMs)
+      ? withinTimeout(
+          claimInvocation(ctx.db, ctx, 'emergency-stop', key, id),
+          ctx.settings.auditTimeoutMs,
+        )
       : Promise.reject(new Error('no database access from here'))
     ).catch((error: unknown) => ({ error: messageOf(error) }));
     if ('error' in claim) {
@@ -78,17 +76,7 @@ export async function emergencyStop(
   }
   const who = caller(request, 'emergency stop');
   const { names } = ctx;
-  let flagBefore: string | undefined;
-
-  await runner.run(
-    'flag',
-    async () => {
-      const set = await setFlag(ctx, 'false', request.requestedBy);
-      flagBefore = set.before;
-      return set.detail;
-    },
-    { retry: { attempts: 4 } },
-  );
+  const { before: flagBefore } = await flagStep(ctx, runner, 'false', request.requestedBy);
 
   await runner.run(
     'flatten-request',
@@ -247,19 +235,12 @@ export async function emergencyStop(
   });
 
   const outcomeSoFar = runner.outcome();
-  await runner.run(
-    'page',
-    async () => {
-      const result = finish('emergency-stop', id, ctx, request, started, runner, outcomeSoFar);
-      await ctx.notifier.publish(
-        'page',
-        `[P1] KILL ${outcomeSoFar} on ${ctx.stage}: ${request.reason}`.slice(0, 100),
-        describeResult(result),
-      );
-      return 'page topic';
-    },
-    { retry: { attempts: 3 } },
-  );
+  await notifyStep(ctx, runner, 'page', () => ({
+    subject: `[P1] KILL ${outcomeSoFar} on ${ctx.stage}: ${request.reason}`.slice(0, 100),
+    message: describeResult(
+      finish('emergency-stop', id, ctx, request, started, runner, outcomeSoFar),
+    ),
+  }));
 
   await auditStep(ctx, runner, {
     action: 'emergency-stop',
@@ -285,65 +266,4 @@ function cancelling(entries: readonly string[] | undefined): string {
   if (entries === undefined) return 'its working entries could not be listed before the halt';
   if (entries.length === 0) return 'no working entries to cancel';
   return `cancelling ${plural(entries.length, 'working entry', 'working entries')} (${entries.join(', ')})`;
-}
-
-/** What an earlier delivery of the same event did, or is still doing. */
-interface EarlierRunView {
-  readonly id: string;
-  readonly detail: string;
-}
-
-type Claim =
-  | { readonly claimed: true; readonly until: string }
-  | ({ readonly claimed: false } & EarlierRunView);
-
-/**
- * Claims `key` as in progress until the function's timeout (`invocationExpiryMs` from now). A
- * claim that expired (its run died mid-way) is taken over; a live one is reported as in
- * progress; a completed one returns the earlier result (Powertools idempotency's semantics).
- */
-async function claimInvocation(ctx: OpsContext, key: string, id: string): Promise<Claim> {
-  const db = ctx.db as Queryable;
-  const now = new Date(ctx.now());
-  const until = new Date(now.getTime() + ctx.settings.invocationExpiryMs);
-  const { rows } = await db.query<{ dedupe_key: string }>(
-    `INSERT INTO ops_invocations (dedupe_key, procedure, result, created_at, in_progress_expiry)
-     VALUES ($1, 'emergency-stop', $2, $3, $4)
-     ON CONFLICT (dedupe_key) DO UPDATE
-        SET result = EXCLUDED.result, created_at = EXCLUDED.created_at,
-            in_progress_expiry = EXCLUDED.in_progress_expiry
-      WHERE ops_invocations.in_progress_expiry IS NOT NULL
-        AND ops_invocations.in_progress_expiry <= $3
-     RETURNING dedupe_key`,
-    [key, JSON.stringify({ id, outcome: 'RUNNING' }), now, until],
-  );
-  if (rows.length === 1) return { claimed: true, until: until.toISOString() };
-  const earlier = await db.query<{
-    result: { id: string; outcome: string };
-    in_progress_expiry: Date | null;
-  }>('SELECT result, in_progress_expiry FROM ops_invocations WHERE dedupe_key = $1', [key]);
-  const row = earlier.rows[0];
-  if (!row) throw new StepFailure(`dedupe claim of ${key} vanished; run the stop again`);
-  return row.in_progress_expiry
-    ? {
-        claimed: false,
-        id: row.result.id,
-        detail: `in progress under ${row.result.id} until ${row.in_progress_expiry.toISOString()} (then a redelivery runs it again): nothing done now`,
-      }
-    : {
-        claimed: false,
-        id: row.result.id,
-        detail: `already handled by ${row.result.id} (${row.result.outcome}): nothing done again`,
-      };
-}
-
-async function recordInvocation(
-  db: Queryable,
-  key: string,
-  result: ProcedureResult,
-): Promise<void> {
-  await db.query(
-    'UPDATE ops_invocations SET result = $2, in_progress_expiry = NULL WHERE dedupe_key = $1',
-    [key, JSON.stringify(result)],
-  );
 }

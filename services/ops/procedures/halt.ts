@@ -1,7 +1,10 @@
 import type { OpsContext } from '../platform/ports';
-import type { ProcedureResult, ProgressListener } from '../steps';
-import { StepRunner } from '../steps';
-import { auditStep, finish, type OperatorRequest, procedureId, setFlag } from './common';
+import { auditStep } from '../steps/audit';
+import { flagStep } from '../steps/flag';
+import { notifyStep } from '../steps/notify';
+import { finish, type OperatorRequest, procedureId } from '../steps/procedure';
+import type { ProcedureResult, ProgressListener } from '../steps/runner';
+import { StepRunner } from '../steps/runner';
 
 /**
  * Halt: the kill flag to "false", nothing else (seed 002, method 1). Every task stops opening
@@ -15,33 +18,16 @@ export async function halt(
   const started = ctx.now();
   const id = procedureId('halt', started);
   const runner = new StepRunner(onProgress, ctx.sleep);
-  let before: string | undefined;
-  const flag = await runner.run(
-    'flag',
-    async () => {
-      const set = await setFlag(ctx, 'false', request.requestedBy);
-      before = set.before;
-      return set.detail;
-    },
-    { retry: { attempts: 4 } },
-  );
-  await runner.run(
-    'notify',
-    async () => {
-      await ctx.notifier.publish(
-        'notify',
-        `[halt] trading disabled on ${ctx.stage} by ${request.requestedBy}`,
-        `${request.reason}\n\n${flag.detail}`,
-      );
-      return 'notify topic';
-    },
-    { retry: { attempts: 3 } },
-  );
+  const flag = await flagStep(ctx, runner, 'false', request.requestedBy);
+  await notifyStep(ctx, runner, 'notify', () => ({
+    subject: `[halt] trading disabled on ${ctx.stage} by ${request.requestedBy}`,
+    message: `${request.reason}\n\n${flag.step.detail}`,
+  }));
   const outcome = runner.outcome();
   await auditStep(ctx, runner, {
     action: 'halt',
     request,
-    before: { flag: before ?? null },
+    before: { flag: flag.before ?? null },
     after: { flag: 'false' },
     outcome,
     result: runner.results(),

@@ -1,6 +1,6 @@
 import { messageOf } from '../../common/errors';
+import { tradingTasks } from '../fleet/trading-tasks';
 import type { OpsContext } from '../platform/ports';
-import { tradingTasks } from './common';
 
 export interface IncidentBundleRequest {
   readonly id: string;

@@ -3,6 +3,7 @@ import { auditOrDefer } from '../../common/db/audit-spool';
 import { messageOf } from '../../common/errors';
 import { MORNING_CHECKS } from '../checks/morning-checks';
 import type { OpsContext } from '../platform/ports';
+import { readFlag } from '../steps/flag';
 import {
   type ChecklistReport,
   deliverReport,
@@ -10,7 +11,6 @@ import {
   runChecklist,
   type ScheduledRequest,
 } from './checklist';
-import { readFlag } from './common';
 import type { ReadinessRunner } from './resume';
 
 export interface MorningRequest extends ScheduledRequest {

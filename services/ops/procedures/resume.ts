@@ -1,26 +1,21 @@
 import type { Queryable } from '../../common/db/queryable';
 import { formatIst } from '../../common/time';
+import { reconciliationProblems, tradingTasks } from '../fleet/trading-tasks';
+import { waitStable } from '../fleet/wait-stable';
 import type { OpsContext } from '../platform/ports';
+import { auditStep, authoriseStep } from '../steps/audit';
+import { flagStep } from '../steps/flag';
+import { gateStep } from '../steps/gate';
+import { notifyStep } from '../steps/notify';
+import { finish, type OperatorRequest, procedureId } from '../steps/procedure';
 import {
   type ProcedureResult,
   type ProgressListener,
   StepFailure,
   type StepOutput,
   StepRunner,
-} from '../steps';
-import {
-  auditStep,
-  authoriseStep,
-  finish,
-  gateStep,
-  type OperatorRequest,
-  procedureId,
-  reconciliationProblems,
-  setFlag,
-  tradingTasks,
-} from './common';
+} from '../steps/runner';
 import { DESIRED_COUNT_TAG } from './emergency-stop';
-import { waitStable } from './fleet-admin';
 
 export interface ResumeRequest extends OperatorRequest {
   /** Required by the two-person rule: someone other than the requester. */
@@ -170,28 +165,11 @@ export async function resume(
     return refuse('REFUSED');
   }
 
-  let before: string | undefined;
-  await runner.run(
-    'flag',
-    async () => {
-      const set = await setFlag(ctx, 'true', request.requestedBy);
-      before = set.before;
-      return set.detail;
-    },
-    { retry: { attempts: 4 } },
-  );
-  await runner.run(
-    'notify',
-    async () => {
-      await ctx.notifier.publish(
-        'notify',
-        `[resume] trading enabled on ${ctx.stage} by ${request.requestedBy}`,
-        `${request.reason}${request.approvedBy ? ` (approved by ${request.approvedBy})` : ''}`,
-      );
-      return 'notify topic';
-    },
-    { retry: { attempts: 3 } },
-  );
+  const { before } = await flagStep(ctx, runner, 'true', request.requestedBy);
+  await notifyStep(ctx, runner, 'notify', () => ({
+    subject: `[resume] trading enabled on ${ctx.stage} by ${request.requestedBy}`,
+    message: `${request.reason}${request.approvedBy ? ` (approved by ${request.approvedBy})` : ''}`,
+  }));
   await auditStep(ctx, runner, {
     action: 'resume',
     request,

@@ -1,17 +1,16 @@
 import { verifyAuditChain } from '../../common/db/audit';
+import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
 import type { OpsContext } from '../platform/ports';
 import type { CallerIdentity, FlattenView, TradingClient } from '../platform/trading-client';
-import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
+import { auditStep, authoriseStep } from '../steps/audit';
+import { type Notification, notifyStep } from '../steps/notify';
+import { caller, finish, type OperatorRequest, procedureId } from '../steps/procedure';
 import {
-  auditStep,
-  authoriseStep,
-  caller,
-  finish,
-  type OperatorRequest,
-  onEveryTask,
-  procedureId,
-  tradingTasks,
-} from './common';
+  type ProcedureResult,
+  type ProgressListener,
+  StepFailure,
+  StepRunner,
+} from '../steps/runner';
 
 type TaskCall<T> = (client: TradingClient, url: string, who: CallerIdentity) => Promise<T>;
 
@@ -31,7 +30,7 @@ async function onAllTasks<T>(
   call: TaskCall<T>,
   describe: (value: T) => string,
   onProgress?: ProgressListener,
-  notify?: (result: ProcedureResult) => { subject: string; message: string },
+  notify?: (result: ProcedureResult) => Notification,
   options: ControlOptions = {},
 ): Promise<ProcedureResult & { values: T[] }> {
   const started = ctx.now();
@@ -71,11 +70,14 @@ async function onAllTasks<T>(
     return r.lines.join('; ');
   });
   if (notify) {
-    await runner.run('notify', async () => {
-      const n = notify(finish(action, id, ctx, request, started, runner));
-      await ctx.notifier.publish('notify', n.subject, n.message);
-      return 'notify topic';
-    });
+    // One attempt, as these controls have always sent it.
+    await notifyStep(
+      ctx,
+      runner,
+      'notify',
+      () => notify(finish(action, id, ctx, request, started, runner)),
+      1,
+    );
   }
   await auditStep(ctx, runner, {
     action,

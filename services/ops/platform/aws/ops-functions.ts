@@ -1,10 +1,11 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
+import { FUNCTION_OF_ACTION, type OperatorAction } from '../../../../contract/operator-actions';
 import { opsDiscoveryParameter } from '../../../../lib/config/names';
 import type { Stage } from '../../../../lib/config/stage-config';
 import { parseOrThrow } from '../../../common/validation';
-import { type OperatorAction, ScheduledProcedureNameSchema } from '../../events';
+import { ScheduledProcedureNameSchema } from '../../events';
 
 /** What the Ops stack publishes for the CLI (and the dashboard) at `/algo-trading/<stage>/ops`. */
 export const OpsDiscoverySchema = z.object({
@@ -33,23 +34,6 @@ export async function discover(stage: Stage, ssm: SSMClient): Promise<OpsDiscove
   );
 }
 
-/** The ops function that runs each operator action (the CLI and the dashboard invoke it). */
-const FUNCTION_OF: Record<OperatorAction, 'emergencyStop' | 'resume' | 'control' | 'admin'> = {
-  restart: 'admin',
-  scale: 'admin',
-  rollback: 'admin',
-  restore: 'admin',
-  kill: 'emergencyStop',
-  resume: 'resume',
-  halt: 'control',
-  pause: 'control',
-  unpause: 'control',
-  flatten: 'control',
-  'reset-risk-halt': 'control',
-  status: 'control',
-  'audit-verify': 'control',
-};
-
 /** Thrown when the function could not be reached or failed: the caller may fall back. */
 export class InvokeError extends Error {
   override readonly name = 'InvokeError';
@@ -69,7 +53,7 @@ export function operatorFunction(
   stage: Stage,
   action: OperatorAction,
 ): string {
-  const fn = discovery.functions[FUNCTION_OF[action]];
+  const fn = discovery.functions[FUNCTION_OF_ACTION[action]];
   if (!fn) throw new InvokeError(`the Ops stack of ${stage} publishes no function for ${action}`);
   return fn;
 }

@@ -1,5 +1,5 @@
-import { describeError, isTransient } from '../common/aws-errors';
-import { type RetryOptions, retry } from '../common/retry';
+import { describeError, isTransient } from '../../common/aws-errors';
+import { type RetryOptions, retry } from '../../common/retry';
 
 export type StepStatus = 'ok' | 'failed' | 'skipped';
 
@@ -61,10 +61,6 @@ export function withinTimeout<T>(work: Promise<T>, ms: number | undefined): Prom
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
-/**
- * Runs the steps of a procedure. A step never throws: a failure is recorded and the next step
- * runs anyway; the emergency stop depends on that.
- */
 /** Told when each step starts and ends: the CLI prints progress from it. */
 export type ProgressListener = (event: {
   step: string;
@@ -72,6 +68,10 @@ export type ProgressListener = (event: {
   result?: StepResult;
 }) => void;
 
+/**
+ * Runs the steps of a procedure. A step never throws: a failure is recorded and the next step
+ * runs anyway; the emergency stop depends on that.
+ */
 export class StepRunner {
   private readonly done: StepResult[] = [];
 
