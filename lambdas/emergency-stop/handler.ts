@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { OPS_METRICS } from '../../contract/metrics';
 import { parseOrThrow } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/actions/action-table';
 import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
@@ -56,7 +57,7 @@ const lambdaHandler = async (event: unknown, context: Context): Promise<Dispatch
     settings: { ...ctx.settings, invocationExpiryMs: context.getRemainingTimeInMillis() },
   });
   recordOutcome(metrics, result);
-  metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
+  metrics.addMetric(OPS_METRICS.killExecuted, MetricUnit.Count, 1);
   logger.info('emergency stop finished', { result });
   return result;
 };

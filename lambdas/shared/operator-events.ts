@@ -1,5 +1,6 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_DIMENSIONS, OPS_METRICS } from '../../contract/metrics';
 import { parseOrThrow, ValidationError } from '../../services/common/validation';
 import {
   type ActionTable,
@@ -34,6 +35,9 @@ export async function handleOperatorEvent<A extends OperatorAction>(
 /** One count per procedure run, by outcome: what the alarms on the ops functions watch. */
 export function recordOutcome(metrics: Metrics, result: DispatchResult): void {
   if (result.kind !== 'procedure') return;
-  metrics.addDimensions({ Procedure: result.result.procedure, Outcome: result.result.outcome });
-  metrics.addMetric('ProcedureRuns', MetricUnit.Count, 1);
+  metrics.addDimensions({
+    [METRIC_DIMENSIONS.procedure]: result.result.procedure,
+    [METRIC_DIMENSIONS.outcome]: result.result.outcome,
+  });
+  metrics.addMetric(OPS_METRICS.procedureRuns, MetricUnit.Count, 1);
 }

@@ -25,6 +25,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { ALARM_SLUGS } from '../../contract/metrics';
 import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
 import {
   SCHEDULED_PROCEDURE_INFO,
@@ -83,7 +84,7 @@ interface Reach {
 
 /** Names of the alarms whose ALARM state runs the emergency stop. */
 export function autoKillAlarmNames(stage: string): string[] {
-  return [`algo-trading-${stage}-daily-loss-stop`];
+  return [`algo-trading-${stage}-${ALARM_SLUGS.dailyLossStop}`];
 }
 
 /**

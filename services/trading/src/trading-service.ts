@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { METRIC_NAMESPACE } from '../../../contract/metrics';
 import { type AnyStage, type OperatorNames, operatorNames } from '../../../lib/config/names';
 import type { RiskLimits } from '../../../lib/config/risk-limits';
 import type { AuditEntry } from '../../common/db/audit';
@@ -25,7 +26,7 @@ import { OrderJournal } from './journal/order-journal';
 import { LeaseManager } from './leases/lease-manager';
 import type { MarketDataFeed } from './market/feed';
 import type { TradingSession } from './market/session';
-import { METRIC_NAMESPACE, Metrics } from './metrics/metrics';
+import { Metrics } from './metrics/metrics';
 import { summarizeFlatten } from './oms/flatten-summary';
 import { type FlattenResult, OrderManager, type ReconcileReport } from './oms/order-manager';
 import type { TradingDatabase } from './oms/order-repository';
