@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { NO_FLATTEN_REQUEST, operatorNames } from '../lib/config/names';
+import { NO_FLATTEN_REQUEST, operatorNames } from '../contract/names';
 import { freePort } from '../scripts/local/free-port';
 import { type LocalPostgres, startLocalPostgres } from '../scripts/local/postgres';
 import { migrate } from '../services/common/db/migrate';

@@ -1,7 +1,8 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_DIMENSIONS, OPS_METRICS } from '../../contract/metrics';
-import { parseOrThrow, ValidationError } from '../../services/common/validation';
+import { type OperatorAction, OperatorEventSchema } from '../../contract/operator-events';
+import { parseOrThrow, ValidationError } from '../../contract/validation';
 import {
   type ActionTable,
   actionsOf,
@@ -9,7 +10,6 @@ import {
   runAction,
   runsAction,
 } from '../../services/ops/actions/action-table';
-import { type OperatorAction, OperatorEventSchema } from '../../services/ops/events';
 import type { OpsContext } from '../../services/ops/platform/ports';
 
 /**

@@ -17,11 +17,12 @@ import {
   TRADING_METRICS,
   type TradingMetricName,
 } from '../../contract/metrics';
+import { operatorNames } from '../../contract/names';
 import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import { constructId, operatorNames } from '../config/names';
+} from '../../contract/scheduled-procedures';
+import { constructId } from '../config/construct-id';
 import {
   type AlertRoutes,
   RoutedAlarm,

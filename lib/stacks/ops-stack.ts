@@ -25,20 +25,20 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
 import { ALARM_SLUGS } from '../../contract/metrics';
-import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+import {
+  AUDIT_SPOOL_PREFIX,
+  dataBucketName,
+  operatorNames,
+  opsDiscoveryParameter,
+} from '../../contract/names';
 import {
   SCHEDULED_PROCEDURE_INFO,
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import {
-  AUDIT_SPOOL_PREFIX,
-  constructId,
-  dataBucketName,
-  operatorNames,
-  opsDiscoveryParameter,
-} from '../config/names';
+} from '../../contract/scheduled-procedures';
+import { constructId } from '../config/construct-id';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { NO_FLATTEN_REQUEST, operatorNames } from '../config/names';
+import { NO_FLATTEN_REQUEST, operatorNames } from '../../contract/names';
 import { AlertTopics } from '../constructs/alert-topics';
 import { retentionDays } from '../constructs/retention';
 import type { ServiceImageFactory } from '../constructs/service-images';

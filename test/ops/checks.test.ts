@@ -36,7 +36,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { snapshotIdentifier } from '../../lib/config/names';
+import { snapshotIdentifier } from '../../contract/names';
 import {
   type Check,
   type CheckOutcome,

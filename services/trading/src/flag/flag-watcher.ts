@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { NO_FLATTEN_REQUEST_ID } from '../../../../lib/config/names';
+import { NO_FLATTEN_REQUEST_ID } from '../../../../contract/names';
 import { describeError } from '../../../common/aws-errors';
 import type { ParameterStore, ParameterValue } from '../../../common/parameters/parameter-store';
 import { withTimeout } from '../../../common/retry';

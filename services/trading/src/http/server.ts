@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { isIsoDate } from '../../../../contract/dates';
 import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
-import { isIsoDate } from '../../../common/time';
 import { OPEN_STATUSES } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';

@@ -1,5 +1,5 @@
-import { isIsoDate } from '../../services/common/time';
-import type { Stage } from './stage-config';
+import { isIsoDate } from './dates';
+import type { Stage } from './stage';
 
 /** Every stage the tools accept: the AWS stages plus the local stack. */
 export type AnyStage = Stage | 'local';
@@ -69,8 +69,3 @@ export function dataBucketName(stage: AnyStage, account: string, override?: stri
  * exactly this prefix; the runtime writes under it.
  */
 export const AUDIT_SPOOL_PREFIX = 'audit-spool/';
-
-/** A construct id from a kebab-case name: `morning-checklist` -> `MorningChecklist`. */
-export function constructId(kebab: string): string {
-  return kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
-}
