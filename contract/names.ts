@@ -29,16 +29,6 @@ export function operatorNames(stage: AnyStage) {
 
 export type OperatorNames = ReturnType<typeof operatorNames>;
 
-/** The id of the flatten request that asks for nothing. */
-export const NO_FLATTEN_REQUEST_ID = 'none';
-
-/** The first value of the flatten request parameter: an id that asks for nothing. */
-export const NO_FLATTEN_REQUEST = JSON.stringify({
-  id: NO_FLATTEN_REQUEST_ID,
-  reason: 'no flatten requested',
-  requester: 'cdk',
-});
-
 /** What a person types (or ECS sets in LIVE_CONFIRMATION) to start the service in LIVE mode. */
 export const LIVE_CONFIRMATION = 'CONFIRM LIVE TRADING';
 
