@@ -1,8 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parseOrThrow } from '../../services/common/validation';
+import { OPS_METRICS } from '../../contract/metrics';
+import { AlarmEventSchema } from '../../contract/operator-events';
+import { parseOrThrow } from '../../contract/validation';
 import type { DispatchResult } from '../../services/ops/actions/action-table';
 import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
-import { AlarmEventSchema } from '../../services/ops/events';
 import { withLogsAndAlarms } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
@@ -45,7 +46,7 @@ export const emergencyStopFunction: OpsFunction<DispatchResult> = {
       settings: { ...ctx.settings, invocationExpiryMs: context.getRemainingTimeInMillis() },
     });
     recordOutcome(metrics, result);
-    metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
+    metrics.addMetric(OPS_METRICS.killExecuted, MetricUnit.Count, 1);
     logger.info('emergency stop finished', { result });
     return result;
   },

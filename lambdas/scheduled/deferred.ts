@@ -1,4 +1,4 @@
-import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
+import type { ScheduledProcedureName } from '../../contract/scheduled-procedures';
 import { deferredOpsFunction } from '../shared/ops-runtime';
 
 /**

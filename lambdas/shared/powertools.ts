@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE } from '../../contract/metrics';
 
 /**
  * The tracer and the metrics of one function, created once per container. The X-Ray SDK under
@@ -9,9 +10,9 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 export function tracerAndMetrics(serviceName: string, stage: string) {
   return {
     metrics: new Metrics({
-      namespace: 'AlgoTrading',
+      namespace: METRIC_NAMESPACE,
       serviceName,
-      defaultDimensions: { Stage: stage },
+      defaultDimensions: { [METRIC_DIMENSIONS.stage]: stage },
     }),
     tracer: new Tracer({ serviceName }),
   };

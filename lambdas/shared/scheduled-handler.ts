@@ -1,7 +1,7 @@
-import { parseOrThrow } from '../../services/common/validation';
-import { ScheduledProcedureNameSchema } from '../../services/ops/events';
+import { ScheduledProcedureNameSchema } from '../../contract/operator-events';
+import type { ScheduledProcedureName } from '../../contract/scheduled-procedures';
+import { parseOrThrow } from '../../contract/validation';
 import type { ChecklistReport } from '../../services/ops/procedures/checklist';
-import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
 import { opsHandler } from './ops-handler';
 import type { DeferredOpsFunction } from './ops-runtime';
 

@@ -1,10 +1,6 @@
 import * as z from 'zod';
-import { RiskLimitsSchema } from './risk-limits';
-import { SchedulesSchema } from './schedules';
-
-/** The deployment stages. Names are part of the operator contract: keep them stable. */
-export const STAGES = ['dev', 'staging', 'prod'] as const;
-export type Stage = (typeof STAGES)[number];
+import { RiskLimitsSchema } from '../../contract/risk-limits';
+import { SchedulesSchema, STAGES } from '../../contract/stage';
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
@@ -21,16 +17,6 @@ const logRetention = z
 const ipv4Cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, 'expected an IPv4 CIDR from /16 to /28');
-
-// The schedules' schemas live apart: the ops functions parse SCHEDULES at cold start without
-// building the rest of the stage config's schema.
-export {
-  type Schedule,
-  ScheduleSchema,
-  type Schedules,
-  SchedulesSchema,
-  TimeOfDaySchema,
-} from './schedules';
 
 /** Who may sign in to the dashboard: a Cognito user pool of this stage, or the desk's OIDC IdP. */
 const DashboardAuthSchema = z.discriminatedUnion('kind', [

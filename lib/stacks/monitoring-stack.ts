@@ -9,10 +9,20 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
+  ALARM_SLUGS,
+  METRIC_DIMENSIONS,
+  METRIC_NAMESPACE,
+  OPS_METRICS,
+  type OpsMetricName,
+  TRADING_METRICS,
+  type TradingMetricName,
+} from '../../contract/metrics';
+import { operatorNames } from '../../contract/names';
+import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import { constructId, operatorNames } from '../config/names';
+} from '../../contract/scheduled-procedures';
+import { constructId } from '../config/construct-id';
 import {
   type AlertRoutes,
   RoutedAlarm,
@@ -22,9 +32,6 @@ import {
 } from '../constructs/routed-alarm';
 import { autoKillAlarmNames } from './ops-stack';
 import { StageStack, type StageStackProps } from './stage-stack';
-
-/** The trading service's namespace (services/trading/src/metrics/metrics.ts). */
-const NAMESPACE = 'AlgoTrading';
 
 /** RDS's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000). */
 const INSTANCE_MEMORY_GIB: Record<string, number> = {
@@ -37,11 +44,11 @@ const INSTANCE_MEMORY_GIB: Record<string, number> = {
 };
 
 /** A metric of the trading service (EMF, Stage alone), per minute. */
-function tradingMetric(stage: string, metricName: string) {
+function tradingMetric(stage: string, metricName: TradingMetricName) {
   return new cloudwatch.Metric({
-    namespace: NAMESPACE,
+    namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { Stage: stage },
+    dimensionsMap: { [METRIC_DIMENSIONS.stage]: stage },
     period: Duration.minutes(1),
   });
 }
@@ -50,11 +57,15 @@ function tradingMetric(stage: string, metricName: string) {
  * A metric of a scheduled procedure's function, with Powertools' dimensions
  * (lambdas/shared/scheduled-handler.ts): summed per 5 minutes.
  */
-function procedureMetric(stage: string, name: ScheduledProcedureName, metricName: string) {
+function procedureMetric(stage: string, name: ScheduledProcedureName, metricName: OpsMetricName) {
   return new cloudwatch.Metric({
-    namespace: NAMESPACE,
+    namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { service: name, Stage: stage, Procedure: name },
+    dimensionsMap: {
+      [METRIC_DIMENSIONS.service]: name,
+      [METRIC_DIMENSIONS.stage]: stage,
+      [METRIC_DIMENSIONS.procedure]: name,
+    },
     statistic: 'Sum',
     period: Duration.minutes(5),
   });
@@ -122,9 +133,12 @@ export class MonitoringStack extends StageStack {
         props.routes,
       );
     };
-    const service = (metricName: string, statistic: string, period = Duration.minutes(1)) =>
-      tradingMetric(config.stage, metricName).with({ statistic, period });
-    const procedure = (name: ScheduledProcedureName, metricName: string) =>
+    const service = (
+      metricName: TradingMetricName,
+      statistic: string,
+      period = Duration.minutes(1),
+    ) => tradingMetric(config.stage, metricName).with({ statistic, period });
+    const procedure = (name: ScheduledProcedureName, metricName: OpsMetricName) =>
       procedureMetric(config.stage, name, metricName);
     const { GREATER_THAN_OR_EQUAL_TO_THRESHOLD: GTE, GREATER_THAN_THRESHOLD: GT } =
       cloudwatch.ComparisonOperator;
@@ -331,7 +345,7 @@ export class MonitoringStack extends StageStack {
 
     // Dead letters.
     add({
-      slug: 'scheduled-procedure-failed',
+      slug: ALARM_SLUGS.scheduledProcedureFailed,
       severity: 'P2',
       summary:
         'A scheduled procedure (checklist, export, backup, maintenance) failed after its retries or could not be invoked.',
@@ -345,7 +359,7 @@ export class MonitoringStack extends StageStack {
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'auto-kill-failed',
+      slug: ALARM_SLUGS.autoKillFailed,
       severity: 'P1',
       summary:
         'An auto-kill alarm could not run the emergency stop: trading may still be on. Kill by hand now.',
@@ -362,18 +376,18 @@ export class MonitoringStack extends StageStack {
     // The trading service's own signals. Gauges are published every minute while a task runs;
     // with no task there is no data, which the tasks-below-desired alarm already pages.
     add({
-      slug: 'daily-loss-stop',
+      slug: ALARM_SLUGS.dailyLossStop,
       severity: 'P1',
       autoKill: true,
       summary: `The daily loss stop (${config.risk.dailyLossStopPct}% of capital) was hit: HARD_HALT. The emergency stop runs automatically.`,
       runbook: 'daily-loss-stop-hit',
-      metric: service('DailyLossStopHit', 'Maximum'),
+      metric: service(TRADING_METRICS.dailyLossStopHit, 'Maximum'),
       threshold: 1,
       comparisonOperator: GTE,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'error-rate-high',
+      slug: ALARM_SLUGS.errorRateHigh,
       severity: 'P2',
       summary: 'More than 5% of the trading API requests failed (5xx) over 5 minutes.',
       runbook: 'error-rate-high',
@@ -381,8 +395,8 @@ export class MonitoringStack extends StageStack {
         // Quiet periods (under 20 requests) are not a rate.
         expression: 'IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)',
         usingMetrics: {
-          errors: service('Errors', 'Sum', Duration.minutes(5)),
-          requests: service('Requests', 'Sum', Duration.minutes(5)),
+          errors: service(TRADING_METRICS.errors, 'Sum', Duration.minutes(5)),
+          requests: service(TRADING_METRICS.requests, 'Sum', Duration.minutes(5)),
         },
         label: 'error rate %',
         period: Duration.minutes(5),
@@ -392,76 +406,76 @@ export class MonitoringStack extends StageStack {
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'feed-stale',
+      slug: ALARM_SLUGS.feedStale,
       severity: 'P2',
       summary:
         'A market-data feed is stale while the market is open: strategies see old prices and the risk check refuses entries.',
       runbook: 'feed-stale',
-      metric: service('FeedStale', 'Maximum'),
+      metric: service(TRADING_METRICS.feedStale, 'Maximum'),
       threshold: 1,
       comparisonOperator: GTE,
       evaluationPeriods: 2,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'broker-disconnected',
+      slug: ALARM_SLUGS.brokerDisconnected,
       severity: 'P2',
       summary: 'The trading service is not connected to the broker for 2 minutes.',
       runbook: 'broker-disconnected',
-      metric: service('BrokerConnected', 'Minimum'),
+      metric: service(TRADING_METRICS.brokerConnected, 'Minimum'),
       threshold: 1,
       comparisonOperator: LT,
       evaluationPeriods: 2,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'portfolio-heat-high',
+      slug: ALARM_SLUGS.portfolioHeatHigh,
       severity: 'P2',
       summary: `Open risk to the stops is above the ${config.risk.maxPortfolioHeatPct}% portfolio heat cap.`,
       runbook: 'portfolio-heat-high',
-      metric: service('PortfolioHeatPct', 'Maximum'),
+      metric: service(TRADING_METRICS.portfolioHeatPct, 'Maximum'),
       threshold: config.risk.maxPortfolioHeatPct,
       comparisonOperator: GT,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'order-rejects-spike',
+      slug: ALARM_SLUGS.orderRejectsSpike,
       severity: 'P3',
       summary: 'More than 20 orders refused (risk or broker) in 5 minutes.',
       runbook: 'order-rejects-spike',
-      metric: service('OrdersRejected', 'Sum', Duration.minutes(5)),
+      metric: service(TRADING_METRICS.ordersRejected, 'Sum', Duration.minutes(5)),
       threshold: 20,
       comparisonOperator: GT,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'order-rate-near-limit',
+      slug: ALARM_SLUGS.orderRateNearLimit,
       severity: 'P3',
       summary: `Orders per second at 80% of the ${config.risk.maxOrdersPerSecond}/s limit for 3 minutes.`,
       runbook: 'order-rate-near-limit',
-      metric: service('OrdersPerSecond', 'Maximum'),
+      metric: service(TRADING_METRICS.ordersPerSecond, 'Maximum'),
       threshold: Math.ceil(config.risk.maxOrdersPerSecond * 0.8),
       comparisonOperator: GTE,
       evaluationPeriods: 3,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'circuit-breaker-open',
+      slug: ALARM_SLUGS.circuitBreakerOpen,
       severity: 'P2',
       summary: 'A circuit breaker (broker, feed) is open for 2 minutes: calls to it are refused.',
       runbook: 'circuit-breaker-open',
-      metric: service('CircuitBreakerOpen', 'Maximum'),
+      metric: service(TRADING_METRICS.circuitBreakerOpen, 'Maximum'),
       threshold: 1,
       comparisonOperator: GTE,
       evaluationPeriods: 2,
       treatMissingData: NOT_BREACHING,
     });
     add({
-      slug: 'flag-unreadable',
+      slug: ALARM_SLUGS.flagUnreadable,
       severity: 'P2',
       summary: `The trading service has not read the kill flag for over ${config.trading.flagMaxStalenessSeconds} s: it has halted itself (fail closed).`,
       runbook: 'flag-unreadable',
-      metric: service('FlagAgeSeconds', 'Maximum'),
+      metric: service(TRADING_METRICS.flagAgeSeconds, 'Maximum'),
       threshold: config.trading.flagMaxStalenessSeconds,
       comparisonOperator: GT,
       evaluationPeriods: 2,
@@ -489,49 +503,51 @@ export class MonitoringStack extends StageStack {
         perRun: true,
       });
     reportAlarm(
-      'morning-not-ready',
+      ALARM_SLUGS.morningNotReady,
       'P2',
       'The morning checklist is NOT READY: do not enable trading until it is READY.',
       'morning-not-ready',
-      procedure('morning-checklist', 'ChecksFailed'),
+      procedure('morning-checklist', OPS_METRICS.checksFailed),
     );
     reportAlarm(
-      'checklist-missing',
+      ALARM_SLUGS.checklistMissing,
       'P2',
       "A scheduled procedure did not report by its deadline (09:05 IST: today's token check and morning checklist, the previous trading day's evening checklist, export and backup).",
       'checklist-missing',
-      procedure('deadline-check', 'ChecksFailed'),
+      procedure('deadline-check', OPS_METRICS.checksFailed),
     );
     // Who watches the watcher: no deadline check for 3 days (a weekend and a day) is breaching.
     add({
-      slug: 'deadline-check-silent',
+      slug: ALARM_SLUGS.deadlineCheckSilent,
       severity: 'P3',
       summary:
         'The 09:05 deadline check has not reported for 3 days: the schedules may not be firing at all.',
       runbook: 'checklist-missing',
-      metric: procedure('deadline-check', 'ProcedureCompleted').with({ period: Duration.hours(1) }),
+      metric: procedure('deadline-check', OPS_METRICS.procedureCompleted).with({
+        period: Duration.hours(1),
+      }),
       threshold: 1,
       comparisonOperator: LT,
       evaluationPeriods: 72,
       treatMissingData: BREACHING,
     });
     reportAlarm(
-      'token-expiring',
+      ALARM_SLUGS.tokenExpiring,
       'P2',
       "A broker token expires before today's 15:30 IST close (or is missing): renew it before the open.",
       'token-expiring',
-      procedure('token-check', 'ChecksFailed'),
+      procedure('token-check', OPS_METRICS.checksFailed),
     );
     reportAlarm(
-      'evening-checklist-failed',
+      ALARM_SLUGS.eveningChecklistFailed,
       'P3',
       'The evening checklist FAILed (not flat, not reconciled, not exported or backed up, or errors).',
       'evening-checklist-failed',
-      procedure('evening-checklist', 'ChecksFailed'),
+      procedure('evening-checklist', OPS_METRICS.checksFailed),
     );
     for (const [slug, name] of [
-      ['export-failed', 'trade-export'],
-      ['backup-failed', 'database-backup'],
+      [ALARM_SLUGS.exportFailed, 'trade-export'],
+      [ALARM_SLUGS.backupFailed, 'database-backup'],
     ] as const) {
       reportAlarm(
         slug,
@@ -541,8 +557,8 @@ export class MonitoringStack extends StageStack {
         new cloudwatch.MathExpression({
           expression: 'FILL(failed, 0) + FILL(threw, 0)',
           usingMetrics: {
-            failed: procedure(name, 'ChecksFailed'),
-            threw: procedure(name, 'ProcedureFailed'),
+            failed: procedure(name, OPS_METRICS.checksFailed),
+            threw: procedure(name, OPS_METRICS.procedureFailed),
           },
           label: `${name} failures`,
           period: Duration.minutes(5),
@@ -608,7 +624,7 @@ export class MonitoringStack extends StageStack {
       (a) => SEVERITIES[a.severity].route === 'page' && !a.perRun,
     );
     this.safeToTrade = new cloudwatch.CompositeAlarm(this, 'SafeToTrade', {
-      compositeAlarmName: `${names.prefix}-safe-to-trade`,
+      compositeAlarmName: `${names.prefix}-${ALARM_SLUGS.safeToTrade}`,
       alarmDescription:
         'Not safe to trade: a continuous P1 or P2 alarm is in ALARM (each one pages on its own). OK again means every one of them is clear; the per-run report alarms (morning NOT READY, checklist missing, token) are not part of it. Runbook: docs/RUNBOOK.md#safe-to-trade',
       alarmRule: cloudwatch.AlarmRule.anyOf(
@@ -626,14 +642,14 @@ export class MonitoringStack extends StageStack {
 
   private buildDashboard(props: MonitoringStackProps) {
     const names = operatorNames(props.config.stage);
-    const m = (metricName: string, statistic = 'Maximum') =>
+    const m = (metricName: TradingMetricName, statistic = 'Maximum') =>
       tradingMetric(props.config.stage, metricName).with({ statistic });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
     const insights = (svc: string, metricName: string) =>
       containerInsights(names.cluster, svc, metricName).with({ label: `${svc} ${metricName}` });
     const proc = (name: ScheduledProcedureName) =>
-      procedureMetric(props.config.stage, name, 'ChecksFailed').with({
+      procedureMetric(props.config.stage, name, OPS_METRICS.checksFailed).with({
         period: Duration.hours(1),
         label: name,
       });
@@ -659,14 +675,22 @@ export class MonitoringStack extends StageStack {
     dashboard.addWidgets(
       new cloudwatch.SingleValueWidget({
         title: 'Trading state (0 ACTIVE, 1 PAUSED, 2 HALTED, 3 HARD_HALT) and flag',
-        metrics: [m('TradingState'), m('FlagEnabled'), m('FlagAgeSeconds')],
+        metrics: [
+          m(TRADING_METRICS.tradingState),
+          m(TRADING_METRICS.flagEnabled),
+          m(TRADING_METRICS.flagAgeSeconds),
+        ],
         width: 8,
         height: 6,
       }),
-      graph('P&L (INR)', [m('DailyPnlInr'), m('RealizedPnlInr'), m('UnrealizedPnlInr')]),
+      graph('P&L (INR)', [
+        m(TRADING_METRICS.dailyPnlInr),
+        m(TRADING_METRICS.realizedPnlInr),
+        m(TRADING_METRICS.unrealizedPnlInr),
+      ]),
       new cloudwatch.GraphWidget({
         title: 'Portfolio heat and daily P&L, % of capital',
-        left: [m('PortfolioHeatPct'), m('DailyPnlPct')],
+        left: [m(TRADING_METRICS.portfolioHeatPct), m(TRADING_METRICS.dailyPnlPct)],
         leftAnnotations: [
           { value: props.config.risk.maxPortfolioHeatPct, label: 'heat cap', color: '#d62728' },
           { value: -props.config.risk.dailyLossStopPct, label: 'loss stop', color: '#d62728' },
@@ -677,18 +701,18 @@ export class MonitoringStack extends StageStack {
     );
     dashboard.addWidgets(
       graph('Orders, fills and rejects', [
-        m('OrdersSubmitted', 'Sum'),
-        m('Fills', 'Sum'),
-        m('OrdersRejected', 'Sum'),
+        m(TRADING_METRICS.ordersSubmitted, 'Sum'),
+        m(TRADING_METRICS.fills, 'Sum'),
+        m(TRADING_METRICS.ordersRejected, 'Sum'),
       ]),
       graph(`Orders per second (limit ${props.config.risk.maxOrdersPerSecond})`, [
-        m('OrdersPerSecond'),
+        m(TRADING_METRICS.ordersPerSecond),
       ]),
       graph('Feed lag (s), stale, broker connected', [
-        m('FeedLagSeconds'),
-        m('FeedStale'),
-        m('BrokerConnected', 'Minimum'),
-        m('CircuitBreakerOpen'),
+        m(TRADING_METRICS.feedLagSeconds),
+        m(TRADING_METRICS.feedStale),
+        m(TRADING_METRICS.brokerConnected, 'Minimum'),
+        m(TRADING_METRICS.circuitBreakerOpen),
       ]),
     );
     dashboard.addWidgets(

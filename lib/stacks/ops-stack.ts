@@ -25,20 +25,21 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
+import { ALARM_SLUGS } from '../../contract/metrics';
+import {
+  AUDIT_SPOOL_PREFIX,
+  dataBucketName,
+  operatorNames,
+  opsDiscoveryParameter,
+} from '../../contract/names';
 import { OPERATOR_FUNCTIONS, type OperatorFunctionName } from '../../contract/operator-actions';
-import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
 import {
   SCHEDULED_PROCEDURE_INFO,
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import {
-  AUDIT_SPOOL_PREFIX,
-  constructId,
-  dataBucketName,
-  operatorNames,
-  opsDiscoveryParameter,
-} from '../config/names';
+} from '../../contract/scheduled-procedures';
+import { constructId } from '../config/construct-id';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -84,7 +85,7 @@ interface Reach {
 
 /** Names of the alarms whose ALARM state runs the emergency stop. */
 export function autoKillAlarmNames(stage: string): string[] {
-  return [`algo-trading-${stage}-daily-loss-stop`];
+  return [`algo-trading-${stage}-${ALARM_SLUGS.dailyLossStop}`];
 }
 
 /**

@@ -1,13 +1,13 @@
 import type { Context } from 'aws-lambda';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
+import { ValidationError } from '../../contract/validation';
 import { handleControl } from '../../lambdas/control/function';
 import { handleEmergencyStop } from '../../lambdas/emergency-stop/function';
 import { handler } from '../../lambdas/emergency-stop/handler';
 import { handleResume } from '../../lambdas/resume-trading/function';
 import { scheduledFunction } from '../../lambdas/scheduled/deferred';
 import { scheduledHandler } from '../../lambdas/shared/scheduled-handler';
-import { ValidationError } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/dispatch';
-import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
 import {
   entry,
   openPositions,

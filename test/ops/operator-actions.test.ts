@@ -6,13 +6,13 @@ import {
   OperatorActionSchema,
   type OperatorFunctionName,
 } from '../../contract/operator-actions';
+import { type OperatorEvent, OperatorEventSchema } from '../../contract/operator-events';
 import { handleOperatorEvent } from '../../lambdas/shared/operator-events';
 import { type ActionTable, runsAction } from '../../services/ops/actions/action-table';
 import { ADMIN_ACTIONS } from '../../services/ops/actions/admin-actions';
 import { CONTROL_ACTIONS } from '../../services/ops/actions/control-actions';
 import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
 import { resumeActions } from '../../services/ops/actions/resume-actions';
-import { type OperatorEvent, OperatorEventSchema } from '../../services/ops/events';
 import {
   type OpsDiscovery,
   OpsDiscoverySchema,

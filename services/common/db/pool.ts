@@ -1,9 +1,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Pool, PoolConfig } from 'pg';
 import * as z from 'zod';
+import { parseOrThrow } from '../../../contract/validation';
 import { afterRequestsSent, deferredModule } from '../load-module';
 import { secretReader } from '../secrets';
-import { parseOrThrow } from '../validation';
 
 /** Where the database is: a URL (local stack, tests) or the RDS secret (AWS). */
 export type DatabaseLocation =

@@ -1,6 +1,6 @@
 import type { OperatorAction } from '../../../contract/operator-actions';
+import type { OperatorEvent } from '../../../contract/operator-events';
 import type { AuditVerification } from '../../common/db/audit';
-import type { OperatorEvent } from '../events';
 import type { OpsContext } from '../platform/ports';
 import type { StatusReport } from '../procedures/status';
 import type { ProcedureResult, ProgressListener } from '../steps/runner';

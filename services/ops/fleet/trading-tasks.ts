@@ -1,6 +1,6 @@
+import type { ReconciliationView } from '../../../contract/trading-api';
 import { messageOf } from '../../common/errors';
 import type { OpsContext, TaskEndpoint } from '../platform/ports';
-import type { ReconciliationView } from '../platform/trading-client';
 
 /** The trading tasks, as a step would use them: none running is an answer, not an error. */
 export async function tradingTasks(ctx: OpsContext): Promise<TaskEndpoint[]> {

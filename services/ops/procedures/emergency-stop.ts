@@ -1,9 +1,10 @@
+import { flattenRequestValue } from '../../../contract/flatten-request';
+import type { PositionView } from '../../../contract/trading-api';
 import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
 import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
 import { claimInvocation, recordInvocation } from '../invocations';
 import type { OpsContext } from '../platform/ports';
-import type { PositionView } from '../platform/trading-client';
 import { describeResult } from '../reports/procedure-report';
 import { auditStep } from '../steps/audit';
 import { flagStep } from '../steps/flag';
@@ -81,7 +82,11 @@ export async function emergencyStop(
   await runner.run(
     'flatten-request',
     async () => {
-      const body = JSON.stringify({ id, reason: request.reason, requester: request.requestedBy });
+      const body = flattenRequestValue({
+        id,
+        reason: request.reason,
+        requester: request.requestedBy,
+      });
       const { version } = await ctx.parameters.putParameter(
         names.flattenRequestParameter,
         body,

@@ -1,7 +1,8 @@
+import type { CallerIdentity, FlattenView } from '../../../contract/trading-api';
 import { verifyAuditChain } from '../../common/db/audit';
 import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
 import type { OpsContext } from '../platform/ports';
-import type { CallerIdentity, FlattenView, TradingClient } from '../platform/trading-client';
+import type { TradingClient } from '../platform/trading-client';
 import { auditStep, authoriseStep } from '../steps/audit';
 import { type Notification, notifyStep } from '../steps/notify';
 import { caller, finish, type OperatorRequest, procedureId } from '../steps/procedure';

@@ -1,8 +1,8 @@
+import type { TaskState } from '../../../contract/trading-api';
 import { messageOf } from '../../common/errors';
 import type { ParameterValue } from '../../common/parameters/parameter-store';
 import { tradingTasks } from '../fleet/trading-tasks';
 import type { OpsContext, ServiceDescription } from '../platform/ports';
-import type { TaskState } from '../platform/trading-client';
 
 export interface StatusReport {
   readonly stage: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { CallerIdentity } from '../../../contract/trading-api';
 import type { OpsContext } from '../platform/ports';
-import type { CallerIdentity } from '../platform/trading-client';
 import type { Outcome, ProcedureResult, StepRunner } from './runner';
 
 /** The operator's request: who and why (both required, both audited). */

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { type AnyStage, operatorNames } from '../../../lib/config/names';
-import type { RiskLimits } from '../../../lib/config/risk-limits';
+import { type AnyStage, operatorNames } from '../../../contract/names';
+import type { RiskLimits } from '../../../contract/risk-limits';
 import { FileAuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import type { Broker } from './broker/broker';

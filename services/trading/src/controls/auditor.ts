@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AnyStage } from '../../../../lib/config/names';
+import type { AnyStage } from '../../../../contract/names';
 import type { AuditEntry } from '../../../common/db/audit';
 import { auditOrDefer, type FileAuditSpool } from '../../../common/db/audit-spool';
 import type { Actor } from '../api';

@@ -1,4 +1,5 @@
-import type { AnyStage } from '../../../../lib/config/names';
+import { METRIC_NAMESPACE } from '../../../../contract/metrics';
+import type { AnyStage } from '../../../../contract/names';
 import type { Broker } from '../broker/broker';
 import type { SharedOrderRateLimiter } from '../broker/order-rate-limiter';
 import { round2 } from '../domain';
@@ -7,7 +8,7 @@ import type { TradingSession } from '../market/session';
 import type { BookReading } from '../risk/post-trade-risk';
 import { STATE_CODE, type TradingStateMachine } from '../trading-state';
 import type { TradingViews } from '../views/trading-views';
-import { METRIC_NAMESPACE, type Metrics } from './metrics';
+import type { Metrics } from './metrics';
 
 /** What the gauges read. */
 export interface GaugesDeps {

@@ -1,4 +1,4 @@
-import type { RiskLimits } from '../../../../lib/config/risk-limits';
+import type { RiskLimits } from '../../../../contract/risk-limits';
 import type { Auditor } from '../controls/auditor';
 import type { ControlActions } from '../controls/control-actions';
 import type { Metrics } from '../metrics/metrics';

@@ -1,5 +1,5 @@
-import type { AnyStage } from '../../../../lib/config/names';
-import type { RiskLimits } from '../../../../lib/config/risk-limits';
+import type { AnyStage } from '../../../../contract/names';
+import type { RiskLimits } from '../../../../contract/risk-limits';
 import { sleep } from '../../../common/retry';
 import { formatIst, istDate } from '../../../common/time';
 import type { Broker } from '../broker/broker';
