@@ -133,7 +133,7 @@ async function main() {
       `  refusals recorded by rule: ${rules.rows.map((r) => `${r.rule}:${r.n}`).join(' ')}`,
     );
     console.log(
-      `  limiter, 3 tasks: ${sum('databaseRoundTrips')} database round trips, ${sum('localRefusals')} refusals answered locally, ${sum('lateEntries')} late entries refused, ${sum('restamped')} late exits restamped, ${sum('restampedOnAnswer')} messages restamped on a late answer, ${sum('lateRetries')} exits re-queued`,
+      `  limiter, 3 tasks: ${sum('databaseRoundTrips')} database round trips, ${sum('localRefusals')} refusals answered locally, ${sum('restampedEntries')} late entries restamped and sent, ${sum('lateEntries')} late entries refused, ${sum('restamped')} late exits restamped, ${sum('restampedOnAnswer')} messages restamped on a late answer, ${sum('lateRetries')} exits re-queued`,
     );
     process.exitCode = peak <= LIMIT ? 0 : 1;
   } finally {

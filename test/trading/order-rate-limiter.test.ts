@@ -116,7 +116,7 @@ describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
       )
     ).rows.map((r) => r.s);
 
-  it('lets an entry out within the send budget and refuses it past the budget', async () => {
+  it('lets an entry out within the send budget and has it restamped first past the budget', async () => {
     // Arrange: a clock this test moves (the limiter reads it for askedAt and the decision).
     let now = 1_000_000;
     const limiter = new SharedOrderRateLimiter(db.pool, { ...options('a'), now: () => now });
@@ -130,8 +130,33 @@ describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
 
     // Assert
     expect(limiter.sendBudgetMs).toBe(100);
-    expect([onTime, late]).toEqual(['send', 'refuse']);
-    expect(limiter.view().counts).toMatchObject({ lateEntries: 1, databaseRoundTrips: 1 });
+    expect([onTime, late]).toEqual(['send', 'restamp-first']);
+    expect(limiter.view().counts).toMatchObject({ lateEntries: 0, databaseRoundTrips: 1 });
+  });
+
+  it('moves a late entry to now only while the window ending now has room for it', async () => {
+    // Arrange: limit 2, one entry slot, then a second slot (the window is full)
+    await db.pool.query('DELETE FROM order_rate_buckets');
+    const limiter = new SharedOrderRateLimiter(db.pool, { ...options('d'), limit: 2 });
+    const first = await limiter.tryTake();
+    if (!first.granted || !first.stamp) throw new Error('expected a stamped slot');
+
+    // Act: restamped with room (only its own stamp in the window), then again once it is full
+    const moved = await limiter.restampEntry(first);
+    const second = await limiter.tryTake();
+    await db.pool.query(
+      "UPDATE order_rate_buckets SET stamps = stamps || clock_timestamp() WHERE bucket = 'test/client'",
+    );
+    const before = await stamps();
+    const refused = moved.granted ? await limiter.restampEntry(moved) : undefined;
+
+    // Assert
+    expect(moved).toMatchObject({ granted: true, stamp: expect.any(String) });
+    expect(moved.granted && moved.stamp).not.toBe(first.stamp);
+    expect(second).toMatchObject({ granted: true });
+    expect(refused).toMatchObject({ granted: false, why: expect.stringContaining('taken now') });
+    expect(await stamps()).toEqual(before);
+    expect(limiter.view().counts).toMatchObject({ restampedEntries: 1, lateEntries: 1 });
   });
 
   it('restamps a late exit within half the window and retakes one later than that', async () => {

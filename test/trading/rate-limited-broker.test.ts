@@ -1,5 +1,9 @@
+import type { Pool, QueryConfig } from 'pg';
 import { PaperBroker } from '../../services/trading/src/broker/paper-broker';
-import { withOrderRateLimit } from '../../services/trading/src/broker/rate-limited-broker';
+import {
+  OrderRateRefusedError,
+  withOrderRateLimit,
+} from '../../services/trading/src/broker/rate-limited-broker';
 import type { Order } from '../../services/trading/src/domain';
 import { CircuitBreaker } from '../../services/trading/src/health/circuit-breaker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -17,6 +21,125 @@ const exit = (i: number): Order => ({
   filledQuantity: 0,
   tradingDay: '2026-11-26',
   createdAt: Date.now(),
+});
+
+const entry = (i: number): Order => ({
+  ...exit(i),
+  clientOrderId: `entry-${i}`,
+  side: 'BUY',
+  reduceOnly: false,
+});
+
+/**
+ * The limiter's pool, with a process that is busy when a slot's grant comes back: the clock the
+ * door reads jumps by `lateMs` before the answer is seen, and `meanwhile` runs first (another
+ * task's messages counted while this one waited).
+ */
+function busyWhenGranted(pool: Pool, lateMs: number, meanwhile: () => Promise<unknown>) {
+  let skew = 0;
+  let granted = false;
+  const slow = {
+    query: async (config: QueryConfig) => {
+      const result = await pool.query(config);
+      if (config.name === 'take-order-rate-slot' && !granted) {
+        granted = true;
+        await meanwhile();
+        skew += lateMs;
+      }
+      return result;
+    },
+  } as unknown as Pool;
+  return { pool: slow, now: () => Date.now() + skew };
+}
+
+describe('RateLimitedBroker with a late entry slot', () => {
+  let db: TestDatabase;
+  let venue: PaperBroker;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    venue = new PaperBroker(
+      db.pool,
+      { quote: () => ({ price: 1500, bid: 1499.95, ask: 1500.05, receivedAt: Date.now() }) },
+      { slippageBps: 0, latencyMs: 60_000, partialFillProbability: 0, seed: 1, tokenNames: [] },
+    );
+  });
+
+  afterAll(async () => {
+    await venue.close();
+    await db.close();
+  });
+
+  const stamps = async (bucket: string): Promise<string[]> =>
+    (
+      await db.pool.query<{ s: string }>(
+        'SELECT unnest(stamps)::text AS s FROM order_rate_buckets WHERE bucket = $1 ORDER BY 1',
+        [bucket],
+      )
+    ).rows.map((r) => r.s);
+  const received = async (clientOrderId: string): Promise<number> =>
+    (
+      await db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM paper.messages WHERE client_order_id = $1',
+        [clientOrderId],
+      )
+    ).rows[0]?.n ?? 0;
+
+  it('sends a late entry restamped to its send time when the window then has room', async () => {
+    // Arrange: the grant is seen 150 ms after it was asked for (the send budget is 100 ms); the
+    // window holds nothing else.
+    const busy = busyWhenGranted(db.pool, 150, async () => undefined);
+    const door = withOrderRateLimit(venue, busy.pool, {
+      bucket: 'test/late-room',
+      taskId: 'door',
+      limit: 2,
+      marginMs: 200,
+      now: busy.now,
+    });
+
+    // Act
+    const ack = await door.submit(entry(1));
+
+    // Assert: sent once; its stamp moved, not added (one in the window)
+    expect(ack.brokerOrderId).toMatch(/^PB-/);
+    expect(await received('entry-1')).toBe(1);
+    expect(await stamps('test/late-room')).toHaveLength(1);
+    expect(door.limiter.view().counts).toMatchObject({
+      restampedEntries: 1,
+      lateEntries: 0,
+      databaseRoundTrips: 2,
+    });
+  });
+
+  it('refuses a late entry ORDER_RATE when the window at its send time is full', async () => {
+    // Arrange: limit 2; while the grant waits to be seen, another task's two messages are
+    // counted (sends on its own share, backfilled when its database came back).
+    const bucket = 'test/late-full';
+    const busy = busyWhenGranted(db.pool, 150, () =>
+      db.pool.query(
+        `UPDATE order_rate_buckets
+            SET stamps = stamps || ARRAY[clock_timestamp(), clock_timestamp()] WHERE bucket = $1`,
+        [bucket],
+      ),
+    );
+    const door = withOrderRateLimit(venue, busy.pool, {
+      bucket,
+      taskId: 'door',
+      limit: 2,
+      marginMs: 200,
+      now: busy.now,
+    });
+
+    // Act
+    const outcome = await door.submit(entry(2)).catch((error: unknown) => error);
+
+    // Assert: refused before the venue; its first stamp stays counted (errs on the safe side)
+    expect(outcome).toBeInstanceOf(OrderRateRefusedError);
+    expect((outcome as Error).message).toMatch(/^ORDER_RATE: .*are taken now; not sent$/);
+    expect(await received('entry-2')).toBe(0);
+    expect(await stamps(bucket)).toHaveLength(3);
+    expect(door.limiter.view().counts).toMatchObject({ restampedEntries: 0, lateEntries: 1 });
+  });
 });
 
 describe('RateLimitedBroker behind the broker circuit breaker', () => {

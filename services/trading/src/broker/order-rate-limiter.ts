@@ -24,8 +24,13 @@ export interface OrderRateCounts {
   readonly databaseRoundTrips: number;
   /** Entries refused here without asking the database (the next slot is known not to be free). */
   readonly localRefusals: number;
-  /** Entries whose grant came back too late to be sent (refused ORDER_RATE, slot consumed). */
+  /**
+   * Late entries refused: the window at their send time had no room (ORDER_RATE; the slot stays
+   * consumed).
+   */
   readonly lateEntries: number;
+  /** Late entries whose stamp was moved to their send time (the window had room) and sent. */
+  readonly restampedEntries: number;
   /** Exits and cancels sent late, their stamp moved to when they were sent. */
   readonly restamped: number;
   /** Messages answered by the venue later than the margin, counted again at their answer. */
@@ -73,6 +78,8 @@ export interface OrderRateView {
   /** `shared`: slots from PostgreSQL; `local-share`: the database is unreachable. */
   readonly mode: 'shared' | 'local-share';
   readonly tasksSeen: number;
+  /** Exits and cancels of this task waiting in line for a slot. */
+  readonly waiting: number;
   readonly counts: OrderRateCounts;
 }
 
@@ -113,8 +120,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * (measured: 10-11 at the venue against 8 with two CPU burners beside the fault test). So the
  * door checks each slot right before the broker call (`sendDecision`): this task may use
  * `sendBudgetMs` of the margin, counted from asking for the slot (the stamp is later). A late
- * entry is not sent (ORDER_RATE; its slot stays taken, which only errs on the safe side). A late
- * exit or cancel goes anyway and its stamp is moved to its real send time (`restamp`): moving a
+ * entry is not sent on that slot: one more round trip (`restampEntry`) moves its stamp to now if
+ * the window ending now has room for it, and the door checks the moved slot as it checked the
+ * first; with no room it is refused ORDER_RATE (its slot stays taken, which only errs on the safe
+ * side). Refusing every late entry refused single manual orders into a nearly empty window on a
+ * loaded machine. A late exit or cancel goes anyway and its stamp is moved to its real send time (`restamp`): moving a
  * stamp later keeps every window within the limit provided the move lands before the old stamp
  * leaves the window, so an exit later than half the window takes another slot instead.
  */
@@ -129,6 +139,7 @@ export class SharedOrderRateLimiter {
     databaseRoundTrips: 0,
     localRefusals: 0,
     lateEntries: 0,
+    restampedEntries: 0,
     restamped: 0,
     restampedOnAnswer: 0,
     lateRetries: 0,
@@ -233,21 +244,19 @@ export class SharedOrderRateLimiter {
 
   /**
    * Whether a granted slot may still be used, decided right before the broker call (nothing may
-   * await between this and the call). `send`: on time. `send-restamp`: an exit or cancel past the
-   * send budget: send, then `restamp`. `refuse`: an entry past the budget. `retake`: an exit or
-   * cancel so late that a moved stamp might land after its old one left the window: this slot
-   * stays taken and the message waits for another.
+   * await between this and the call). `send`: on time. `restamp-first`: an entry past the send
+   * budget: not sent on this slot; `restampEntry` may move it to now. `send-restamp`: an exit or
+   * cancel past the send budget: send, then `restamp`. `retake`: an exit or cancel so late that a
+   * moved stamp might land after its old one left the window: this slot stays taken and the
+   * message waits for another.
    */
   sendDecision(
     slot: Slot,
     message: 'entry' | 'exit',
-  ): 'send' | 'send-restamp' | 'refuse' | 'retake' {
+  ): 'send' | 'restamp-first' | 'send-restamp' | 'retake' {
     const late = this.now() - slot.askedAt;
     if (late <= this.sendBudgetMs) return 'send';
-    if (message === 'entry') {
-      this.counts.lateEntries += 1;
-      return 'refuse';
-    }
+    if (message === 'entry') return 'restamp-first';
     // A slot of the local share has no stamp to move: it is this task's own count, and it is
     // recorded at grant time, so a late one waits for the next like a late shared one.
     if (late <= this.windowMs / 2 && slot.stamp !== undefined) {
@@ -256,6 +265,44 @@ export class SharedOrderRateLimiter {
     }
     this.counts.lateRetries += 1;
     return 'retake';
+  }
+
+  /**
+   * A late entry's second chance: moves its stamp to now if the window ending now holds fewer
+   * than `limit` stamps besides it (checked and moved atomically, under the bucket lock a grant
+   * takes), and answers the moved slot, asked for now, for the door to check again. Refused when
+   * the window is full (the old stamp stays) or the database does not answer.
+   */
+  async restampEntry(slot: Slot): Promise<SlotAnswer> {
+    const started = this.now();
+    let stamp: string | null | undefined;
+    try {
+      if (slot.stamp === undefined) throw new Error('an entry slot without a stamp');
+      const result = await withTimeout(
+        this.db.query<{ stamp: string | null }>({
+          name: 'restamp-order-rate-slot-if-room',
+          text: 'SELECT restamp_order_rate_slot_if_room($1, $2, $3, $4)::text AS stamp',
+          values: [this.options.bucket, slot.stamp, this.limit, this.windowMs],
+        }),
+        this.timeoutMs,
+      );
+      stamp = result.rows[0]?.stamp;
+    } catch (error) {
+      this.databaseDownUntil = this.now() + (this.options.retryDatabaseAfterMs ?? 1000);
+      this.options.onDatabaseError?.(error);
+      this.counts.lateEntries += 1;
+      return this.refuse(1, 'the order-rate database is unreachable');
+    }
+    this.counts.databaseRoundTrips += 1;
+    if (!stamp) {
+      this.counts.lateEntries += 1;
+      return this.refuse(
+        1,
+        `the slot came ${started - slot.askedAt} ms after it was asked for (a busy process) and the client's ${this.limit} messages per ${this.windowMs} ms are taken now`,
+      );
+    }
+    this.counts.restampedEntries += 1;
+    return { granted: true, askedAt: started, stamp };
   }
 
   /** Whether the venue's answer to a message sent on `slot` came later than the margin allows. */
@@ -295,6 +342,7 @@ export class SharedOrderRateLimiter {
       usagePct: Math.round((used / this.limit) * 100),
       mode: this.now() < this.databaseDownUntil ? 'local-share' : 'shared',
       tasksSeen: this.tasksSeen,
+      waiting: this.waiting,
       counts: { ...this.counts },
     };
   }

@@ -23,6 +23,8 @@ export class OrderRateRefusedError extends BrokerRejectedError {
 
 // Enough to know that a cancel queued behind the limit has become moot.
 const CLOSED_MEMORY = 10_000;
+// A late entry is restamped at most this often (each a round trip) before it is refused.
+const MAX_ENTRY_RESTAMPS = 2;
 
 /**
  * The broker's door: every message (new order, cancel) takes a slot of the client's order-rate
@@ -31,8 +33,9 @@ const CLOSED_MEMORY = 10_000;
  * it is still valid then (the exit not cancelled meanwhile, the order not already closed).
  * Only the venue call runs inside the caller's `through` (its breaker's timer): the wait for a
  * slot is the client's own rate, not the broker being slow. Each slot is checked right before
- * the call (`SharedOrderRateLimiter.sendDecision`): a grant that came back too late is not used
- * for an entry, and a late exit or cancel has its stamp moved to when it really went.
+ * the call (`SharedOrderRateLimiter.sendDecision`): an entry whose grant came back too late is
+ * sent only once its stamp was moved to now in a window with room for it (else refused), and a
+ * late exit or cancel has its stamp moved to when it really went.
  */
 export class RateLimitedBroker implements Broker {
   readonly name: string;
@@ -76,17 +79,22 @@ export class RateLimitedBroker implements Broker {
         );
       return sent.result;
     }
-    const slot = await this.limiter.tryTake();
+    let slot = await this.limiter.tryTake();
     if (!slot.granted)
       throw new OrderRateRefusedError(
         `ORDER_RATE: ${slot.why}; next slot in about ${slot.retryInMs} ms`,
       );
-    // Nothing awaits between this check and the venue call (`through` calls synchronously).
-    if (this.limiter.sendDecision(slot, 'entry') !== 'send')
-      throw new OrderRateRefusedError(
-        `ORDER_RATE: the slot was granted ${this.limiter.sendBudgetMs} ms or more before it could be used (a busy process); not sent`,
-      );
-    return this.settled(slot, false, this.inner.submit(order, through));
+    for (let restamps = 0; ; restamps += 1) {
+      // Nothing awaits between this check and the venue call (`through` calls synchronously).
+      if (this.limiter.sendDecision(slot, 'entry') === 'send')
+        return this.settled(slot, false, this.inner.submit(order, through));
+      if (restamps === MAX_ENTRY_RESTAMPS)
+        throw new OrderRateRefusedError(
+          `ORDER_RATE: each of ${restamps + 1} slots came ${this.limiter.sendBudgetMs} ms or more after it was asked for (a busy process); not sent`,
+        );
+      slot = await this.limiter.restampEntry(slot);
+      if (!slot.granted) throw new OrderRateRefusedError(`ORDER_RATE: ${slot.why}; not sent`);
+    }
   }
 
   async cancel(clientOrderId: string, through: SendThrough = sendDirectly): Promise<void> {

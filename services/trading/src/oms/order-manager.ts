@@ -276,11 +276,12 @@ export class OrderManager {
         this.cancelling.add(o.clientOrderId);
         try {
           await this.deps.broker.cancel(o.clientOrderId, (send) => this.deps.breaker.run(send));
-          o.status = 'CANCELLED';
-          o.statusReason = reason;
-          this.retire(o);
-          await this.writeStatus(o.id, 'CANCELLED', reason);
-          cancelled.push(o.clientOrderId);
+          if (await this.recordCancelled(o, reason)) cancelled.push(o.clientOrderId);
+          else
+            this.deps.log.info(
+              { clientOrderId: o.clientOrderId, status: o.status },
+              'the order closed at the broker before its cancel: not cancelled',
+            );
         } catch (error) {
           this.deps.log.error({ clientOrderId: o.clientOrderId, err: error }, 'cancel failed');
           failed.push(o.clientOrderId);
@@ -290,6 +291,27 @@ export class OrderManager {
       }),
     );
     return { cancelled, failed };
+  }
+
+  /**
+   * Records a cancel the broker took: CANCELLED, unless the order filled. A cancel can answer
+   * without cancelling anything: the door drops one whose order closed while it waited for its
+   * rate slot, and a venue answers the cancel of a filled order without effect. Marked at once (an
+   * order not yet sent must not go out), but left working until the fills received before the
+   * answer are applied: one that completes the order makes it FILLED (`applyFill`), and then
+   * CANCELLED is not written, so our books say what the venue says.
+   */
+  private async recordCancelled(o: Order, reason: string): Promise<boolean> {
+    if (o.status === 'FILLED' || o.status === 'REJECTED') return false;
+    o.status = 'CANCELLED';
+    o.statusReason = reason;
+    return this.serial(async () => {
+      if (o.status !== 'CANCELLED') return false;
+      this.retire(o);
+      await this.fillWrites.drain();
+      await this.deps.repo.setStatus(o.id, 'CANCELLED', { reason });
+      return true;
+    });
   }
 
   /**
@@ -560,10 +582,10 @@ export class OrderManager {
     order.avgFillPrice =
       ((order.avgFillPrice ?? 0) * order.filledQuantity + fill.price * fill.quantity) / filled;
     order.filledQuantity = filled;
-    // A fill that was on its way when the order was cancelled does not reopen it.
-    if (order.status !== 'CANCELLED' && order.status !== 'REJECTED') {
-      order.status = filled >= order.quantity ? 'FILLED' : 'PARTIAL';
-    }
+    // A fill that was on its way when the order was cancelled does not reopen it; one that
+    // completes it means the cancel came too late (the venue cannot cancel a filled order).
+    if (filled >= order.quantity) order.status = 'FILLED';
+    else if (order.status !== 'CANCELLED' && order.status !== 'REJECTED') order.status = 'PARTIAL';
     order.brokerOrderId ??= fill.brokerOrderId;
     if (order.status !== 'PARTIAL') {
       this.retire(order);
