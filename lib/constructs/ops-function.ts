@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+import { type OpsReach, type OpsReachTargets, reachRole } from './ops-reach';
 
 /** Turns a handler entry into Lambda code. The default bundles with esbuild; tests pass one that doesn't. */
 export type LambdaCodeFactory = (entry: string) => lambda.Code;
@@ -22,7 +22,10 @@ export interface OpsFunctionProps {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
-  readonly role: iam.IRole;
+  /** What it may touch: its role has exactly that (and its own log group). */
+  readonly reach: OpsReach;
+  /** The resources its reach refers to. */
+  readonly targets: OpsReachTargets;
   readonly logRetention: logs.RetentionDays;
   /** @default 5 minutes */
   readonly timeout?: Duration;
@@ -50,6 +53,13 @@ export class OpsFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.logGroup = logGroup;
+    const role = reachRole(
+      this,
+      'Role',
+      `${props.targets.names.prefix} ${id} function`,
+      props.reach,
+      props.targets,
+    );
     const common = {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -59,7 +69,7 @@ export class OpsFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
-      role: props.role,
+      role,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
@@ -95,5 +105,6 @@ export class OpsFunction extends Construct {
             forceDockerBundling: false,
           },
         });
+    logGroup.grantWrite(role);
   }
 }
