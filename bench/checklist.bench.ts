@@ -23,18 +23,14 @@ import {
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { BrokerHealthView, FeedView, TaskState } from '../contract/trading-api';
 import { startLocalPostgres } from '../scripts/local/postgres';
 import { seedTrades } from '../scripts/local/seed-trades';
 import { migrate } from '../services/common/db/migrate';
 import { createPool } from '../services/common/db/pool';
 import { MORNING_CHECKS } from '../services/ops/checks/morning-checks';
 import { awsOpsContext } from '../services/ops/platform/aws/aws-context';
-import {
-  type BrokerHealthView,
-  type FeedView,
-  type TaskState,
-  TradingClient,
-} from '../services/ops/platform/trading-client';
+import { TradingClient } from '../services/ops/platform/trading-client';
 import { evaluateChecklist } from '../services/ops/procedures/checklist';
 import { summarize } from './support';
 

@@ -1,4 +1,4 @@
-import { operatorNames } from '../lib/config/names';
+import { operatorNames } from '../contract/names';
 import { spawnLocalStack } from '../scripts/local/spawn-stack';
 import { LocalParameterStore } from '../services/common/parameters/local-parameter-store';
 import { sleep } from '../services/common/retry';

@@ -4,8 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
-import type { OpsEnvironmentVariables } from '../lambdas/shared/environment';
-import { DEFAULT_SCHEDULES } from '../lib/config/stages';
+import type { OpsEnvironmentVariables } from '../contract/lambda-environment';
+import { DEFAULT_SCHEDULES } from '../contract/stage';
 import { type Summary, summarize } from './support';
 
 const ROOT = path.join(__dirname, '..');

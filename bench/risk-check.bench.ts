@@ -1,4 +1,4 @@
-import { RiskLimitsSchema } from '../lib/config/risk-limits';
+import { RiskLimitsSchema } from '../contract/risk-limits';
 import type { OrderRequest } from '../services/trading/src/domain';
 import { Portfolio } from '../services/trading/src/oms/portfolio';
 import { DuplicateDetector } from '../services/trading/src/risk/duplicate-detector';

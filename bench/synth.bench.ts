@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STAGES } from '../lib/config/stage-config';
+import { STAGES } from '../contract/stage';
 
 // `cdk synth` of every stack of each stage, with cdk-nag, as DevOps and CI run it. Target < 60 s.
 const root = path.join(__dirname, '..');

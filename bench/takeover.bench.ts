@@ -1,7 +1,7 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { operatorNames } from '../lib/config/names';
+import { operatorNames } from '../contract/names';
 import { freePort } from '../scripts/local/free-port';
 import { startLocalPostgres } from '../scripts/local/postgres';
 import { migrate } from '../services/common/db/migrate';

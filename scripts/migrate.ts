@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
 import * as z from 'zod';
+import { parseOrThrow } from '../contract/validation';
 import { migrate } from '../services/common/db/migrate';
 import { messageOf } from '../services/common/errors';
-import { parseOrThrow } from '../services/common/validation';
 
 const Env = z.object({ DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }) });
 

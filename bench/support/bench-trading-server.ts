@@ -1,4 +1,4 @@
-import { RiskLimitsSchema } from '../../lib/config/risk-limits';
+import { RiskLimitsSchema } from '../../contract/risk-limits';
 import { createLogger } from '../../services/common/logger';
 import { composeTradingService } from '../../services/trading/src/compose';
 import { loadTradingConfig } from '../../services/trading/src/config';

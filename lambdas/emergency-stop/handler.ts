@@ -4,10 +4,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { parseOrThrow } from '../../services/common/validation';
+import { OPS_METRICS } from '../../contract/metrics';
+import { AlarmEventSchema } from '../../contract/operator-events';
+import { parseOrThrow } from '../../contract/validation';
 import type { DispatchResult } from '../../services/ops/actions/action-table';
 import { KILL_ACTIONS } from '../../services/ops/actions/kill-actions';
-import { AlarmEventSchema } from '../../services/ops/events';
 import { withLogsAndAlarms } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
@@ -56,7 +57,7 @@ const lambdaHandler = async (event: unknown, context: Context): Promise<Dispatch
     settings: { ...ctx.settings, invocationExpiryMs: context.getRemainingTimeInMillis() },
   });
   recordOutcome(metrics, result);
-  metrics.addMetric('KillExecuted', MetricUnit.Count, 1);
+  metrics.addMetric(OPS_METRICS.killExecuted, MetricUnit.Count, 1);
   logger.info('emergency stop finished', { result });
   return result;
 };

@@ -1,6 +1,8 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { parseOrThrow, ValidationError } from '../../services/common/validation';
+import { METRIC_DIMENSIONS, OPS_METRICS } from '../../contract/metrics';
+import { type OperatorAction, OperatorEventSchema } from '../../contract/operator-events';
+import { parseOrThrow, ValidationError } from '../../contract/validation';
 import {
   type ActionTable,
   actionsOf,
@@ -8,7 +10,6 @@ import {
   runAction,
   runsAction,
 } from '../../services/ops/actions/action-table';
-import { type OperatorAction, OperatorEventSchema } from '../../services/ops/events';
 import type { OpsContext } from '../../services/ops/platform/ports';
 
 /**
@@ -34,6 +35,9 @@ export async function handleOperatorEvent<A extends OperatorAction>(
 /** One count per procedure run, by outcome: what the alarms on the ops functions watch. */
 export function recordOutcome(metrics: Metrics, result: DispatchResult): void {
   if (result.kind !== 'procedure') return;
-  metrics.addDimensions({ Procedure: result.result.procedure, Outcome: result.result.outcome });
-  metrics.addMetric('ProcedureRuns', MetricUnit.Count, 1);
+  metrics.addDimensions({
+    [METRIC_DIMENSIONS.procedure]: result.result.procedure,
+    [METRIC_DIMENSIONS.outcome]: result.result.outcome,
+  });
+  metrics.addMetric(OPS_METRICS.procedureRuns, MetricUnit.Count, 1);
 }

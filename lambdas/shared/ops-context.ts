@@ -1,9 +1,9 @@
+import { OpsEnvironmentSchema } from '../../contract/lambda-environment';
+import { parseOrThrow } from '../../contract/validation';
 import { createPool } from '../../services/common/db/pool';
 import { secretReader } from '../../services/common/secrets';
-import { parseOrThrow } from '../../services/common/validation';
 import { type AwsContextPart, awsContext } from '../../services/ops/platform/aws/aws-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
-import { OpsEnvironmentSchema } from './environment';
 
 /** How long a read control token is used before it is read again (a rotation is picked up). */
 const CONTROL_TOKEN_TTL_MS = 300_000;

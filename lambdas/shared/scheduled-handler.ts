@@ -3,8 +3,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { parseOrThrow } from '../../services/common/validation';
-import { ScheduledProcedureNameSchema } from '../../services/ops/events';
+import { METRIC_DIMENSIONS, OPS_METRICS } from '../../contract/metrics';
+import { ScheduledProcedureNameSchema } from '../../contract/operator-events';
+import { parseOrThrow } from '../../contract/validation';
 import { EVERY_CONTEXT_PART } from '../../services/ops/platform/aws/aws-context';
 import type { ChecklistReport } from '../../services/ops/procedures/checklist';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
@@ -22,13 +23,13 @@ export function scheduledHandler(env: NodeJS.ProcessEnv = process.env) {
     env,
   });
   const lambdaHandler = async (event: unknown): Promise<ChecklistReport> => {
-    metrics.addDimensions({ Procedure: name });
+    metrics.addDimensions({ [METRIC_DIMENSIONS.procedure]: name });
     try {
       const report = await runScheduled(await opsContext(), name, event);
       // What the "checklist did not run" alarms watch; FAILed checks are counted apart.
-      metrics.addMetric('ProcedureCompleted', MetricUnit.Count, 1);
+      metrics.addMetric(OPS_METRICS.procedureCompleted, MetricUnit.Count, 1);
       metrics.addMetric(
-        'ChecksFailed',
+        OPS_METRICS.checksFailed,
         MetricUnit.Count,
         report.results.filter((r) => r.status === 'FAIL').length,
       );
@@ -40,7 +41,7 @@ export function scheduledHandler(env: NodeJS.ProcessEnv = process.env) {
       });
       return report;
     } catch (error) {
-      metrics.addMetric('ProcedureFailed', MetricUnit.Count, 1);
+      metrics.addMetric(OPS_METRICS.procedureFailed, MetricUnit.Count, 1);
       logger.error(`${name} could not run`, error as Error);
       throw error;
     }

@@ -1,12 +1,7 @@
 import * as z from 'zod';
-import { parseOrThrow } from '../../services/common/validation';
-import {
-  STAGES,
-  type Stage,
-  type StageConfig,
-  type StageConfigInput,
-  StageConfigSchema,
-} from './stage-config';
+import { STAGES, type Stage } from '../../contract/stage';
+import { parseOrThrow } from '../../contract/validation';
+import { type StageConfig, type StageConfigInput, StageConfigSchema } from './stage-config';
 import { STAGE_DEFAULTS } from './stages';
 
 /** Reads one context value; `app.node.tryGetContext` fits. */

@@ -1,9 +1,6 @@
 import * as z from 'zod';
-import { RiskLimitsSchema } from './risk-limits';
-
-/** The deployment stages. Names are part of the operator contract: keep them stable. */
-export const STAGES = ['dev', 'staging', 'prod'] as const;
-export type Stage = (typeof STAGES)[number];
+import { RiskLimitsSchema } from '../../contract/risk-limits';
+import { SchedulesSchema, STAGES } from '../../contract/stage';
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
@@ -20,34 +17,6 @@ const logRetention = z
 const ipv4Cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, 'expected an IPv4 CIDR from /16 to /28');
-
-/** A time of day in IST, `HH:MM`, 24-hour. */
-export const TimeOfDaySchema = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour, IST)');
-
-/** When a scheduled procedure runs: a time in IST and the days of the week. */
-export const ScheduleSchema = z
-  .object({
-    time: TimeOfDaySchema,
-    days: z.enum(['MON-FRI', 'SAT', 'SUN', 'MON-SAT', 'DAILY']),
-  })
-  .strict();
-export type Schedule = z.output<typeof ScheduleSchema>;
-
-/** The scheduled procedures and when each runs. */
-export const SchedulesSchema = z
-  .object({
-    tokenCheck: ScheduleSchema,
-    morningChecklist: ScheduleSchema,
-    deadlineCheck: ScheduleSchema,
-    eveningChecklist: ScheduleSchema,
-    tradeExport: ScheduleSchema,
-    databaseBackup: ScheduleSchema,
-    maintenance: ScheduleSchema,
-  })
-  .strict();
-export type Schedules = z.output<typeof SchedulesSchema>;
 
 /** Who may sign in to the dashboard: a Cognito user pool of this stage, or the desk's OIDC IdP. */
 const DashboardAuthSchema = z.discriminatedUnion('kind', [

@@ -1,19 +1,15 @@
-import type { Schedules, Stage, StageDefaults } from './stage-config';
+import {
+  DEFAULT_BROKER_TOKENS,
+  DEFAULT_RISK_LIMITS,
+  DEFAULT_SCHEDULES,
+  SNAPSHOT_RETENTION_DAYS,
+  type Stage,
+} from '../../contract/stage';
+import type { StageDefaults } from './stage-config';
 
 // NSE brokers (Kite, Upstox, Angel One) host in Mumbai: keep the order path in ap-south-1.
 const region = 'ap-south-1';
 const availabilityZones = ['ap-south-1a', 'ap-south-1b'];
-
-/** When the scheduled procedures run, in IST (EventBridge Scheduler, Asia/Kolkata). */
-export const DEFAULT_SCHEDULES: Schedules = {
-  tokenCheck: { time: '07:30', days: 'MON-FRI' },
-  morningChecklist: { time: '08:45', days: 'MON-FRI' },
-  deadlineCheck: { time: '09:05', days: 'MON-FRI' },
-  eveningChecklist: { time: '16:00', days: 'MON-FRI' },
-  tradeExport: { time: '16:05', days: 'MON-FRI' },
-  databaseBackup: { time: '16:30', days: 'MON-FRI' },
-  maintenance: { time: '06:00', days: 'SAT' },
-};
 
 /** One small task; sign-in through a Cognito user pool of the stage, from anywhere until narrowed. */
 const dashboard: StageDefaults['dashboard'] = {
@@ -22,27 +18,6 @@ const dashboard: StageDefaults['dashboard'] = {
   memoryMiB: 512,
   auth: { kind: 'cognito' },
   allowedCidrs: ['0.0.0.0/0'],
-};
-
-const brokerTokens = [
-  'PRIMARY',
-  'WEBSOCKET1',
-  'WEBSOCKET2',
-  'WEBSOCKET3',
-  'OPTIONCHAIN1',
-  'OPTIONCHAIN2',
-];
-
-const risk: StageDefaults['risk'] = {
-  capitalInr: 1_000_000,
-  perTradeRiskPct: 0.5,
-  maxPortfolioHeatPct: 2,
-  dailyLossStopPct: 2.5,
-  maxOrderNotionalInr: 200_000,
-  maxPositionNotionalInr: 300_000,
-  maxOrdersPerSecond: 8,
-  priceCollarPct: 2,
-  duplicateWindowMs: 2000,
 };
 
 const storage: StageDefaults['storage'] = {
@@ -71,7 +46,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       maxAllocatedStorageGiB: 50,
       multiAz: false,
       backupRetentionDays: 3,
-      snapshotRetentionDays: 3,
+      snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS.dev,
       port: 5433,
       deletionProtection: false,
       performanceInsights: false,
@@ -84,13 +59,13 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       cpu: 512,
       memoryMiB: 1024,
       flagMaxStalenessSeconds: 5,
-      brokerTokens,
+      brokerTokens: [...DEFAULT_BROKER_TOKENS],
       twoPersonResume: false,
       readinessGate: false,
     },
     dashboard,
     ops: { emergencyStopProvisionedConcurrency: 0 },
-    risk,
+    risk: DEFAULT_RISK_LIMITS,
     schedules: DEFAULT_SCHEDULES,
   },
   staging: {
@@ -109,7 +84,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       maxAllocatedStorageGiB: 200,
       multiAz: false,
       backupRetentionDays: 7,
-      snapshotRetentionDays: 7,
+      snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS.staging,
       port: 5433,
       deletionProtection: false,
       performanceInsights: true,
@@ -122,13 +97,13 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       cpu: 512,
       memoryMiB: 1024,
       flagMaxStalenessSeconds: 5,
-      brokerTokens,
+      brokerTokens: [...DEFAULT_BROKER_TOKENS],
       twoPersonResume: false,
       readinessGate: true,
     },
     dashboard,
     ops: { emergencyStopProvisionedConcurrency: 0 },
-    risk,
+    risk: DEFAULT_RISK_LIMITS,
     schedules: DEFAULT_SCHEDULES,
   },
   prod: {
@@ -148,7 +123,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       maxAllocatedStorageGiB: 500,
       multiAz: true,
       backupRetentionDays: 14,
-      snapshotRetentionDays: 30,
+      snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS.prod,
       port: 5433,
       deletionProtection: true,
       performanceInsights: true,
@@ -161,14 +136,14 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       cpu: 1024,
       memoryMiB: 2048,
       flagMaxStalenessSeconds: 5,
-      brokerTokens,
+      brokerTokens: [...DEFAULT_BROKER_TOKENS],
       twoPersonResume: true,
       readinessGate: true,
     },
     dashboard,
     // One warm emergency stop: the kill an alarm triggers starts at once (~$4.4 a month).
     ops: { emergencyStopProvisionedConcurrency: 1 },
-    risk,
+    risk: DEFAULT_RISK_LIMITS,
     schedules: DEFAULT_SCHEDULES,
   },
 };

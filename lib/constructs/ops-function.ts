@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
 import { type OpsReach, type OpsReachTargets, reachRole } from './ops-reach';
 
 /** Turns a handler entry into Lambda code. The default bundles with esbuild; tests pass one that doesn't. */

@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { AUDIT_SPOOL_PREFIX, type OperatorNames } from '../config/names';
+import { AUDIT_SPOOL_PREFIX, type OperatorNames } from '../../contract/names';
 
 /**
  * What one ops function may touch, beyond what every one of them gets (VPC interfaces, tracing,

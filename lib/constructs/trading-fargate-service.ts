@@ -7,8 +7,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { LIVE_CONFIRMATION } from '../config/names';
-import type { RiskLimits } from '../config/risk-limits';
+import { LIVE_CONFIRMATION } from '../../contract/names';
+import type { RiskLimits } from '../../contract/risk-limits';
 import {
   acknowledgeTaskDefinition,
   allowDatabaseFrom,

@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../config/names';
+import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../../contract/names';
 import { DASHBOARD_PORT, DashboardService } from '../constructs/dashboard-service';
 import type { ServiceImageFactory } from '../constructs/service-images';
 import type { TradingDatabase } from '../constructs/trading-database';

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { dataBucketName, operatorNames } from '../config/names';
+import { dataBucketName, operatorNames } from '../../contract/names';
 import { DataBucket } from '../constructs/data-bucket';
 import { retentionDays } from '../constructs/retention';
 import { TradingDatabase } from '../constructs/trading-database';

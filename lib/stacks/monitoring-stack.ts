@@ -5,11 +5,12 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ALARM_SLUGS } from '../../contract/metrics';
+import { operatorNames } from '../../contract/names';
 import {
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import { operatorNames } from '../config/names';
+} from '../../contract/scheduled-procedures';
 import { DatabaseMonitoring } from '../constructs/monitoring/database-monitoring';
 import { FunctionsMonitoring } from '../constructs/monitoring/functions-monitoring';
 import { LoadBalancerMonitoring } from '../constructs/monitoring/load-balancer-monitoring';
@@ -119,7 +120,7 @@ export class MonitoringStack extends StageStack {
       (a) => SEVERITIES[a.severity].route === 'page' && !a.perRun,
     );
     this.safeToTrade = new cloudwatch.CompositeAlarm(this, 'SafeToTrade', {
-      compositeAlarmName: `${names.prefix}-safe-to-trade`,
+      compositeAlarmName: `${names.prefix}-${ALARM_SLUGS.safeToTrade}`,
       alarmDescription:
         'Not safe to trade: a continuous P1 or P2 alarm is in ALARM (each one pages on its own). OK again means every one of them is clear; the per-run report alarms (morning NOT READY, checklist missing, token) are not part of it. Runbook: docs/RUNBOOK.md#safe-to-trade',
       alarmRule: cloudwatch.AlarmRule.anyOf(

@@ -16,13 +16,15 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
+import { ALARM_SLUGS } from '../../contract/metrics';
+import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../../contract/names';
 import {
   SCHEDULED_PROCEDURE_INFO,
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
-import { constructId, dataBucketName, operatorNames, opsDiscoveryParameter } from '../config/names';
+} from '../../contract/scheduled-procedures';
+import { constructId } from '../config/construct-id';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import type { OpsReach, OpsReachTargets } from '../constructs/ops-reach';
 import { retentionDays } from '../constructs/retention';
@@ -48,7 +50,7 @@ export interface OpsStackProps extends StageStackProps {
 
 /** Names of the alarms whose ALARM state runs the emergency stop. */
 export function autoKillAlarmNames(stage: string): string[] {
-  return [`algo-trading-${stage}-daily-loss-stop`];
+  return [`algo-trading-${stage}-${ALARM_SLUGS.dailyLossStop}`];
 }
 
 /**

@@ -1,13 +1,13 @@
-import type { Schedule, Schedules } from '../../lib/config/stage-config';
-import { messageOf } from '../../services/common/errors';
-import { addDays, formatIst, istDate, istTimeOn, istWeekday } from '../../services/common/time';
-import type { OpsContext } from '../../services/ops/platform/ports';
-import { runScheduled } from '../../services/ops/procedures/scheduled';
 import {
   SCHEDULED_PROCEDURE_INFO,
   SCHEDULED_PROCEDURE_NAMES,
   type ScheduledProcedureName,
-} from '../../services/ops/procedures/scheduled-names';
+} from '../../contract/scheduled-procedures';
+import type { Schedule, Schedules } from '../../contract/stage';
+import { messageOf } from '../../services/common/errors';
+import { addDays, formatIst, istDate, istTimeOn, istWeekday } from '../../services/common/time';
+import type { OpsContext } from '../../services/ops/platform/ports';
+import { runScheduled } from '../../services/ops/procedures/scheduled';
 
 const WEEKDAYS: Record<Schedule['days'], readonly number[]> = {
   'MON-FRI': [1, 2, 3, 4, 5],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { parseOrThrow } from '../../services/common/validation';
+import { parseOrThrow } from '../../contract/validation';
 import { localDir } from './paths';
 
 export const LocalStackInfoSchema = z.object({

@@ -1,10 +1,10 @@
 import { Argument, type Command } from 'commander';
-import { type AnyStage, operatorNames } from '../../lib/config/names';
+import { type AnyStage, operatorNames } from '../../contract/names';
+import type { OperatorEvent } from '../../contract/operator-events';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import type { ParameterStore } from '../../services/common/parameters/parameter-store';
 import { SsmParameterStore } from '../../services/common/parameters/ssm-parameter-store';
 import { formatIst, isoUtc } from '../../services/common/time';
-import type { OperatorEvent } from '../../services/ops/events';
 import { awsClients } from '../../services/ops/platform/aws/ops-functions';
 import { readStackInfo } from '../local/stack-info';
 import { type CliIo, type CommonOptions, common, requester, stageArgument } from './cli-support';

@@ -1,16 +1,16 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
-import type { AnyStage } from '../../lib/config/names';
-import type { AuditVerification } from '../../services/common/db/audit';
-import { messageOf } from '../../services/common/errors';
-import { formatIst, isoUtc } from '../../services/common/time';
-import { parseOrThrow, ValidationError } from '../../services/common/validation';
-import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
+import type { AnyStage } from '../../contract/names';
 import {
   type OperatorAction,
   type OperatorEvent,
   OperatorEventSchema,
-} from '../../services/ops/events';
+} from '../../contract/operator-events';
+import { parseOrThrow, ValidationError } from '../../contract/validation';
+import type { AuditVerification } from '../../services/common/db/audit';
+import { messageOf } from '../../services/common/errors';
+import { formatIst, isoUtc } from '../../services/common/time';
+import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
   awsClients,

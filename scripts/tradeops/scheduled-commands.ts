@@ -4,14 +4,14 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Argument, type Command, Option } from 'commander';
-import { loadStageConfig } from '../../lib/config/load-stage-config';
-import { type AnyStage, operatorNames } from '../../lib/config/names';
-import type { Stage } from '../../lib/config/stage-config';
+import { type AnyStage, operatorNames } from '../../contract/names';
+import { type ScheduledEvent, ScheduledEventSchema } from '../../contract/operator-events';
+import type { ScheduledProcedureName } from '../../contract/scheduled-procedures';
+import { SNAPSHOT_RETENTION_DAYS, type Stage } from '../../contract/stage';
+import { parseOrThrow } from '../../contract/validation';
 import { messageOf } from '../../services/common/errors';
 import { sleep } from '../../services/common/retry';
 import { formatIst, isoUtc } from '../../services/common/time';
-import { parseOrThrow } from '../../services/common/validation';
-import { type ScheduledEvent, ScheduledEventSchema } from '../../services/ops/events';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
 import {
@@ -26,7 +26,6 @@ import { LocalLogSource } from '../../services/ops/platform/local/local-platform
 import type { DatabaseAdmin, LogLine, LogSource } from '../../services/ops/platform/ports';
 import type { ChecklistReport } from '../../services/ops/procedures/checklist';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
-import type { ScheduledProcedureName } from '../../services/ops/procedures/scheduled-names';
 import { readStackInfo } from '../local/stack-info';
 import {
   type CliIo,
@@ -110,11 +109,8 @@ async function runProcedure(
       region: options.region,
       bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
       topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
-      // What the stage's function is deployed with (the CDK app reads the same config).
-      settings: {
-        snapshotRetentionDays: loadStageConfig((key) => (key === 'stage' ? stage : undefined))
-          .database.snapshotRetentionDays,
-      },
+      // What the stage's function is deployed with (the CDK's stage table uses the same value).
+      settings: { snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS[stage] },
     });
     const report = await runScheduled(ctx, name, parsed);
     return { report, notRun: notRunWithoutVpc(report) };

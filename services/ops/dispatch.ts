@@ -1,9 +1,9 @@
+import type { OperatorAction, OperatorEvent } from '../../contract/operator-events';
 import { type ActionTable, type DispatchResult, runAction } from './actions/action-table';
 import { ADMIN_ACTIONS } from './actions/admin-actions';
 import { CONTROL_ACTIONS } from './actions/control-actions';
 import { KILL_ACTIONS } from './actions/kill-actions';
 import { resumeActions } from './actions/resume-actions';
-import type { OperatorAction, OperatorEvent } from './events';
 import type { OpsContext } from './platform/ports';
 import type { ReadinessRunner } from './procedures/resume';
 import type { ProgressListener } from './steps';

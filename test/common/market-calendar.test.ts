@@ -1,5 +1,6 @@
+import { isIsoDate } from '../../contract/dates';
 import { MarketCalendar } from '../../services/common/market-calendar';
-import { formatIst, isIsoDate, istDate, istTimeOn } from '../../services/common/time';
+import { formatIst, istDate, istTimeOn } from '../../services/common/time';
 
 describe('MarketCalendar (NSE)', () => {
   const calendar = new MarketCalendar();

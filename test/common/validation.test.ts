@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseOrThrow } from '../../services/common/validation';
+import { parseOrThrow } from '../../contract/validation';
 
 describe('parseOrThrow', () => {
   it('shows a non-finite number as itself, not as the "null" JSON would print', () => {

@@ -1,5 +1,6 @@
+import { STAGES } from '../../contract/stage';
 import { loadStageConfig } from '../../lib/config/load-stage-config';
-import { DatabaseConfigSchema, STAGES } from '../../lib/config/stage-config';
+import { DatabaseConfigSchema } from '../../lib/config/stage-config';
 import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];

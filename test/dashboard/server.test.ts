@@ -1,8 +1,8 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import type { OperatorEvent } from '../../contract/operator-events';
 import { AlbOidcAuth, type Authenticator, LocalTokenAuth } from '../../services/dashboard/src/auth';
 import { buildDashboardServer } from '../../services/dashboard/src/server';
 import type { DispatchResult } from '../../services/ops/dispatch';
-import type { OperatorEvent } from '../../services/ops/events';
 import type { OpsContext } from '../../services/ops/platform/ports';
 
 const ALB =

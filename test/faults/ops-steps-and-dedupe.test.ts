@@ -1,8 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { OrderView } from '../../contract/trading-api';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
-import type { OrderView, TradingClient } from '../../services/ops/platform/trading-client';
+import type { TradingClient } from '../../services/ops/platform/trading-client';
 import { emergencyStop } from '../../services/ops/procedures/emergency-stop';
 import { type ReadinessRunner, resume } from '../../services/ops/procedures/resume';
 import { type TestContext, TestFleet, testOpsContext } from '../ops/support';

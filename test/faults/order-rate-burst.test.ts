@@ -1,4 +1,4 @@
-import { RiskLimitsSchema } from '../../lib/config/risk-limits';
+import { RiskLimitsSchema } from '../../contract/risk-limits';
 import type { OrderRequest } from '../../services/trading/src/domain';
 import type { SubmitResult } from '../../services/trading/src/oms/order-manager';
 import { DEFAULT_UNIVERSE } from '../../services/trading/src/universe';

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
 import { autoKillAlarmNames } from '../../lib/stacks/ops-stack';
-import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
 import { buildStage } from './synth';
 
 interface AlarmProps {

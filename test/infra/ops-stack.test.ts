@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
 import { buildStage } from './synth';
 
 /** An IAM policy statement as synthesised. */

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { STAGES } from '../../lib/config/stage-config';
+import { STAGES } from '../../contract/stage';
 import { buildStage } from './synth';
 
 describe('security baseline', () => {

@@ -2,9 +2,9 @@ import net from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OpsEnvironmentVariables } from '../../lambdas/shared/environment';
+import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
+import { DEFAULT_SCHEDULES } from '../../contract/stage';
 import { lambdaOpsContext } from '../../lambdas/shared/ops-context';
-import { DEFAULT_SCHEDULES } from '../../lib/config/stages';
 
 const secrets = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);

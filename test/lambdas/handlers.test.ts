@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
+import { ValidationError } from '../../contract/validation';
 import { handleControl } from '../../lambdas/control/handler';
 import { handleEmergencyStop, handler } from '../../lambdas/emergency-stop/handler';
 import { handleResume } from '../../lambdas/resume-trading/handler';
 import { scheduledHandler } from '../../lambdas/shared/scheduled-handler';
-import { ValidationError } from '../../services/common/validation';
 import type { DispatchResult } from '../../services/ops/dispatch';
-import { SCHEDULED_PROCEDURE_NAMES } from '../../services/ops/procedures/scheduled-names';
 import {
   entry,
   openPositions,

@@ -36,7 +36,12 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { snapshotIdentifier } from '../../lib/config/names';
+import { snapshotIdentifier } from '../../contract/names';
+import type {
+  BrokerHealthView as BrokerView,
+  FeedView,
+  TaskState as StateView,
+} from '../../contract/trading-api';
 import {
   type Check,
   type CheckOutcome,
@@ -61,12 +66,7 @@ import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
 import { S3ObjectStore } from '../../services/ops/platform/aws/s3-object-store';
 import type { OpsContext } from '../../services/ops/platform/ports';
-import {
-  type BrokerHealthView as BrokerView,
-  type FeedView,
-  type TaskState as StateView,
-  TradingClient,
-} from '../../services/ops/platform/trading-client';
+import { TradingClient } from '../../services/ops/platform/trading-client';
 import {
   databaseBackup,
   maintenance,

@@ -1,4 +1,4 @@
-import { DEFAULT_SCHEDULES } from '../../lib/config/stages';
+import { DEFAULT_SCHEDULES } from '../../contract/stage';
 import { nextRun } from '../../scripts/local/local-scheduler';
 
 const ist = (text: string) => Date.parse(`${text}+05:30`);

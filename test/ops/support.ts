@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import pino from 'pino';
-import { operatorNames } from '../../lib/config/names';
+import { operatorNames } from '../../contract/names';
 import { freePort } from '../../scripts/local/free-port';
 import type { ParameterStore } from '../../services/common/parameters/parameter-store';
 import {

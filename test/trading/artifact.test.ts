@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { operatorNames } from '../../lib/config/names';
+import { operatorNames } from '../../contract/names';
 import { buildService } from '../../scripts/build-services';
 import { freePort } from '../../scripts/local/free-port';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { operatorNames } from '../../lib/config/names';
+import { operatorNames } from '../../contract/names';
 import { freePort } from '../../scripts/local/free-port';
 import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { createTestDatabase, type TestDatabase } from '../support/database';

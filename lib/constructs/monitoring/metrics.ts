@@ -1,15 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-
-/** The trading service's and the procedures' namespace (services/trading/src/metrics/metrics.ts). */
-export const NAMESPACE = 'AlgoTrading';
+import {
+  METRIC_DIMENSIONS,
+  METRIC_NAMESPACE,
+  type OpsMetricName,
+  type TradingMetricName,
+} from '../../../contract/metrics';
+import type { ScheduledProcedureName } from '../../../contract/scheduled-procedures';
 
 /** A metric of the trading service (EMF, Stage alone), per minute. */
-export function tradingMetric(stage: string, metricName: string): cloudwatch.Metric {
+export function tradingMetric(stage: string, metricName: TradingMetricName): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: NAMESPACE,
+    namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { Stage: stage },
+    dimensionsMap: { [METRIC_DIMENSIONS.stage]: stage },
     period: Duration.minutes(1),
   });
 }
@@ -20,13 +24,17 @@ export function tradingMetric(stage: string, metricName: string): cloudwatch.Met
  */
 export function procedureMetric(
   stage: string,
-  procedure: string,
-  metricName: string,
+  procedure: ScheduledProcedureName,
+  metricName: OpsMetricName,
 ): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace: NAMESPACE,
+    namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { service: procedure, Stage: stage, Procedure: procedure },
+    dimensionsMap: {
+      [METRIC_DIMENSIONS.service]: procedure,
+      [METRIC_DIMENSIONS.stage]: stage,
+      [METRIC_DIMENSIONS.procedure]: procedure,
+    },
     statistic: 'Sum',
     period: Duration.minutes(5),
   });

@@ -2,6 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ALARM_SLUGS, OPS_METRICS, type OpsMetricName } from '../../../contract/metrics';
+import type { ScheduledProcedureName } from '../../../contract/scheduled-procedures';
 import type { Severity } from '../routed-alarm';
 import { graph, procedureMetric } from './metrics';
 import { MonitoringSegment, type MonitoringSegmentProps } from './segment';
@@ -10,7 +12,7 @@ export interface ProceduresMonitoringProps extends MonitoringSegmentProps {
   /** The stage: the procedures' metrics carry it as a dimension. */
   readonly stage: string;
   /** Every scheduled procedure, in the order the checklist graph lists them. */
-  readonly procedures: readonly string[];
+  readonly procedures: readonly ScheduledProcedureName[];
   /** Failed scheduled runs (after retries) and undeliverable schedules. */
   readonly scheduleDeadLetters: sqs.IQueue;
   /** Auto-kill events the emergency stop could not take (after retries). */
@@ -25,14 +27,14 @@ export interface ProceduresMonitoringProps extends MonitoringSegmentProps {
 export class ProceduresMonitoring extends MonitoringSegment {
   constructor(scope: Construct, id: string, props: ProceduresMonitoringProps) {
     super(scope, id, props);
-    const procedure = (name: string, metricName: string) =>
+    const procedure = (name: ScheduledProcedureName, metricName: OpsMetricName) =>
       procedureMetric(props.stage, name, metricName);
     const { GREATER_THAN_OR_EQUAL_TO_THRESHOLD: GTE, LESS_THAN_THRESHOLD: LT } =
       cloudwatch.ComparisonOperator;
     const { BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
 
     this.addAlarm({
-      slug: 'scheduled-procedure-failed',
+      slug: ALARM_SLUGS.scheduledProcedureFailed,
       severity: 'P2',
       summary:
         'A scheduled procedure (checklist, export, backup, maintenance) failed after its retries or could not be invoked.',
@@ -46,7 +48,7 @@ export class ProceduresMonitoring extends MonitoringSegment {
       treatMissingData: NOT_BREACHING,
     });
     this.addAlarm({
-      slug: 'auto-kill-failed',
+      slug: ALARM_SLUGS.autoKillFailed,
       severity: 'P1',
       summary:
         'An auto-kill alarm could not run the emergency stop: trading may still be on. Kill by hand now.',
@@ -81,49 +83,51 @@ export class ProceduresMonitoring extends MonitoringSegment {
         perRun: true,
       });
     reportAlarm(
-      'morning-not-ready',
+      ALARM_SLUGS.morningNotReady,
       'P2',
       'The morning checklist is NOT READY: do not enable trading until it is READY.',
       'morning-not-ready',
-      procedure('morning-checklist', 'ChecksFailed'),
+      procedure('morning-checklist', OPS_METRICS.checksFailed),
     );
     reportAlarm(
-      'checklist-missing',
+      ALARM_SLUGS.checklistMissing,
       'P2',
       "A scheduled procedure did not report by its deadline (09:05 IST: today's token check and morning checklist, the previous trading day's evening checklist, export and backup).",
       'checklist-missing',
-      procedure('deadline-check', 'ChecksFailed'),
+      procedure('deadline-check', OPS_METRICS.checksFailed),
     );
     // Who watches the watcher: no deadline check for 3 days (a weekend and a day) is breaching.
     this.addAlarm({
-      slug: 'deadline-check-silent',
+      slug: ALARM_SLUGS.deadlineCheckSilent,
       severity: 'P3',
       summary:
         'The 09:05 deadline check has not reported for 3 days: the schedules may not be firing at all.',
       runbook: 'checklist-missing',
-      metric: procedure('deadline-check', 'ProcedureCompleted').with({ period: Duration.hours(1) }),
+      metric: procedure('deadline-check', OPS_METRICS.procedureCompleted).with({
+        period: Duration.hours(1),
+      }),
       threshold: 1,
       comparisonOperator: LT,
       evaluationPeriods: 72,
       treatMissingData: BREACHING,
     });
     reportAlarm(
-      'token-expiring',
+      ALARM_SLUGS.tokenExpiring,
       'P2',
       "A broker token expires before today's 15:30 IST close (or is missing): renew it before the open.",
       'token-expiring',
-      procedure('token-check', 'ChecksFailed'),
+      procedure('token-check', OPS_METRICS.checksFailed),
     );
     reportAlarm(
-      'evening-checklist-failed',
+      ALARM_SLUGS.eveningChecklistFailed,
       'P3',
       'The evening checklist FAILed (not flat, not reconciled, not exported or backed up, or errors).',
       'evening-checklist-failed',
-      procedure('evening-checklist', 'ChecksFailed'),
+      procedure('evening-checklist', OPS_METRICS.checksFailed),
     );
     for (const [slug, name] of [
-      ['export-failed', 'trade-export'],
-      ['backup-failed', 'database-backup'],
+      [ALARM_SLUGS.exportFailed, 'trade-export'],
+      [ALARM_SLUGS.backupFailed, 'database-backup'],
     ] as const) {
       reportAlarm(
         slug,
@@ -133,8 +137,8 @@ export class ProceduresMonitoring extends MonitoringSegment {
         new cloudwatch.MathExpression({
           expression: 'FILL(failed, 0) + FILL(threw, 0)',
           usingMetrics: {
-            failed: procedure(name, 'ChecksFailed'),
-            threw: procedure(name, 'ProcedureFailed'),
+            failed: procedure(name, OPS_METRICS.checksFailed),
+            threw: procedure(name, OPS_METRICS.procedureFailed),
           },
           label: `${name} failures`,
           period: Duration.minutes(5),
@@ -142,8 +146,8 @@ export class ProceduresMonitoring extends MonitoringSegment {
       );
     }
 
-    const failedChecks = (name: string) =>
-      procedure(name, 'ChecksFailed').with({ period: Duration.hours(1), label: name });
+    const failedChecks = (name: ScheduledProcedureName) =>
+      procedure(name, OPS_METRICS.checksFailed).with({ period: Duration.hours(1), label: name });
     this.widgets.push(
       graph('Checklists: failed checks per run', props.procedures.map(failedChecks), 24),
     );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, type IConstruct } from 'constructs';
-import { constructId } from '../../config/names';
+import { constructId } from '../../config/construct-id';
 import { type AlertRoutes, RoutedAlarm, type RoutedAlarmProps } from '../routed-alarm';
 
 /** What every monitoring segment needs: how to name its alarms and where they go. */

@@ -1,8 +1,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Pool, type PoolConfig } from 'pg';
 import * as z from 'zod';
+import { parseOrThrow } from '../../../contract/validation';
 import { secretReader } from '../secrets';
-import { parseOrThrow } from '../validation';
 
 /** Where the database is: a URL (local stack, tests) or the RDS secret (AWS). */
 export type DatabaseLocation =

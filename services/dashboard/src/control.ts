@@ -1,8 +1,8 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { Stage } from '../../../lib/config/stage-config';
+import type { OperatorEvent } from '../../../contract/operator-events';
+import type { Stage } from '../../../contract/stage';
 import { type DispatchResult, dispatch } from '../../ops/dispatch';
-import type { OperatorEvent } from '../../ops/events';
 import { discover, invoke, operatorFunction } from '../../ops/platform/aws/ops-functions';
 import type { OpsContext } from '../../ops/platform/ports';
 import { runReadinessCheck } from '../../ops/procedures/morning';

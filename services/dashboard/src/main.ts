@@ -1,10 +1,10 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
+import { parseOrThrow } from '../../../contract/validation';
 import { createPool } from '../../common/db/pool';
 import { messageOf } from '../../common/errors';
 import { createLogger } from '../../common/logger';
-import { parseOrThrow } from '../../common/validation';
 import { awsOpsContext } from '../../ops/platform/aws/aws-context';
 import { AlbOidcAuth } from './auth';
 import { lambdaControl } from './control';

@@ -1,9 +1,9 @@
+import type { TaskState } from '../../../contract/trading-api';
 import { verifyAuditChain } from '../../common/db/audit';
 import { messageOf } from '../../common/errors';
 import { MarketCalendar } from '../../common/market-calendar';
 import { formatIst, istDate } from '../../common/time';
 import type { OpsContext } from '../../ops/platform/ports';
-import type { TaskState } from '../../ops/platform/trading-client';
 import { status } from '../../ops/procedures/status';
 
 const calendar = new MarketCalendar();

@@ -1,5 +1,5 @@
+import type { OperatorAction, OperatorEvent } from '../../../contract/operator-events';
 import type { AuditVerification } from '../../common/db/audit';
-import type { OperatorAction, OperatorEvent } from '../events';
 import type { OpsContext } from '../platform/ports';
 import type { StatusReport } from '../procedures/status';
 import type { ProcedureResult, ProgressListener } from '../steps';

@@ -1,4 +1,4 @@
-import { snapshotIdentifier } from '../../../lib/config/names';
+import { snapshotIdentifier } from '../../../contract/names';
 import { verifyAuditChain } from '../../common/db/audit';
 import { formatIst } from '../../common/time';
 import { reconciliationProblems } from '../procedures/common';

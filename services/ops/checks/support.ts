@@ -1,4 +1,4 @@
-import type { Schedules } from '../../../lib/config/stage-config';
+import type { Schedules } from '../../../contract/stage';
 import { MarketCalendar, SESSION } from '../../common/market-calendar';
 import { istTimeOn } from '../../common/time';
 import type { OpsContext, TaskEndpoint } from '../platform/ports';

@@ -1,4 +1,4 @@
-import { AUDIT_SPOOL_PREFIX } from '../../../lib/config/names';
+import { AUDIT_SPOOL_PREFIX } from '../../../contract/names';
 import type { AuditSpool, SpooledAudit } from '../../common/db/audit-spool';
 import type { ObjectStore } from './ports';
 

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
-import type { AnyStage, OperatorNames } from '../../../lib/config/names';
-import type { Schedules } from '../../../lib/config/stage-config';
-import { DEFAULT_SCHEDULES } from '../../../lib/config/stages';
+import type { AnyStage, OperatorNames } from '../../../contract/names';
+import type { Schedules } from '../../../contract/stage';
+import { DEFAULT_SCHEDULES } from '../../../contract/stage';
 import type { AuditSource } from '../../common/db/audit';
 import type { AuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';

@@ -1,118 +1,16 @@
-/** Who asks, and why: the trading service audits every control call with these. */
-export interface CallerIdentity {
-  readonly requestedBy: string;
-  readonly reason: string;
-}
-
-export interface TaskState {
-  readonly state: 'ACTIVE' | 'PAUSED' | 'HALTED' | 'HARD_HALT';
-  readonly cause: string;
-  readonly taskId: string;
-  readonly mode: string;
-  readonly flag: {
-    readonly value?: string;
-    readonly version?: number;
-    readonly enabled: boolean;
-    readonly reason: string;
-  };
-  readonly riskHalt: { readonly reason: string; readonly by: string } | null;
-  readonly paused: { readonly reason: string; readonly by: string } | null;
-  readonly market: {
-    readonly open: boolean;
-    readonly nowIst: string;
-    /** The session clock's instant, ISO 8601 UTC (absent from a task of an older release). */
-    readonly now?: string;
-    readonly date: string;
-  };
-  readonly pnl: {
-    readonly dailyInr: number;
-    readonly dailyPct: number;
-    readonly realizedInr: number;
-    readonly unrealizedInr?: number;
-    readonly dailyLossStopPct?: number;
-  };
-  readonly heat: { readonly pct: number; readonly capPct: number };
-  readonly openPositions: number;
-  readonly workingOrders: number;
-  readonly strategies: { readonly configured: string[]; readonly held: string[] };
-  readonly broker?: { readonly name: string; readonly connected: boolean };
-}
-
-export interface CircuitBreakerView {
-  readonly name: string;
-  readonly state: string;
-  readonly [detail: string]: unknown;
-}
-
-export interface RateLimitView {
-  readonly upstream: string;
-  readonly usagePct: number;
-  readonly [detail: string]: unknown;
-}
-
-export interface PositionView {
-  readonly strategyId: string;
-  readonly symbol: string;
-  readonly quantity: number;
-  readonly avgPrice: number;
-  readonly lastPrice: number | null;
-  readonly unrealizedPnl: number;
-}
-
-export interface OrderView {
-  readonly clientOrderId: string;
-  readonly strategyId: string;
-  readonly symbol: string;
-  readonly side: string;
-  readonly quantity: number;
-  readonly status: string;
-  readonly reduceOnly: boolean;
-}
-
-export interface FlattenView {
-  readonly dryRun: boolean;
-  readonly legs: ReadonlyArray<{
-    strategyId: string;
-    symbol: string;
-    side: string;
-    quantity: number;
-    estimatedPnl?: number;
-  }>;
-  readonly cancelledEntries: readonly string[];
-  readonly submitted: ReadonlyArray<{ clientOrderId: string }>;
-  readonly failed: ReadonlyArray<{ reason: string }>;
-}
-
-export interface ReconciliationView {
-  readonly ok: boolean;
-  readonly mismatches: ReadonlyArray<{ position: string; ours: number; broker: number }>;
-  readonly uncertainOrders: readonly string[];
-}
-
-export interface BrokerHealthView {
-  readonly name: string;
-  readonly connected: boolean;
-  readonly circuitBreaker: string;
-  readonly tokens: ReadonlyArray<{ readonly name: string; readonly expiresAt: string }>;
-}
-
-export interface FeedView {
-  readonly source: string;
-  readonly tick_lag_sec: number | null;
-  readonly depth_lag_sec: number | null;
-  readonly status: 'FRESH' | 'STALE' | 'OUTDATED';
-}
-
-export interface TradeView {
-  readonly trade_id: string;
-  readonly strategy_id: string;
-  readonly symbol: string;
-  readonly side: string;
-  readonly quantity: number;
-  readonly price: number;
-  readonly realized_pnl: number;
-  readonly closes_position: boolean;
-}
+import type {
+  BrokerHealthView,
+  CallerIdentity,
+  CircuitBreakerView,
+  FeedView,
+  FlattenView,
+  OrderView,
+  PositionView,
+  RateLimitView,
+  ReconciliationView,
+  TaskState,
+  TradeView,
+} from '../../../contract/trading-api';
 
 /** A non-2xx answer, with its body's message. */
 export class TradingApiError extends Error {

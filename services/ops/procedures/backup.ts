@@ -1,4 +1,4 @@
-import { snapshotIdentifier } from '../../../lib/config/names';
+import { snapshotIdentifier } from '../../../contract/names';
 import { isTransient } from '../../common/aws-errors';
 import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { QueryResultRow } from 'pg';
+import type { CallerIdentity, ReconciliationView } from '../../../contract/trading-api';
 import { type AuditEntry, type AuditOutcome, appendAudit } from '../../common/db/audit';
 import { auditOrDefer, flushAuditSpool } from '../../common/db/audit-spool';
 import type { Queryable } from '../../common/db/queryable';
 import { messageOf } from '../../common/errors';
 import { formatIst } from '../../common/time';
 import type { OpsContext, TaskEndpoint } from '../platform/ports';
-import type { CallerIdentity, ReconciliationView } from '../platform/trading-client';
 import {
   type Outcome,
   type ProcedureResult,

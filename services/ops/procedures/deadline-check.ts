@@ -1,10 +1,10 @@
+import type { ScheduledProcedureName } from '../../../contract/scheduled-procedures';
 import { MarketCalendar } from '../../common/market-calendar';
 import { formatIst } from '../../common/time';
 import { type Check, fail, pass } from '../checks/framework';
 import type { ChecklistContext } from '../checks/support';
 import type { OpsContext } from '../platform/ports';
 import { type ChecklistReport, runChecklist, type ScheduledRequest } from './checklist';
-import type { ScheduledProcedureName } from './scheduled-names';
 
 const calendar = new MarketCalendar();
 

@@ -1,8 +1,9 @@
+import { flattenRequestValue } from '../../../contract/flatten-request';
+import type { PositionView } from '../../../contract/trading-api';
 import type { Queryable } from '../../common/db/queryable';
 import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
 import type { OpsContext } from '../platform/ports';
-import type { PositionView } from '../platform/trading-client';
 import {
   type ProcedureResult,
   type ProgressListener,
@@ -93,7 +94,11 @@ export async function emergencyStop(
   await runner.run(
     'flatten-request',
     async () => {
-      const body = JSON.stringify({ id, reason: request.reason, requester: request.requestedBy });
+      const body = flattenRequestValue({
+        id,
+        reason: request.reason,
+        requester: request.requestedBy,
+      });
       const { version } = await ctx.parameters.putParameter(
         names.flattenRequestParameter,
         body,

@@ -1,12 +1,12 @@
-import { parseOrThrow } from '../../common/validation';
-import { ScheduledEventSchema } from '../events';
+import { ScheduledEventSchema } from '../../../contract/operator-events';
+import type { ScheduledProcedureName } from '../../../contract/scheduled-procedures';
+import { parseOrThrow } from '../../../contract/validation';
 import type { OpsContext } from '../platform/ports';
 import { databaseBackup, maintenance } from './backup';
 import type { ChecklistReport } from './checklist';
 import { deadlineCheck } from './deadline-check';
 import { eveningChecklist } from './evening';
 import { type MorningRequest, morningChecklist } from './morning';
-import type { ScheduledProcedureName } from './scheduled-names';
 import { tokenCheck } from './token-check';
 import { tradeExport } from './trade-export';
 

@@ -1,6 +1,7 @@
+import type { CallerIdentity, FlattenView } from '../../../contract/trading-api';
 import { verifyAuditChain } from '../../common/db/audit';
 import type { OpsContext } from '../platform/ports';
-import type { CallerIdentity, FlattenView, TradingClient } from '../platform/trading-client';
+import type { TradingClient } from '../platform/trading-client';
 import { type ProcedureResult, type ProgressListener, StepFailure, StepRunner } from '../steps';
 import {
   auditStep,

@@ -1,7 +1,7 @@
+import type { TaskState } from '../../../contract/trading-api';
 import { messageOf } from '../../common/errors';
 import type { ParameterValue } from '../../common/parameters/parameter-store';
 import type { OpsContext, ServiceDescription } from '../platform/ports';
-import type { TaskState } from '../platform/trading-client';
 import { tradingTasks } from './common';
 
 export interface StatusReport {

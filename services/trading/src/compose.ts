@@ -2,8 +2,8 @@ import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
-import { type RiskLimits, RiskLimitsSchema } from '../../../lib/config/risk-limits';
-import { STAGE_DEFAULTS } from '../../../lib/config/stages';
+import { type RiskLimits, RiskLimitsSchema } from '../../../contract/risk-limits';
+import { DEFAULT_BROKER_TOKENS, DEFAULT_RISK_LIMITS } from '../../../contract/stage';
 import { migrate } from '../../common/db/migrate';
 import { createPool, type DatabaseLocation } from '../../common/db/pool';
 import { LocalParameterStore } from '../../common/parameters/local-parameter-store';
@@ -113,7 +113,7 @@ export async function composeTradingService(
   log.info({ applied: migrated.applied }, 'database migrated');
 
   const limits =
-    options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(STAGE_DEFAULTS.dev.risk);
+    options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(DEFAULT_RISK_LIMITS);
   const universe = await Universe.load(env.UNIVERSE_FILE);
   const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe);
   const session: TradingSession =
@@ -137,7 +137,7 @@ export async function composeTradingService(
       latencyMs: env.PAPER_LATENCY_MS,
       partialFillProbability: env.PAPER_PARTIAL_FILL_PROBABILITY,
       seed: env.FEED_SEED,
-      tokenNames: env.BROKER_TOKEN_NAMES ?? STAGE_DEFAULTS.dev.trading.brokerTokens,
+      tokenNames: env.BROKER_TOKEN_NAMES ?? DEFAULT_BROKER_TOKENS,
       onError: (err, clientOrderId) =>
         log.error({ err, clientOrderId }, 'paper venue could not fill; retrying on the next price'),
     },

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { RiskLimitsSchema } from '../../../lib/config/risk-limits';
-import { booleanText, jsonText, parseOrThrow } from '../../common/validation';
+import { RiskLimitsSchema } from '../../../contract/risk-limits';
+import { booleanText, jsonText, parseOrThrow } from '../../../contract/validation';
 
 /** The trading service's environment. Parsed once at start; a bad value stops the start. */
 export const TradingEnvSchema = z

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RiskLimits } from '../../../lib/config/risk-limits';
+import type { RiskLimits } from '../../../contract/risk-limits';
 import { istDate } from '../../common/time';
 import type { Side, TradingState } from './domain';
 import { roundToTick } from './domain';

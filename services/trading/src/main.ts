@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { LIVE_CONFIRMATION } from '../../../lib/config/names';
+import { LIVE_CONFIRMATION } from '../../../contract/names';
 import { messageOf } from '../../common/errors';
 import { createLogger } from '../../common/logger';
 import { composeTradingService } from './compose';

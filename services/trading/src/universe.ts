@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
+import { parseOrThrow } from '../../../contract/validation';
 import { messageOf } from '../../common/errors';
-import { parseOrThrow } from '../../common/validation';
 import type { Instrument } from './domain';
 
 export const InstrumentSchema = z

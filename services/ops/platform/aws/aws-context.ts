@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Pool } from 'pg';
-import { type OperatorNames, operatorNames } from '../../../../lib/config/names';
-import type { Stage } from '../../../../lib/config/stage-config';
+import { type OperatorNames, operatorNames } from '../../../../contract/names';
+import type { Stage } from '../../../../contract/stage';
 import type { AuditSource } from '../../../common/db/audit';
 import { loadModule } from '../../../common/load-module';
 import { sleep } from '../../../common/retry';

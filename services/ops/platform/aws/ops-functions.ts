@@ -1,10 +1,13 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { opsDiscoveryParameter } from '../../../../lib/config/names';
-import type { Stage } from '../../../../lib/config/stage-config';
-import { parseOrThrow } from '../../../common/validation';
-import { type OperatorAction, ScheduledProcedureNameSchema } from '../../events';
+import { opsDiscoveryParameter } from '../../../../contract/names';
+import {
+  type OperatorAction,
+  ScheduledProcedureNameSchema,
+} from '../../../../contract/operator-events';
+import type { Stage } from '../../../../contract/stage';
+import { parseOrThrow } from '../../../../contract/validation';
 
 /** What the Ops stack publishes for the CLI (and the dashboard) at `/algo-trading/<stage>/ops`. */
 export const OpsDiscoverySchema = z.object({

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Pool } from 'pg';
-import { operatorNames } from '../../../../lib/config/names';
+import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
 import { FileAuditSpool } from '../../../common/db/audit-spool';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';

@@ -1,5 +1,8 @@
-import * as z from 'zod';
-import { NO_FLATTEN_REQUEST_ID } from '../../../../lib/config/names';
+import {
+  type FlattenRequest,
+  FlattenRequestSchema,
+  NO_FLATTEN_REQUEST_ID,
+} from '../../../../contract/flatten-request';
 import { describeError } from '../../../common/aws-errors';
 import type { ParameterStore, ParameterValue } from '../../../common/parameters/parameter-store';
 import { withTimeout } from '../../../common/retry';
@@ -35,13 +38,6 @@ export interface PushedHalt {
   /** Flag version at the time of the push: only a newer `true` lifts the halt. */
   readonly flagVersion: number;
 }
-
-export const FlattenRequestSchema = z.object({
-  id: z.string().min(1).max(128),
-  reason: z.string().min(1).max(500),
-  requester: z.string().min(1).max(200),
-});
-export type FlattenRequest = z.output<typeof FlattenRequestSchema>;
 
 export interface FlagWatcherOptions {
   readonly flagParameter: string;

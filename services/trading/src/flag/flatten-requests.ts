@@ -1,6 +1,7 @@
+import type { FlattenRequest } from '../../../../contract/flatten-request';
 import type { Metrics } from '../metrics/metrics';
 import type { FlattenResult } from '../oms/order-manager';
-import type { FlagSnapshot, FlattenRequest } from './flag-watcher';
+import type { FlagSnapshot } from './flag-watcher';
 
 /** What a flatten request came to, for `/state`. */
 export interface FlattenRequestView {

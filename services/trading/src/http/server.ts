@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { isIsoDate } from '../../../../contract/dates';
+import type { FlattenView, PositionView, TaskState } from '../../../../contract/trading-api';
 import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
-import { isIsoDate } from '../../../common/time';
 import { OPEN_STATUSES } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';
@@ -157,10 +158,15 @@ export function buildServer(service: TradingService, options: ServerOptions) {
     return reply.code(result.ready ? 200 : 503).send(result);
   });
 
-  app.get('/state', { schema: { querystring: noQuery } }, async () => service.stateView());
+  // The answers are checked against the contract's views: what the ops client and dashboard read.
+  app.get(
+    '/state',
+    { schema: { querystring: noQuery } },
+    async (): Promise<TaskState> => service.stateView(),
+  );
 
   app.get('/positions', { schema: { querystring: noQuery } }, async () => ({
-    positions: await service.positionsView(),
+    positions: (await service.positionsView()) satisfies PositionView[],
   }));
 
   app.get(
@@ -279,7 +285,7 @@ export function buildServer(service: TradingService, options: ServerOptions) {
         querystring: query({ dryRun: { type: 'string', enum: ['true', 'false'] } }),
       },
     },
-    async (request) =>
+    async (request): Promise<FlattenView> =>
       service.flatten(actor(request), (request.query as { dryRun?: string }).dryRun === 'true'),
   );
   app.post(

@@ -1,3 +1,5 @@
+import { METRIC_DIMENSIONS, TRADING_METRICS } from '../../../../contract/metrics';
+
 type Labels = Readonly<Record<string, string>>;
 
 interface MetricDefinition {
@@ -10,37 +12,40 @@ interface MetricDefinition {
   readonly dimension?: string;
 }
 
-/** Every metric the service emits. Alarms (Monitoring stack) refer to the CloudWatch names. */
+/**
+ * Every metric the service emits. The CloudWatch names come from the contract, where the
+ * monitoring stack's alarms take them too.
+ */
 export const METRICS = {
   algo_orders_submitted_total: {
     type: 'counter',
     help: 'Orders sent to the broker',
-    cloudWatch: 'OrdersSubmitted',
+    cloudWatch: TRADING_METRICS.ordersSubmitted,
     unit: 'Count',
   },
   algo_orders_rejected_total: {
     type: 'counter',
     help: 'Orders refused by pre-trade risk or the broker, by reason',
-    cloudWatch: 'OrdersRejected',
+    cloudWatch: TRADING_METRICS.ordersRejected,
     unit: 'Count',
     dimension: 'reason',
   },
   algo_fills_total: {
     type: 'counter',
     help: 'Executions received',
-    cloudWatch: 'Fills',
+    cloudWatch: TRADING_METRICS.fills,
     unit: 'Count',
   },
   algo_orders_per_second: {
     type: 'gauge',
     help: 'Peak orders in any one-second window since the last report',
-    cloudWatch: 'OrdersPerSecond',
+    cloudWatch: TRADING_METRICS.ordersPerSecond,
     unit: 'Count/Second',
   },
   algo_trading_state: {
     type: 'gauge',
     help: 'Trading state: 0 ACTIVE, 1 PAUSED, 2 HALTED, 3 HARD_HALT',
-    cloudWatch: 'TradingState',
+    cloudWatch: TRADING_METRICS.tradingState,
     unit: 'None',
   },
   algo_state_transitions_total: {
@@ -51,74 +56,74 @@ export const METRICS = {
   algo_flag_enabled: {
     type: 'gauge',
     help: '1 when the kill flag allows entries',
-    cloudWatch: 'FlagEnabled',
+    cloudWatch: TRADING_METRICS.flagEnabled,
     unit: 'None',
   },
   algo_flag_age_seconds: {
     type: 'gauge',
     help: 'Seconds since the flag was last read successfully',
-    cloudWatch: 'FlagAgeSeconds',
+    cloudWatch: TRADING_METRICS.flagAgeSeconds,
     unit: 'Seconds',
   },
   algo_daily_pnl_inr: {
     type: 'gauge',
     help: "Today's P&L, realized + unrealized, INR",
-    cloudWatch: 'DailyPnlInr',
+    cloudWatch: TRADING_METRICS.dailyPnlInr,
     unit: 'None',
   },
   algo_daily_pnl_pct: {
     type: 'gauge',
     help: "Today's P&L, percent of capital",
-    cloudWatch: 'DailyPnlPct',
+    cloudWatch: TRADING_METRICS.dailyPnlPct,
     unit: 'Percent',
   },
   algo_realized_pnl_inr: {
     type: 'gauge',
     help: 'Realized P&L today, INR',
-    cloudWatch: 'RealizedPnlInr',
+    cloudWatch: TRADING_METRICS.realizedPnlInr,
     unit: 'None',
   },
   algo_unrealized_pnl_inr: {
     type: 'gauge',
     help: 'Unrealized P&L, INR',
-    cloudWatch: 'UnrealizedPnlInr',
+    cloudWatch: TRADING_METRICS.unrealizedPnlInr,
     unit: 'None',
   },
   algo_portfolio_heat_pct: {
     type: 'gauge',
     help: 'Open risk to stops, percent of capital',
-    cloudWatch: 'PortfolioHeatPct',
+    cloudWatch: TRADING_METRICS.portfolioHeatPct,
     unit: 'Percent',
   },
   algo_daily_loss_stop_hit: {
     type: 'gauge',
     help: '1 while the daily loss stop holds the service in HARD_HALT',
-    cloudWatch: 'DailyLossStopHit',
+    cloudWatch: TRADING_METRICS.dailyLossStopHit,
     unit: 'Count',
   },
   algo_feed_lag_seconds: {
     type: 'gauge',
     help: 'Seconds since the last update, by feed',
-    cloudWatch: 'FeedLagSeconds',
+    cloudWatch: TRADING_METRICS.feedLagSeconds,
     unit: 'Seconds',
     dimension: 'feed',
   },
   algo_feed_stale: {
     type: 'gauge',
     help: '1 when a feed is STALE or OUTDATED while the market is open',
-    cloudWatch: 'FeedStale',
+    cloudWatch: TRADING_METRICS.feedStale,
     unit: 'Count',
   },
   algo_broker_connected: {
     type: 'gauge',
     help: '1 when the broker is connected',
-    cloudWatch: 'BrokerConnected',
+    cloudWatch: TRADING_METRICS.brokerConnected,
     unit: 'None',
   },
   algo_circuit_breaker_open: {
     type: 'gauge',
     help: '1 when a circuit breaker is OPEN or HALF_OPEN, by breaker',
-    cloudWatch: 'CircuitBreakerOpen',
+    cloudWatch: TRADING_METRICS.circuitBreakerOpen,
     unit: 'Count',
     dimension: 'breaker',
   },
@@ -130,19 +135,19 @@ export const METRICS = {
   algo_http_requests_total: {
     type: 'counter',
     help: 'HTTP requests served',
-    cloudWatch: 'Requests',
+    cloudWatch: TRADING_METRICS.requests,
     unit: 'Count',
   },
   algo_http_errors_total: {
     type: 'counter',
     help: 'HTTP requests that failed with 5xx',
-    cloudWatch: 'Errors',
+    cloudWatch: TRADING_METRICS.errors,
     unit: 'Count',
   },
   algo_flatten_requests_total: {
     type: 'counter',
     help: 'Flatten requests handled, by outcome',
-    cloudWatch: 'FlattenRequests',
+    cloudWatch: TRADING_METRICS.flattenRequests,
     unit: 'Count',
     dimension: 'outcome',
   },
@@ -232,7 +237,7 @@ export class Metrics {
           reported = value - (this.flushed.get(seriesKey) ?? 0);
           this.flushed.set(seriesKey, value);
         }
-        const dims: Record<string, string> = { Stage: stage };
+        const dims: Record<string, string> = { [METRIC_DIMENSIONS.stage]: stage };
         const dimName = def.dimension ? capitalize(def.dimension) : undefined;
         if (dimName && labels?.[def.dimension as string] !== undefined)
           dims[dimName] = labels[def.dimension as string] as string;
@@ -253,7 +258,9 @@ export class Metrics {
               // A labelled series is also published under Stage alone, where CloudWatch
               // aggregates the labels: what the alarms watch (rejects of any reason, any breaker).
               Dimensions:
-                Object.keys(g.dims).length > 1 ? [Object.keys(g.dims), ['Stage']] : [['Stage']],
+                Object.keys(g.dims).length > 1
+                  ? [Object.keys(g.dims), [METRIC_DIMENSIONS.stage]]
+                  : [[METRIC_DIMENSIONS.stage]],
               Metrics: g.metrics,
             },
           ],
@@ -277,6 +284,3 @@ export class Metrics {
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
-
-/** The CloudWatch namespace of the service's metrics. */
-export const METRIC_NAMESPACE = 'AlgoTrading';

@@ -1,4 +1,4 @@
-import type { RiskLimits } from '../../../../lib/config/risk-limits';
+import type { RiskLimits } from '../../../../contract/risk-limits';
 import type { Quote } from '../broker/broker';
 import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
 import { sideSign } from '../domain';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseOrThrow } from '../../../../contract/validation';
 import { messageOf } from '../../../common/errors';
-import { parseOrThrow } from '../../../common/validation';
 import type { Universe } from '../universe';
 import { MovingAverageCrossover } from './moving-average-crossover';
 import { OpeningRangeBreakout } from './opening-range-breakout';

@@ -1,4 +1,4 @@
-import type { Schedules } from '../../../lib/config/stage-config';
+import type { Schedules } from './stage';
 
 /** The procedures that run on a schedule, in the order of the day. */
 export const SCHEDULED_PROCEDURE_NAMES = [

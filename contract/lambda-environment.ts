@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { SchedulesSchema } from '../../lib/config/stage-config';
-import { booleanText, jsonText } from '../../services/common/validation';
+import { SchedulesSchema } from './stage';
+import { booleanText, jsonText } from './validation';
 
 const list = z.string().transform((v) =>
   v

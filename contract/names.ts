@@ -1,5 +1,5 @@
-import { isIsoDate } from '../../services/common/time';
-import type { Stage } from './stage-config';
+import { isIsoDate } from './dates';
+import type { Stage } from './stage';
 
 /** Every stage the tools accept: the AWS stages plus the local stack. */
 export type AnyStage = Stage | 'local';
@@ -28,16 +28,6 @@ export function operatorNames(stage: AnyStage) {
 }
 
 export type OperatorNames = ReturnType<typeof operatorNames>;
-
-/** The id of the flatten request that asks for nothing. */
-export const NO_FLATTEN_REQUEST_ID = 'none';
-
-/** The first value of the flatten request parameter: an id that asks for nothing. */
-export const NO_FLATTEN_REQUEST = JSON.stringify({
-  id: NO_FLATTEN_REQUEST_ID,
-  reason: 'no flatten requested',
-  requester: 'cdk',
-});
 
 /** What a person types (or ECS sets in LIVE_CONFIRMATION) to start the service in LIVE mode. */
 export const LIVE_CONFIRMATION = 'CONFIRM LIVE TRADING';
@@ -69,8 +59,3 @@ export function dataBucketName(stage: AnyStage, account: string, override?: stri
  * exactly this prefix; the runtime writes under it.
  */
 export const AUDIT_SPOOL_PREFIX = 'audit-spool/';
-
-/** A construct id from a kebab-case name: `morning-checklist` -> `MorningChecklist`. */
-export function constructId(kebab: string): string {
-  return kebab.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
-}

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { isIsoDate } from '../common/time';
-import { SCHEDULED_PROCEDURE_NAMES } from './procedures/scheduled-names';
+import { isIsoDate } from './dates';
+import { SCHEDULED_PROCEDURE_NAMES } from './scheduled-procedures';
 
 const text = (what: string) =>
   z.string({
