@@ -40,7 +40,7 @@ const REPOSITORY_ROOT = path.join(__dirname, '../..');
 /**
  * One ops Lambda with the settings every one of them shares: Node.js 24 on ARM64, X-Ray tracing,
  * JSON logs into a log group with retention, source maps, in the VPC, and an environment typed
- * from the functions' zod schema.
+ * from the functions' zod schema. Its role is made from its declarative `reach` (ops-reach.ts).
  */
 export class OpsFunction extends Construct {
   readonly fn: lambda.Function;

@@ -54,14 +54,18 @@ export interface OpsReachTargets {
   readonly secrets: readonly secretsmanager.ISecret[];
   /** The data key: it encrypts the secrets and the bucket's objects. */
   readonly dataKey: kms.IKey;
+  /** The ECS cluster (ListTasks is scoped to it by condition). */
   readonly cluster: ecs.ICluster;
+  /** The trading service (described by all, scaled by `scaleService`). */
   readonly tradingService: ecs.IBaseService;
   /**
    * The data bucket, imported by name and without its key, so that its grants add no key
    * permission: the data key is allowed only through S3 (kms:ViaService).
    */
   readonly dataBucket: s3.IBucket;
+  /** The P1/P2 topic (`topics: ['page']`). */
   readonly pageTopic: sns.ITopic;
+  /** The P3/P4 and reports topic (`topics: ['notify']`). */
   readonly notifyTopic: sns.ITopic;
   /** The topics' key (through SNS only). */
   readonly alertsKey: kms.IKey;
