@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
+import { type OpsReach, type OpsReachTargets, reachRole } from './ops-reach';
 
 /** Turns a handler entry into Lambda code. The default bundles with esbuild; tests pass one that doesn't. */
 export type LambdaCodeFactory = (entry: string) => lambda.Code;
@@ -23,7 +23,10 @@ export interface OpsFunctionProps {
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
   readonly securityGroups: ec2.ISecurityGroup[];
-  readonly role: iam.IRole;
+  /** What it may touch: its role has exactly that (and its own log group). */
+  readonly reach: OpsReach;
+  /** The resources its reach refers to. */
+  readonly targets: OpsReachTargets;
   readonly logRetention: logs.RetentionDays;
   /** @default 5 minutes */
   readonly timeout?: Duration;
@@ -64,7 +67,7 @@ function esbuildCommand(inputDir: string, entry: string, outfile: string): strin
 /**
  * One ops Lambda with the settings every one of them shares: Node.js 24 on ARM64, X-Ray tracing,
  * JSON logs into a log group with retention, source maps, in the VPC, and an environment typed
- * from the functions' zod schema.
+ * from the functions' zod schema. Its role is made from its declarative `reach` (ops-reach.ts).
  */
 export class OpsFunction extends Construct {
   readonly fn: lambda.Function;
@@ -77,6 +80,13 @@ export class OpsFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.logGroup = logGroup;
+    const role = reachRole(
+      this,
+      'Role',
+      `${props.targets.names.prefix} ${id} function`,
+      props.reach,
+      props.targets,
+    );
     const common = {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -86,7 +96,7 @@ export class OpsFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
-      role: props.role,
+      role,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
@@ -130,5 +140,6 @@ export class OpsFunction extends Construct {
             },
           },
         });
+    logGroup.grantWrite(role);
   }
 }

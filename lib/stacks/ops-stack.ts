@@ -1,13 +1,4 @@
-import {
-  ArnFormat,
-  CfnOutput,
-  type CfnResource,
-  Duration,
-  Stack,
-  TimeZone,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -27,12 +18,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
 import { ALARM_SLUGS } from '../../contract/metrics';
-import {
-  AUDIT_SPOOL_PREFIX,
-  dataBucketName,
-  operatorNames,
-  opsDiscoveryParameter,
-} from '../../contract/names';
+import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../../contract/names';
 import { OPERATOR_FUNCTIONS, type OperatorFunctionName } from '../../contract/operator-actions';
 import {
   SCHEDULED_PROCEDURE_INFO,
@@ -41,6 +27,7 @@ import {
 } from '../../contract/scheduled-procedures';
 import { constructId } from '../config/construct-id';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
+import type { OpsReach, OpsReachTargets } from '../constructs/ops-reach';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';
 import { StageStack, type StageStackProps } from './stage-stack';
@@ -60,27 +47,6 @@ export interface OpsStackProps extends StageStackProps {
   readonly serviceLogGroup: logs.ILogGroup;
   /** @default esbuild bundling */
   readonly code?: LambdaCodeFactory;
-}
-
-/** What one ops function may touch, beyond what every one of them gets; nothing unless said. */
-interface Reach {
-  readonly writeParameters?: boolean;
-  readonly scaleService?: boolean;
-  /** Objects it writes (and reads back). */
-  readonly bucketPrefixes?: readonly string[];
-  /** Objects it only reads (the evening checklist reads the export's manifest). */
-  readonly readPrefixes?: readonly string[];
-  readonly topics: ReadonlyArray<'page' | 'notify'>;
-  readonly readLogsAndAlarms?: boolean;
-  /** RDS: `describe` the instance, `snapshot` (create, wait), `prune` (delete ours), `restore`. */
-  readonly database?: ReadonlyArray<'describe' | 'snapshot' | 'prune' | 'restore'>;
-  /** Restart the dashboard and roll the trading service back (the admin function). */
-  readonly adminServices?: boolean;
-  /**
-   * It audits: rows the database cannot take are spooled under `audit-spool/` (written, listed,
-   * read back and deleted once flushed into `control_audit`).
-   */
-  readonly auditSpool?: boolean;
 }
 
 /** Names of the alarms whose ALARM state runs the emergency stop. */
@@ -119,9 +85,6 @@ export class OpsStack extends StageStack {
     const names = operatorNames(config.stage);
     // Computed as the data stack computes it: no cross-stack reference, a readable IAM resource.
     const bucketName = dataBucketName(config.stage, this.account, config.storage.bucketName);
-    // Imported by name for its grants; without its key, so that the grants add no key permission:
-    // the one S3 key statement below allows the data key only through S3 (kms:ViaService).
-    const dataBucket = s3.Bucket.fromBucketName(this, 'DataBucket', bucketName);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -155,15 +118,30 @@ export class OpsStack extends StageStack {
       SCHEDULES: JSON.stringify(config.schedules),
     };
 
+    const reachTargets: OpsReachTargets = {
+      names,
+      flag: props.flag,
+      flattenRequest: props.flattenRequest,
+      secrets: [props.database.secret, props.controlToken],
+      dataKey: props.dataKey,
+      cluster: props.cluster,
+      tradingService: props.tradingService,
+      // Imported by name for its grants; without its key, so that the grants add no key
+      // permission: the one S3 key statement allows the data key only through S3 (kms:ViaService).
+      dataBucket: s3.Bucket.fromBucketName(this, 'DataBucket', bucketName),
+      pageTopic: props.pageTopic,
+      notifyTopic: props.notifyTopic,
+      alertsKey: props.alertsKey,
+      serviceLogGroup: props.serviceLogGroup,
+    };
     const make = (
       fnId: string,
       entry: string,
       description: string,
-      reach: Reach,
+      reach: OpsReach,
       options: { timeout?: Duration; memorySize?: number; env?: Record<string, string> } = {},
-    ) => {
-      const role = this.role(fnId, props, reach, dataBucket);
-      const opsFunction = new OpsFunction(this, fnId, {
+    ) =>
+      new OpsFunction(this, fnId, {
         entry,
         description,
         environment,
@@ -172,20 +150,12 @@ export class OpsStack extends StageStack {
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [this.securityGroup],
-        role,
+        reach,
+        targets: reachTargets,
         logRetention: retentionDays(config.logRetentionDays),
         timeout: options.timeout ?? Duration.minutes(10),
         code: props.code,
-      });
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'OwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [opsFunction.logGroup.logGroupArn],
-        }),
-      );
-      return opsFunction.fn;
-    };
+      }).fn;
 
     // An operator function's construct id, handler and description: from the operator-actions table.
     const operator = (name: OperatorFunctionName): [string, string, string] => {
@@ -257,7 +227,7 @@ export class OpsStack extends StageStack {
         'This queue is itself the dead-letter queue of the schedules and scheduled functions.',
     });
 
-    const scheduledReach: Record<ScheduledProcedureName, Reach> = {
+    const scheduledReach: Record<ScheduledProcedureName, OpsReach> = {
       'token-check': {
         bucketPrefixes: ['reports/'],
         topics: ['notify', 'page'],
@@ -411,255 +381,5 @@ export class OpsStack extends StageStack {
       value: this.emergencyStopAlias.functionArn,
       description: 'aws lambda invoke --function-name <this>: the warm alias of the emergency stop',
     });
-  }
-
-  /** A role with exactly what one function reaches. */
-  private role(fnId: string, props: OpsStackProps, reach: Reach, dataBucket: s3.IBucket): iam.Role {
-    const { bucketName } = dataBucket;
-    const names = operatorNames(props.config.stage);
-    const role = new iam.Role(this, `${fnId}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${names.prefix} ${fnId} function`,
-    });
-    const add = (
-      sid: string,
-      actions: string[],
-      resources: string[],
-      conditions?: Record<string, unknown>,
-    ) => role.addToPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
-    const arn = (
-      service: string,
-      resource: string,
-      resourceName: string,
-      arnFormat = ArnFormat.SLASH_RESOURCE_NAME,
-    ) => this.formatArn({ service, resource, resourceName, arnFormat });
-
-    // These actions have no resource type: AWS requires "*".
-    add(
-      'VpcNetworkInterfaces',
-      [
-        'ec2:CreateNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:UnassignPrivateIpAddresses',
-      ],
-      ['*'],
-    );
-    add('Tracing', ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']);
-    add(
-      'ReadSecrets',
-      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      [props.database.secret.secretArn, props.controlToken.secretArn],
-    );
-    add('DecryptSecrets', ['kms:Decrypt'], [props.dataKey.keyArn], {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
-    });
-
-    const parameterActions = ['ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'];
-    add(
-      'KillFlagAndFlattenRequest',
-      reach.writeParameters ? [...parameterActions, 'ssm:PutParameter'] : parameterActions,
-      [props.flag.parameterArn, props.flattenRequest.parameterArn],
-    );
-    add('FindTradingTasks', ['ecs:ListTasks'], ['*'], {
-      ArnEquals: { 'ecs:cluster': props.cluster.clusterArn },
-    });
-    add('DescribeTradingTasks', ['ecs:DescribeTasks'], [arn('ecs', 'task', `${names.cluster}/*`)]);
-    const serviceActions = ['ecs:DescribeServices', 'ecs:ListTagsForResource'];
-    add(
-      'TradingService',
-      reach.scaleService
-        ? [...serviceActions, 'ecs:UpdateService', 'ecs:TagResource', 'ecs:UntagResource']
-        : serviceActions,
-      [props.tradingService.serviceArn],
-    );
-    // The checklists and status look at the dashboard too; nothing here may change it.
-    add(
-      'DescribeDashboardService',
-      ['ecs:DescribeServices'],
-      [arn('ecs', 'service', `${names.cluster}/${names.dashboardService}`)],
-    );
-    if (reach.adminServices) {
-      add(
-        'RestartDashboard',
-        ['ecs:UpdateService'],
-        [arn('ecs', 'service', `${names.cluster}/${names.dashboardService}`)],
-      );
-      // ListTaskDefinitions has no resource type.
-      add('ListRevisions', ['ecs:ListTaskDefinitions'], ['*']);
-    }
-    const objectArn = (p: string) => `arn:${this.partition}:s3:::${bucketName}/${p}*`;
-    const readPrefixes = reach.readPrefixes ?? [];
-    const bucketPrefixes = reach.bucketPrefixes ?? [];
-    if (bucketPrefixes.length) {
-      add(
-        'WriteReports',
-        ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
-        bucketPrefixes.map(objectArn),
-      );
-    }
-    if (readPrefixes.length) add('ReadObjects', ['s3:GetObject'], readPrefixes.map(objectArn));
-    if (reach.auditSpool) {
-      // Object grants on the prefix only. grantRead and grantReadWrite would also give s3:List*
-      // and s3:GetBucket* on the whole bucket; listing is allowed below for this prefix alone.
-      const spooled = `${AUDIT_SPOOL_PREFIX}*`;
-      dataBucket.grantPut(role, spooled);
-      dataBucket.grantDelete(role, spooled);
-      // No grant reads objects without listing the whole bucket, or lists with a prefix condition.
-      add('ReadAuditSpool', ['s3:GetObject'], [dataBucket.arnForObjects(spooled)]);
-      add('ListAuditSpool', ['s3:ListBucket'], [dataBucket.bucketArn], {
-        StringLike: { 's3:prefix': spooled },
-      });
-    }
-    if (bucketPrefixes.length || readPrefixes.length || reach.auditSpool) {
-      add('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [props.dataKey.keyArn], {
-        StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
-      });
-    }
-    const rds = reach.database ?? [];
-    const dbArn = arn('rds', 'db', names.dbInstance, ArnFormat.COLON_RESOURCE_NAME);
-    const ourSnapshots = arn(
-      'rds',
-      'snapshot',
-      `${names.snapshotPrefix}*`,
-      ArnFormat.COLON_RESOURCE_NAME,
-    );
-    const restoredDbs = arn(
-      'rds',
-      'db',
-      `${names.dbInstance}-restored-*`,
-      ArnFormat.COLON_RESOURCE_NAME,
-    );
-    if (rds.length) {
-      add('DescribeDatabase', ['rds:DescribeDBInstances'], [dbArn]);
-      // RDS publishes free storage only as a metric; GetMetricStatistics has no resource type.
-      add('DatabaseMetrics', ['cloudwatch:GetMetricStatistics'], ['*']);
-    }
-    if (rds.includes('snapshot') || rds.includes('prune') || rds.includes('restore')) {
-      add('DescribeSnapshots', ['rds:DescribeDBSnapshots'], [dbArn, ourSnapshots]);
-    }
-    if (rds.includes('snapshot'))
-      // The snapshot is tagged as it is created: that needs AddTagsToResource on it.
-      add(
-        'CreateSnapshots',
-        ['rds:CreateDBSnapshot', 'rds:AddTagsToResource'],
-        [dbArn, ourSnapshots],
-      );
-    if (rds.includes('prune')) add('DeleteOwnSnapshots', ['rds:DeleteDBSnapshot'], [ourSnapshots]);
-    if (rds.includes('restore')) {
-      add(
-        'RestoreToNewInstance',
-        ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:AddTagsToResource'],
-        [
-          ourSnapshots,
-          restoredDbs,
-          arn('rds', 'subgrp', '*', ArnFormat.COLON_RESOURCE_NAME),
-          arn('rds', 'pg', '*', ArnFormat.COLON_RESOURCE_NAME),
-          arn('rds', 'og', '*', ArnFormat.COLON_RESOURCE_NAME),
-        ],
-      );
-    }
-    add(
-      'Publish',
-      ['sns:Publish'],
-      reach.topics.map((t) =>
-        t === 'page' ? props.pageTopic.topicArn : props.notifyTopic.topicArn,
-      ),
-    );
-    add('EncryptNotifications', ['kms:GenerateDataKey*', 'kms:Decrypt'], [props.alertsKey.keyArn], {
-      StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` },
-    });
-    if (reach.readLogsAndAlarms) {
-      add('ReadServiceLogs', ['logs:FilterLogEvents'], [props.serviceLogGroup.logGroupArn]);
-      add(
-        'ReadStageAlarms',
-        ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
-        [arn('cloudwatch', 'alarm', `${names.prefix}-*`, ArnFormat.COLON_RESOURCE_NAME)],
-      );
-      // The dashboard's target health (alb-targets); Describe* has no resource-level permission.
-      add(
-        'ReadDashboardTargets',
-        ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
-        ['*'],
-      );
-    }
-    const policy = role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
-      const nag = (resource: string) =>
-        `AwsSolutions-IAM5[Resource::${resource.replaceAll('<ACCOUNT>', account)}]`;
-      const findings: Array<[string, string]> = [
-        [
-          'AwsSolutions-IAM5[Resource::*]',
-          'ec2 network-interface, X-Ray, ecs:ListTasks, ecs:ListTaskDefinitions, cloudwatch:GetMetricStatistics and the elasticloadbalancing Describe calls have no resource type; ListTasks is scoped to the cluster by the ecs:cluster condition.',
-        ],
-        [
-          nag(`arn:${this.partition}:ecs:${this.region}:<ACCOUNT>:task/${names.cluster}/*`),
-          'Tasks of this cluster only; task ids are not known in advance.',
-        ],
-        ...[
-          ...bucketPrefixes,
-          ...readPrefixes,
-          ...(reach.auditSpool ? [AUDIT_SPOOL_PREFIX] : []),
-        ].map((p): [string, string] => [
-          nag(`arn:${this.partition}:s3:::${bucketName.replace(this.account, '<ACCOUNT>')}/${p}*`),
-          `Objects under ${p} only.`,
-        ]),
-        ...(rds.length > 1
-          ? [
-              [
-                nag(
-                  `arn:${this.partition}:rds:${this.region}:<ACCOUNT>:snapshot:${names.snapshotPrefix}*`,
-                ),
-                'This stage backup snapshots only (algo-trading-<stage>-backup-<YYYYMMDD>).',
-              ] as [string, string],
-            ]
-          : []),
-        ...(rds.includes('restore')
-          ? (
-              [
-                [
-                  `db:${names.dbInstance}-restored-*`,
-                  'Restores only create new instances named <db>-restored-*.',
-                ],
-                [
-                  'subgrp:*',
-                  'A restore names the live instance subnet group, known only after deploy.',
-                ],
-                ['pg:*', 'A restore names the live instance parameter group.'],
-                ['og:*', 'A restore uses the default option group of the engine.'],
-              ] as Array<[string, string]>
-            ).map(([r, why]): [string, string] => [
-              nag(`arn:${this.partition}:rds:${this.region}:<ACCOUNT>:${r}`),
-              why,
-            ])
-          : []),
-        [
-          'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-          'SNS needs GenerateDataKey* on the topic key, and only through SNS (kms:ViaService).',
-        ],
-      ];
-      if (reach.auditSpool) {
-        findings.push(
-          [
-            'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-            'grantDelete on audit-spool/* only: a spooled audit row is deleted once it is in control_audit.',
-          ],
-          [
-            'AwsSolutions-IAM5[Action::s3:Abort*]',
-            'grantPut on audit-spool/* only: aborting its own multipart uploads of spooled audit rows.',
-          ],
-        );
-      }
-      if (reach.readLogsAndAlarms) {
-        findings.push([
-          nag(`arn:${this.partition}:cloudwatch:${this.region}:<ACCOUNT>:alarm:${names.prefix}-*`),
-          'Alarms of this stage only.',
-        ]);
-      }
-      for (const [id, reason] of findings) Validations.of(policy).acknowledge({ id, reason });
-    }
-    return role;
   }
 }

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { expectStackSnapshot } from './snapshot';
 import { buildStage } from './synth';
 
 interface Statement {
@@ -184,6 +185,10 @@ describe('dashboard stack (prod, with a certificate)', () => {
       ToPort: 3000,
       SourceSecurityGroupId: Match.anyValue(),
     });
+  });
+
+  it('matches the dashboard snapshot', () => {
+    expectStackSnapshot(stacks.dashboard);
   });
 });
 

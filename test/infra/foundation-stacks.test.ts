@@ -2,7 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DATA_BUCKET_LOGICAL_ID } from '../../lib/constructs/data-bucket';
 import { DATABASE_LOGICAL_ID } from '../../lib/constructs/trading-database';
 import { DATA_KEY_LOGICAL_ID } from '../../lib/stacks/data-stack';
-import { buildStage, scrubbedTemplate } from './synth';
+import { scrubbedTemplate } from './snapshot';
+import { buildStage } from './synth';
 
 describe('prod foundation stacks', () => {
   const { stacks } = buildStage({ stage: 'prod', alarmEmails: 'oncall@desk.example' });

@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
 import { autoKillAlarmNames } from '../../lib/stacks/ops-stack';
+import { expectStackSnapshot } from './snapshot';
 import { buildStage } from './synth';
 
 interface AlarmProps {
@@ -281,5 +282,9 @@ describe('monitoring stack (prod)', () => {
     ]) {
       expect([needle, body.includes(needle)]).toEqual([needle, true]);
     }
+  });
+
+  it('matches the monitoring snapshot', () => {
+    expectStackSnapshot(stacks.monitoring);
   });
 });

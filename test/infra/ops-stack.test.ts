@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
+import { expectStackSnapshot } from './snapshot';
 import { buildStage } from './synth';
 
 /** An IAM policy statement as synthesised. */
@@ -408,6 +409,10 @@ describe('ops stack (prod)', () => {
       ToPort: 5433,
       IpProtocol: 'tcp',
     });
+  });
+
+  it('matches the ops snapshot', () => {
+    expectStackSnapshot(stacks.ops);
   });
 });
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type AlgoTradingStacks, type BuildAppOptions, buildApp } from '../../lib/app';
@@ -47,13 +46,4 @@ export function buildStage(
     config,
     stacks: buildApp(app, config, { images: testImages, lambdaCode: testLambdaCode, ...options }),
   };
-}
-
-/** Replaces asset hashes so that snapshots change only when the infrastructure does. */
-export function scrubbedTemplate(template: Template): unknown {
-  return JSON.parse(
-    JSON.stringify(template.toJSON())
-      .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[ASSET_HASH]$1')
-      .replace(/cdk-hnb659fds-[a-z-]+-\$\{AWS::AccountId\}-\$\{AWS::Region\}/g, '[BOOTSTRAP]'),
-  );
 }
