@@ -158,6 +158,7 @@ export function wireTradingService(
     }),
   };
   const started = () => service.isStarted();
+  const stopping = () => service.isStopping();
 
   const flag: FlagWatcher = new FlagWatcher(
     guardedParameterStore(deps.parameters, breakers.parameters),
@@ -302,7 +303,7 @@ export function wireTradingService(
     }),
   });
   const takeOver = new StrategyTakeOver({ oms, controls, flattenRequests, log });
-  const onTransition = onStateTransition({ log, metrics, auditor, oms, started });
+  const onTransition = onStateTransition({ log, metrics, auditor, oms, started, stopping });
   const views: TradingViews = new TradingViews(options, {
     db: deps.db,
     repo,

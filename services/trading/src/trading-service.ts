@@ -67,9 +67,15 @@ export class TradingService implements TradingApi {
   readonly metrics: Metrics;
   private started = false;
   private stopping?: Promise<void>;
+  private stopRequested = false;
 
   constructor(private readonly parts: TradingServiceParts) {
     this.metrics = parts.metrics;
+  }
+
+  /** Whether `stop` has begun: shutdown cancels every working order itself, with its own reason. */
+  isStopping(): boolean {
+    return this.stopRequested;
   }
 
   /** Whether `start` has finished: the strategies are reconciled and the feed drives them. */
@@ -114,6 +120,8 @@ export class TradingService implements TradingApi {
    * a deploy must not flatten the book; the next task takes the strategies over.
    */
   stop(reason: string): Promise<void> {
+    // Set before `shutdown` runs: its first step (the halt) is seen as part of stopping.
+    this.stopRequested = true;
     this.stopping ??= this.shutdown(reason);
     return this.stopping;
   }

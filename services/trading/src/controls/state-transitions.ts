@@ -12,6 +12,8 @@ export interface StateTransitionDeps {
   readonly oms: Pick<OrderManager, 'cancelWorking'>;
   /** Whether the service has started: before that, there are no entries to cancel. */
   started(): boolean;
+  /** Whether it is stopping: shutdown cancels every working order itself (one reason, in order). */
+  stopping(): boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export function onStateTransition(deps: StateTransitionDeps): (t: StateTransitio
       { state: t.from },
       { state: t.to },
     );
-    if (deps.started() && (t.to === 'HALTED' || t.to === 'HARD_HALT')) {
+    if (deps.started() && !deps.stopping() && (t.to === 'HALTED' || t.to === 'HARD_HALT')) {
       void oms
         .cancelWorking('entries', `state ${t.to}: ${t.cause}`)
         .catch((err: unknown) => log.error({ err }, 'cancelling entries failed'));
