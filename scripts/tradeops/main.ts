@@ -30,9 +30,12 @@ import {
   stageArgument,
   withLocalStack,
 } from './cli-support';
+import { addDeployCommands } from './deploy-commands';
 import { addFlagCommands } from './flag-commands';
+import { addLogCommands } from './log-commands';
 import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
-import { addScheduledCommands, requireSnapshot } from './scheduled-commands';
+import { addScheduledCommands } from './scheduled-commands';
+import { addSnapshotCommands, requireSnapshot } from './snapshot-commands';
 
 /** Which ops function runs an action in AWS. */
 
@@ -325,7 +328,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       new Option('--target <instance>', 'the new instance (default <db>-restored-<time>)'),
     );
   addFlagCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
-  addScheduledCommands(program, io, setExit, (stage, o) =>
+  addScheduledCommands(program, io, setExit);
+  addSnapshotCommands(program, io, setExit);
+  addLogCommands(program, io, setExit);
+  addDeployCommands(program, io, setExit, (stage, o) =>
     execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
   );
 

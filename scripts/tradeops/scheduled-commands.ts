@@ -1,19 +1,11 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { Argument, type Command, Option } from 'commander';
-import { type AnyStage, operatorNames } from '../../contract/names';
+import type { AnyStage } from '../../contract/names';
 import { type ScheduledEvent, ScheduledEventSchema } from '../../contract/operator-events';
 import type { ScheduledProcedureName } from '../../contract/scheduled-procedures';
-import { SNAPSHOT_RETENTION_DAYS, type Stage } from '../../contract/stage';
+import { SNAPSHOT_RETENTION_DAYS } from '../../contract/stage';
 import { parseOrThrow } from '../../contract/validation';
 import { messageOf } from '../../services/common/errors';
-import { sleep } from '../../services/common/retry';
-import { formatIst, isoUtc } from '../../services/common/time';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
-import { CloudWatchLogSource } from '../../services/ops/platform/aws/cloudwatch-log-source';
 import {
   awsClients,
   discover,
@@ -21,12 +13,8 @@ import {
   invoke,
   type OpsDiscovery,
 } from '../../services/ops/platform/aws/ops-functions';
-import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
-import { LocalLogSource } from '../../services/ops/platform/local/local-platform';
-import type { DatabaseAdmin, LogLine, LogSource } from '../../services/ops/platform/ports';
 import type { ChecklistReport } from '../../services/ops/procedures/checklist';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
-import { readStackInfo } from '../local/stack-info';
 import {
   type CliIo,
   type CommonOptions,
@@ -35,9 +23,7 @@ import {
   stageArgument,
   withLocalStack,
 } from './cli-support';
-import { EXIT, table, UsageError } from './output';
-
-const REPOSITORY_ROOT = path.join(__dirname, '../..');
+import { EXIT } from './output';
 
 /** What `checklist <name>` accepts, and the procedure each one runs. */
 const CHECKLISTS: Record<string, ScheduledProcedureName> = {
@@ -160,119 +146,13 @@ export function printReport(
 }
 
 /**
- * `15m`, `2h`, `1d`, `30s` as milliseconds; anything else is a usage error naming it. Zero is one
- * too: `--since 0m` would print nothing and exit 0, which reads as "no log lines".
- */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([smhd])$/.exec(text.trim());
-  const count = Number(m?.[1]);
-  if (!m || !Number.isSafeInteger(count) || count <= 0)
-    throw new UsageError(
-      `--since takes a duration like 30s, 15m, 2h or 1d, more than zero (got ${JSON.stringify(text)})`,
-    );
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return count * unit;
-}
-
-/** The database admin (snapshots) with the operator's own credentials: read-only use. */
-function awsDatabaseAdmin(stage: Stage, region?: string): DatabaseAdmin {
-  const config = region ? { region } : {};
-  return new RdsDatabaseAdmin(
-    new RDSClient(config),
-    new CloudWatchClient(config),
-    operatorNames(stage).dbInstance,
-  );
-}
-
-async function withDatabaseAdmin<T>(
-  stage: AnyStage,
-  region: string | undefined,
-  fn: (admin: DatabaseAdmin) => Promise<T>,
-): Promise<T> {
-  if (stage !== 'local') return fn(awsDatabaseAdmin(stage, region));
-  return withLocalStack((ctx) => {
-    if (!ctx.database) throw new Error('the local stack has no database admin');
-    return fn(ctx.database);
-  });
-}
-
-/** A snapshot id that does not exist is a usage error (exit 2), said before anything runs. */
-export async function requireSnapshot(
-  stage: AnyStage,
-  snapshotId: string,
-  region?: string,
-): Promise<void> {
-  const found = await withDatabaseAdmin(stage, region, (admin) => admin.snapshot(snapshotId));
-  if (!found)
-    throw new UsageError(
-      `snapshot ${snapshotId} does not exist on ${stage} (list them with "tradeops snapshots ${stage}")`,
-    );
-}
-
-function logSource(stage: AnyStage, region?: string): LogSource {
-  if (stage === 'local') return new LocalLogSource(readStackInfo().logDir);
-  return new CloudWatchLogSource(
-    new CloudWatchLogsClient(region ? { region } : {}),
-    operatorNames(stage).logGroup,
-  );
-}
-
-const logLine = (l: LogLine) => `${formatIst(l.timestamp)} ${l.stream} ${l.message}`;
-
-export interface DeployOptions {
-  readonly dryRun: boolean;
-  readonly skipBuild: boolean;
-  readonly skipInfra: boolean;
-}
-
-export type DeployStep =
-  | { readonly name: string; readonly command: readonly string[] }
-  | { readonly name: 'restart' };
-
-/**
- * What `deploy` runs (seed 002's deploy.sh over CDK): checks the code unless `--skip-build`, then
- * `cdk diff` (`--dry-run`) or `cdk deploy` of every stack of the stage (which builds and pushes
- * the images) unless `--skip-infra`; with `--skip-infra` and no dry run, a restart of the trading
- * service (the old `--skip-build --skip-infra` redeploy).
- */
-export function deployPlan(stage: Stage, o: DeployOptions): DeployStep[] {
-  const cdk = ['npx', 'cdk', '--no-notices', '-c', `stage=${stage}`];
-  const plan: DeployStep[] = o.skipBuild
-    ? []
-    : [
-        { name: 'typecheck', command: ['npm', 'run', 'typecheck'] },
-        { name: 'lint', command: ['npm', 'run', 'lint'] },
-      ];
-  if (o.skipInfra) {
-    if (!o.dryRun) plan.push({ name: 'restart' });
-  } else if (o.dryRun) plan.push({ name: 'cdk diff', command: [...cdk, 'diff', '--all'] });
-  // A change that widens IAM or security groups is shown and must be approved.
-  else
-    plan.push({
-      name: 'cdk deploy',
-      command: [...cdk, 'deploy', '--all', '--require-approval', 'broadening'],
-    });
-  return plan;
-}
-
-function runCommand(command: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const [file, ...args] = command;
-    const child = spawn(file as string, args, { cwd: REPOSITORY_ROOT, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-}
-
-/**
- * The scheduled procedures and the rest of the runbook: health-check, checklist, backup,
- * snapshots, logs, deploy. `restartService` runs the audited restart (deploy --skip-infra).
+ * The scheduled procedures, run now by the operator: health-check (the morning gate),
+ * checklist <name> and backup. Snapshots, logs and deploy have their own files.
  */
 export function addScheduledCommands(
   program: Command,
   io: CliIo,
   setExit: (code: number) => void,
-  restart: (stage: Stage, o: CommonOptions) => Promise<number>,
 ): void {
   const dateOptions = (command: Command) =>
     command
@@ -346,127 +226,4 @@ export function addScheduledCommands(
     io.err(`could not run from outside the VPC: ${notRun.join('; ')}`);
     setExit(EXIT.failed);
   });
-
-  common(
-    program
-      .command('snapshots')
-      .description('the manual snapshots of the stage, newest first')
-      .addArgument(stageArgument()),
-    false,
-  ).action(async (stage: AnyStage, o: CommonOptions) => {
-    const snapshots = await withDatabaseAdmin(stage, o.region, (admin) =>
-      admin.snapshots(operatorNames(stage).snapshotPrefix),
-    );
-    const sorted = [...snapshots].sort((a, b) => b.id.localeCompare(a.id));
-    if (o.json) io.out(JSON.stringify(sorted, null, 2));
-    else
-      io.out(
-        table(
-          sorted.map((s) => ({
-            snapshot: s.id,
-            status: s.status,
-            created: s.createdAt ? formatIst(Date.parse(s.createdAt)) : '',
-            sizeGiB: s.sizeGiB ?? '',
-          })),
-        ),
-      );
-    setExit(EXIT.ok);
-  });
-
-  common(
-    program
-      .command('logs')
-      .description("the trading service's log lines (CloudWatch Logs; local files locally)")
-      .addArgument(stageArgument())
-      .addOption(new Option('--since <duration>', 'how far back: 30s, 15m, 2h, 1d').default('15m'))
-      .addOption(new Option('--filter <text>', 'only lines containing it (e.g. ERROR)'))
-      .addOption(new Option('--limit <n>', 'at most this many lines').default('500'))
-      .addOption(new Option('--follow', 'keep printing new lines until interrupted')),
-    false,
-  ).action(
-    async (
-      stage: AnyStage,
-      o: CommonOptions & { since: string; filter?: string; limit: string; follow?: boolean },
-    ) => {
-      const sinceMs = Date.now() - parseDuration(o.since);
-      const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new UsageError(
-          `--limit takes a positive whole number (got ${JSON.stringify(o.limit)})`,
-        );
-      const source = logSource(stage, o.region);
-      const print = (lines: LogLine[]) => {
-        for (const l of lines)
-          io.out(o.json ? JSON.stringify({ ...l, timestamp: isoUtc(l.timestamp) }) : logLine(l));
-      };
-      let lines = await source.lines({ sinceMs, pattern: o.filter, limit });
-      print(lines);
-      if (o.follow) {
-        let stop = false;
-        process.once('SIGINT', () => {
-          stop = true;
-        });
-        // Lines of the last printed millisecond may arrive late: remember what was printed there.
-        let last = lines.at(-1)?.timestamp ?? sinceMs;
-        let seen = new Set(lines.filter((l) => l.timestamp === last).map((l) => l.message));
-        while (!stop) {
-          await sleep(2000);
-          lines = (await source.lines({ sinceMs: last, pattern: o.filter, limit })).filter(
-            (l) => l.timestamp > last || !seen.has(l.message),
-          );
-          print(lines);
-          const newest = lines.at(-1)?.timestamp;
-          if (newest !== undefined && newest > last) {
-            last = newest;
-            seen = new Set();
-          }
-          for (const l of lines) if (l.timestamp === last) seen.add(l.message);
-        }
-      }
-      setExit(EXIT.ok);
-    },
-  );
-
-  common(
-    program
-      .command('deploy')
-      .description('cdk diff / cdk deploy of the stage (seed 002 deploy.sh)')
-      .addArgument(stageArgument())
-      .addOption(new Option('--dry-run', 'show the diff; change nothing'))
-      .addOption(new Option('--skip-build', 'skip the typecheck and lint'))
-      .addOption(new Option('--skip-infra', 'no cdk deploy; restart the trading service instead'))
-      .addOption(new Option('--reason <text>', 'why (audited, for the restart)'))
-      .addOption(new Option('--yes', 'do not ask for confirmation (the restart)'))
-      .addOption(new Option('--as <name>', 'who (audited; default user@host)')),
-    false,
-  ).action(
-    async (
-      stage: AnyStage,
-      o: CommonOptions & { dryRun?: boolean; skipBuild?: boolean; skipInfra?: boolean },
-    ) => {
-      if (stage === 'local')
-        throw new UsageError(
-          'the local stack runs the working tree: restart it with "npm start" (or "tradeops restart local")',
-        );
-      const plan = deployPlan(stage, {
-        dryRun: Boolean(o.dryRun),
-        skipBuild: Boolean(o.skipBuild),
-        skipInfra: Boolean(o.skipInfra),
-      });
-      for (const step of plan) {
-        io.err(`== ${step.name}`);
-        const code =
-          'command' in step
-            ? await runCommand(step.command)
-            : await restart(stage, { ...o, reason: o.reason ?? 'deploy --skip-infra' });
-        if (code !== 0) {
-          io.err(`deploy stopped: ${step.name} exited ${code}`);
-          setExit(EXIT.failed);
-          return;
-        }
-      }
-      io.err(o.dryRun ? 'dry run: nothing was changed' : `deployed ${stage}`);
-      setExit(EXIT.ok);
-    },
-  );
 }

@@ -2,8 +2,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliIo } from '../../scripts/tradeops/cli-support';
+import { parseDuration } from '../../scripts/tradeops/log-commands';
 import { run } from '../../scripts/tradeops/main';
-import { parseDuration } from '../../scripts/tradeops/scheduled-commands';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);

@@ -18,8 +18,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliIo } from '../../scripts/tradeops/cli-support';
+import { deployPlan } from '../../scripts/tradeops/deploy-commands';
 import { run } from '../../scripts/tradeops/main';
-import { deployPlan } from '../../scripts/tradeops/scheduled-commands';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
 
 const ssm = mockClient(SSMClient);

@@ -36,7 +36,14 @@ const ActionSchema = z.enum(CONTROL_ACTIONS);
 
 const STATIC: Record<string, string> = {
   '/': 'index.html',
+  // The page's script: app.js and the ES modules it imports (each by its own route).
   '/app.js': 'app.js',
+  '/controls.js': 'controls.js',
+  '/dom.js': 'dom.js',
+  '/pages.js': 'pages.js',
+  '/pnl-chart.js': 'pnl-chart.js',
+  '/polling.js': 'polling.js',
+  '/requests.js': 'requests.js',
   '/app.css': 'app.css',
   '/favicon.svg': 'favicon.svg',
   // Browsers ask for /favicon.ico by themselves (a 404 in every console otherwise).

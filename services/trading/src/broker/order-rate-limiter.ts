@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
 import { sleep } from '../../../common/retry';
+import { OrderRateLocalShare } from './order-rate-local-share';
+import { OrderRateStore, type SlotRow } from './order-rate-store';
 
 /** The answer to a request for a slot of the client's order rate. */
 export type SlotAnswer =
@@ -39,6 +41,7 @@ export interface OrderRateCounts {
   readonly lateRetries: number;
 }
 
+/** Whose messages the limiter counts, against what limit, and how it treats the database. */
 export interface OrderRateLimiterOptions {
   /** The client whose messages are counted (one per stage: every task shares it). */
   readonly bucket: string;
@@ -83,24 +86,6 @@ export interface OrderRateView {
   readonly counts: OrderRateCounts;
 }
 
-interface SlotRow {
-  granted: boolean;
-  retry_ms: number;
-  used: number;
-  tasks: number;
-  stamp: string | null;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  // The losing query may still fail later: that is already accounted for, not a crash.
-  work.catch(() => undefined);
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * The client's order-rate limit, shared by every trading task of the stage through PostgreSQL: a
  * sliding window of `1 s + marginMs` over the database clock, one round trip per slot
@@ -132,7 +117,10 @@ export class SharedOrderRateLimiter {
   readonly limit: number;
   readonly windowMs: number;
   private readonly now: () => number;
-  private readonly timeoutMs: number;
+  /** The stage-wide window in PostgreSQL. */
+  private readonly store: OrderRateStore;
+  /** This task's own sends, and its share of the limit when the database is unreachable. */
+  private readonly share: OrderRateLocalShare;
   /** Of the margin, what this task may spend between asking for a slot and sending. */
   readonly sendBudgetMs: number;
   private readonly counts = {
@@ -150,10 +138,6 @@ export class SharedOrderRateLimiter {
   private lastUsed = 0;
   private lastUsedAt = 0;
   private peak = 0;
-  /** This task's sends in the window (its share while the database is down). */
-  private ownSends: number[] = [];
-  /** Sends on the local share that the database has not been told about. */
-  private unreported: number[] = [];
   private waiting = 0;
   private entriesAdmitted = 0;
   /** Entries ask the database one at a time, in arrival order. */
@@ -161,14 +145,21 @@ export class SharedOrderRateLimiter {
   private line: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: Pool,
+    db: Pool,
     private readonly options: OrderRateLimiterOptions,
   ) {
     this.limit = options.limit;
     this.windowMs = 1000 + options.marginMs;
     this.now = options.now ?? Date.now;
-    this.timeoutMs = options.timeoutMs ?? 1000;
     this.sendBudgetMs = options.sendBudgetMs ?? Math.floor(options.marginMs / 2);
+    this.store = new OrderRateStore(db, {
+      bucket: options.bucket,
+      taskId: options.taskId,
+      limit: this.limit,
+      windowMs: this.windowMs,
+      timeoutMs: options.timeoutMs ?? 1000,
+    });
+    this.share = new OrderRateLocalShare(this.windowMs);
   }
 
   /** Milliseconds until a slot may be free, as far as this task knows (0: ask). */
@@ -278,15 +269,7 @@ export class SharedOrderRateLimiter {
     let stamp: string | null | undefined;
     try {
       if (slot.stamp === undefined) throw new Error('an entry slot without a stamp');
-      const result = await withTimeout(
-        this.db.query<{ stamp: string | null }>({
-          name: 'restamp-order-rate-slot-if-room',
-          text: 'SELECT restamp_order_rate_slot_if_room($1, $2, $3, $4)::text AS stamp',
-          values: [this.options.bucket, slot.stamp, this.limit, this.windowMs],
-        }),
-        this.timeoutMs,
-      );
-      stamp = result.rows[0]?.stamp;
+      stamp = await this.store.restampIfRoom(slot.stamp);
     } catch (error) {
       this.databaseDownUntil = this.now() + (this.options.retryDatabaseAfterMs ?? 1000);
       this.options.onDatabaseError?.(error);
@@ -319,14 +302,7 @@ export class SharedOrderRateLimiter {
    */
   restamp(slot: Slot): Promise<void> {
     if (slot.stamp === undefined) return Promise.resolve();
-    return withTimeout(
-      this.db.query({
-        name: 'restamp-order-rate-slot',
-        text: 'SELECT restamp_order_rate_slot($1, $2)',
-        values: [this.options.bucket, slot.stamp],
-      }),
-      this.timeoutMs,
-    ).then(
+    return this.store.restamp(slot.stamp).then(
       () => undefined,
       (error: unknown) => this.options.onDatabaseError?.(error),
     );
@@ -356,9 +332,8 @@ export class SharedOrderRateLimiter {
 
   private used(): number {
     const now = this.now();
-    this.prune(now);
     const shared = now - this.lastUsedAt < this.windowMs ? this.lastUsed : 0;
-    return Math.max(shared, this.ownSends.length);
+    return Math.max(shared, this.share.count(now));
   }
 
   private async waitForSlot(stillValid: () => boolean): Promise<Slot | undefined> {
@@ -378,22 +353,10 @@ export class SharedOrderRateLimiter {
 
   private async ask(localOnFailure: boolean): Promise<SlotAnswer> {
     const started = this.now();
-    this.prune(started);
-    const backfill = this.unreported.map((t) => Math.max(0, started - t));
-    let row: SlotRow | undefined;
+    const backfill = this.share.backfill(started);
+    let row: SlotRow;
     try {
-      const result = await withTimeout(
-        this.db.query<SlotRow>({
-          name: 'take-order-rate-slot',
-          // The stamp as text: a JavaScript Date would drop its microseconds, and `restamp`
-          // finds the stamp by equality.
-          text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp FROM take_order_rate_slot($1, $2, $3, $4, $5)',
-          values: [this.options.bucket, this.limit, this.windowMs, this.options.taskId, backfill],
-        }),
-        this.timeoutMs,
-      );
-      row = result.rows[0];
-      if (!row) throw new Error('take_order_rate_slot returned no row');
+      row = await this.store.take(backfill);
     } catch (error) {
       this.databaseDownUntil = this.now() + (this.options.retryDatabaseAfterMs ?? 1000);
       this.options.onDatabaseError?.(error);
@@ -403,7 +366,7 @@ export class SharedOrderRateLimiter {
     }
     const now = this.now();
     this.counts.databaseRoundTrips += 1;
-    this.unreported = [];
+    this.share.reported();
     this.tasksSeen = Math.max(1, row.tasks);
     this.lastUsed = row.used;
     this.lastUsedAt = now;
@@ -415,31 +378,13 @@ export class SharedOrderRateLimiter {
         `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
       );
     }
-    this.ownSends.push(now);
+    this.share.sentShared(now);
     return { granted: true, askedAt: started, stamp: row.stamp ?? undefined };
   }
 
   /** This task's share of the limit while the database is unreachable. */
   private localShare(): SlotAnswer {
-    const now = this.now();
-    this.prune(now);
-    const share = Math.max(1, Math.floor(this.limit / this.tasksSeen));
-    if (this.ownSends.length < share) {
-      this.ownSends.push(now);
-      this.unreported.push(now);
-      return { granted: true, askedAt: now };
-    }
-    const oldest = this.ownSends[this.ownSends.length - share] ?? now;
-    return this.refuse(
-      Math.max(1, oldest + this.windowMs - now),
-      `this task's share (${share}) is taken`,
-    );
-  }
-
-  private prune(now: number): void {
-    const live = (t: number) => now - t < this.windowMs;
-    this.ownSends = this.ownSends.filter(live);
-    this.unreported = this.unreported.filter(live);
+    return this.share.take(this.now(), this.limit, this.tasksSeen);
   }
 
   private refuse(retryInMs: number, why: string): SlotAnswer {

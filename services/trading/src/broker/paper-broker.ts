@@ -1,11 +1,9 @@
 import type { Pool, QueryResultRow } from 'pg';
 import { addDays, istDate, istTimeOn } from '../../../common/time';
-import { type Fill, type Order, roundToTick, type Side, sideSign } from '../domain';
-import { seededRandom } from '../market/random';
+import type { Fill, Order } from '../domain';
 import {
   type Broker,
   type BrokerOrder,
-  type BrokerOrderStatus,
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
@@ -13,58 +11,13 @@ import {
   type SendThrough,
   sendDirectly,
 } from './broker';
+import { PaperMatching, type PaperMatchingOptions } from './paper-matching';
+import { brokerOrderOf, type PaperOrderRow } from './paper-orders';
 
-export interface PaperBrokerOptions {
-  /** Adverse price move of a market fill, in basis points. */
-  readonly slippageBps: number;
-  /** Delay from acknowledgement to the first fill, ms. */
-  readonly latencyMs: number;
-  /** Chance that a fill comes in two parts. */
-  readonly partialFillProbability: number;
-  readonly seed: number;
+/** The paper venue: how it fills, and what it says about tokens. */
+export interface PaperBrokerOptions extends PaperMatchingOptions {
   /** Names of the access tokens the venue reports (as the token check expects). */
   readonly tokenNames: readonly string[];
-  /** Price tick used to round fill prices. @default 0.05 */
-  readonly tickSize?: number;
-  /** A fill attempt failed (e.g. the database); it is retried on the next price. */
-  readonly onError?: (error: unknown, clientOrderId: string) => void;
-}
-
-interface PaperOrderRow {
-  broker_order_id: string;
-  client_order_id: string;
-  strategy_id: string;
-  symbol: string;
-  side: Side;
-  order_type: 'MARKET' | 'LIMIT';
-  quantity: number;
-  limit_price: string | null;
-  filled_quantity: number;
-  status: BrokerOrderStatus;
-  reason: string | null;
-}
-
-type FilledRow = PaperOrderRow & { fill_id: string };
-
-interface PendingFill {
-  readonly w: Working;
-  readonly quantity: number;
-  readonly price: number;
-  resolve(row: FilledRow | undefined): void;
-  reject(error: unknown): void;
-}
-
-interface Working {
-  readonly brokerOrderId: string;
-  readonly clientOrderId: string;
-  readonly strategyId: string;
-  readonly symbol: string;
-  readonly side: Side;
-  readonly type: 'MARKET' | 'LIMIT';
-  readonly quantity: number;
-  readonly limitPrice?: number;
-  filled: number;
-  busy: boolean;
 }
 
 /**
@@ -77,25 +30,23 @@ interface Working {
  */
 export class PaperBroker implements Broker {
   readonly name = 'paper';
-  private readonly working = new Map<string, Working>();
   private readonly fillListeners: Array<(fill: Fill, order: BrokerOrder) => void> = [];
   private readonly closedListeners: Array<(order: BrokerOrder) => void> = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private fillQueue: PendingFill[] = [];
-  private fillTimer?: NodeJS.Timeout;
-  private readonly random: () => number;
-  private closed = false;
+  /** The orders the venue works on, and their fills. */
+  private readonly matching: PaperMatching;
 
   constructor(
     private readonly db: Pool,
     private readonly quotes: QuoteSource,
     private readonly options: PaperBrokerOptions,
   ) {
-    this.random = seededRandom(options.seed);
+    this.matching = new PaperMatching(db, quotes, options, (fill, order) => {
+      for (const listener of this.fillListeners) listener(fill, order);
+    });
   }
 
   connected(): boolean {
-    return !this.closed;
+    return this.matching.running();
   }
 
   onFill(listener: (fill: Fill, order: BrokerOrder) => void): void {
@@ -138,7 +89,7 @@ export class PaperBroker implements Broker {
     );
     const brokerOrderId = rows[0]?.broker_order_id;
     if (!brokerOrderId) throw new Error('paper venue did not return an order id');
-    this.work({
+    this.matching.work({
       brokerOrderId,
       clientOrderId: order.clientOrderId,
       strategyId: order.strategyId,
@@ -161,8 +112,7 @@ export class PaperBroker implements Broker {
       [clientOrderId],
     );
     const row = rows[0];
-    for (const [id, w] of this.working)
-      if (w.clientOrderId === clientOrderId) this.working.delete(id);
+    this.matching.stop(clientOrderId);
     if (row) {
       const order = await this.toBrokerOrder(row);
       for (const listener of this.closedListeners) listener(order);
@@ -195,8 +145,8 @@ export class PaperBroker implements Broker {
       [strategyIds],
     );
     for (const r of rows) {
-      if (this.working.has(r.broker_order_id)) continue;
-      this.work({
+      if (this.matching.isWorking(r.broker_order_id)) continue;
+      this.matching.work({
         brokerOrderId: r.broker_order_id,
         clientOrderId: r.client_order_id,
         strategyId: r.strategy_id,
@@ -212,8 +162,7 @@ export class PaperBroker implements Broker {
   }
 
   release(strategyIds: readonly string[]): void {
-    for (const [id, w] of this.working)
-      if (strategyIds.includes(w.strategyId)) this.working.delete(id);
+    this.matching.release(strategyIds);
   }
 
   /**
@@ -230,175 +179,29 @@ export class PaperBroker implements Broker {
    * price to fill at (e.g. adopted after a restart, before the first tick).
    */
   onQuote(symbol: string): void {
-    for (const w of this.working.values()) if (w.symbol === symbol) void this.match(w);
+    this.matching.onQuote(symbol);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    this.working.clear();
+    this.matching.close();
   }
 
-  private work(w: Working): void {
-    this.working.set(w.brokerOrderId, w);
-    this.later(this.options.latencyMs, () => this.match(w));
-  }
-
-  private later(ms: number, fn: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.closed) void fn();
-    }, ms);
-    this.timers.add(timer);
-  }
-
-  /** Never rejects: a failed attempt is reported and the next price tries again. */
-  private async match(w: Working): Promise<void> {
-    try {
-      await this.tryMatch(w);
-    } catch (error) {
-      w.busy = false;
-      this.options.onError?.(error, w.clientOrderId);
-    }
-  }
-
-  private async tryMatch(w: Working): Promise<void> {
-    if (w.busy || !this.working.has(w.brokerOrderId)) return;
-    const quote = this.quotes.quote(w.symbol);
-    if (!quote) return;
-    const touch = w.side === 'BUY' ? quote.ask : quote.bid;
-    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
-      const marketable = w.side === 'BUY' ? touch <= w.limitPrice : touch >= w.limitPrice;
-      if (!marketable) return;
-    }
-    const slip =
-      w.type === 'MARKET' ? (touch * this.options.slippageBps * this.random()) / 10_000 : 0;
-    let price = roundToTick(touch + sideSign(w.side) * slip, this.options.tickSize ?? 0.05);
-    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
-      price = w.side === 'BUY' ? Math.min(price, w.limitPrice) : Math.max(price, w.limitPrice);
-    }
-    const remaining = w.quantity - w.filled;
-    const partial =
-      remaining > 1 && w.filled === 0 && this.random() < this.options.partialFillProbability;
-    const quantity = partial
-      ? Math.max(1, Math.floor(remaining * (0.3 + 0.4 * this.random())))
-      : remaining;
-    w.busy = true;
-    try {
-      await this.fill(w, quantity, price);
-    } finally {
-      w.busy = false;
-    }
-    if (w.filled < w.quantity && this.working.has(w.brokerOrderId)) {
-      this.later(this.options.latencyMs, () => this.match(w));
-    }
-  }
-
-  private async fill(w: Working, quantity: number, price: number): Promise<void> {
-    const row = await this.executeFill(w, quantity, price);
-    const fillId = row?.fill_id;
-    if (!row || !fillId) {
-      this.working.delete(w.brokerOrderId);
-      return;
-    }
-    w.filled += quantity;
-    if (w.filled >= w.quantity) this.working.delete(w.brokerOrderId);
-    const fill: Fill = {
-      brokerFillId: fillId,
-      brokerOrderId: w.brokerOrderId,
-      clientOrderId: w.clientOrderId,
-      quantity,
-      price,
-      filledAt: Date.now(),
-    };
-    const order = await this.toBrokerOrder(row, [fill]);
-    for (const listener of this.fillListeners) listener(fill, order);
-  }
-
-  /**
-   * Fills due within a millisecond go to the database together. Each is a compare-and-set on the
-   * order's filled quantity: if another task adopted the order and filled it first, that fill does
-   * not happen (no row comes back for it).
-   */
-  private executeFill(w: Working, quantity: number, price: number): Promise<FilledRow | undefined> {
-    return new Promise((resolve, reject) => {
-      this.fillQueue.push({ w, quantity, price, resolve, reject });
-      this.fillTimer ??= setTimeout(() => void this.flushFills(), 1);
-    });
-  }
-
-  private async flushFills(): Promise<void> {
-    this.fillTimer = undefined;
-    const batch = this.fillQueue;
-    this.fillQueue = [];
-    if (batch.length === 0) return;
-    const ids = batch.map((b) => b.w.brokerOrderId);
-    try {
-      const { rows } = await this.query<FilledRow>(
-        `WITH input AS (
-           SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[]) AS x(broker_order_id, qty, price, expected)
-         ), o AS (
-           UPDATE paper.orders p
-              SET filled_quantity = p.filled_quantity + x.qty,
-                  avg_fill_price = (coalesce(p.avg_fill_price, 0) * p.filled_quantity + x.price * x.qty)
-                                   / (p.filled_quantity + x.qty),
-                  status = CASE WHEN p.filled_quantity + x.qty >= p.quantity THEN 'FILLED' ELSE 'OPEN' END,
-                  updated_at = now()
-             FROM input x
-            WHERE p.broker_order_id = x.broker_order_id AND p.broker_order_id = ANY($1::text[])
-              AND p.status = 'OPEN' AND p.filled_quantity = x.expected
-           RETURNING p.*
-         ), f AS (
-           INSERT INTO paper.fills (fill_id, broker_order_id, quantity, price)
-           SELECT 'PF-' || lpad(nextval('paper.fill_seq')::text, 10, '0'), o.broker_order_id, x.qty, x.price
-             FROM o JOIN input x USING (broker_order_id)
-           RETURNING fill_id, broker_order_id
-         )
-         SELECT o.*, f.fill_id FROM o JOIN f USING (broker_order_id)`,
-        [
-          ids,
-          batch.map((b) => b.quantity),
-          batch.map((b) => b.price),
-          batch.map((b) => b.w.filled),
-        ],
-        'paper-fill-batch',
-      );
-      const byOrder = new Map(rows.map((r) => [r.broker_order_id, r]));
-      for (const b of batch) b.resolve(byOrder.get(b.w.brokerOrderId));
-    } catch (error) {
-      for (const b of batch) b.reject(error);
-    }
-  }
-
-  private async toBrokerOrder(row: PaperOrderRow, knownFills?: Fill[]): Promise<BrokerOrder> {
-    const fills =
-      knownFills ??
-      (
-        await this.query<{ fill_id: string; quantity: number; price: string; filled_at: Date }>(
-          'SELECT fill_id, quantity, price, filled_at FROM paper.fills WHERE broker_order_id = $1 ORDER BY fill_id',
-          [row.broker_order_id],
-        )
-      ).rows.map((f) => ({
-        brokerFillId: f.fill_id,
-        brokerOrderId: row.broker_order_id,
-        clientOrderId: row.client_order_id,
-        quantity: f.quantity,
-        price: Number(f.price),
-        filledAt: f.filled_at.getTime(),
-      }));
-    return {
+  /** The venue's record of the order, with every fill. */
+  private async toBrokerOrder(row: PaperOrderRow): Promise<BrokerOrder> {
+    const fills = (
+      await this.query<{ fill_id: string; quantity: number; price: string; filled_at: Date }>(
+        'SELECT fill_id, quantity, price, filled_at FROM paper.fills WHERE broker_order_id = $1 ORDER BY fill_id',
+        [row.broker_order_id],
+      )
+    ).rows.map((f) => ({
+      brokerFillId: f.fill_id,
       brokerOrderId: row.broker_order_id,
       clientOrderId: row.client_order_id,
-      strategyId: row.strategy_id,
-      symbol: row.symbol,
-      side: row.side,
-      quantity: row.quantity,
-      status: row.status,
-      filledQuantity: row.filled_quantity,
-      reason: row.reason ?? undefined,
-      fills,
-    };
+      quantity: f.quantity,
+      price: Number(f.price),
+      filledAt: f.filled_at.getTime(),
+    }));
+    return brokerOrderOf(row, fills);
   }
 
   /** `name`: prepared once per connection (the per-order statements). */

@@ -1,0 +1,94 @@
+import type { Pool } from 'pg';
+
+/** One answer of `take_order_rate_slot`. */
+export interface SlotRow {
+  granted: boolean;
+  retry_ms: number;
+  /** Stamps in the stage-wide window, a granted one included. */
+  used: number;
+  /** Tasks that asked for a slot in the last minute. */
+  tasks: number;
+  stamp: string | null;
+}
+
+/** Which window the store counts in, and how long it waits for the database. */
+export interface OrderRateStoreOptions {
+  readonly bucket: string;
+  readonly taskId: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Bound on one round trip: a later answer counts as none. */
+  readonly timeoutMs: number;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  // The losing query may still fail later: that is already accounted for, not a crash.
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The stage-wide order-rate window in PostgreSQL: slot stamps over the database clock, taken
+ * and moved under the bucket's lock by SQL functions, one round trip per call. Every call
+ * rejects when the database does not answer within `timeoutMs`; what that means (refuse, fall
+ * back to the local share) is the limiter's decision.
+ */
+export class OrderRateStore {
+  constructor(
+    private readonly db: Pool,
+    private readonly options: OrderRateStoreOptions,
+  ) {}
+
+  /**
+   * Takes a slot if the window has room. `backfill`: the ages (ms) of sends made on the local
+   * share that the database has not counted yet; they are counted into the window first.
+   */
+  async take(backfill: readonly number[]): Promise<SlotRow> {
+    const { bucket, limit, windowMs, taskId } = this.options;
+    const result = await withTimeout(
+      this.db.query<SlotRow>({
+        name: 'take-order-rate-slot',
+        // The stamp as text: a JavaScript Date would drop its microseconds, and `restamp`
+        // finds the stamp by equality.
+        text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp FROM take_order_rate_slot($1, $2, $3, $4, $5)',
+        values: [bucket, limit, windowMs, taskId, backfill],
+      }),
+      this.options.timeoutMs,
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('take_order_rate_slot returned no row');
+    return row;
+  }
+
+  /**
+   * Moves `stamp` to now if the window ending now holds fewer than `limit` stamps besides it
+   * (checked and moved atomically); resolves the new stamp, or nothing when there is no room.
+   */
+  async restampIfRoom(stamp: string): Promise<string | null | undefined> {
+    const result = await withTimeout(
+      this.db.query<{ stamp: string | null }>({
+        name: 'restamp-order-rate-slot-if-room',
+        text: 'SELECT restamp_order_rate_slot_if_room($1, $2, $3, $4)::text AS stamp',
+        values: [this.options.bucket, stamp, this.options.limit, this.options.windowMs],
+      }),
+      this.options.timeoutMs,
+    );
+    return result.rows[0]?.stamp;
+  }
+
+  /** Moves `stamp` to now, whatever the window holds. */
+  restamp(stamp: string): Promise<unknown> {
+    return withTimeout(
+      this.db.query({
+        name: 'restamp-order-rate-slot',
+        text: 'SELECT restamp_order_rate_slot($1, $2)',
+        values: [this.options.bucket, stamp],
+      }),
+      this.options.timeoutMs,
+    );
+  }
+}

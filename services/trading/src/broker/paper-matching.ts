@@ -1,0 +1,237 @@
+import type { Pool } from 'pg';
+import { type Fill, roundToTick, type Side, sideSign } from '../domain';
+import { seededRandom } from '../market/random';
+import type { BrokerOrder, QuoteSource } from './broker';
+import { brokerOrderOf, type PaperOrderRow } from './paper-orders';
+
+/** How the paper venue fills. */
+export interface PaperMatchingOptions {
+  /** Adverse price move of a market fill, in basis points. */
+  readonly slippageBps: number;
+  /** Delay from acknowledgement to the first fill, ms. */
+  readonly latencyMs: number;
+  /** Chance that a fill comes in two parts. */
+  readonly partialFillProbability: number;
+  readonly seed: number;
+  /** Price tick used to round fill prices. @default 0.05 */
+  readonly tickSize?: number;
+  /** A fill attempt failed (e.g. the database); it is retried on the next price. */
+  readonly onError?: (error: unknown, clientOrderId: string) => void;
+}
+
+/** An order the paper venue is working on (filling when the price allows). */
+export interface PaperWorkingOrder {
+  readonly brokerOrderId: string;
+  readonly clientOrderId: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: 'MARKET' | 'LIMIT';
+  readonly quantity: number;
+  readonly limitPrice?: number;
+  filled: number;
+  busy: boolean;
+}
+
+type FilledRow = PaperOrderRow & { fill_id: string };
+
+interface PendingFill {
+  readonly w: PaperWorkingOrder;
+  readonly quantity: number;
+  readonly price: number;
+  resolve(row: FilledRow | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The paper venue's matching: fills market orders after a latency with slippage (sometimes in
+ * two parts) and limit orders once the price reaches them, writing each fill to `paper.fills`
+ * as a compare-and-set on the order's filled quantity, then reporting it to `onFilled`.
+ */
+export class PaperMatching {
+  private readonly working = new Map<string, PaperWorkingOrder>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private fillQueue: PendingFill[] = [];
+  private fillTimer?: NodeJS.Timeout;
+  private readonly random: () => number;
+  private closed = false;
+
+  constructor(
+    private readonly db: Pool,
+    private readonly quotes: QuoteSource,
+    private readonly options: PaperMatchingOptions,
+    private readonly onFilled: (fill: Fill, order: BrokerOrder) => void,
+  ) {
+    this.random = seededRandom(options.seed);
+  }
+
+  /** False once closed: no timer fires any more. */
+  running(): boolean {
+    return !this.closed;
+  }
+
+  /** Whether the venue is working on this order. */
+  isWorking(brokerOrderId: string): boolean {
+    return this.working.has(brokerOrderId);
+  }
+
+  /** Starts working on an order: its first fill attempt comes after the latency. */
+  work(w: PaperWorkingOrder): void {
+    this.working.set(w.brokerOrderId, w);
+    this.later(this.options.latencyMs, () => this.match(w));
+  }
+
+  /** Stops working on the order with this client order id (it was cancelled). */
+  stop(clientOrderId: string): void {
+    for (const [id, w] of this.working)
+      if (w.clientOrderId === clientOrderId) this.working.delete(id);
+  }
+
+  /** Stops working on the orders of these strategies (another task adopts them). */
+  release(strategyIds: readonly string[]): void {
+    for (const [id, w] of this.working)
+      if (strategyIds.includes(w.strategyId)) this.working.delete(id);
+  }
+
+  /** Tries every working order in the symbol against its new price. */
+  onQuote(symbol: string): void {
+    for (const w of this.working.values()) if (w.symbol === symbol) void this.match(w);
+  }
+
+  /** Stops every timer and forgets the working orders. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.working.clear();
+  }
+
+  private later(ms: number, fn: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) void fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Never rejects: a failed attempt is reported and the next price tries again. */
+  private async match(w: PaperWorkingOrder): Promise<void> {
+    try {
+      await this.tryMatch(w);
+    } catch (error) {
+      w.busy = false;
+      this.options.onError?.(error, w.clientOrderId);
+    }
+  }
+
+  private async tryMatch(w: PaperWorkingOrder): Promise<void> {
+    if (w.busy || !this.working.has(w.brokerOrderId)) return;
+    const quote = this.quotes.quote(w.symbol);
+    if (!quote) return;
+    const touch = w.side === 'BUY' ? quote.ask : quote.bid;
+    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
+      const marketable = w.side === 'BUY' ? touch <= w.limitPrice : touch >= w.limitPrice;
+      if (!marketable) return;
+    }
+    const slip =
+      w.type === 'MARKET' ? (touch * this.options.slippageBps * this.random()) / 10_000 : 0;
+    let price = roundToTick(touch + sideSign(w.side) * slip, this.options.tickSize ?? 0.05);
+    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
+      price = w.side === 'BUY' ? Math.min(price, w.limitPrice) : Math.max(price, w.limitPrice);
+    }
+    const remaining = w.quantity - w.filled;
+    const partial =
+      remaining > 1 && w.filled === 0 && this.random() < this.options.partialFillProbability;
+    const quantity = partial
+      ? Math.max(1, Math.floor(remaining * (0.3 + 0.4 * this.random())))
+      : remaining;
+    w.busy = true;
+    try {
+      await this.fill(w, quantity, price);
+    } finally {
+      w.busy = false;
+    }
+    if (w.filled < w.quantity && this.working.has(w.brokerOrderId)) {
+      this.later(this.options.latencyMs, () => this.match(w));
+    }
+  }
+
+  private async fill(w: PaperWorkingOrder, quantity: number, price: number): Promise<void> {
+    const row = await this.executeFill(w, quantity, price);
+    const fillId = row?.fill_id;
+    if (!row || !fillId) {
+      this.working.delete(w.brokerOrderId);
+      return;
+    }
+    w.filled += quantity;
+    if (w.filled >= w.quantity) this.working.delete(w.brokerOrderId);
+    const fill: Fill = {
+      brokerFillId: fillId,
+      brokerOrderId: w.brokerOrderId,
+      clientOrderId: w.clientOrderId,
+      quantity,
+      price,
+      filledAt: Date.now(),
+    };
+    this.onFilled(fill, brokerOrderOf(row, [fill]));
+  }
+
+  /**
+   * Fills due within a millisecond go to the database together. Each is a compare-and-set on the
+   * order's filled quantity: if another task adopted the order and filled it first, that fill does
+   * not happen (no row comes back for it).
+   */
+  private executeFill(
+    w: PaperWorkingOrder,
+    quantity: number,
+    price: number,
+  ): Promise<FilledRow | undefined> {
+    return new Promise((resolve, reject) => {
+      this.fillQueue.push({ w, quantity, price, resolve, reject });
+      this.fillTimer ??= setTimeout(() => void this.flushFills(), 1);
+    });
+  }
+
+  private async flushFills(): Promise<void> {
+    this.fillTimer = undefined;
+    const batch = this.fillQueue;
+    this.fillQueue = [];
+    if (batch.length === 0) return;
+    const ids = batch.map((b) => b.w.brokerOrderId);
+    try {
+      const { rows } = await this.db.query<FilledRow>({
+        name: 'paper-fill-batch',
+        text: `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[]) AS x(broker_order_id, qty, price, expected)
+         ), o AS (
+           UPDATE paper.orders p
+              SET filled_quantity = p.filled_quantity + x.qty,
+                  avg_fill_price = (coalesce(p.avg_fill_price, 0) * p.filled_quantity + x.price * x.qty)
+                                   / (p.filled_quantity + x.qty),
+                  status = CASE WHEN p.filled_quantity + x.qty >= p.quantity THEN 'FILLED' ELSE 'OPEN' END,
+                  updated_at = now()
+             FROM input x
+            WHERE p.broker_order_id = x.broker_order_id AND p.broker_order_id = ANY($1::text[])
+              AND p.status = 'OPEN' AND p.filled_quantity = x.expected
+           RETURNING p.*
+         ), f AS (
+           INSERT INTO paper.fills (fill_id, broker_order_id, quantity, price)
+           SELECT 'PF-' || lpad(nextval('paper.fill_seq')::text, 10, '0'), o.broker_order_id, x.qty, x.price
+             FROM o JOIN input x USING (broker_order_id)
+           RETURNING fill_id, broker_order_id
+         )
+         SELECT o.*, f.fill_id FROM o JOIN f USING (broker_order_id)`,
+        values: [
+          ids,
+          batch.map((b) => b.quantity),
+          batch.map((b) => b.price),
+          batch.map((b) => b.w.filled),
+        ],
+      });
+      const byOrder = new Map(rows.map((r) => [r.broker_order_id, r]));
+      for (const b of batch) b.resolve(byOrder.get(b.w.brokerOrderId));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import { BatchWriter } from '../../../common/batch-writer';
+import { retry } from '../../../common/retry';
+import type { BrokerOrder } from '../broker/broker';
+import type { Fill, Order, OrderStatus } from '../domain';
+import type { Metrics } from '../metrics/metrics';
+import type { OrderBook } from './order-book';
+import type { FillRecord, OrderRepository } from './order-repository';
+import type { Portfolio } from './portfolio';
+
+/** What applying fills and status changes needs. */
+export interface OrderUpdatesDeps {
+  readonly repo: OrderRepository;
+  readonly portfolio: Portfolio;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+/**
+ * The fill path: applies what happens to an order after it is sent (fills, acknowledgements,
+ * closes at the broker, cancels) to the book, the portfolio and the database. Fills and status
+ * writes run one at a time, in the order they happened, each fill exactly once per broker fill
+ * id; acknowledgements and fills are written in batches.
+ */
+export class OrderUpdates {
+  /** Broker fill ids applied, per client order id of a working order. */
+  private readonly appliedFills = new Map<string, Set<string>>();
+  /** Status writes, one at a time, in the order they happened. */
+  private chain: Promise<void> = Promise.resolve();
+  /** Acknowledgements, written in batches (the broker holds them too). */
+  private readonly acks: BatchWriter<{ orderId: string; brokerOrderId: string }>;
+  /** Fills with their orders and positions, written in batches, in order. */
+  private readonly fillWrites: BatchWriter<FillRecord>;
+
+  constructor(
+    private readonly book: OrderBook,
+    private readonly deps: OrderUpdatesDeps,
+  ) {
+    const retrying = <T>(what: string, write: (items: readonly T[]) => Promise<unknown>) =>
+      new BatchWriter<T>({
+        flush: async (items) => {
+          await retry(() => write(items), { attempts: 3, baseDelayMs: 50 });
+        },
+        onError: (err, items) =>
+          deps.log.error(
+            { err, count: items.length },
+            `writing ${what} failed; reconciliation on take-over repairs it`,
+          ),
+      });
+    this.acks = retrying('acknowledgements', (items) => deps.repo.ackOrders(items));
+    this.fillWrites = retrying('fills', (items) => deps.repo.recordFills(items));
+  }
+
+  /**
+   * Queues the write of an acknowledgement. Only NEW -> ACK, so a fill recorded first is never
+   * overwritten; not awaited by callers: the broker holds the acknowledgement, and
+   * reconciliation rebuilds a lost write.
+   */
+  acknowledged(orderId: string, brokerOrderId: string): void {
+    this.acks.add({ orderId, brokerOrderId });
+  }
+
+  /** The broker fill ids already recorded for an order taken over from the database. */
+  knownFills(clientOrderId: string, brokerFillIds: readonly string[]): void {
+    this.appliedFills.set(clientOrderId, new Set(brokerFillIds));
+  }
+
+  /** A fill event from the broker: applied after everything queued before it. */
+  enqueueFill(fill: Fill): void {
+    void this.serial(() => this.applyFill(fill)).catch((error: unknown) =>
+      this.deps.log.error(
+        { err: error, fill },
+        'applying a fill failed; reconciliation will repeat it',
+      ),
+    );
+  }
+
+  /**
+   * Records a cancel the broker took: CANCELLED, unless the order filled. A cancel can answer
+   * without cancelling anything: the door drops one whose order closed while it waited for its
+   * rate slot, and a venue answers the cancel of a filled order without effect. Marked at once (an
+   * order not yet sent must not go out), but left working until the fills received before the
+   * answer are applied: one that completes the order makes it FILLED (`applyFill`), and then
+   * CANCELLED is not written, so our books say what the venue says.
+   */
+  async recordCancelled(o: Order, reason: string): Promise<boolean> {
+    if (o.status === 'FILLED' || o.status === 'REJECTED') return false;
+    o.status = 'CANCELLED';
+    o.statusReason = reason;
+    return this.serial(async () => {
+      if (o.status !== 'CANCELLED') return false;
+      this.book.retire(o);
+      await this.fillWrites.drain();
+      await this.deps.repo.setStatus(o.id, 'CANCELLED', { reason });
+      return true;
+    });
+  }
+
+  /** Resolves when every fill, acknowledgement and status write received so far is done. */
+  async drain(): Promise<void> {
+    await this.chain;
+    await Promise.all([this.acks.drain(), this.fillWrites.drain()]);
+  }
+
+  /** A status change, written after the fills queued before it: a late fill never undoes it. */
+  writeStatus(orderId: string, status: OrderStatus, reason?: string): Promise<void> {
+    return this.serial(async () => {
+      await this.fillWrites.drain();
+      await this.deps.repo.setStatus(orderId, status, { reason });
+    });
+  }
+
+  /** Runs `fn` after every fill and status write queued before it. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(fn);
+    this.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Applies one fill once; returns whether it was new. */
+  async applyFill(fill: Fill): Promise<boolean> {
+    const { deps } = this;
+    let order = this.book.get(fill.clientOrderId);
+    if (!order) {
+      order = await deps.repo.byClientOrderId(fill.clientOrderId);
+      if (!order) {
+        deps.log.error({ fill }, 'fill for an order we have no record of');
+        return false;
+      }
+      this.appliedFills.set(order.clientOrderId, new Set(await deps.repo.fillIds(order.id)));
+    }
+    const applied = this.appliedFills.get(order.clientOrderId) ?? new Set<string>();
+    if (applied.has(fill.brokerFillId)) return false;
+    applied.add(fill.brokerFillId);
+    this.appliedFills.set(order.clientOrderId, applied);
+
+    const effect = deps.portfolio.applyFill(
+      order.strategyId,
+      order.symbol,
+      order.side,
+      fill.quantity,
+      fill.price,
+      order.reduceOnly ? undefined : order.stopPrice,
+    );
+    const filled = order.filledQuantity + fill.quantity;
+    order.avgFillPrice =
+      ((order.avgFillPrice ?? 0) * order.filledQuantity + fill.price * fill.quantity) / filled;
+    order.filledQuantity = filled;
+    // A fill that was on its way when the order was cancelled does not reopen it; one that
+    // completes it means the cancel came too late (the venue cannot cancel a filled order).
+    if (filled >= order.quantity) order.status = 'FILLED';
+    else if (order.status !== 'CANCELLED' && order.status !== 'REJECTED') order.status = 'PARTIAL';
+    order.brokerOrderId ??= fill.brokerOrderId;
+    if (order.status !== 'PARTIAL') {
+      this.book.retire(order);
+      this.appliedFills.delete(order.clientOrderId);
+    }
+    deps.metrics.inc('algo_fills_total');
+    this.fillWrites.add({
+      fill,
+      order: { ...order },
+      realizedPnl: effect.realizedPnl,
+      closesPosition: effect.closesPosition,
+      position: effect.position,
+    });
+    return true;
+  }
+
+  /**
+   * An order the broker reports CANCELLED or REJECTED: retired and written, unless this task is
+   * cancelling it (the cancel records it) or it filled.
+   */
+  async closedAtBroker(atBroker: BrokerOrder, known?: Order): Promise<void> {
+    const status = atBroker.status;
+    if (status !== 'CANCELLED' && status !== 'REJECTED') return;
+    if (this.book.isCancelling(atBroker.clientOrderId)) return;
+    const order = known ?? this.book.get(atBroker.clientOrderId);
+    if (!order || order.status === 'FILLED') return;
+    this.book.retire(order);
+    order.status = status;
+    order.statusReason = atBroker.reason;
+    await this.writeStatus(order.id, status, atBroker.reason);
+  }
+}
