@@ -197,6 +197,13 @@ export function wireTradingService(
             ? 'holds no strategy lease: other tasks hold them, or this task has not taken them yet'
             : undefined,
       },
+      {
+        name: 'broker-token',
+        cause: () => {
+          const problem = deps.broker.tokenProblem?.();
+          return problem === undefined ? undefined : `broker token invalid: ${problem}`;
+        },
+      },
       ...Object.values(breakers).map((b) => ({
         name: `breaker:${b.name}`,
         cause: () => b.openCause(),
