@@ -131,7 +131,10 @@ export class KiteBroker implements Broker {
     this.closedListeners.push(listener);
   }
 
-  async submit(order: Order, through: SendThrough = sendDirectly): Promise<{ brokerOrderId: string }> {
+  async submit(
+    order: Order,
+    through: SendThrough = sendDirectly,
+  ): Promise<{ brokerOrderId: string }> {
     const digest = orderDigest(order.clientOrderId);
     if (this.byDigest.has(digest)) {
       // Sent before (its answer may have been lost): the order book decides, nothing is re-sent.
@@ -174,7 +177,10 @@ export class KiteBroker implements Broker {
   }
 
   /** Changes a working order's quantity or limit price (Kite's modify). */
-  async modify(clientOrderId: string, change: { quantity?: number; price?: number }): Promise<void> {
+  async modify(
+    clientOrderId: string,
+    change: { quantity?: number; price?: number },
+  ): Promise<void> {
     const id = (await this.getOrder(clientOrderId))?.brokerOrderId;
     if (!id) throw new BrokerRejectedError(`${clientOrderId} is not at Kite`);
     await this.call(() => this.kite.modifyOrder('regular', id, change));
@@ -360,7 +366,10 @@ export class KiteBroker implements Broker {
     const parsed = KiteOrderSchema.safeParse(raw);
     if (!parsed.success) {
       this.counters.malformedOrderUpdates += 1;
-      this.options.log.warn({ raw, issues: parsed.error.issues }, 'malformed Kite order update ignored');
+      this.options.log.warn(
+        { raw, issues: parsed.error.issues },
+        'malformed Kite order update ignored',
+      );
       return;
     }
     const digest = digestOfTag(parsed.data.tag);

@@ -134,7 +134,11 @@ export function brokerStatus(status: string): 'OPEN' | 'FILLED' | 'CANCELLED' | 
 }
 
 /** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
-export function parseKite<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseKite<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues
@@ -142,7 +146,8 @@ export function parseKite<S extends z.ZodType>(schema: S, value: unknown, what: 
     .map((i) => {
       const at = i.path.join('.');
       const got = i.path.reduce<unknown>(
-        (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+        (v, k) =>
+          v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined,
         value,
       );
       return `${at || '(root)'}: ${i.message} (got ${JSON.stringify(got)})`;
