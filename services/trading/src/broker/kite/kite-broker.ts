@@ -11,6 +11,7 @@ import {
   sendDirectly,
 } from '../broker';
 import { KiteInstruments } from './kite-instruments';
+import { attributePositions } from './kite-positions';
 import {
   defaultTagPrefix,
   digestOfTag,
@@ -223,27 +224,7 @@ export class KiteBroker implements Broker {
       this.read(() => this.kite.getPositions()),
     ]);
     const net = parseKite(KitePositionsSchema, rawPositions, 'positions').net;
-    const ours = new Map<string, BrokerPosition>();
-    const attributed = new Map<string, number>();
-    for (const o of book) {
-      if (o.exchange !== 'NSE' || o.filled_quantity === 0 || !digestOfTag(o.tag)) continue;
-      const strategyId = this.strategyOfTag(o.tag ?? '');
-      const signed = o.transaction_type === 'BUY' ? o.filled_quantity : -o.filled_quantity;
-      const key = `${strategyId}\u0000${o.tradingsymbol}`;
-      const q = (ours.get(key)?.quantity ?? 0) + signed;
-      ours.set(key, { strategyId, symbol: o.tradingsymbol, quantity: q });
-      attributed.set(o.tradingsymbol, (attributed.get(o.tradingsymbol) ?? 0) + signed);
-    }
-    const result = [...ours.values()].filter((p) => p.quantity !== 0);
-    const atKite = new Map<string, number>();
-    for (const p of net)
-      if (p.exchange === 'NSE')
-        atKite.set(p.tradingsymbol, (atKite.get(p.tradingsymbol) ?? 0) + p.quantity);
-    for (const [symbol, quantity] of atKite) {
-      const rest = quantity - (attributed.get(symbol) ?? 0);
-      if (rest !== 0) result.push({ strategyId: 'unattributed', symbol, quantity: rest });
-    }
-    return result;
+    return attributePositions(book, net, (tag) => this.strategyOfTag(tag));
   }
 
   /** Kite matches orders itself: nothing to resume. */
