@@ -37,7 +37,7 @@ import { RiskEventWriter } from './risk/risk-event-writer';
 import { createStrategy } from './strategies/registry';
 import type { StrategyConfig } from './strategies/strategy-config';
 import { TradingService } from './trading-service';
-import { TradingStateMachine } from './trading-state';
+import { brokerTokenInput, TradingStateMachine } from './trading-state';
 import type { Universe } from './universe';
 import { TradingViews } from './views/trading-views';
 
@@ -198,6 +198,7 @@ export function wireTradingService(
             ? 'holds no strategy lease: other tasks hold them, or this task has not taken them yet'
             : undefined,
       },
+      brokerTokenInput(deps.broker),
       ...Object.values(breakers).map((b) => ({
         name: `breaker:${b.name}`,
         cause: () => b.openCause(),

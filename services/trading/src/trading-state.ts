@@ -44,6 +44,20 @@ export interface HaltInput {
   cause(): string | undefined;
 }
 
+/**
+ * HALTED while the broker refuses our access token (`Broker.tokenProblem`), with the cause the
+ * operator and the runbook's token procedure look for: "broker token invalid: <Kite's words>".
+ */
+export function brokerTokenInput(broker: { tokenProblem?(): string | undefined }): HaltInput {
+  return {
+    name: 'broker-token',
+    cause: () => {
+      const problem = broker.tokenProblem?.();
+      return problem === undefined ? undefined : `broker token invalid: ${problem}`;
+    },
+  };
+}
+
 export interface FlagInput {
   enabled(): boolean;
   snapshot(): { reason: string };

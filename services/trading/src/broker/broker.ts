@@ -90,6 +90,12 @@ export interface Broker extends BrokerEvents {
   /** Stops working the orders of strategies this task no longer holds. */
   release(strategyIds: readonly string[]): void;
   tokens(): Promise<BrokerToken[]>;
+  /**
+   * Why the broker refuses our access token, in its own words; undefined while it is accepted.
+   * A live adapter sets it on the first token error of any call, so the service halts (cause
+   * "broker token invalid") at its next state evaluation; only a successful call clears it.
+   */
+  tokenProblem?(): string | undefined;
   /** A new price for `symbol`: the paper venue re-tries its resting orders; live brokers ignore it. */
   onQuote?(symbol: string): void;
   close(): Promise<void>;

@@ -125,6 +125,10 @@ export class RateLimitedBroker implements Broker {
     return this.inner.tokens();
   }
 
+  tokenProblem(): string | undefined {
+    return this.inner.tokenProblem?.();
+  }
+
   onQuote(symbol: string): void {
     this.inner.onQuote?.(symbol);
   }

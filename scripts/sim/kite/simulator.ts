@@ -1,0 +1,169 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError } from 'fastify';
+import * as z from 'zod';
+import { registerApiRoutes } from './api-routes';
+import { orderUpdateJson } from './book-views';
+import type { SimContext } from './context';
+import { registerControlRoutes, SimulatorControl } from './control';
+import { FaultState } from './faults';
+import { DEFAULT_INSTRUMENTS, type SimInstrument } from './instruments';
+import { OrderEngine } from './order-engine';
+import { PriceWalk } from './price-walk';
+import { KITE_ORDER_LIMITS, SlidingWindow } from './rate-limit';
+import { SessionStore } from './session';
+import { TickerHub } from './ticker-hub';
+import { KiteApiError } from './wire';
+
+/** The port the simulator listens on when none is given: `LOCAL_KITE_PORT`, else 8600. */
+export function defaultKitePort(env: NodeJS.ProcessEnv = process.env): number {
+  return z.coerce.number().int().min(0).max(65_535).default(8600).parse(env.LOCAL_KITE_PORT);
+}
+
+/** How to start a simulator. */
+export interface KiteSimulatorOptions {
+  /** @default defaultKitePort(); 0 picks a free port */
+  readonly port?: number;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  readonly userId: string;
+  /** @default 'Sim Trader' */
+  readonly userName?: string;
+  /** Where `/connect/login` redirects. @default the simulator's own `/__sim/redirect` */
+  readonly redirectUrl?: string;
+  /** Seed of the price walk. @default 12 */
+  readonly seed?: number;
+  /** Milliseconds between price steps; 0 steps only when told (`control.step`). @default 250 */
+  readonly tickIntervalMs?: number;
+  /** Milliseconds between ticker heartbeats. @default 1000 */
+  readonly heartbeatMs?: number;
+  /** The account's cash in rupees. @default 1_000_000 */
+  readonly cashRupees?: number;
+  /** @default DEFAULT_INSTRUMENTS */
+  readonly instruments?: readonly SimInstrument[];
+  /** The clock (sessions, rate limits, timestamps). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A running simulator. */
+export interface KiteSimulator {
+  readonly port: number;
+  /** `root` for KiteConnect. */
+  readonly apiRoot: string;
+  /** `root` for KiteTicker. */
+  readonly tickerRoot: string;
+  /** The login page the desk's login link points at (`?api_key=..&v=3`). */
+  readonly loginUrl: string;
+  readonly control: SimulatorControl;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Kite Connect v3 simulator on 127.0.0.1: REST and the ticker WebSocket on one port,
+ * the control API under `/__sim`.
+ */
+export async function startKiteSimulator(options: KiteSimulatorOptions): Promise<KiteSimulator> {
+  const now = options.now ?? Date.now;
+  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const sessions = new SessionStore(
+    {
+      apiKey: options.apiKey,
+      apiSecret: options.apiSecret,
+      userId: options.userId,
+      userName: options.userName ?? 'Sim Trader',
+      email: `${options.userId.toLowerCase()}@sim.invalid`,
+    },
+    now,
+  );
+  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
+  const engine = new OrderEngine({
+    instruments,
+    walk,
+    now,
+    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
+    userId: options.userId,
+  });
+  const hub = new TickerHub(sessions, walk, options.heartbeatMs ?? 1000);
+  let redirectUrl = options.redirectUrl ?? '';
+  const ctx: SimContext = {
+    sessions,
+    walk,
+    engine,
+    hub,
+    faults: new FaultState(),
+    orderRequestsPerSecond: new SlidingWindow(KITE_ORDER_LIMITS.perSecond, 1000, now),
+    ordersPerMinute: new SlidingWindow(KITE_ORDER_LIMITS.perMinute, 60_000, now),
+    get redirectUrl() {
+      return redirectUrl;
+    },
+    step() {
+      walk.step();
+      engine.matchAll();
+      hub.publishTicks();
+    },
+  };
+  engine.onUpdate((order) =>
+    hub.publishText({
+      type: 'order',
+      id: '',
+      data: orderUpdateJson(order, options.userId, options.apiSecret),
+    }),
+  );
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+  app.setErrorHandler((error: FastifyError | KiteApiError | z.ZodError, _request, reply) => {
+    if (error instanceof KiteApiError) return reply.code(error.httpStatus).send(error.toEnvelope());
+    if (error instanceof z.ZodError) {
+      return reply.code(400).send({
+        status: 'error',
+        error_type: 'InputException',
+        message: error.message,
+        data: null,
+      });
+    }
+    const status = error.statusCode ?? 500;
+    return reply.code(status).send({
+      status: 'error',
+      error_type: status < 500 ? 'InputException' : 'GeneralException',
+      message: error.message,
+      data: null,
+    });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({
+      status: 'error',
+      error_type: 'GeneralException',
+      message: 'Route not found',
+      data: null,
+    }),
+  );
+  registerApiRoutes(app, ctx);
+  const control = new SimulatorControl(ctx);
+  registerControlRoutes(app, control);
+  hub.attach(app.server);
+
+  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultKitePort() });
+  const { port } = app.server.address() as AddressInfo;
+  const apiRoot = `http://127.0.0.1:${port}`;
+  redirectUrl ||= `${apiRoot}/__sim/redirect`;
+  const tickIntervalMs = options.tickIntervalMs ?? 250;
+  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
+  ticker?.unref();
+
+  return {
+    port,
+    apiRoot,
+    tickerRoot: `ws://127.0.0.1:${port}/`,
+    loginUrl: `${apiRoot}/connect/login`,
+    control,
+    async stop() {
+      clearInterval(ticker);
+      await hub.close();
+      await app.close();
+    },
+  };
+}

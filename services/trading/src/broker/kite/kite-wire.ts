@@ -1,0 +1,167 @@
+import * as z from 'zod';
+
+/**
+ * Kite Connect v3 payloads as the official SDK hands them over (it unwraps `{status, data}` and
+ * turns 19-character timestamps into Dates). Every message is parsed here before use; a payload
+ * that does not match names the field and the value it got.
+ */
+
+const timestamp = z.union([z.date(), z.string(), z.null()]).optional();
+const number = z.number().finite();
+
+/** One order as /orders, /orders/:id and the ticker's order update carry it. */
+export const KiteOrderSchema = z
+  .object({
+    order_id: z.string().min(1),
+    status: z.string().min(1),
+    tradingsymbol: z.string().min(1),
+    exchange: z.string().min(1),
+    transaction_type: z.enum(['BUY', 'SELL']),
+    order_type: z.string(),
+    product: z.string(),
+    quantity: z.number().int().nonnegative(),
+    filled_quantity: z.number().int().nonnegative(),
+    average_price: number.optional(),
+    status_message: z.string().nullish(),
+    tag: z.string().nullish(),
+    order_timestamp: timestamp,
+  })
+  .passthrough();
+export type KiteOrder = z.output<typeof KiteOrderSchema>;
+
+/** One execution from /orders/:id/trades. Older payloads call the quantity `filled`. */
+export const KiteTradeSchema = z
+  .object({
+    trade_id: z.string().min(1),
+    order_id: z.string().min(1),
+    average_price: z.number().positive(),
+    quantity: z.number().int().positive().optional(),
+    filled: z.number().int().positive().optional(),
+    fill_timestamp: timestamp,
+  })
+  .passthrough()
+  .refine((t) => (t.quantity ?? t.filled) !== undefined, 'a trade needs quantity (or filled)')
+  .transform((t) => ({ ...t, quantity: (t.quantity ?? t.filled) as number }));
+export type KiteTrade = z.output<typeof KiteTradeSchema>;
+
+export const KitePositionSchema = z
+  .object({
+    tradingsymbol: z.string().min(1),
+    exchange: z.string().min(1),
+    product: z.string(),
+    quantity: z.number().int(),
+  })
+  .passthrough();
+
+export const KitePositionsSchema = z.object({
+  net: z.array(KitePositionSchema),
+  day: z.array(KitePositionSchema).optional(),
+});
+
+/** A row of the instruments CSV; the SDK leaves `instrument_token` a string. */
+export const KiteInstrumentSchema = z
+  .object({
+    instrument_token: z.coerce.number().int().positive(),
+    tradingsymbol: z.string().min(1),
+    exchange: z.string().min(1),
+    tick_size: z.number().positive(),
+    lot_size: z.number().int().positive(),
+  })
+  .passthrough();
+export type KiteInstrument = z.output<typeof KiteInstrumentSchema>;
+
+export const KiteQuoteCircuitSchema = z.record(
+  z.string(),
+  z
+    .object({
+      lower_circuit_limit: z.number().nonnegative(),
+      upper_circuit_limit: z.number().positive(),
+    })
+    .passthrough(),
+);
+
+export const KitePlaceResponseSchema = z.object({ order_id: z.string().min(1) }).passthrough();
+
+/** What the SDK rejects with: Kite's own envelope, or the SDK's NetworkException for no answer. */
+export const KiteErrorSchema = z
+  .object({ error_type: z.string().min(1), message: z.string() })
+  .passthrough();
+
+/** A call Kite answered with an error, keeping Kite's `error_type` and message. */
+export class KiteApiError extends Error {
+  override readonly name = 'KiteApiError';
+  constructor(
+    readonly errorType: string,
+    readonly kiteMessage: string,
+  ) {
+    super(`${errorType}: ${kiteMessage}`);
+  }
+}
+
+/** Turns whatever the SDK rejected with into a KiteApiError (or the original Error). */
+export function kiteError(raw: unknown): Error {
+  const parsed = KiteErrorSchema.safeParse(raw);
+  if (parsed.success) return new KiteApiError(parsed.data.error_type, parsed.data.message);
+  return raw instanceof Error ? raw : new Error(`unexpected Kite error: ${JSON.stringify(raw)}`);
+}
+
+/** Kite refused the access token: every later call fails the same way until a new login. */
+export const isTokenError = (e: unknown) =>
+  e instanceof KiteApiError && e.errorType === 'TokenException';
+
+/**
+ * Kite did not answer, throttled us (429 comes as NetworkException) or failed on its side: a read
+ * may be repeated; a placement may or may not have happened.
+ */
+export const isTransient = (e: unknown) =>
+  !(e instanceof KiteApiError) ||
+  e.errorType === 'NetworkException' ||
+  e.errorType === 'GeneralException' ||
+  e.errorType === 'DataException';
+
+/** Kite's order statuses reduced to ours: anything not final is still working. */
+export function brokerStatus(status: string): 'OPEN' | 'FILLED' | 'CANCELLED' | 'REJECTED' {
+  switch (status) {
+    case 'COMPLETE':
+      return 'FILLED';
+    case 'CANCELLED':
+      return 'CANCELLED';
+    case 'REJECTED':
+      return 'REJECTED';
+    default:
+      return 'OPEN';
+  }
+}
+
+/** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
+export function parseKite<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 3)
+    .map((i) => {
+      const at = i.path.join('.');
+      const got = i.path.reduce<unknown>(
+        (v, k) =>
+          v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined,
+        value,
+      );
+      return `${at || '(root)'}: ${i.message} (got ${JSON.stringify(got)})`;
+    })
+    .join('; ');
+  throw new Error(`malformed Kite ${what}: ${problems}`);
+}
+
+/** Epoch ms of a Kite timestamp (a Date from the SDK, or "YYYY-MM-DD HH:MM:SS" in IST). */
+export function kiteTime(value: Date | string | null | undefined, fallback: number): number {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? fallback : value.getTime();
+  if (typeof value === 'string') {
+    const ms = Date.parse(`${value.replace(' ', 'T')}+05:30`);
+    return Number.isNaN(ms) ? fallback : ms;
+  }
+  return fallback;
+}

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { KiteTickerConnection } from '../broker/kite/kite-ticker-connection';
+import type { Tick } from './bars';
+import type { MarketDataFeed } from './feed';
+import { decodeKiteMessage } from './kite-binary';
+
+export interface KiteFeedOptions {
+  readonly ticker: KiteTickerConnection;
+  /** Instrument token -> our symbol, for the universe (from `KiteInstruments`). */
+  readonly symbols: ReadonlyMap<number, string>;
+  /** No exchange update for this long: FEED_STALE. @default 5 */
+  readonly staleSeconds?: number;
+  /** How often freshness is checked. @default 1000 */
+  readonly checkMs?: number;
+  readonly log: Pick<Logger, 'info' | 'warn'>;
+  readonly now?: () => number;
+}
+
+/**
+ * Live market data from Kite's ticker in `full` mode for the universe. Freshness comes from the
+ * exchange's own timestamps (last trade time, depth time), so a connection that stays open while
+ * the exchange goes quiet still reads as stale; FEED_STALE and FEED_RECOVER are logged once per
+ * change. Bad frames and tokens outside the universe are counted and logged, never thrown.
+ */
+export class KiteFeed implements MarketDataFeed {
+  readonly name = 'kite';
+  private lastTick?: number;
+  private lastDepth?: number;
+  private stale = false;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  /** Bad frames, packets for tokens outside the universe, and packets decoded. */
+  readonly counters = { malformedMessages: 0, unknownTokens: 0, packets: 0 };
+
+  constructor(private readonly options: KiteFeedOptions) {
+    options.ticker.onBinary((data) => {
+      if (this.running) this.onMessage(data);
+    });
+  }
+
+  start(onTick: (tick: Tick) => void): void {
+    this.onTick = onTick;
+    this.running = true;
+    this.options.ticker.subscribe([...this.options.symbols.keys()], 'full');
+    this.timer = setInterval(() => this.checkFreshness(), this.options.checkMs ?? 1000);
+  }
+
+  stop(): void {
+    this.running = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  lastUpdates() {
+    return { ticks: this.lastTick, depth: this.lastDepth };
+  }
+
+  /** Whether the last check found the feed stale. */
+  isStale(): boolean {
+    return this.stale;
+  }
+
+  private onTick: (tick: Tick) => void = () => undefined;
+
+  private onMessage(data: ArrayBuffer): void {
+    const { packets, problems } = decodeKiteMessage(data);
+    if (problems.length > 0) {
+      this.counters.malformedMessages += 1;
+      this.options.log.warn(
+        { problems, bytes: data.byteLength, count: this.counters.malformedMessages },
+        'malformed Kite ticker message: its bad packets are dropped',
+      );
+    }
+    for (const p of packets) {
+      const symbol = this.options.symbols.get(p.instrumentToken);
+      if (symbol === undefined) {
+        this.counters.unknownTokens += 1;
+        this.options.log.warn(
+          { instrumentToken: p.instrumentToken, count: this.counters.unknownTokens },
+          'Kite tick for an instrument token outside the universe: ignored',
+        );
+        continue;
+      }
+      this.counters.packets += 1;
+      const now = (this.options.now ?? Date.now)();
+      if (p.lastTradeTime !== undefined)
+        this.lastTick = Math.max(this.lastTick ?? 0, p.lastTradeTime);
+      if (p.exchangeTimestamp !== undefined)
+        this.lastDepth = Math.max(this.lastDepth ?? 0, p.exchangeTimestamp);
+      this.onTick({
+        symbol,
+        price: p.lastPrice,
+        bid: p.bestBid || p.lastPrice,
+        ask: p.bestAsk || p.lastPrice,
+        time: p.exchangeTimestamp ?? now,
+      });
+    }
+  }
+
+  private checkFreshness(): void {
+    const now = (this.options.now ?? Date.now)();
+    const limit = (this.options.staleSeconds ?? 5) * 1000;
+    const newest = Math.min(this.lastTick ?? 0, this.lastDepth ?? 0);
+    const stale = now - newest > limit;
+    if (stale === this.stale) return;
+    this.stale = stale;
+    const detail = {
+      tick_lag_sec: this.lastTick === undefined ? null : (now - this.lastTick) / 1000,
+      depth_lag_sec: this.lastDepth === undefined ? null : (now - this.lastDepth) / 1000,
+      connected: this.options.ticker.connected(),
+    };
+    if (stale) this.options.log.warn({ event: 'FEED_STALE', ...detail }, 'FEED_STALE');
+    else this.options.log.info({ event: 'FEED_RECOVER', ...detail }, 'FEED_RECOVER');
+  }
+}

@@ -1,0 +1,51 @@
+import { type Connect, KiteConnect } from 'kiteconnect';
+import { type KiteSimulator, startKiteSimulator } from '../../scripts/sim/kite/simulator';
+
+/** The simulator's credentials in tests: made up, never a real app's. */
+export const SIM_CREDENTIALS = {
+  apiKey: 'testkey',
+  apiSecret: 'testsecret',
+  userId: 'AB1234',
+} as const;
+
+/** A simulator on a free loopback port that steps its prices only when a test says so. */
+export function startTestSimulator(
+  overrides: Partial<Parameters<typeof startKiteSimulator>[0]> = {},
+): Promise<KiteSimulator> {
+  return startKiteSimulator({ ...SIM_CREDENTIALS, port: 0, tickIntervalMs: 0, ...overrides });
+}
+
+/** The official SDK pointed at the simulator, before login. */
+export function sdkClient(simulator: KiteSimulator, timeoutMs = 5000): Connect {
+  return new KiteConnect({
+    api_key: SIM_CREDENTIALS.apiKey,
+    root: simulator.apiRoot,
+    timeout: timeoutMs,
+  });
+}
+
+/** The official SDK logged in through `generateSession` with a fresh request_token. */
+export async function loggedInClient(simulator: KiteSimulator, timeoutMs = 5000) {
+  const kite = sdkClient(simulator, timeoutMs);
+  const session = await kite.generateSession(
+    simulator.control.issueRequestToken(),
+    SIM_CREDENTIALS.apiSecret,
+  );
+  return { kite, session };
+}
+
+/** What the SDK rejects with: Kite's envelope, or its own NetworkException for a non-Kite answer. */
+export interface KiteRejection {
+  readonly error_type: string;
+  readonly message: string;
+}
+
+/** Runs an SDK call that must fail and returns what it rejected with. */
+export async function rejectionOf(call: Promise<unknown>): Promise<KiteRejection> {
+  try {
+    await call;
+  } catch (error) {
+    return error as KiteRejection;
+  }
+  throw new Error('the call succeeded; a rejection was expected');
+}
