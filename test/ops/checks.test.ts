@@ -42,6 +42,7 @@ import type {
   FeedView,
   TaskState as StateView,
 } from '../../contract/trading-api';
+import { MarketCalendar } from '../../services/common/market-calendar';
 import {
   type Check,
   type CheckOutcome,
@@ -136,6 +137,7 @@ function context(overrides: Partial<ChecklistContext> = {}): ChecklistContext {
     now: () => AT_0845_IST,
     sleep: async () => undefined,
     day: DAY,
+    calendar: new MarketCalendar(),
     ...overrides,
   };
 }
