@@ -21,6 +21,7 @@ export const OperatorActionSchema = z.enum([
   'restore',
   'status',
   'audit-verify',
+  'calendar-import',
 ]);
 export type OperatorAction = z.output<typeof OperatorActionSchema>;
 
@@ -41,7 +42,10 @@ export const OPERATOR_FUNCTIONS = {
   emergencyStop: { slug: 'emergency-stop', description: 'emergency stop (kill switch)' },
   resume: { slug: 'resume-trading', description: 'resume trading after checks' },
   control: { slug: 'control', description: 'halt, pause, flatten, reset, status, audit' },
-  admin: { slug: 'admin', description: 'restart, scale, rollback, restore (audited)' },
+  admin: {
+    slug: 'admin',
+    description: 'restart, scale, rollback, restore, calendar import (audited)',
+  },
 } as const satisfies Record<OperatorFunctionName, OperatorFunctionInfo>;
 
 /**
@@ -65,6 +69,8 @@ export const FUNCTION_OF_ACTION = {
   scale: 'admin',
   rollback: 'admin',
   restore: 'admin',
+  // It writes PostgreSQL, inside the VPC: the admin function has the database.
+  'calendar-import': 'admin',
 } as const satisfies Record<OperatorAction, OperatorFunctionName>;
 
 /** The actions function `F` runs. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isIsoDate } from './dates';
+import { CalendarListSchema } from './market-calendar';
 import { SCHEDULED_PROCEDURE_NAMES } from './scheduled-procedures';
 
 const text = (what: string) =>
@@ -74,6 +75,15 @@ export const OperatorEventSchema = z.discriminatedUnion('action', [
     .strict(),
   z.object({ action: z.literal('status') }).strict(),
   z.object({ action: z.literal('audit-verify') }).strict(),
+  z
+    .object({
+      action: z.literal('calendar-import'),
+      ...who,
+      /** The imported file's name (recorded with the years it replaced). */
+      source: text('the source file').trim().min(1).max(200),
+      entries: CalendarListSchema,
+    })
+    .strict(),
 ]);
 export type OperatorEvent = z.input<typeof OperatorEventSchema>;
 

@@ -38,14 +38,27 @@ export const SchedulesSchema = z
   .strict();
 export type Schedules = z.output<typeof SchedulesSchema>;
 
-/** When the scheduled procedures run, in IST (EventBridge Scheduler, Asia/Kolkata). */
+/**
+ * When the scheduled procedures run, in IST (EventBridge Scheduler, Asia/Kolkata).
+ *
+ * The trading-day procedures fire DAILY and each handler asks the market calendar whether the
+ * day trades (SKIPPED, stored but not published, when it does not). We chose that over having the
+ * stage synthesize one-off schedules for special sessions because the calendar changes at run
+ * time: `tradeops calendar import` loads the exchange's list into PostgreSQL, and the exchange
+ * announces weekend sessions (Sunday 1 February 2026, Budget day) and closures (15 January 2026)
+ * only days ahead. Synth cannot read PostgreSQL (no network calls at synth), so synthesized
+ * schedules would follow only the repository's file and need a deploy after every import; one
+ * calendar read by every handler cannot disagree with the trading service. The cost is two
+ * Lambda runs a weekend per procedure. Maintenance stays on Saturday: it runs when the market is
+ * closed and skips a trading Saturday.
+ */
 export const DEFAULT_SCHEDULES: Schedules = {
-  tokenCheck: { time: '07:30', days: 'MON-FRI' },
-  morningChecklist: { time: '08:45', days: 'MON-FRI' },
-  deadlineCheck: { time: '09:05', days: 'MON-FRI' },
-  eveningChecklist: { time: '16:00', days: 'MON-FRI' },
-  tradeExport: { time: '16:05', days: 'MON-FRI' },
-  databaseBackup: { time: '16:30', days: 'MON-FRI' },
+  tokenCheck: { time: '07:30', days: 'DAILY' },
+  morningChecklist: { time: '08:45', days: 'DAILY' },
+  deadlineCheck: { time: '09:05', days: 'DAILY' },
+  eveningChecklist: { time: '16:00', days: 'DAILY' },
+  tradeExport: { time: '16:05', days: 'DAILY' },
+  databaseBackup: { time: '16:30', days: 'DAILY' },
   maintenance: { time: '06:00', days: 'SAT' },
 };
 

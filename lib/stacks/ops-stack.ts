@@ -300,7 +300,7 @@ export class OpsStack extends StageStack {
       const [hour, minute] = time.split(':').map((part) => String(Number(part)));
       new scheduler.Schedule(this, `${fnId}Schedule`, {
         scheduleName: `${names.prefix}-${procedure.name}`,
-        description: `${procedure.name} at ${time} IST ${days}; the handler skips NSE holidays`,
+        description: `${procedure.name} at ${time} IST ${days}; the handler skips days the NSE calendar does not trade`,
         schedule: scheduler.ScheduleExpression.cron({
           minute,
           hour,

@@ -21,6 +21,7 @@ import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
 import type { StatusReport } from '../../services/ops/procedures/status';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
+import { addCalendarCommands } from './calendar-commands';
 import {
   type CliIo,
   type CommonOptions,
@@ -53,6 +54,8 @@ const CONSEQUENCE: Partial<Record<OperatorAction, string>> = {
   scale: 'change how many trading tasks run',
   rollback: 'roll the trading service back to an earlier task definition revision',
   restore: 'restore the snapshot to a NEW database instance (the live database is not touched)',
+  'calendar-import':
+    "replace the NSE calendar of the file's years (holidays, special sessions): what every task trades by",
 };
 
 async function confirm(
@@ -328,6 +331,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       new Option('--target <instance>', 'the new instance (default <db>-restored-<time>)'),
     );
   addFlagCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
+  addCalendarCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
   addScheduledCommands(program, io, setExit);
   addSnapshotCommands(program, io, setExit);
   addLogCommands(program, io, setExit);

@@ -6,6 +6,7 @@ describe('MarketCalendar (NSE)', () => {
   const calendar = new MarketCalendar();
 
   it.each([
+    ['2026-01-15', 'Municipal Corporation Election - Maharashtra'],
     ['2026-01-26', 'Republic Day'],
     ['2026-03-03', 'Holi'],
     ['2026-04-03', 'Good Friday'],
@@ -18,19 +19,60 @@ describe('MarketCalendar (NSE)', () => {
   });
 
   it('trades on an ordinary weekday and not on weekends', () => {
-    expect(calendar.day('2026-11-23').kind).toBe('TRADING_DAY');
+    expect(calendar.day('2026-11-23')).toMatchObject({
+      kind: 'TRADING_DAY',
+      session: { open: '09:15', close: '15:30', squareOff: '15:25' },
+    });
     expect(calendar.day('2026-11-21').kind).toBe('WEEKEND');
     expect(calendar.day('2026-11-22').kind).toBe('WEEKEND');
   });
 
-  it('says when its answer rests on a provisional or missing year', () => {
-    expect(calendar.day('2027-01-26')).toMatchObject({
-      kind: 'HOLIDAY',
-      calendarWarning: expect.stringMatching(/provisional/),
-    });
-    expect(calendar.day('2028-03-01')).toMatchObject({
+  it('trades on Sunday 1 February 2026, the Union Budget special session, at normal hours', () => {
+    expect(calendar.day('2026-02-01')).toMatchObject({
       kind: 'TRADING_DAY',
-      calendarWarning: expect.stringMatching(/no NSE holiday data for 2028/),
+      specialSession: 'Union Budget (Sunday live session)',
+      session: { open: '09:15', close: '15:30', squareOff: '15:25' },
+      settlementHoliday: expect.stringMatching(/no settlement/),
+    });
+    expect(calendar.isTradingDay('2026-02-01')).toBe(true);
+    expect(calendar.isTradingDay('2026-02-08')).toBe(false);
+    expect(calendar.previousTradingDay('2026-02-02')).toBe('2026-02-01');
+    expect(calendar.nextTradingDay('2026-01-30')).toBe('2026-02-01');
+  });
+
+  it('opens, squares off and closes the Muhurat session at its own evening hours', () => {
+    const at = (hhmm: string) => calendar.status(istTimeOn('2026-11-08', hhmm));
+
+    expect(at('09:30')).toMatchObject({ open: false, phase: 'CLOSED' });
+    expect(at('17:50')).toMatchObject({ open: false, phase: 'PRE_OPEN' });
+    expect(at('18:00')).toMatchObject({ open: true, squareOffDue: false });
+    expect(at('18:55')).toMatchObject({ open: true, squareOffDue: true });
+    expect(at('19:00')).toMatchObject({ open: false, phase: 'CLOSED' });
+    expect(calendar.day('2026-11-08').session).toEqual({
+      open: '18:00',
+      close: '19:00',
+      squareOff: '18:55',
+    });
+  });
+
+  it('trades as usual on a settlement holiday, and says it is one', () => {
+    expect(calendar.day('2026-02-19')).toEqual({
+      date: '2026-02-19',
+      kind: 'TRADING_DAY',
+      session: { open: '09:15', close: '15:30', squareOff: '15:25' },
+      settlementHoliday: 'Chhatrapati Shivaji Maharaj Jayanti',
+    });
+    expect(calendar.status(istTimeOn('2026-02-19', '10:00')).open).toBe(true);
+  });
+
+  it('treats a day of a year without a list as not a trading day (fail closed)', () => {
+    expect(calendar.day('2028-03-01')).toMatchObject({
+      kind: 'UNKNOWN',
+      calendarWarning: expect.stringMatching(/no NSE calendar for 2028/),
+    });
+    expect(calendar.status(istTimeOn('2028-03-01', '10:00'))).toMatchObject({
+      open: false,
+      phase: 'CLOSED',
     });
     expect(calendar.day('2026-03-02').calendarWarning).toBeUndefined();
   });

@@ -230,12 +230,14 @@ describe('ops stack (prod)', () => {
       id.startsWith('ScheduleDeadLetters'),
     );
 
+    // Every day: the handler asks the market calendar, so a Sunday Budget session runs them.
     it.each([
-      ['token-check', 'cron(30 7 ? * MON-FRI *)'],
-      ['morning-checklist', 'cron(45 8 ? * MON-FRI *)'],
-      ['evening-checklist', 'cron(0 16 ? * MON-FRI *)'],
-      ['trade-export', 'cron(5 16 ? * MON-FRI *)'],
-      ['database-backup', 'cron(30 16 ? * MON-FRI *)'],
+      ['token-check', 'cron(30 7 * * ? *)'],
+      ['morning-checklist', 'cron(45 8 * * ? *)'],
+      ['deadline-check', 'cron(5 9 * * ? *)'],
+      ['evening-checklist', 'cron(0 16 * * ? *)'],
+      ['trade-export', 'cron(5 16 * * ? *)'],
+      ['database-backup', 'cron(30 16 * * ? *)'],
       ['maintenance', 'cron(0 6 ? * SAT *)'],
     ])('runs %s at %s in Asia/Kolkata, dead letters to the queue that pages', (name, cron) => {
       const schedule = scheduleOf(name);
@@ -255,7 +257,7 @@ describe('ops stack (prod)', () => {
       expect(resource.Properties).toMatchObject({ Timeout: 900 });
       expect(resource.Properties.Environment.Variables).toMatchObject({
         PROCEDURE: name,
-        SCHEDULES: expect.stringContaining('"morningChecklist":{"time":"08:45","days":"MON-FRI"}'),
+        SCHEDULES: expect.stringContaining('"morningChecklist":{"time":"08:45","days":"DAILY"}'),
       });
       // A run that throws: two retries by Lambda, then the same dead-letter queue.
       ops.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {

@@ -42,6 +42,7 @@ import type {
   FeedView,
   TaskState as StateView,
 } from '../../contract/trading-api';
+import { MarketCalendar } from '../../services/common/market-calendar';
 import {
   type Check,
   type CheckOutcome,
@@ -87,6 +88,8 @@ const elb = mockClient(ElasticLoadBalancingV2Client);
 
 const DAY = '2026-11-23'; // a Monday; the previous trading day is Friday 2026-11-20
 const AT_0845_IST = Date.parse('2026-11-23T03:15:00Z');
+/** 16:30 IST on the same day: the backup's time, after the close. */
+const AT_1630_IST = Date.parse('2026-11-23T11:00:00Z');
 
 /** The trading service's answers, without a service: the checks only read them. */
 class FakeTrading extends TradingClient {
@@ -136,6 +139,7 @@ function context(overrides: Partial<ChecklistContext> = {}): ChecklistContext {
     now: () => AT_0845_IST,
     sleep: async () => undefined,
     day: DAY,
+    calendar: new MarketCalendar(),
     ...overrides,
   };
 }
@@ -434,7 +438,7 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
   it('holiday-calendar: PASS while the year has the official calendar', async () => {
     expect(await run(holidayCalendar)).toMatchObject({
       status: 'PASS',
-      detail: 'NSE calendar official for 2026',
+      detail: 'session 09:15-15:30 IST, square-off 15:25; NSE list for 2026 from the repository',
     });
   });
 });
@@ -695,7 +699,10 @@ describe('the database backup against a mocked RDS', () => {
     rds.on(CreateDBSnapshotCommand).resolves({});
     rds.on(DeleteDBSnapshotCommand).resolves({});
 
-    const report = await databaseBackup(context(), { date: DAY, triggeredBy: 'scheduler' });
+    const report = await databaseBackup(context({ now: () => AT_1630_IST }), {
+      date: DAY,
+      triggeredBy: 'scheduler',
+    });
 
     expect(report.results.map((r) => [r.name, r.status])).toEqual([
       ['snapshot', 'PASS'],
@@ -714,7 +721,10 @@ describe('the database backup against a mocked RDS', () => {
 
   it('is idempotent: a second run finds the snapshot and creates nothing', async () => {
     rds.on(DescribeDBSnapshotsCommand).resolves(snapshotsOf([[id, 'available']]));
-    const report = await databaseBackup(context(), { date: DAY, triggeredBy: 'scheduler' });
+    const report = await databaseBackup(context({ now: () => AT_1630_IST }), {
+      date: DAY,
+      triggeredBy: 'scheduler',
+    });
     expect(report.results[0]?.detail).toBe(`${id} already exists (available): nothing to create`);
     expect(rds.commandCalls(CreateDBSnapshotCommand)).toHaveLength(0);
   });

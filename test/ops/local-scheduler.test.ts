@@ -5,10 +5,11 @@ const ist = (text: string) => Date.parse(`${text}+05:30`);
 
 describe('the local scheduler fires at the IST times of the stage schedules', () => {
   it.each([
+    // The trading-day schedules fire daily; the handler asks the calendar (contract/stage.ts).
     ['tokenCheck', '2026-11-22T20:00:00', '2026-11-23T07:30:00'], // Sunday evening -> Monday
     ['morningChecklist', '2026-11-23T08:44:59', '2026-11-23T08:45:00'],
     ['morningChecklist', '2026-11-23T08:45:00', '2026-11-24T08:45:00'], // at the time: the next one
-    ['eveningChecklist', '2026-11-27T17:00:00', '2026-11-30T16:00:00'], // Friday -> Monday
+    ['eveningChecklist', '2026-11-27T17:00:00', '2026-11-28T16:00:00'], // Friday -> Saturday
     ['maintenance', '2026-11-23T10:00:00', '2026-11-28T06:00:00'], // Monday -> Saturday
   ] as const)('%s after %s IST: %s IST', (which, now, expected) => {
     expect(nextRun(DEFAULT_SCHEDULES[which], ist(now))).toBe(ist(expected));

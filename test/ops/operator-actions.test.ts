@@ -35,6 +35,13 @@ const EVENTS = {
   restore: { action: 'restore', requestedBy: 'oncall', reason: 'drill', snapshotId: 'snap-1' },
   status: { action: 'status' },
   'audit-verify': { action: 'audit-verify' },
+  'calendar-import': {
+    action: 'calendar-import',
+    requestedBy: 'oncall',
+    reason: 'drill',
+    source: 'nse-2027.csv',
+    entries: [{ date: '2027-01-26', type: 'TRADING_HOLIDAY', description: 'Republic Day' }],
+  },
 } satisfies { [A in OperatorAction]: Extract<OperatorEvent, { action: A }> };
 
 const notReady = () => Promise.reject(new Error('not called'));

@@ -1,12 +1,10 @@
 import type { TaskState } from '../../../contract/trading-api';
+import { loadMarketCalendar } from '../../common/calendar/calendar-store';
 import { verifyAuditChain } from '../../common/db/audit';
 import { messageOf } from '../../common/errors';
-import { MarketCalendar } from '../../common/market-calendar';
 import { formatIst, istDate } from '../../common/time';
 import type { OpsContext } from '../../ops/platform/ports';
 import { status } from '../../ops/procedures/status';
-
-const calendar = new MarketCalendar();
 
 /** A part of a page that could not be read says why, and the rest of the page still shows. */
 async function part<T>(read: () => Promise<T>): Promise<T | { readonly error: string }> {
@@ -95,6 +93,7 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
   const { report, live } = await tasks();
   const first = live[0]?.state;
   const now = ctx.now();
+  const { calendar } = await loadMarketCalendar(ctx.db);
   const day = calendar.day(istDate(now));
   const rows = report.tasks.map((t) => ({
     taskId: t.taskId,

@@ -1,4 +1,5 @@
 import type { ActionOf } from '../../../contract/operator-actions';
+import { importCalendar } from '../procedures/calendar-import';
 import {
   restartService,
   restoreDatabase,
@@ -7,7 +8,7 @@ import {
 } from '../procedures/fleet-admin';
 import { type ActionTable, procedureResult } from './action-table';
 
-/** The admin function's actions: the fleet and the database, audited. */
+/** The admin function's actions: the fleet, the database and the calendar in it, audited. */
 export const ADMIN_ACTIONS: ActionTable<ActionOf<'admin'>> = {
   restart: async (ctx, event, onProgress) =>
     procedureResult(
@@ -19,4 +20,6 @@ export const ADMIN_ACTIONS: ActionTable<ActionOf<'admin'>> = {
     procedureResult(await rollbackService(ctx, event, onProgress)),
   restore: async (ctx, event, onProgress) =>
     procedureResult(await restoreDatabase(ctx, event, onProgress)),
+  'calendar-import': async (ctx, event, onProgress) =>
+    procedureResult(await importCalendar(ctx, event, onProgress)),
 };

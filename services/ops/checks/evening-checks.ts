@@ -85,7 +85,7 @@ function dueDay(ctx: ChecklistContext, which: 'tradeExport' | 'databaseBackup') 
   return isDue(ctx, which)
     ? { day: ctx.day, note: '' }
     : {
-        day: previousTradingDay(ctx.day),
+        day: previousTradingDay(ctx),
         note: ` (today's runs at ${ctx.settings.schedules[which].time} IST)`,
       };
 }

@@ -1,10 +1,13 @@
 import { messageOf } from '../../common/errors';
-import { MarketCalendar, SESSION } from '../../common/market-calendar';
-import { formatIst, istTimeOn } from '../../common/time';
+import { formatIst } from '../../common/time';
 import { type Check, fail, pass, skipped, warn } from './framework';
-import { type ChecklistContext, firstTask, lastCloseBefore } from './support';
-
-const calendar = new MarketCalendar();
+import {
+  type ChecklistContext,
+  closeOf,
+  firstTask,
+  lastCloseBefore,
+  previousTradingDay,
+} from './support';
 
 export const servicesRunning: Check<ChecklistContext> = {
   name: 'ecs-services',
@@ -71,7 +74,7 @@ export const alarmsOvernight: Check<ChecklistContext> = {
   severity: 'MEDIUM',
   async run(ctx) {
     if (!ctx.alarms) return skipped('no alarm source');
-    const since = lastCloseBefore(ctx.day);
+    const since = lastCloseBefore(ctx);
     const fired = await ctx.alarms.alarmedSince(since);
     return fired.length
       ? warn(
@@ -135,7 +138,8 @@ export const brokerTokens: Check<ChecklistContext> = {
     const broker = await ctx.trading.broker(task.url);
     if (!broker.connected)
       return fail(`${broker.name} is not connected (circuit ${broker.circuitBreaker})`);
-    const close = istTimeOn(ctx.day, SESSION.close);
+    const close = closeOf(ctx, ctx.day);
+    const closeText = ctx.calendar.day(ctx.day).session?.close ?? '15:30';
     const byName = new Map(broker.tokens.map((t) => [t.name, Date.parse(t.expiresAt)]));
     const expected = ctx.settings.brokerTokens.length
       ? ctx.settings.brokerTokens
@@ -146,14 +150,14 @@ export const brokerTokens: Check<ChecklistContext> = {
       return fail(
         [
           missing.length ? `missing: ${missing.join(', ')}` : '',
-          expiring.length ? `expire before 15:30 IST: ${expiring.join(', ')}` : '',
+          expiring.length ? `expire before ${closeText} IST: ${expiring.join(', ')}` : '',
         ]
           .filter(Boolean)
           .join('; '),
       );
     }
     return pass(
-      `${broker.name} connected; ${expected.length} token(s) valid past 15:30 IST (${expected.join(', ')})`,
+      `${broker.name} connected; ${expected.length} token(s) valid past ${closeText} IST (${expected.join(', ')})`,
     );
   },
 };
@@ -186,7 +190,7 @@ export const previousDay: Check<ChecklistContext> = {
   severity: 'HIGH',
   async run(ctx) {
     if (!ctx.db) return skipped('no database access');
-    const day = calendar.previousTradingDay(ctx.day);
+    const day = previousTradingDay(ctx);
     const [{ rows: trades }, { rows: open }] = await Promise.all([
       ctx.db.query<{ trades: string; realized: string | null }>(
         'SELECT count(*) AS trades, sum(realized_pnl) AS realized FROM fills WHERE trading_day = $1',
@@ -211,7 +215,7 @@ export const errorsSinceClose: Check<ChecklistContext> = {
   severity: 'MEDIUM',
   async run(ctx) {
     if (!ctx.logs) return skipped('no log source');
-    const since = lastCloseBefore(ctx.day);
+    const since = lastCloseBefore(ctx);
     const lines = await ctx.logs.lines({ sinceMs: since, pattern: 'ERROR', limit: 500 });
     if (lines.length === 0) return pass(`no ERROR since ${formatIst(since)}`);
     return warn(`${lines.length} ERROR line(s) since ${formatIst(since)}`, {
@@ -235,14 +239,30 @@ export const egressIp: Check<ChecklistContext> = {
   },
 };
 
+/**
+ * Today in the calendar: a special session's hours, a settlement holiday (trading as usual; funds
+ * and holdings of the previous days settle a day late, which the broker's margin shows), and a
+ * calendar that is not the imported one.
+ */
 export const holidayCalendar: Check<ChecklistContext> = {
   name: 'holiday-calendar',
   severity: 'LOW',
   async run(ctx) {
-    const today = calendar.day(ctx.day);
-    return today.calendarWarning
-      ? warn(today.calendarWarning)
-      : pass(`NSE calendar official for ${today.date.slice(0, 4)}`);
+    const today = ctx.calendar.day(ctx.day);
+    const year = ctx.calendar.year(Number(ctx.day.slice(0, 4)));
+    if (today.kind === 'UNKNOWN') return fail(today.calendarWarning ?? 'no calendar');
+    const notes = [
+      today.session
+        ? `session ${today.session.open}-${today.session.close} IST, square-off ${today.session.squareOff}${today.specialSession ? ` (special session: ${today.specialSession})` : ''}`
+        : `${today.kind.toLowerCase()}`,
+      today.settlementHoliday
+        ? `settlement holiday (${today.settlementHoliday}): trading as usual, no settlement today`
+        : '',
+      `NSE list for ${ctx.day.slice(0, 4)} from the ${year?.origin ?? 'unknown'}`,
+    ].filter(Boolean);
+    return ctx.calendarWarning
+      ? warn([ctx.calendarWarning, ...notes].join('; '))
+      : pass(notes.join('; '));
   },
 };
 

@@ -136,6 +136,7 @@ export function databaseBackup(
 ): Promise<ChecklistReport> {
   return runChecklist(ctx, [snapshotStep(), verifyStep(), pruneStep()], {
     procedure: 'database-backup',
+    afterClose: true,
     sequential: true,
     ...request,
   });

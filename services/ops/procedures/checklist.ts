@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { loadMarketCalendar } from '../../common/calendar/calendar-store';
 import { messageOf } from '../../common/errors';
-import { MarketCalendar } from '../../common/market-calendar';
-import { formatIst, istDate } from '../../common/time';
+import { formatIst, istDate, istTimeOn } from '../../common/time';
 import { type Check, type CheckResult, runChecks, runSteps } from '../checks/framework';
 import type { ChecklistContext } from '../checks/support';
 import type { OpsContext } from '../platform/ports';
@@ -57,9 +57,20 @@ export interface ChecklistRequest {
   readonly pageOn?: readonly ChecklistStatus[];
   /** One report per day at `reports/<procedure>/<date>.json`, or one per run (ad hoc checks). */
   readonly reportPerRun?: boolean;
+  /**
+   * The procedure covers the day's session (evening checklist, export, backup): before that
+   * session has closed (a Muhurat evening session after the 16:00 schedule) it records SKIPPED
+   * and says to run it after the close; the next deadline check fails until it has run.
+   */
+  readonly afterClose?: boolean;
 }
 
-const calendar = new MarketCalendar();
+/** How an operator runs each after-close procedure for a day by hand. */
+const AFTER_CLOSE_COMMAND: Readonly<Record<string, string>> = {
+  'evening-checklist': 'tradeops checklist evening',
+  'trade-export': 'tradeops checklist export',
+  'database-backup': 'tradeops backup',
+};
 
 /**
  * Runs a checklist and delivers its report: stored in PostgreSQL and at
@@ -89,20 +100,36 @@ export async function evaluateChecklist(
 ): Promise<ChecklistReport> {
   const started = ctx.now();
   const day = request.date ?? istDate(started);
+  // Read per run: an import reaches the next scheduled run without a deploy.
+  const { calendar, warning } = await loadMarketCalendar(ctx.db);
   const info = calendar.day(day);
   let results: CheckResult[] = [];
   let status: ChecklistStatus;
   let summary: string;
   const tradingDay = info.kind === 'TRADING_DAY';
   const onClosedDays = request.runsOn === 'non-trading-days';
-  if (tradingDay === onClosedDays && !request.force) {
+  const closesAt = info.session ? istTimeOn(day, info.session.close) : undefined;
+  // An UNKNOWN day (no list for its year) is never skipped: the run FAILs and says why.
+  if (info.kind !== 'UNKNOWN' && tradingDay === onClosedDays && !request.force) {
     status = 'SKIPPED';
     summary = tradingDay
       ? `${day} is a trading day: ${request.procedure} waits for a day the market is closed`
       : `${day} is not a trading day (${info.kind === 'HOLIDAY' ? `NSE holiday: ${info.occasion}` : 'weekend'})`;
+  } else if (request.afterClose && closesAt !== undefined && started < closesAt && !request.force) {
+    status = 'SKIPPED';
+    summary = `${day}'s session (${info.specialSession ?? 'ordinary'}) closes at ${info.session?.close} IST: run ${request.procedure} for ${day} after the close (${AFTER_CLOSE_COMMAND[request.procedure] ?? 'tradeops'} <stage> --date ${day}); the next deadline check fails until it has`;
   } else {
     const run = request.sequential ? runSteps : runChecks;
-    results = await run(checks, { ...ctx, day }, request.timeoutMs ?? 20_000);
+    const checkCtx = { ...ctx, day, calendar, ...(warning ? { calendarWarning: warning } : {}) };
+    results = await run(checks, checkCtx, request.timeoutMs ?? 20_000);
+    if (info.kind === 'UNKNOWN' && info.calendarWarning)
+      results.unshift({
+        name: 'market-calendar',
+        severity: 'CRITICAL',
+        status: 'FAIL',
+        detail: info.calendarWarning,
+        durationMs: 0,
+      });
     const failed = results.filter((r) => r.status === 'FAIL');
     const warned = results.filter((r) => r.status === 'WARN');
     const verdict = failed.length ? 'FAIL' : warned.length ? 'WARN' : 'PASS';

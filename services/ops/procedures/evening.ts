@@ -7,5 +7,9 @@ export function eveningChecklist(
   ctx: OpsContext,
   request: ScheduledRequest,
 ): Promise<ChecklistReport> {
-  return runChecklist(ctx, EVENING_CHECKS, { procedure: 'evening-checklist', ...request });
+  return runChecklist(ctx, EVENING_CHECKS, {
+    procedure: 'evening-checklist',
+    afterClose: true,
+    ...request,
+  });
 }

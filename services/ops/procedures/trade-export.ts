@@ -137,6 +137,7 @@ export async function tradeExport(
 
   return runChecklist(ctx, [exportStep, manifestStep, verifyStep], {
     procedure: 'trade-export',
+    afterClose: true,
     sequential: true,
     ...request,
   });

@@ -4,6 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import { type RiskLimits, RiskLimitsSchema } from '../../../contract/risk-limits';
 import { DEFAULT_BROKER_TOKENS, DEFAULT_RISK_LIMITS } from '../../../contract/stage';
+import { RefreshingCalendar } from '../../common/calendar/calendar-store';
 import { migrate } from '../../common/db/migrate';
 import { createPool, type DatabaseLocation } from '../../common/db/pool';
 import { LocalParameterStore } from '../../common/parameters/local-parameter-store';
@@ -118,10 +119,16 @@ export async function composeTradingService(
     options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(DEFAULT_RISK_LIMITS);
   const universe = await Universe.load(env.UNIVERSE_FILE);
   const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe);
+  // Every task reads the imported calendar (migration 0010) and re-reads it each minute.
+  const calendar = await new RefreshingCalendar(db.durable, {
+    intervalMs: 60_000,
+    onError: (err) =>
+      log.warn({ err }, 'market calendar could not be re-read: keeping the last one read'),
+  }).start();
   const session: TradingSession =
     config.sessionClock === 'simulated'
       ? new SimulatedSession(env.SESSION_SPEED)
-      : new NseSession();
+      : new NseSession(calendar);
   const feed: MarketDataFeed =
     env.FEED === 'csv'
       ? await CsvReplayFeed.fromFile(env.FEED_CSV_FILE as string, session, env.FEED_TICK_MS)
@@ -187,6 +194,7 @@ export async function composeTradingService(
     service,
     app,
     close: async () => {
+      calendar.stop();
       await app.close();
       await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
     },

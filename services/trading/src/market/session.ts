@@ -1,3 +1,4 @@
+import type { CalendarSource } from '../../../common/calendar/calendar-store';
 import { MarketCalendar, type MarketStatus, SESSION } from '../../../common/market-calendar';
 import { type Clock, istDate, istTimeOn, systemClock } from '../../../common/time';
 
@@ -7,12 +8,20 @@ export interface TradingSession extends Clock {
   status(): MarketStatus;
 }
 
-/** The real NSE: wall-clock time and the holiday calendar. */
+const repositoryCalendar = new MarketCalendar();
+const REPOSITORY_ONLY: CalendarSource = { current: () => repositoryCalendar };
+
+/**
+ * The real NSE: wall-clock time and the exchange calendar (the service passes one refreshed from
+ * PostgreSQL). A special session opens, squares off and closes at its own hours. A day whose year
+ * has no list is UNKNOWN and the market counts as closed: no new entries (fail closed); exits and
+ * halts do not depend on the session.
+ */
 export class NseSession implements TradingSession {
   readonly kind = 'nse' as const;
 
   constructor(
-    private readonly calendar = new MarketCalendar(),
+    private readonly calendar: CalendarSource = REPOSITORY_ONLY,
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -21,7 +30,7 @@ export class NseSession implements TradingSession {
   }
 
   status(): MarketStatus {
-    return this.calendar.status(this.now());
+    return this.calendar.current().status(this.now());
   }
 }
 
