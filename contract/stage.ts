@@ -32,6 +32,7 @@ export const SchedulesSchema = z
     deadlineCheck: ScheduleSchema,
     eveningChecklist: ScheduleSchema,
     tradeExport: ScheduleSchema,
+    records: ScheduleSchema,
     databaseBackup: ScheduleSchema,
     maintenance: ScheduleSchema,
   })
@@ -45,6 +46,7 @@ export const DEFAULT_SCHEDULES: Schedules = {
   deadlineCheck: { time: '09:05', days: 'MON-FRI' },
   eveningChecklist: { time: '16:00', days: 'MON-FRI' },
   tradeExport: { time: '16:05', days: 'MON-FRI' },
+  records: { time: '16:10', days: 'MON-FRI' },
   databaseBackup: { time: '16:30', days: 'MON-FRI' },
   maintenance: { time: '06:00', days: 'SAT' },
 };

@@ -32,6 +32,7 @@ import {
 } from './cli-support';
 import { addFlagCommands } from './flag-commands';
 import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
+import { addRecordsCommands } from './records-commands';
 import { addScheduledCommands, requireSnapshot } from './scheduled-commands';
 
 /** Which ops function runs an action in AWS. */
@@ -325,6 +326,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       new Option('--target <instance>', 'the new instance (default <db>-restored-<time>)'),
     );
   addFlagCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
+  addRecordsCommands(program, io, setExit);
   addScheduledCommands(program, io, setExit, (stage, o) =>
     execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
   );

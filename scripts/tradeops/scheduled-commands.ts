@@ -46,6 +46,7 @@ const CHECKLISTS: Record<string, ScheduledProcedureName> = {
   'token-check': 'token-check',
   deadlines: 'deadline-check',
   export: 'trade-export',
+  records: 'records',
   maintenance: 'maintenance',
 };
 
