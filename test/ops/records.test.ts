@@ -92,10 +92,7 @@ describe('records against PostgreSQL and the local object store', () => {
     await q(`INSERT INTO risk_events (occurred_at, kind, rule) VALUES ($1, 'BREACH', 'heat-cap')`, [
       at(DAY2, '11:00'),
     ]);
-  }, 60_000);
-  afterAll(() => db.close());
-
-  beforeAll(async () => {
+    // The three days written once, in order; the tests below read and re-run them.
     ctx = {
       ...testOpsContext({
         db: db.pool,
@@ -112,7 +109,8 @@ describe('records against PostgreSQL and the local object store', () => {
         ['verify', 'PASS', expect.stringMatching(/^read back: OK/)],
       ]);
     }
-  }, 60_000);
+  }, 120_000);
+  afterAll(() => db.close());
 
   describe('order events', () => {
     it('keeps every state change of an order as a row, with the reject reason', async () => {
