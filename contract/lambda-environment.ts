@@ -16,6 +16,8 @@ const list = z.string().transform((v) =>
 export const OpsEnvironmentSchema = z.object({
   STAGE: z.enum(['dev', 'staging', 'prod']),
   DATA_BUCKET: z.string().min(3),
+  /** The Object Lock bucket of the five-year records. */
+  RECORDS_BUCKET: z.string().min(3),
   PAGE_TOPIC_ARN: z.string().startsWith('arn:'),
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
   DB_SECRET_ARN: z.string().startsWith('arn:'),

@@ -93,6 +93,7 @@ export const ALARM_SLUGS = {
   tokenExpiring: 'token-expiring',
   eveningChecklistFailed: 'evening-checklist-failed',
   exportFailed: 'export-failed',
+  recordsFailed: 'records-failed',
   backupFailed: 'backup-failed',
   scheduledProcedureFailed: 'scheduled-procedure-failed',
   autoKillFailed: 'auto-kill-failed',

@@ -24,6 +24,8 @@ export function operatorNames(stage: AnyStage) {
     notifyTopic: `${prefix}-notify`,
     snapshotPrefix: `${prefix}-backup-`,
     defaultBucket: (account: string) => `${prefix}-data-${account}`,
+    /** The five-year records (Object Lock, compliance mode): `records/<kind>/<date>/`. */
+    recordsBucket: (account: string) => `${prefix}-records-${account}`,
   } as const;
 }
 
@@ -59,3 +61,14 @@ export function dataBucketName(stage: AnyStage, account: string, override?: stri
  * exactly this prefix; the runtime writes under it.
  */
 export const AUDIT_SPOOL_PREFIX = 'audit-spool/';
+
+/** `algo-trading-<stage>-records-<account>`: the Object Lock bucket of the five-year records. */
+export function recordsBucketName(stage: AnyStage, account: string): string {
+  return operatorNames(stage).recordsBucket(account);
+}
+
+/**
+ * Where the records procedure writes in the records bucket (`records/<kind>/<date>/` and
+ * `records/manifests/<date>/manifest.json`). The Ops stack grants exactly this prefix.
+ */
+export const RECORDS_PREFIX = 'records/';

@@ -7,6 +7,7 @@ export const SCHEDULED_PROCEDURE_NAMES = [
   'deadline-check',
   'evening-checklist',
   'trade-export',
+  'records',
   'database-backup',
   'maintenance',
 ] as const;
@@ -38,6 +39,11 @@ export const SCHEDULED_PROCEDURE_INFO: Record<
   'trade-export': {
     schedule: 'tradeExport',
     description: "the day's trades to S3 as CSV, with a verified manifest",
+  },
+  records: {
+    schedule: 'records',
+    description:
+      "the day's order events, fills, risk events, audit rows and reports to the records bucket, chained",
   },
   'database-backup': {
     schedule: 'databaseBackup',

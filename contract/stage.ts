@@ -32,6 +32,7 @@ export const SchedulesSchema = z
     deadlineCheck: ScheduleSchema,
     eveningChecklist: ScheduleSchema,
     tradeExport: ScheduleSchema,
+    records: ScheduleSchema,
     databaseBackup: ScheduleSchema,
     maintenance: ScheduleSchema,
   })
@@ -58,6 +59,7 @@ export const DEFAULT_SCHEDULES: Schedules = {
   deadlineCheck: { time: '09:05', days: 'DAILY' },
   eveningChecklist: { time: '16:00', days: 'DAILY' },
   tradeExport: { time: '16:05', days: 'DAILY' },
+  records: { time: '16:10', days: 'DAILY' },
   databaseBackup: { time: '16:30', days: 'DAILY' },
   maintenance: { time: '06:00', days: 'SAT' },
 };

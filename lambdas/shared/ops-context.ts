@@ -74,6 +74,7 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
       stage: env.STAGE,
       source: 'lambda',
       bucket: env.DATA_BUCKET,
+      recordsBucket: env.RECORDS_BUCKET,
       topics: { page: env.PAGE_TOPIC_ARN, notify: env.NOTIFY_TOPIC_ARN },
       db,
       controlToken,

@@ -144,6 +144,28 @@ export const StageConfigSchema = z
         (s) => s.backupsExpireAfterDays > s.backupsGlacierAfterDays,
         'backupsExpireAfterDays must be after backupsGlacierAfterDays',
       ),
+    /**
+     * The five-year records bucket `algo-trading-<stage>-records-<account>`: Object Lock in
+     * COMPLIANCE mode (nobody, root included, deletes or shortens a version before its time).
+     */
+    records: z
+      .object({
+        /** Default retention of every object version, in days (prod: 5 years). */
+        retentionDays: z.number().int().min(1).max(36_500),
+        /** To Glacier Instant Retrieval after this many days (still read by `records verify`). */
+        glacierInstantRetrievalAfterDays: z.number().int().min(1),
+        /** Deleted after this many days: never before the retention ends. */
+        expireAfterDays: z.number().int().min(1),
+      })
+      .strict()
+      .refine((r) => r.expireAfterDays >= r.retentionDays, {
+        message: 'expireAfterDays must not be before retentionDays ends',
+        path: ['expireAfterDays'],
+      })
+      .refine((r) => r.expireAfterDays > r.glacierInstantRetrievalAfterDays, {
+        message: 'expireAfterDays must be after glacierInstantRetrievalAfterDays',
+        path: ['expireAfterDays'],
+      }),
     logRetentionDays: logRetention,
     alarms: z
       .object({

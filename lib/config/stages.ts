@@ -52,6 +52,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       performanceInsights: false,
     },
     storage: { ...storage, exportsExpireAfterDays: 90, backupsExpireAfterDays: 60 },
+    // A day: a dev deployment's records can be cleaned up the day after.
+    records: { retentionDays: 1, glacierInstantRetrievalAfterDays: 30, expireAfterDays: 60 },
     logRetentionDays: 14,
     alarms: { emails: [], httpsEndpoints: [] },
     trading: {
@@ -90,6 +92,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       performanceInsights: true,
     },
     storage: { ...storage, exportsExpireAfterDays: 365 },
+    records: { retentionDays: 30, glacierInstantRetrievalAfterDays: 30, expireAfterDays: 90 },
     logRetentionDays: 30,
     alarms: { emails: [], httpsEndpoints: [] },
     trading: {
@@ -129,6 +132,12 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       performanceInsights: true,
     },
     storage,
+    // SEBI: five years of records (1827 days covers the leap days); kept seven, as the exports.
+    records: {
+      retentionDays: 1827,
+      glacierInstantRetrievalAfterDays: 90,
+      expireAfterDays: 2557,
+    },
     logRetentionDays: 90,
     alarms: { emails: [], httpsEndpoints: [] },
     trading: {

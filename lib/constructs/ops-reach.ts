@@ -8,7 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { AUDIT_SPOOL_PREFIX, type OperatorNames } from '../../contract/names';
+import { AUDIT_SPOOL_PREFIX, type OperatorNames, RECORDS_PREFIX } from '../../contract/names';
 
 /**
  * What one ops function may touch, beyond what every one of them gets (VPC interfaces, tracing,
@@ -40,6 +40,12 @@ export interface OpsReach {
    * read back and deleted once flushed into `control_audit`). @default false
    */
   readonly auditSpool?: boolean;
+  /**
+   * The records bucket: `write` creates objects under `records/` and reads them back (no
+   * delete, no retention or legal-hold change); `read` only reads them. Both list the manifests.
+   * @default none
+   */
+  readonly records?: 'write' | 'read';
 }
 
 /** The resources a reach refers to: the same for every ops function of a stage. */
@@ -63,6 +69,8 @@ export interface OpsReachTargets {
    * permission: the data key is allowed only through S3 (kms:ViaService).
    */
   readonly dataBucket: s3.IBucket;
+  /** The records bucket (Object Lock), imported by name and without its key, as the data bucket. */
+  readonly recordsBucket: s3.IBucket;
   /** The P1/P2 topic (`topics: ['page']`). */
   readonly pageTopic: sns.ITopic;
   /** The P3/P4 and reports topic (`topics: ['notify']`). */
@@ -190,9 +198,24 @@ export function reachRole(
       StringLike: { 's3:prefix': spooled },
     });
   }
+  const recordsObjects = targets.recordsBucket.arnForObjects(`${RECORDS_PREFIX}*`);
+  if (reach.records) {
+    // Hand-written: grantPut adds s3:PutObjectRetention and s3:PutObjectLegalHold (the records
+    // keep the bucket's default retention) and grantRead lists the whole bucket.
+    add(
+      reach.records === 'write' ? 'WriteRecords' : 'ReadRecords',
+      reach.records === 'write'
+        ? ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']
+        : ['s3:GetObject'],
+      [recordsObjects],
+    );
+    add('ListRecordManifests', ['s3:ListBucket'], [targets.recordsBucket.bucketArn], {
+      StringLike: { 's3:prefix': `${RECORDS_PREFIX}manifests/*` },
+    });
+  }
   // The bucket is imported without its key (see OpsReachTargets.dataBucket): its grants give no
   // key permission, so the data key is allowed here, through S3 only.
-  if (bucketPrefixes.length || readPrefixes.length || reach.auditSpool) {
+  if (bucketPrefixes.length || readPrefixes.length || reach.auditSpool || reach.records) {
     add('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [targets.dataKey.keyArn], {
       StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
     });
@@ -332,6 +355,14 @@ export function reachRole(
           'grantPut on audit-spool/* only: aborting its own multipart uploads of spooled audit rows.',
         ],
       );
+    }
+    if (reach.records) {
+      findings.push([
+        nag(
+          `arn:${stack.partition}:s3:::${targets.recordsBucket.bucketName.replace(stack.account, '<ACCOUNT>')}/${RECORDS_PREFIX}*`,
+        ),
+        'Objects under records/ of the records bucket only: one per kind and day, keys not known in advance.',
+      ]);
     }
     if (reach.readLogsAndAlarms) {
       findings.push([

@@ -4,8 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { dataBucketName, operatorNames } from '../../contract/names';
+import { dataBucketName, operatorNames, recordsBucketName } from '../../contract/names';
 import { DataBucket } from '../constructs/data-bucket';
+import { RecordsBucket } from '../constructs/records-bucket';
 import { retentionDays } from '../constructs/retention';
 import { TradingDatabase } from '../constructs/trading-database';
 import { StageStack, type StageStackProps } from './stage-stack';
@@ -25,6 +26,8 @@ export class DataStack extends StageStack {
   readonly key: kms.Key;
   readonly database: TradingDatabase;
   readonly bucket: s3.Bucket;
+  /** The five-year records (Object Lock, COMPLIANCE). */
+  readonly recordsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -92,10 +95,17 @@ export class DataStack extends StageStack {
       });
     }
 
-    this.bucket = new DataBucket(this, 'Storage', {
+    const storage = new DataBucket(this, 'Storage', {
       ...config.storage,
       bucketName: dataBucketName(config.stage, this.account, config.storage.bucketName),
       encryptionKey: this.key,
+    });
+    this.bucket = storage.bucket;
+    this.recordsBucket = new RecordsBucket(this, 'Records', {
+      ...config.records,
+      bucketName: recordsBucketName(config.stage, this.account),
+      encryptionKey: this.key,
+      accessLogsBucket: storage.accessLogsBucket,
     }).bucket;
 
     new CfnOutput(this, 'DatabaseEndpoint', {
@@ -103,5 +113,6 @@ export class DataStack extends StageStack {
     });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.secret.secretArn });
     new CfnOutput(this, 'DataBucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'RecordsBucketName', { value: this.recordsBucket.bucketName });
   }
 }

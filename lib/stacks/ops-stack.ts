@@ -18,7 +18,12 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
 import { ALARM_SLUGS } from '../../contract/metrics';
-import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../../contract/names';
+import {
+  dataBucketName,
+  operatorNames,
+  opsDiscoveryParameter,
+  recordsBucketName,
+} from '../../contract/names';
 import { OPERATOR_FUNCTIONS, type OperatorFunctionName } from '../../contract/operator-actions';
 import {
   SCHEDULED_PROCEDURE_INFO,
@@ -85,6 +90,7 @@ export class OpsStack extends StageStack {
     const names = operatorNames(config.stage);
     // Computed as the data stack computes it: no cross-stack reference, a readable IAM resource.
     const bucketName = dataBucketName(config.stage, this.account, config.storage.bucketName);
+    const recordsBucket = recordsBucketName(config.stage, this.account);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -103,6 +109,7 @@ export class OpsStack extends StageStack {
     const environment: OpsEnvironmentVariables = {
       STAGE: config.stage,
       DATA_BUCKET: bucketName,
+      RECORDS_BUCKET: recordsBucket,
       PAGE_TOPIC_ARN: props.pageTopic.topicArn,
       NOTIFY_TOPIC_ARN: props.notifyTopic.topicArn,
       DB_SECRET_ARN: props.database.secret.secretArn,
@@ -129,6 +136,7 @@ export class OpsStack extends StageStack {
       // Imported by name for its grants; without its key, so that the grants add no key
       // permission: the one S3 key statement allows the data key only through S3 (kms:ViaService).
       dataBucket: s3.Bucket.fromBucketName(this, 'DataBucket', bucketName),
+      recordsBucket: s3.Bucket.fromBucketName(this, 'RecordsBucket', recordsBucket),
       pageTopic: props.pageTopic,
       notifyTopic: props.notifyTopic,
       alertsKey: props.alertsKey,
@@ -248,12 +256,21 @@ export class OpsStack extends StageStack {
       'evening-checklist': {
         bucketPrefixes: ['reports/'],
         readPrefixes: ['exports/'],
+        // The day's records read back (records-verified).
+        records: 'read',
         topics: ['notify', 'page'],
         readLogsAndAlarms: true,
         database: ['describe'],
       },
       'trade-export': {
         bucketPrefixes: ['exports/', 'reports/'],
+        topics: ['notify', 'page'],
+      },
+      // Creates under records/ and reads back; cannot delete, overwrite a retained version or
+      // change a retention (Object Lock, COMPLIANCE, would refuse anyway).
+      records: {
+        bucketPrefixes: ['reports/'],
+        records: 'write',
         topics: ['notify', 'page'],
       },
       'database-backup': {
@@ -285,7 +302,8 @@ export class OpsStack extends StageStack {
         {
           // The backup waits for its snapshot; the export streams the day's trades.
           timeout: Duration.minutes(15),
-          memorySize: procedure.name === 'trade-export' ? 1024 : 512,
+          memorySize:
+            procedure.name === 'trade-export' || procedure.name === 'records' ? 1024 : 512,
           env: { PROCEDURE: procedure.name },
         },
       );
@@ -374,6 +392,7 @@ export class OpsStack extends StageStack {
         },
         topics: { page: props.pageTopic.topicArn, notify: props.notifyTopic.topicArn },
         bucket: bucketName,
+        recordsBucket,
         cluster: names.cluster,
       }),
     });

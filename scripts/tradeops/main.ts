@@ -35,6 +35,7 @@ import { addDeployCommands } from './deploy-commands';
 import { addFlagCommands } from './flag-commands';
 import { addLogCommands } from './log-commands';
 import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
+import { addRecordsCommands } from './records-commands';
 import { addScheduledCommands } from './scheduled-commands';
 import { addSnapshotCommands, requireSnapshot } from './snapshot-commands';
 
@@ -332,6 +333,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     );
   addFlagCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
   addCalendarCommands(program, io, setExit, (stage, event, o) => execute(io, stage, event, o));
+  addRecordsCommands(program, io, setExit);
   addScheduledCommands(program, io, setExit);
   addSnapshotCommands(program, io, setExit);
   addLogCommands(program, io, setExit);

@@ -32,6 +32,7 @@ const CHECKLISTS: Record<string, ScheduledProcedureName> = {
   'token-check': 'token-check',
   deadlines: 'deadline-check',
   export: 'trade-export',
+  records: 'records',
   maintenance: 'maintenance',
 };
 

@@ -185,9 +185,9 @@ describe('prod foundation stacks', () => {
       });
     });
 
-    it('denies any request to either bucket without TLS', () => {
+    it('denies any request to any bucket (data, access logs, records) without TLS', () => {
       const policies = Object.values(data.findResources('AWS::S3::BucketPolicy'));
-      expect(policies).toHaveLength(2);
+      expect(policies).toHaveLength(3);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toEqual(
           expect.arrayContaining([

@@ -97,6 +97,7 @@ const EXPECTED: Array<[string, string, number, number, string, number, string, s
   ['deadline-check-silent', 'ProcedureCompleted', 1, 3600, '<', 72, 'P3', 'breaching'],
   ['evening-checklist-failed', 'ChecksFailed', 1, 300, '>=', 1, 'P3', 'notBreaching'],
   ['export-failed', 'FILL(failed, 0) + FILL(threw, 0)', 1, 300, '>=', 1, 'P3', 'notBreaching'],
+  ['records-failed', 'FILL(failed, 0) + FILL(threw, 0)', 1, 300, '>=', 1, 'P3', 'notBreaching'],
   ['backup-failed', 'FILL(failed, 0) + FILL(threw, 0)', 1, 300, '>=', 1, 'P3', 'notBreaching'],
 ];
 
@@ -107,6 +108,7 @@ const PER_RUN = [
   'token-expiring',
   'evening-checklist-failed',
   'export-failed',
+  'records-failed',
   'backup-failed',
 ];
 

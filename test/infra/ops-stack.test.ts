@@ -17,6 +17,7 @@ const SCHEDULED = [
   'DeadlineCheck',
   'EveningChecklist',
   'TradeExport',
+  'Records',
   'DatabaseBackup',
   'Maintenance',
 ];

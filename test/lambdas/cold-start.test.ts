@@ -23,6 +23,7 @@ const TOKEN_SECRET = 'arn:aws:secretsmanager:ap-south-1:123456789012:secret:cont
 const environment = (dbSecretArn: string): OpsEnvironmentVariables & NodeJS.ProcessEnv => ({
   STAGE: 'prod',
   DATA_BUCKET: 'algo-trading-prod-data-123456789012',
+  RECORDS_BUCKET: 'algo-trading-prod-records-123456789012',
   PAGE_TOPIC_ARN: 'arn:aws:sns:ap-south-1:123456789012:algo-trading-prod-page',
   NOTIFY_TOPIC_ARN: 'arn:aws:sns:ap-south-1:123456789012:algo-trading-prod-notify',
   DB_SECRET_ARN: dbSecretArn,

@@ -11,6 +11,7 @@ import {
   rollbackService,
   scaleService,
 } from '../../services/ops/procedures/fleet-admin';
+import { recordsProcedure } from '../../services/ops/procedures/records';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
 import { tradeExport } from '../../services/ops/procedures/trade-export';
 import { createTestDatabase, databaseUrl, type TestDatabase } from '../support/database';
@@ -74,7 +75,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
     await admin.end();
   });
 
-  it('FAILs the evening checklist until the day is exported and backed up, then PASSes', async () => {
+  it('FAILs the evening checklist until the day is exported, recorded and backed up, then PASSes', async () => {
     const before = await runScheduled(ctx, 'evening-checklist', { date: DAY });
     const status = Object.fromEntries(before.results.map((r) => [r.name, r.status]));
     expect(before.status).toBe('FAIL');
@@ -82,6 +83,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
       'day-summary': 'PASS',
       'positions-flat': 'PASS',
       'export-verified': 'FAIL',
+      'records-verified': 'FAIL',
       snapshot: 'FAIL',
       'fills-reconciled': 'PASS',
       'audit-chain': 'PASS',
@@ -92,6 +94,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
 
     expect((await tradeExport(ctx, { date: DAY, triggeredBy: 'test' })).status).toBe('PASS');
     expect((await databaseBackup(ctx, { date: DAY, triggeredBy: 'test' })).status).toBe('PASS');
+    expect((await recordsProcedure(ctx, { date: DAY, triggeredBy: 'test' })).status).toBe('PASS');
     const after = await runScheduled(ctx, 'evening-checklist', { date: DAY });
 
     expect(after.results.filter((r) => r.status !== 'PASS')).toEqual([]);

@@ -9,6 +9,7 @@ const BELOW_PROCEDURES = [
   'export',
   'fleet',
   'platform',
+  'records',
   'reports',
   'steps',
   'invocations.ts',

@@ -127,6 +127,7 @@ export class ProceduresMonitoring extends MonitoringSegment {
     );
     for (const [slug, name] of [
       [ALARM_SLUGS.exportFailed, 'trade-export'],
+      [ALARM_SLUGS.recordsFailed, 'records'],
       [ALARM_SLUGS.backupFailed, 'database-backup'],
     ] as const) {
       reportAlarm(

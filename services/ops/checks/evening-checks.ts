@@ -3,6 +3,7 @@ import { verifyAuditChain } from '../../common/db/audit';
 import { formatIst } from '../../common/time';
 import { verifyExport } from '../export/export-files';
 import { reconciliationProblems } from '../fleet/trading-tasks';
+import { verifyDayRecords } from '../records/stage-records';
 import { type Check, fail, pass, skipped, warn } from './framework';
 import { type ChecklistContext, firstTask, isDue, previousTradingDay } from './support';
 
@@ -81,7 +82,7 @@ export const errorScan: Check<ChecklistContext> = {
  * The evening checklist (16:00) runs before its own day's export (16:05) and backup (16:30):
  * until they are due it checks the previous trading day's, so that a missed one still shows.
  */
-function dueDay(ctx: ChecklistContext, which: 'tradeExport' | 'databaseBackup') {
+function dueDay(ctx: ChecklistContext, which: 'tradeExport' | 'records' | 'databaseBackup') {
   return isDue(ctx, which)
     ? { day: ctx.day, note: '' }
     : {
@@ -99,6 +100,20 @@ export const exportVerified: Check<ChecklistContext> = {
     return check.ok
       ? pass(`export of ${day} verified: ${check.detail}${note}`)
       : fail(`export of ${day}: ${check.detail}${note}`);
+  },
+};
+
+/** The records procedure's last due day read back, with its link to the day before. */
+export const recordsVerified: Check<ChecklistContext> = {
+  name: 'records-verified',
+  severity: 'HIGH',
+  timeoutMs: 5 * 60_000,
+  async run(ctx) {
+    const { day, note } = dueDay(ctx, 'records');
+    const v = await verifyDayRecords(ctx, day);
+    return v.ok
+      ? pass(`records of ${day} verified: ${v.summary}${note}`)
+      : fail(`records of ${day}: ${v.summary}${note}`, v.firstBroken);
   },
 };
 
@@ -149,6 +164,7 @@ export const EVENING_CHECKS: readonly Check<ChecklistContext>[] = [
   positionsFlat,
   errorScan,
   exportVerified,
+  recordsVerified,
   snapshotAvailable,
   fillsReconciled,
   auditChain,

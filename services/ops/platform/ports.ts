@@ -53,12 +53,39 @@ export interface Fleet {
   untag(service: string, keys: readonly string[]): Promise<void>;
 }
 
+/** How a write treats an object already under its key. */
+export interface WriteOptions {
+  /**
+   * Write only if nothing is under the key yet (S3's `If-None-Match: *`); otherwise throw an
+   * ObjectExistsError and leave the object as it was. @default false: replace it
+   */
+  readonly ifAbsent?: boolean;
+}
+
+/** A write with `ifAbsent` found an object already under its key. */
+export class ObjectExistsError extends Error {
+  override readonly name = 'ObjectExistsError';
+  constructor(readonly key: string) {
+    super(`an object is already stored under ${key}: not overwritten`);
+  }
+}
+
 /** S3 in AWS, a directory locally. Keys are relative (`incidents/<id>/bundle.json`). */
 export interface ObjectStore {
   readonly location: string;
-  put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  put(
+    key: string,
+    body: string | Buffer,
+    contentType: string,
+    options?: WriteOptions,
+  ): Promise<void>;
   /** Streams `body` to `key`; nothing is visible under `key` unless the whole stream arrived. */
-  upload(key: string, body: Readable, contentType: string): Promise<{ bytes: number }>;
+  upload(
+    key: string,
+    body: Readable,
+    contentType: string,
+    options?: WriteOptions,
+  ): Promise<{ bytes: number }>;
   get(key: string): Promise<Buffer | undefined>;
   /** The object as a stream (large exports are verified without holding them in memory). */
   download(key: string): Promise<Readable | undefined>;
@@ -156,6 +183,11 @@ export interface OpsContext {
   readonly fleet: Fleet;
   readonly trading: TradingClient;
   readonly objects: ObjectStore;
+  /**
+   * The five-year records (`records/`): the Object Lock records bucket in AWS. Absent: the
+   * records live in `objects` (the local stack, where both are one folder).
+   */
+  readonly records?: ObjectStore;
   readonly notifier: Notifier;
   /** The database; absent outside the VPC (the CLI's fallback path). */
   readonly db?: Pool;

@@ -7,6 +7,7 @@ import type { ChecklistReport } from './checklist';
 import { deadlineCheck } from './deadline-check';
 import { eveningChecklist } from './evening';
 import { type MorningRequest, morningChecklist } from './morning';
+import { recordsProcedure } from './records';
 import { tokenCheck } from './token-check';
 import { tradeExport } from './trade-export';
 
@@ -20,6 +21,7 @@ const RUNNERS: Record<
   'deadline-check': deadlineCheck,
   'evening-checklist': eveningChecklist,
   'trade-export': tradeExport,
+  records: recordsProcedure,
   'database-backup': databaseBackup,
   maintenance,
 };

@@ -52,6 +52,8 @@ export interface AwsContextOptions {
   readonly source: AuditSource;
   readonly region?: string;
   readonly bucket: string;
+  /** The records bucket (Object Lock); absent: the context has no `records` store. */
+  readonly recordsBucket?: string;
   readonly topics: { readonly page: string; readonly notify: string };
   /** The database; the Lambdas have it, the CLI outside the VPC does not. */
   readonly db?: Pool;
@@ -197,16 +199,21 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
         (m) => i(new m.CloudWatchClient(config)),
       )),
   };
-  const objects: ObjectStore = lazyAdapter(
-    async () => {
-      const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
-        loadModule<typeof import('@aws-sdk/client-s3')>(s3Sdk),
-        loadModule<typeof import('./s3-object-store')>(s3ObjectStoreModule),
-      ]);
-      return new S3ObjectStore(i(new S3Client(config)), options.bucket);
-    },
-    { location: `s3://${options.bucket}` },
-  );
+  let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
+  const store = (bucket: string): ObjectStore =>
+    lazyAdapter(
+      async () => {
+        const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+          loadModule<typeof import('@aws-sdk/client-s3')>(s3Sdk),
+          loadModule<typeof import('./s3-object-store')>(s3ObjectStoreModule),
+        ]);
+        // One client for both buckets.
+        s3 ??= Promise.resolve(i(new S3Client(config)));
+        return new S3ObjectStore(await s3, bucket);
+      },
+      { location: `s3://${bucket}` },
+    );
+  const objects = store(options.bucket);
   const core: OpsContext = {
     stage: options.stage,
     names,
@@ -236,6 +243,7 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
           'the trading tasks are only reachable inside the VPC (through the ops Lambdas)',
         ),
     objects,
+    ...(options.recordsBucket ? { records: store(options.recordsBucket) } : {}),
     auditSpool: new ObjectStoreAuditSpool(objects),
     notifier: lazyAdapter(async () => {
       const [{ SNSClient }, { SnsNotifier }] = await Promise.all([

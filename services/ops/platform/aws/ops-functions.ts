@@ -21,6 +21,8 @@ export const OpsDiscoverySchema = z.object({
   }),
   topics: z.object({ page: z.string(), notify: z.string() }),
   bucket: z.string(),
+  /** Optional: a stack deployed before the records bucket existed publishes none. */
+  recordsBucket: z.string().optional(),
   cluster: z.string(),
 });
 export type OpsDiscovery = z.output<typeof OpsDiscoverySchema>;

@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ObjectStore } from '../ports';
+import { ObjectExistsError, type ObjectStore, type WriteOptions } from '../ports';
 
 /** The stage's data bucket. Uploads are multipart: an interrupted one leaves no object. */
 export class S3ObjectStore implements ObjectStore {
@@ -20,26 +20,66 @@ export class S3ObjectStore implements ObjectStore {
     this.location = `s3://${bucket}`;
   }
 
-  async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+  async put(
+    key: string,
+    body: string | Buffer,
+    contentType: string,
+    options: WriteOptions = {},
+  ): Promise<void> {
+    await this.conditional(key, options, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
+        }),
+      ),
     );
   }
 
-  async upload(key: string, body: Readable, contentType: string): Promise<{ bytes: number }> {
+  /** S3 answers a write whose `If-None-Match: *` failed 412 (or 409 while another write races). */
+  private async conditional<T>(key: string, options: WriteOptions, write: () => Promise<T>) {
+    try {
+      return await write();
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (
+        options.ifAbsent &&
+        (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict')
+      )
+        throw new ObjectExistsError(key);
+      throw error;
+    }
+  }
+
+  async upload(
+    key: string,
+    body: Readable,
+    contentType: string,
+    options: WriteOptions = {},
+  ): Promise<{ bytes: number }> {
     let bytes = 0;
     body.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
     });
     const upload = new Upload({
       client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      // lib-storage passes IfNoneMatch to PutObject (one part) and CompleteMultipartUpload.
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
+      },
       queueSize: 2,
       partSize: 8 * 1024 * 1024,
       // An error aborts the multipart upload: no partial object under the key.
       leavePartsOnError: false,
     });
-    await upload.done();
+    await this.conditional(key, options, () => upload.done());
     return { bytes };
   }
 

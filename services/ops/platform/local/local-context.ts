@@ -46,6 +46,8 @@ export function localOpsContext(
     fleet: new LocalFleetClient(stack.fleetUrl, stack.controlToken),
     trading: new TradingClient(async () => stack.controlToken),
     objects: new LocalObjectStore(stack.objectStoreDir),
+    // The records bucket's stand-in: the same folder, under records/.
+    records: new LocalObjectStore(stack.objectStoreDir),
     notifier: new LocalNotifier(path.join(path.dirname(stack.logDir), 'notifications.jsonl')),
     db: pool,
     pool,

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
   appendFile,
+  link,
   mkdir,
   readdir,
   readFile,
@@ -12,17 +13,19 @@ import {
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type {
-  AlarmSource,
-  Fleet,
-  LogLine,
-  LogSource,
-  Notifier,
-  ObjectStore,
-  ServiceDescription,
-  TaskDefinitionRevision,
-  TaskEndpoint,
-  Topic,
+import {
+  type AlarmSource,
+  type Fleet,
+  type LogLine,
+  type LogSource,
+  type Notifier,
+  ObjectExistsError,
+  type ObjectStore,
+  type ServiceDescription,
+  type TaskDefinitionRevision,
+  type TaskEndpoint,
+  type Topic,
+  type WriteOptions,
 } from '../ports';
 
 /** The local fleet's HTTP API (scripts/local/fleet-server.ts) as a Fleet. */
@@ -111,26 +114,53 @@ export class LocalFleetClient implements Fleet {
 export class LocalObjectStore implements ObjectStore {
   constructor(readonly location: string) {}
 
-  async put(key: string, body: string | Buffer): Promise<void> {
+  async put(
+    key: string,
+    body: string | Buffer,
+    _contentType?: string,
+    options: WriteOptions = {},
+  ): Promise<void> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.partial`;
-    await writeFile(temp, body);
-    await rename(temp, file);
+    try {
+      await writeFile(temp, body);
+      await this.publish(key, temp, file, options);
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
-  async upload(key: string, body: Readable): Promise<{ bytes: number }> {
+  async upload(
+    key: string,
+    body: Readable,
+    _contentType?: string,
+    options: WriteOptions = {},
+  ): Promise<{ bytes: number }> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.partial`;
     try {
       await pipeline(body, createWriteStream(temp));
-      await rename(temp, file);
-    } catch (error) {
+      await this.publish(key, temp, file, options);
+    } finally {
       await rm(temp, { force: true });
-      throw error;
     }
     return { bytes: (await stat(file)).size };
+  }
+
+  /** A rename replaces; a hard link fails when the name exists (create-if-absent, atomically). */
+  private async publish(key: string, temp: string, file: string, options: WriteOptions) {
+    if (!options.ifAbsent) {
+      await rename(temp, file);
+      return;
+    }
+    try {
+      await link(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ObjectExistsError(key);
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Buffer | undefined> {
