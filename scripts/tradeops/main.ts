@@ -37,6 +37,7 @@ import { addLogCommands } from './log-commands';
 import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
 import { addScheduledCommands } from './scheduled-commands';
 import { addSnapshotCommands, requireSnapshot } from './snapshot-commands';
+import { addTokenCommands } from './token-commands';
 
 /** Which ops function runs an action in AWS. */
 
@@ -335,6 +336,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addScheduledCommands(program, io, setExit);
   addSnapshotCommands(program, io, setExit);
   addLogCommands(program, io, setExit);
+  addTokenCommands(program, io, setExit);
   addDeployCommands(program, io, setExit, (stage, o) =>
     execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
   );

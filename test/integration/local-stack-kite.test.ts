@@ -145,4 +145,44 @@ describe('the local stack LIVE on the Kite simulator', () => {
     );
     expect((await state()).state).toBe('HALTED');
   }, 120_000);
+
+  it("token status says EXPIRED in Kite's words; token login renews it and trading recovers without a restart", async () => {
+    const before = await tradeops('token', 'status', 'local');
+    expect(before.code).not.toBe(0);
+    expect(before.stdout).toMatch(/PRIMARY\s+EXPIRED[\s\S]*TokenException/);
+
+    const { request_token } = (await sim('POST', '/__sim/request-token')) as {
+      request_token: string;
+    };
+    const login = await tradeops(
+      'token',
+      'login',
+      'local',
+      '--broker',
+      'kite',
+      '--request-token',
+      `http://127.0.0.1/redirect?request_token=${request_token}&status=success`,
+    );
+
+    expect(login.code).toBe(0);
+    expect(login.stdout).toMatch(/token PRIMARY stored for SIM001/);
+    expect(`${login.stdout}${login.stderr}`).not.toMatch(/access_token|api_secret/);
+    await eventually(
+      async () => (await state()).cause?.startsWith('broker token invalid') !== true,
+      10_000,
+      'the renewed token',
+    );
+    expect((await tradeops('token', 'status', 'local')).stdout).toMatch(/PRIMARY\s+VALID/);
+    const reused = await tradeops(
+      'token',
+      'login',
+      'local',
+      '--broker',
+      'kite',
+      '--request-token',
+      request_token,
+    );
+    expect(reused.code).not.toBe(0);
+    expect(reused.stderr).toMatch(/Kite refused the request_token: TokenException/);
+  }, 120_000);
 });
