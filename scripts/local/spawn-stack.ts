@@ -29,12 +29,13 @@ export interface SpawnedLocalStack {
 export async function spawnLocalStack(
   extraEnv: Record<string, string> = {},
   timeoutMs = 90_000,
+  args: readonly string[] = [],
 ): Promise<SpawnedLocalStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'local-stack-'));
   // As root, PostgreSQL runs as `postgres` and must reach its data directory.
   chmodSync(dir, 0o755);
   const env = { LOCAL_STACK_DIR: dir };
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -43,6 +44,7 @@ export async function spawnLocalStack(
       LOCAL_TRADING_PORT: String(await freePort()),
       LOCAL_FLEET_PORT: String(await freePort()),
       LOCAL_DASHBOARD_PORT: String(await freePort()),
+      LOCAL_KITE_PORT: '0',
       LOG_LEVEL: 'warn',
       ...extraEnv,
     },

@@ -19,6 +19,17 @@ export const LocalStackInfoSchema = z.object({
   dashboardToken: z.string(),
   /** The broker tokens the checks require (LOCAL_BROKER_TOKENS); none: whatever the broker has. */
   brokerTokens: z.array(z.string()).default([]),
+  /** The broker the trading tasks use: paper, or Kite LIVE against the local simulator. */
+  broker: z.enum(['paper', 'kite']).default('paper'),
+  /** With `--broker kite`: the simulator's endpoints and the local Kite secret store. */
+  kite: z
+    .object({
+      apiRoot: z.string(),
+      tickerRoot: z.string(),
+      loginUrl: z.string(),
+      secretDir: z.string(),
+    })
+    .optional(),
 });
 /** What a running local stack tells the CLI and the dashboard about itself. */
 export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;

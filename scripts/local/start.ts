@@ -20,6 +20,7 @@ import { buildDashboardServer } from '../../services/dashboard/src/server';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { buildFleetServer } from './fleet-server';
 import { LocalFleet, type LocalServiceSpec } from './local-fleet';
+import { brokerArgument, type LocalKite, startLocalKite } from './local-kite';
 import { describeNextRuns, LocalScheduler } from './local-scheduler';
 import { localDir, localPostgresDataDir } from './paths';
 import { type LocalPostgres, startLocalPostgres } from './postgres';
@@ -33,6 +34,8 @@ const LocalEnvSchema = z.object({
   LOCAL_TRADING_PORT: port(8000),
   LOCAL_FLEET_PORT: port(8500),
   LOCAL_DASHBOARD_PORT: port(3000),
+  /** The Kite simulator's port with `--broker kite`; 0 picks a free one. */
+  LOCAL_KITE_PORT: z.coerce.number().int().min(0).max(65_535).default(8600),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
   LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
   /**
@@ -116,6 +119,13 @@ async function main(): Promise<void> {
   const pool = await createPool({ url: databaseUrl }, { max: 2, applicationName: 'local-start' });
   const { applied } = await migrate(pool).finally(() => pool.end());
 
+  const broker = brokerArgument(process.argv.slice(2));
+  let kite: LocalKite | undefined;
+  if (broker === 'kite') {
+    console.log(`Starting the Kite simulator (port ${env.LOCAL_KITE_PORT}) and logging in...`);
+    kite = await startLocalKite(dir, env.LOCAL_KITE_PORT);
+  }
+
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));
 
@@ -140,6 +150,7 @@ async function main(): Promise<void> {
       SESSION_CLOCK: 'simulated',
       SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      ...kite?.taskEnv,
     }),
   };
   const fleet = new LocalFleet([trading], logDir, (service, message) => {
@@ -158,7 +169,8 @@ async function main(): Promise<void> {
     objectStoreDir,
     logDir,
     fleetUrl,
-    brokerTokens: env.LOCAL_BROKER_TOKENS,
+    brokerTokens:
+      env.LOCAL_BROKER_TOKENS.length > 0 || !kite ? env.LOCAL_BROKER_TOKENS : [kite.login.name],
   };
 
   // The dashboard, in process: the same procedures as the CLI, behind the printed token.
@@ -177,6 +189,13 @@ async function main(): Promise<void> {
     tradingUrl,
     dashboardUrl,
     dashboardToken,
+    broker,
+    kite: kite && {
+      apiRoot: kite.simulator.apiRoot,
+      tickerRoot: kite.simulator.tickerRoot,
+      loginUrl: kite.simulator.loginUrl,
+      secretDir: kite.secretDir,
+    },
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
@@ -195,6 +214,7 @@ async function main(): Promise<void> {
     await Promise.all([opsContext.pool.end(), dashboardContext.pool.end()]);
     await fleet.stopAll();
     await fleetServer.close();
+    await kite?.simulator.stop();
     await pg.stop();
     await removeStackInfo();
     console.log('Stopped.');
@@ -219,7 +239,11 @@ async function main(): Promise<void> {
   }
 
   console.log(`
-Local stack is up (PAPER mode, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
+Local stack is up (${
+    kite
+      ? `LIVE mode on Kite: the simulator at ${kite.simulator.apiRoot}, token ${kite.login.name} of ${kite.login.userId} until ${kite.login.expiresAt}`
+      : 'PAPER mode'
+  }, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
   Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)
   Local fleet       ${fleetUrl}/services

@@ -38,6 +38,7 @@ import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } fro
 import { addRecordsCommands } from './records-commands';
 import { addScheduledCommands } from './scheduled-commands';
 import { addSnapshotCommands, requireSnapshot } from './snapshot-commands';
+import { addTokenCommands } from './token-commands';
 
 /** Which ops function runs an action in AWS. */
 
@@ -337,6 +338,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addScheduledCommands(program, io, setExit);
   addSnapshotCommands(program, io, setExit);
   addLogCommands(program, io, setExit);
+  addTokenCommands(program, io, setExit);
   addDeployCommands(program, io, setExit, (stage, o) =>
     execute(io, stage, { action: 'restart', ...who(o), service: 'trading' }, o),
   );

@@ -9,10 +9,13 @@ import { DEFAULT_STRATEGIES } from '../../services/trading/src/strategies/strate
  * strategies would trade once their opening range closes (about 90 s in at the stack's 10x
  * session speed) and change what a test counts.
  */
-export function spawnQuietLocalStack(env: Record<string, string> = {}): Promise<SpawnedLocalStack> {
+export function spawnQuietLocalStack(
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+): Promise<SpawnedLocalStack> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'strategies-')), 'none.json');
   writeFileSync(file, JSON.stringify(DEFAULT_STRATEGIES.map((s) => ({ ...s, enabled: false }))));
-  return spawnLocalStack({ STRATEGIES_FILE: file, ...env });
+  return spawnLocalStack({ STRATEGIES_FILE: file, ...env }, 90_000, args);
 }
 
 /** A paper market buy through the trading API (10 shares, stop about 2% under the price). */

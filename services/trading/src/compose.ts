@@ -3,19 +3,18 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import { type RiskLimits, RiskLimitsSchema } from '../../../contract/risk-limits';
-import { DEFAULT_BROKER_TOKENS, DEFAULT_RISK_LIMITS } from '../../../contract/stage';
+import { DEFAULT_RISK_LIMITS } from '../../../contract/stage';
 import { RefreshingCalendar } from '../../common/calendar/calendar-store';
 import { migrate } from '../../common/db/migrate';
 import { createPool, type DatabaseLocation } from '../../common/db/pool';
 import { LocalParameterStore } from '../../common/parameters/local-parameter-store';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { SsmParameterStore } from '../../common/parameters/ssm-parameter-store';
-import { PaperBroker } from './broker/paper-broker';
 import { withOrderRateLimit } from './broker/rate-limited-broker';
+import { composeVenue } from './compose-broker';
 import { wireTradingService } from './compose-service';
 import type { TradingConfig, TradingEnv } from './config';
 import { buildServer, type TradingServer } from './http/server';
-import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
 import { NseSession, SimulatedSession, type TradingSession } from './market/session';
 import { Portfolio } from './oms/portfolio';
 import { loadStrategyConfigs } from './strategies/registry';
@@ -72,7 +71,7 @@ export interface ComposedTradingService {
 
 /**
  * Composes the trading service from its configuration: pools, migrations, universe, strategies,
- * session clock, feed, paper venue, the service (wired by `wireTradingService`) and its HTTP API.
+ * session clock, venue and feed (`composeVenue`: paper or Kite), the service (wired by `wireTradingService`) and its HTTP API.
  * One composition for the container, the local stack and the benchmarks.
  */
 export async function composeTradingService(
@@ -129,28 +128,18 @@ export async function composeTradingService(
     config.sessionClock === 'simulated'
       ? new SimulatedSession(env.SESSION_SPEED)
       : new NseSession(calendar);
-  const feed: MarketDataFeed =
-    env.FEED === 'csv'
-      ? await CsvReplayFeed.fromFile(env.FEED_CSV_FILE as string, session, env.FEED_TICK_MS)
-      : new SimulatedFeed(() => universe.list(), session, {
-          seed: env.FEED_SEED,
-          tickMs: env.FEED_TICK_MS,
-        });
-
   const portfolio = new Portfolio();
-  const venue = new PaperBroker(
+  const {
+    venue,
+    feed,
+    close: closeVenue,
+  } = await composeVenue(config, {
     venuePool,
-    { quote: (symbol) => portfolio.quote(symbol) },
-    {
-      slippageBps: env.PAPER_SLIPPAGE_BPS,
-      latencyMs: env.PAPER_LATENCY_MS,
-      partialFillProbability: env.PAPER_PARTIAL_FILL_PROBABILITY,
-      seed: env.FEED_SEED,
-      tokenNames: env.BROKER_TOKEN_NAMES ?? DEFAULT_BROKER_TOKENS,
-      onError: (err, clientOrderId) =>
-        log.error({ err, clientOrderId }, 'paper venue could not fill; retrying on the next price'),
-    },
-  );
+    universe,
+    session,
+    portfolio,
+    log,
+  });
   const broker = withOrderRateLimit(venue, ratePool, {
     bucket: `${env.STAGE}/client`,
     taskId,
@@ -195,6 +184,7 @@ export async function composeTradingService(
     app,
     close: async () => {
       calendar.stop();
+      await closeVenue();
       await app.close();
       await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
     },

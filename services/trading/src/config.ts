@@ -1,6 +1,12 @@
 import * as z from 'zod';
+import {
+  BrokerKindSchema,
+  DEFAULT_KITE_TOKEN_NAME,
+  KiteTokenNameSchema,
+} from '../../../contract/kite';
 import { RiskLimitsSchema } from '../../../contract/risk-limits';
 import { booleanText, jsonText, parseOrThrow } from '../../../contract/validation';
+import { KiteStrategiesSchema } from './broker/kite/kite-tag';
 
 /** The trading service's environment. Parsed once at start; a bad value stops the start. */
 export const TradingEnvSchema = z
@@ -58,6 +64,22 @@ export const TradingEnvSchema = z
     SESSION_CLOCK: z.enum(['nse', 'simulated']).optional(),
     SESSION_SPEED: z.coerce.number().min(1).max(600).default(1),
 
+    /** Who the orders go to: the paper venue (MODE=PAPER) or Zerodha Kite (MODE=LIVE). */
+    BROKER: BrokerKindSchema.default('paper'),
+    /** The stored access token the task uses (`tradeops token login --name`). */
+    KITE_TOKEN_NAME: KiteTokenNameSchema.default(DEFAULT_KITE_TOKEN_NAME),
+    /** @default local on the local stack, else secrets-manager */
+    KITE_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
+    /** The local secret store's folder (the local stack's `<dir>/secrets/kite`). */
+    KITE_LOCAL_SECRET_DIR: z.string().min(1).optional(),
+    /** @default https://api.kite.trade (the local stack: its simulator) */
+    KITE_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** @default wss://ws.kite.trade/ */
+    KITE_TICKER_ROOT: z.url({ protocol: /^wss?$/ }).optional(),
+    /** Strategy id -> `{product, tagPrefix}` at Kite. @default MIS, prefix from the id */
+    KITE_STRATEGIES: jsonText(KiteStrategiesSchema).optional(),
+    KITE_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
+
     PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
     PAPER_PARTIAL_FILL_PROBABILITY: z.coerce.number().min(0).max(1).default(0.2),
@@ -103,6 +125,30 @@ export const TradingEnvSchema = z
         message: 'required outside the local stack (the stage config sets it)',
       });
     }
+    if (env.MODE === 'LIVE' && env.BROKER !== 'kite') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BROKER'],
+        message:
+          'MODE=LIVE needs a live broker (BROKER=kite): the paper broker trades nothing real',
+      });
+    }
+    if (env.BROKER === 'kite' && env.MODE !== 'LIVE') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BROKER'],
+        message: 'BROKER=kite places real orders: it needs MODE=LIVE and its confirmation',
+      });
+    }
+    const kiteStore =
+      env.KITE_SECRET_STORE ?? (env.STAGE === 'local' ? 'local' : 'secrets-manager');
+    if (env.BROKER === 'kite' && kiteStore === 'local' && !env.KITE_LOCAL_SECRET_DIR) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KITE_LOCAL_SECRET_DIR'],
+        message: 'required with a local Kite secret store',
+      });
+    }
     if (env.FEED === 'csv' && !env.FEED_CSV_FILE) {
       ctx.addIssue({ code: 'custom', path: ['FEED_CSV_FILE'], message: 'required with FEED=csv' });
     }
@@ -116,6 +162,7 @@ export interface TradingConfig {
   readonly parameterStore: 'ssm' | 'local';
   readonly sessionClock: 'nse' | 'simulated';
   readonly emf: boolean;
+  readonly kiteSecretStore: 'secrets-manager' | 'local';
 }
 
 export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
@@ -127,5 +174,6 @@ export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
     // Locally the market is open whenever a newcomer runs it; AWS stages follow the NSE.
     sessionClock: env.SESSION_CLOCK ?? (local ? 'simulated' : 'nse'),
     emf: env.METRICS_EMF ?? !local,
+    kiteSecretStore: env.KITE_SECRET_STORE ?? (local ? 'local' : 'secrets-manager'),
   };
 }

@@ -7,9 +7,9 @@ import { composeTradingService } from './compose';
 import { loadTradingConfig, type TradingEnv } from './config';
 
 /**
- * LIVE needs the stage setting and the typed confirmation (from the terminal when started by hand,
- * from LIVE_CONFIRMATION when started by ECS). This build ships the paper broker only, so a
- * confirmed LIVE start stops with that message rather than trading paper while saying LIVE.
+ * LIVE needs the stage setting, a live broker (BROKER=kite; the environment schema refuses LIVE
+ * with the paper broker) and the typed confirmation (from the terminal when started by hand, from
+ * LIVE_CONFIRMATION when started by ECS or by the local stack for its own Kite simulator).
  */
 export async function assertModeAllowed(
   env: TradingEnv,
@@ -29,9 +29,10 @@ export async function assertModeAllowed(
       `MODE=LIVE needs the confirmation "${LIVE_CONFIRMATION}" (typed, or in LIVE_CONFIRMATION)`,
     );
   }
-  throw new Error(
-    'MODE=LIVE needs a live broker adapter (Kite, Upstox, Angel One); this build has the paper broker only',
-  );
+  if (env.BROKER === 'paper')
+    throw new Error(
+      'MODE=LIVE needs a live broker (BROKER=kite): the paper broker trades nothing real',
+    );
 }
 
 /** The ECS task id (the end of the task ARN), so that logs and audit rows match `aws ecs list-tasks`. */

@@ -1,0 +1,157 @@
+import { KiteConnect } from 'kiteconnect';
+import * as z from 'zod';
+import { type KiteToken, kiteTokenExpiry } from '../../../contract/kite';
+import { parseOrThrow } from '../../../contract/validation';
+import type { KiteSecretStore } from './kite-secret-store';
+
+/** Kite's login page; the simulator has its own (`KiteSimulator.loginUrl`). */
+export const KITE_LOGIN_URL = 'https://kite.zerodha.com/connect/login';
+
+/** The link a person opens to log in: Kite redirects to the app's URL with a request_token. */
+export function kiteLoginLink(apiKey: string, loginUrl = KITE_LOGIN_URL): string {
+  const url = new URL(loginUrl);
+  url.searchParams.set('v', '3');
+  url.searchParams.set('api_key', apiKey);
+  return url.toString();
+}
+
+const RequestTokenSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9]{6,64}$/,
+    'expected a request_token (letters and digits) or the redirect URL',
+  );
+
+/**
+ * The request_token from what a person pasted: the token itself, or the whole redirect URL
+ * (`...?request_token=...&status=success`). A redirect that says the login failed is refused.
+ */
+export function parseRequestToken(pasted: string): string {
+  const text = pasted.trim();
+  if (/^https?:\/\//i.test(text)) {
+    const url = new URL(text);
+    const status = url.searchParams.get('status');
+    if (status !== null && status !== 'success')
+      throw new Error(`the redirect says the Kite login did not succeed (status=${status})`);
+    const token = url.searchParams.get('request_token');
+    if (token === null) throw new Error('the redirect URL has no request_token parameter');
+    return parseOrThrow(RequestTokenSchema, token, 'request_token in the redirect URL');
+  }
+  return parseOrThrow(RequestTokenSchema, text, 'request_token');
+}
+
+/** Kite's own words for an SDK rejection: `<error_type>: <message>`. */
+export function kiteWords(error: unknown): string {
+  const e = error as { error_type?: unknown; message?: unknown } | undefined;
+  if (e && typeof e.message === 'string')
+    return typeof e.error_type === 'string' ? `${e.error_type}: ${e.message}` : e.message;
+  return String(error);
+}
+
+/** What a login stored, without the access token. */
+export interface KiteLoginResult {
+  readonly name: string;
+  readonly userId: string;
+  readonly loginTime: string;
+  readonly expiresAt: string;
+}
+
+/** Where Kite's API is and how long a call may take. */
+export interface KiteEndpoint {
+  /** @default https://api.kite.trade */
+  readonly apiRoot?: string;
+  /** @default 7000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Exchanges a request_token for an access token (`generateSession`, which sends the checksum
+ * sha256(api_key + request_token + api_secret)) and stores it under `name`. The one login path:
+ * `tradeops token login` and the local stack's simulator login both call it.
+ */
+export async function exchangeRequestToken(
+  store: KiteSecretStore,
+  request: { readonly name: string; readonly requestToken: string; readonly now?: () => number },
+  endpoint: KiteEndpoint = {},
+): Promise<KiteLoginResult> {
+  const app = await store.readApp();
+  const kite = new KiteConnect({
+    api_key: app.api_key,
+    root: endpoint.apiRoot,
+    timeout: endpoint.timeoutMs ?? 7000,
+  });
+  let session: { access_token?: unknown; user_id?: unknown };
+  try {
+    session = await kite.generateSession(request.requestToken, app.api_secret);
+  } catch (error) {
+    throw new Error(`Kite refused the request_token: ${kiteWords(error)}`);
+  }
+  const loginMs = (request.now ?? Date.now)();
+  const token: KiteToken = {
+    access_token: String(session.access_token ?? ''),
+    user_id: String(session.user_id ?? ''),
+    login_time: new Date(loginMs).toISOString(),
+    expires_at: new Date(kiteTokenExpiry(loginMs)).toISOString(),
+  };
+  await store.writeToken(request.name, token);
+  return {
+    name: request.name,
+    userId: token.user_id,
+    loginTime: token.login_time,
+    expiresAt: token.expires_at,
+  };
+}
+
+/** One token's state: MISSING (never stored), EXPIRED (past its expiry, or refused by Kite). */
+export interface KiteTokenStatus {
+  readonly name: string;
+  readonly state: 'VALID' | 'EXPIRED' | 'MISSING';
+  readonly userId?: string;
+  readonly loginTime?: number;
+  readonly expiresAt?: number;
+  /** What Kite said to getProfile: the user id, its refusal, or why it could not be asked. */
+  readonly proof: string;
+}
+
+/**
+ * Each named token's state, proven by a `getProfile` call with it: a token whose expiry is in the
+ * future but that Kite refuses is EXPIRED, with Kite's words. Kite unreachable: the stored expiry
+ * decides and the proof says Kite could not be asked.
+ */
+export async function kiteTokenStatus(
+  store: KiteSecretStore,
+  names: readonly string[],
+  endpoint: KiteEndpoint & { readonly now?: () => number } = {},
+): Promise<KiteTokenStatus[]> {
+  const now = (endpoint.now ?? Date.now)();
+  const app = await store.readApp();
+  return Promise.all(
+    names.map(async (name): Promise<KiteTokenStatus> => {
+      const stored = await store.readToken(name);
+      if (!stored) return { name, state: 'MISSING', proof: 'no token stored: run token login' };
+      const { token } = stored;
+      const base = {
+        name,
+        userId: token.user_id,
+        loginTime: Date.parse(token.login_time),
+        expiresAt: Date.parse(token.expires_at),
+      };
+      if (base.expiresAt <= now) return { ...base, state: 'EXPIRED', proof: 'past its expiry' };
+      const kite = new KiteConnect({
+        api_key: app.api_key,
+        access_token: token.access_token,
+        root: endpoint.apiRoot,
+        timeout: endpoint.timeoutMs ?? 7000,
+      });
+      try {
+        const profile = (await kite.getProfile()) as { user_id?: unknown };
+        return { ...base, state: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
+      } catch (error) {
+        const type = (error as { error_type?: unknown })?.error_type;
+        if (type === 'TokenException')
+          return { ...base, state: 'EXPIRED', proof: `Kite refuses it: ${kiteWords(error)}` };
+        return { ...base, state: 'VALID', proof: `Kite not asked (${kiteWords(error)})` };
+      }
+    }),
+  );
+}
