@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../services/trading/src/market/random';
 import { circuitLimits, type SimInstrument } from './instruments';
 
 /** One level of the 5-level order book, in paise. */
@@ -28,18 +29,6 @@ export interface MarketState {
   readonly depth: { readonly buy: readonly DepthLevel[]; readonly sell: readonly DepthLevel[] };
 }
 
-/** mulberry32: a tiny PRNG, so the same seed gives the same walk on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Walker {
   readonly instrument: SimInstrument;
   readonly random: () => number;
@@ -62,7 +51,7 @@ export class PriceWalk {
     private readonly now: () => number,
   ) {
     for (const instrument of instruments) {
-      const random = prng(seed ^ instrument.instrumentToken);
+      const random = seededRandom(seed ^ instrument.instrumentToken);
       const walker: Walker = {
         instrument,
         random,
