@@ -1,4 +1,4 @@
-import { type Connect, KiteConnect } from 'kiteconnect';
+import { type Connect, KiteConnect, KiteTicker } from 'kiteconnect';
 import { type KiteSimulator, startKiteSimulator } from '../../scripts/sim/kite/simulator';
 
 /** The simulator's credentials in tests: made up, never a real app's. */
@@ -48,4 +48,44 @@ export async function rejectionOf(call: Promise<unknown>): Promise<KiteRejection
     return error as KiteRejection;
   }
   throw new Error('the call succeeded; a rejection was expected');
+}
+
+/**
+ * Collects events and resolves waiters when one matches: tests synchronise on what the
+ * simulator sent, never on a sleep.
+ */
+export class EventLog<T> {
+  readonly events: T[] = [];
+  private readonly waiters: { match: (event: T) => boolean; resolve: (event: T) => void }[] = [];
+
+  /** Records an event and wakes the waiters it matches. */
+  push = (event: T): void => {
+    this.events.push(event);
+    for (const waiter of [...this.waiters]) {
+      if (!waiter.match(event)) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(event);
+    }
+  };
+
+  /** The first event (already seen or still to come) that matches. */
+  next(match: (event: T) => boolean): Promise<T> {
+    const seen = this.events.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+}
+
+/**
+ * The official ticker pointed at the simulator. `root` is a constructor parameter of ticker.js
+ * that its type declarations leave out, hence the params object built outside the call.
+ */
+export function sdkTicker(simulator: KiteSimulator, accessToken: string, reconnect: boolean) {
+  const params = {
+    api_key: SIM_CREDENTIALS.apiKey,
+    access_token: accessToken,
+    root: simulator.tickerRoot,
+    reconnect,
+  };
+  return new KiteTicker(params);
 }
