@@ -35,7 +35,7 @@ const EXTERNAL = ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'];
 /** The handler's lazily required second file, bundled beside it (lib/constructs/ops-function.ts). */
 const DEFERRED = './deferred';
 
-/** Everything the ops functions' environment schema asks for; the secrets live on the stub. */
+/** Everything the ops functions' environment schema asks for; the secrets are served by the local AWS endpoint. */
 const OPS_ENV: OpsEnvironmentVariables = {
   STAGE: 'prod',
   DATA_BUCKET: 'algo-trading-prod-data-123456789012',
@@ -60,7 +60,7 @@ const OPS_ENV: OpsEnvironmentVariables = {
  * the runtime), beside a bare handler bundled the same way (Powertools logger + middy, no
  * procedure): bundle size and module load (init, in fresh Node processes) as a ratio to the bare
  * one, measured in the same run so that the machine's load cancels out. Then the emergency stop
- * from a cold start to its first AWS request, against a local HTTP stub (AWS_ENDPOINT_URL).
+ * from a cold start to its first AWS request, against a local HTTP server standing in for AWS (AWS_ENDPOINT_URL).
  * Targets: every bundle < 1 MB and init < 150 ms; the emergency stop < 500 KB and init <= 1.5x
  * the bare handler's.
  */
@@ -224,22 +224,22 @@ interface ColdTimes {
 
 /**
  * Each emergency stop build started cold, n times in alternation (a burst of load hits them
- * alike), each until a local stub standing in for every AWS endpoint receives its first request:
+ * alike), each until a local server standing in for every AWS endpoint receives its first request:
  * the time an alarm-triggered kill spends before it acts.
  */
 async function coldInvokes(
   builds: ReadonlyArray<readonly [string, string]>,
 ): Promise<Record<string, ColdTimes>> {
   let firstRequest: ((at: number) => void) | undefined;
-  const stub = createServer((req, res) => {
+  const awsEndpoint = createServer((req, res) => {
     firstRequest?.(performance.timeOrigin + performance.now());
     firstRequest = undefined;
     req.resume();
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify({ __type: 'BenchStub', message: 'stub' }));
+    res.end(JSON.stringify({ __type: 'BenchEndpoint', message: 'bench endpoint' }));
   });
-  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-  const { port } = stub.address() as AddressInfo;
+  await new Promise<void>((resolve) => awsEndpoint.listen(0, '127.0.0.1', resolve));
+  const { port } = awsEndpoint.address() as AddressInfo;
   const runs = builds.map(() => ({
     total: [] as number[],
     init: [] as number[],
@@ -259,7 +259,7 @@ async function coldInvokes(
       }
     }
   } finally {
-    stub.close();
+    awsEndpoint.close();
   }
   return Object.fromEntries(
     builds.map(([name], b) => {
