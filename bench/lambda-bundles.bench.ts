@@ -74,7 +74,12 @@ async function main() {
     // The previous code, from git, built the same way (it has no second file).
     const baselineSrc = path.join(out, 'baseline-src');
     mkdirSync(baselineSrc);
-    const archive = spawnSync('git', ['archive', BASELINE, 'lambdas', 'services', 'lib'], {
+    // contract/ exists from issue 11 on; an older baseline has none.
+    const folders = ['contract', 'lambdas', 'services', 'lib'].filter(
+      (folder) =>
+        spawnSync('git', ['cat-file', '-e', `${BASELINE}:${folder}`], { cwd: ROOT }).status === 0,
+    );
+    const archive = spawnSync('git', ['archive', BASELINE, ...folders], {
       cwd: ROOT,
       maxBuffer: 1 << 30,
     });

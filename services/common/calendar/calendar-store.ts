@@ -14,7 +14,7 @@ export interface CalendarLoad {
   readonly warning?: string;
 }
 
-/** The years imported into PostgreSQL (`market_calendar_*`, migration 0010). */
+/** The years imported into PostgreSQL (`market_calendar_*`, migration 0008). */
 export async function importedYears(db: Queryable): Promise<CalendarYear[]> {
   const { rows } = await db.query<{
     year: number;

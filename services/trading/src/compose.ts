@@ -118,7 +118,7 @@ export async function composeTradingService(
     options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(DEFAULT_RISK_LIMITS);
   const universe = await Universe.load(env.UNIVERSE_FILE);
   const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe);
-  // Every task reads the imported calendar (migration 0010) and re-reads it each minute.
+  // Every task reads the imported calendar (migration 0008) and re-reads it each minute.
   const calendar = await new RefreshingCalendar(db.durable, {
     intervalMs: 60_000,
     onError: (err) =>
