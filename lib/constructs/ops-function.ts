@@ -38,7 +38,7 @@ export interface OpsFunctionProps {
 
 const REPOSITORY_ROOT = path.join(__dirname, '../..');
 
-/** What the runtime provides (the SDK v3 clients; lib-storage is bundled: it may not) or is unused (pg's native binding). */
+/** What the runtime provides (the SDK v3 clients) or is unused (pg's native binding). */
 const EXTERNAL_MODULES = ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'];
 
 /**

@@ -1,13 +1,19 @@
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectExistsError, type ObjectStore, type WriteOptions } from '../ports';
+
+/** Multipart parts of an upload (S3's minimum is 5 MiB, except the last). */
+const PART_BYTES = 8 * 1024 * 1024;
 
 /** The stage's data bucket. Uploads are multipart: an interrupted one leaves no object. */
 export class S3ObjectStore implements ObjectStore {
@@ -54,33 +60,73 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Streams `body` in 8 MiB parts with the S3 client's own multipart commands (the runtime
+   * provides the client; lib-storage would add ~115 KB to every function's bundle). One part or
+   * less is a single PutObject. A failure aborts the multipart upload: nothing appears under the
+   * key. `ifAbsent` goes on the PutObject or the CompleteMultipartUpload, as S3 takes it.
+   */
   async upload(
     key: string,
     body: Readable,
     contentType: string,
     options: WriteOptions = {},
   ): Promise<{ bytes: number }> {
+    const target = { Bucket: this.bucket, Key: key };
+    const ifNoneMatch = options.ifAbsent ? { IfNoneMatch: '*' } : {};
     let bytes = 0;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    const upload = new Upload({
-      client: this.s3,
-      // lib-storage passes IfNoneMatch to PutObject (one part) and CompleteMultipartUpload.
-      params: {
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType,
-        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
-      },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
-      // An error aborts the multipart upload: no partial object under the key.
-      leavePartsOnError: false,
-    });
-    await this.conditional(key, options, () => upload.done());
-    return { bytes };
+    let uploadId: string | undefined;
+    const parts: Array<{ ETag?: string; PartNumber: number }> = [];
+    const sendPart = async (chunk: Buffer) => {
+      uploadId ??= (
+        await this.s3.send(
+          new CreateMultipartUploadCommand({ ...target, ContentType: contentType }),
+        )
+      ).UploadId;
+      const PartNumber = parts.length + 1;
+      const { ETag } = await this.s3.send(
+        new UploadPartCommand({ ...target, UploadId: uploadId, PartNumber, Body: chunk }),
+      );
+      parts.push({ ETag, PartNumber });
+    };
+    try {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for await (const data of body) {
+        const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as string);
+        bytes += chunk.length;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= PART_BYTES) {
+          await sendPart(Buffer.concat(pending));
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+      const rest = Buffer.concat(pending);
+      if (uploadId === undefined) {
+        await this.put(key, rest, contentType, options);
+        return { bytes };
+      }
+      if (rest.length > 0) await sendPart(rest);
+      await this.conditional(key, options, () =>
+        this.s3.send(
+          new CompleteMultipartUploadCommand({
+            ...target,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+            ...ifNoneMatch,
+          }),
+        ),
+      );
+      return { bytes };
+    } catch (error) {
+      if (uploadId !== undefined)
+        await this.s3
+          .send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }))
+          .catch(() => undefined);
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Buffer | undefined> {
