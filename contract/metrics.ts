@@ -37,6 +37,8 @@ export const TRADING_METRICS = {
   feedLagSeconds: 'FeedLagSeconds',
   feedStale: 'FeedStale',
   brokerConnected: 'BrokerConnected',
+  /** 0 while the broker refuses our access token (trading HALTED), else 1. */
+  brokerTokenValid: 'BrokerTokenValid',
   circuitBreakerOpen: 'CircuitBreakerOpen',
   requests: 'Requests',
   errors: 'Errors',
@@ -82,6 +84,7 @@ export const ALARM_SLUGS = {
   errorRateHigh: 'error-rate-high',
   feedStale: 'feed-stale',
   brokerDisconnected: 'broker-disconnected',
+  brokerTokenInvalid: 'broker-token-invalid',
   portfolioHeatHigh: 'portfolio-heat-high',
   orderRejectsSpike: 'order-rejects-spike',
   orderRateNearLimit: 'order-rate-near-limit',

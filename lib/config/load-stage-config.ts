@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BrokerKindSchema } from '../../contract/kite';
 import { STAGES, type Stage } from '../../contract/stage';
 import { parseOrThrow } from '../../contract/validation';
 import { type StageConfig, type StageConfigInput, StageConfigSchema } from './stage-config';
@@ -17,6 +18,7 @@ const ContextSchema = z.object({
   account: z.string().optional(),
   region: z.string().optional(),
   mode: z.enum(['PAPER', 'LIVE']).optional(),
+  broker: BrokerKindSchema.optional(),
   alarmEmails: list.optional(),
   alarmHttpsEndpoints: list.optional(),
   bucketName: z.string().optional(),
@@ -48,7 +50,7 @@ export function parseStage(value: unknown): Stage {
 /**
  * Builds the validated configuration of the stage named by `-c stage=`. Context can set the
  * account, region, alarm routes, bucket name and registered egress IPs; LIVE mode only comes from
- * an explicit `-c mode=LIVE`, never from committed config.
+ * an explicit `-c mode=LIVE` (with `-c broker=kite`), never from committed config.
  */
 export function loadStageConfig(context: ContextReader): StageConfig {
   const stage = parseStage(context('stage'));
@@ -64,6 +66,7 @@ export function loadStageConfig(context: ContextReader): StageConfig {
     account: overrides.account,
     region: overrides.region ?? defaults.region,
     mode: overrides.mode ?? 'PAPER',
+    broker: overrides.broker ?? 'paper',
     network: {
       ...defaults.network,
       registeredEgressIps: overrides.registeredEgressIps ?? defaults.network.registeredEgressIps,

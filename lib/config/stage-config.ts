@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BrokerKindSchema } from '../../contract/kite';
 import { RiskLimitsSchema } from '../../contract/risk-limits';
 import { SchedulesSchema, STAGES } from '../../contract/stage';
 
@@ -108,6 +109,8 @@ export const StageConfigSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as ap-south-1'),
     /** PAPER unless `-c mode=LIVE` is given explicitly. */
     mode: z.enum(['PAPER', 'LIVE']),
+    /** paper unless `-c broker=kite` is given; LIVE needs a real broker and kite needs LIVE. */
+    broker: BrokerKindSchema,
     terminationProtection: z.boolean(),
     network: z
       .object({
@@ -201,10 +204,19 @@ export const StageConfigSchema = z
     risk: RiskLimitsSchema,
     schedules: SchedulesSchema,
   })
-  .strict();
+  .strict()
+  // The trading service refuses both at start; refusing at synth keeps a bad deploy from rolling.
+  .refine((c) => !(c.mode === 'LIVE' && c.broker === 'paper'), {
+    message: 'mode LIVE needs a live broker (-c broker=kite): the paper broker trades nothing real',
+    path: ['broker'],
+  })
+  .refine((c) => !(c.broker === 'kite' && c.mode !== 'LIVE'), {
+    message: 'broker kite places real orders: it needs -c mode=LIVE',
+    path: ['broker'],
+  });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
 
-/** A stage's committed values: everything but what context decides (account, mode). */
-export type StageDefaults = Omit<StageConfigInput, 'stage' | 'account' | 'mode'>;
+/** A stage's committed values: everything but what context decides (account, mode, broker). */
+export type StageDefaults = Omit<StageConfigInput, 'stage' | 'account' | 'mode' | 'broker'>;

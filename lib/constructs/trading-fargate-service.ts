@@ -22,12 +22,26 @@ import {
 /** The port the trading service listens on, in every environment. */
 export const TRADING_PORT = 8000;
 
+/** Who the task trades through; Kite brings the secrets the task reads (and only those). */
+export type TradingBroker =
+  | { readonly kind: 'paper' }
+  | {
+      readonly kind: 'kite';
+      /** `/algo-trading/<stage>/broker/kite/app`: the api key and secret. */
+      readonly app: secretsmanager.ISecret;
+      /** The access token the task uses (`KITE_TOKEN_NAME`). */
+      readonly tokenName: string;
+      /** `/algo-trading/<stage>/broker/kite/<tokenName>`. */
+      readonly token: secretsmanager.ISecret;
+    };
+
 export interface TradingFargateServiceProps {
   readonly cluster: ecs.ICluster;
   /** `algo-trading-<stage>-trading`. */
   readonly serviceName: string;
   readonly stage: string;
   readonly mode: 'PAPER' | 'LIVE';
+  readonly broker: TradingBroker;
   readonly image: ecs.ContainerImage;
   /** `/aws/ecs/algo-trading-<stage>`; the stream prefix is `trading`. */
   readonly logGroup: logs.ILogGroup;
@@ -76,6 +90,12 @@ export class TradingFargateService extends Construct {
       }),
     );
     allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
+    const { broker } = props;
+    if (broker.kind === 'kite') {
+      // The secret store reads them by name; a new login is a new version, read without a restart.
+      broker.app.grantRead(this.taskRole);
+      broker.token.grantRead(this.taskRole);
+    }
 
     const taskDefinition = armTaskDefinition(this, {
       cpu: props.cpu,
@@ -106,6 +126,10 @@ export class TradingFargateService extends Construct {
         PARAMETER_STORE: 'ssm',
         SESSION_CLOCK: 'nse',
         METRICS_EMF: 'true',
+        BROKER: broker.kind,
+        ...(broker.kind === 'kite'
+          ? { KITE_SECRET_STORE: 'secrets-manager', KITE_TOKEN_NAME: broker.tokenName }
+          : {}),
         ...(props.mode === 'LIVE' ? { LIVE_CONFIRMATION } : {}),
       },
     });

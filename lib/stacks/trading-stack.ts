@@ -7,8 +7,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
+import { DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
 import { operatorNames } from '../../contract/names';
 import { AlertTopics } from '../constructs/alert-topics';
+import { KiteSecrets } from '../constructs/kite-secrets';
 import { retentionDays } from '../constructs/retention';
 import type { ServiceImageFactory } from '../constructs/service-images';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -36,6 +38,8 @@ export class TradingStack extends StageStack {
   readonly flattenRequest: ssm.StringParameter;
   readonly topics: AlertTopics;
   readonly controlToken: secretsmanager.Secret;
+  /** With `-c broker=kite` only. */
+  readonly kiteSecrets?: KiteSecrets;
   readonly trading: TradingFargateService;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -93,11 +97,28 @@ export class TradingStack extends StageStack {
         'A shared bearer token read by the services at start; it is rotated by hand with a rolling restart (docs/RUNBOOK.md), not by a rotation Lambda.',
     });
 
+    if (config.broker === 'kite') {
+      this.kiteSecrets = new KiteSecrets(this, 'KiteSecrets', {
+        stage: config.stage,
+        encryptionKey: props.dataKey,
+        tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
+      });
+    }
+    const kite = this.kiteSecrets;
+
     this.trading = new TradingFargateService(this, 'TradingService', {
       cluster: this.cluster,
       serviceName: names.tradingService,
       stage: config.stage,
       mode: config.mode,
+      broker: kite
+        ? {
+            kind: 'kite',
+            app: kite.app,
+            tokenName: DEFAULT_KITE_TOKEN_NAME,
+            token: kite.token(DEFAULT_KITE_TOKEN_NAME),
+          }
+        : { kind: 'paper' },
       image: props.images('trading'),
       logGroup: this.logGroup,
       flag: this.flag,

@@ -37,8 +37,35 @@ describe('loadStageConfig', () => {
     expect(loadStageConfig(reader({ stage })).ops.emergencyStopProvisionedConcurrency).toBe(warm);
   });
 
-  it('is LIVE only when -c mode=LIVE is given', () => {
-    expect(loadStageConfig(reader({ stage: 'prod', mode: 'LIVE' })).mode).toBe('LIVE');
+  it('is LIVE only when -c mode=LIVE is given, with -c broker=kite', () => {
+    const config = loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'kite' }));
+
+    expect(config).toMatchObject({ mode: 'LIVE', broker: 'kite' });
+  });
+
+  it('trades on paper unless -c broker= is given', () => {
+    expect(loadStageConfig(reader({ stage: 'prod' })).broker).toBe('paper');
+  });
+
+  it('refuses LIVE with the paper broker', () => {
+    expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'LIVE' }))).toThrow(
+      /broker: mode LIVE needs a live broker \(-c broker=kite\)/,
+    );
+    expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'paper' }))).toThrow(
+      /broker: mode LIVE needs a live broker/,
+    );
+  });
+
+  it('refuses the Kite broker in PAPER mode', () => {
+    expect(() => loadStageConfig(reader({ stage: 'dev', broker: 'kite' }))).toThrow(
+      /broker: broker kite places real orders: it needs -c mode=LIVE/,
+    );
+  });
+
+  it('names a bad broker and its value', () => {
+    expect(() =>
+      loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'zerodha' })),
+    ).toThrow(/broker: .* \(got "zerodha"\)/);
   });
 
   it('names a bad mode and its value', () => {

@@ -85,6 +85,7 @@ const EXPECTED: Array<[string, string, number, number, string, number, string, s
   ],
   ['feed-stale', 'FeedStale', 1, 60, '>=', 2, 'P2', 'notBreaching'],
   ['broker-disconnected', 'BrokerConnected', 1, 60, '<', 2, 'P2', 'notBreaching'],
+  ['broker-token-invalid', 'BrokerTokenValid', 1, 60, '<', 1, 'P1', 'notBreaching'],
   ['portfolio-heat-high', 'PortfolioHeatPct', 2, 60, '>', 1, 'P2', 'notBreaching'],
   ['order-rejects-spike', 'OrdersRejected', 20, 300, '>', 1, 'P3', 'notBreaching'],
   // 80% of the client's 8/s, rounded up (the threshold is derived from the limit).

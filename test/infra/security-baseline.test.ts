@@ -10,6 +10,15 @@ describe('security baseline', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('synthesizes prod LIVE on Kite with no cdk-nag AwsSolutions errors', () => {
+    const { app } = buildStage(
+      { stage: 'prod', account: '123456789012', mode: 'LIVE', broker: 'kite' },
+      { nag: true },
+    );
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('needs no look-ups, even with an explicit account', () => {
     const { app } = buildStage({ stage: 'prod', account: '123456789012' });
 

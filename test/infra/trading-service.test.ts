@@ -159,19 +159,78 @@ describe('trading service (prod)', () => {
   });
 });
 
-describe('trading service in LIVE mode', () => {
-  it('carries the typed confirmation only when -c mode=LIVE is given', () => {
-    const { stacks } = buildStage({ stage: 'prod', mode: 'LIVE' });
-    const td = Object.values(
-      Template.fromStack(stacks.trading).findResources('AWS::ECS::TaskDefinition'),
-    )[0]?.Properties;
-    const env = Object.fromEntries(
+describe('trading service in LIVE mode on Kite', () => {
+  const { stacks } = buildStage({ stage: 'prod', mode: 'LIVE', broker: 'kite' });
+  const trading = Template.fromStack(stacks.trading);
+  const env = () => {
+    const td = Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
+    return Object.fromEntries(
       td.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: string }) => [
         e.Name,
         e.Value,
       ]),
     );
+  };
+  const kiteSecrets = () =>
+    Object.entries(trading.findResources('AWS::SecretsManager::Secret')).filter(([, r]) =>
+      String(r.Properties.Name).startsWith('/algo-trading/prod/broker/kite/'),
+    );
 
-    expect(env).toMatchObject({ MODE: 'LIVE', LIVE_CONFIRMATION: 'CONFIRM LIVE TRADING' });
+  it('refuses LIVE with the paper broker at synth', () => {
+    expect(() => buildStage({ stage: 'prod', mode: 'LIVE', broker: 'paper' })).toThrow(
+      /broker: mode LIVE needs a live broker \(-c broker=kite\)/,
+    );
+  });
+
+  it('carries the typed confirmation, BROKER=kite and the token the task uses', () => {
+    expect(env()).toMatchObject({
+      MODE: 'LIVE',
+      LIVE_CONFIRMATION: 'CONFIRM LIVE TRADING',
+      BROKER: 'kite',
+      KITE_SECRET_STORE: 'secrets-manager',
+      KITE_TOKEN_NAME: 'PRIMARY',
+      STAGE: 'prod',
+    });
+  });
+
+  it('creates the app and token secrets as {} (no value in the template), encrypted and retained', () => {
+    const secrets = kiteSecrets();
+
+    expect(secrets.map(([, r]) => r.Properties.Name).sort()).toEqual(
+      ['app', 'OPTIONCHAIN1', 'OPTIONCHAIN2', 'PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2', 'WEBSOCKET3']
+        .map((n) => `/algo-trading/prod/broker/kite/${n}`)
+        .sort(),
+    );
+    for (const [, r] of secrets) {
+      expect(r.Properties.SecretString).toBe('{}');
+      expect(r.Properties.GenerateSecretString).toBeUndefined();
+      expect(r.Properties.KmsKeyId).toBeDefined();
+      expect(r.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('lets the task read the app secret and its own token, and no other token', () => {
+    const ids = Object.fromEntries(kiteSecrets().map(([id, r]) => [r.Properties.Name, id]));
+    const policies = Object.values(trading.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('TradingServiceTaskRole'),
+    );
+    const reads = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => JSON.stringify(r));
+
+    expect(reads).toContain(JSON.stringify({ Ref: ids['/algo-trading/prod/broker/kite/app'] }));
+    expect(reads).toContain(JSON.stringify({ Ref: ids['/algo-trading/prod/broker/kite/PRIMARY'] }));
+    expect(reads.join()).not.toContain(ids['/algo-trading/prod/broker/kite/WEBSOCKET1']);
+  });
+
+  it('creates no Kite secret and sets BROKER=paper on the paper broker', () => {
+    const paper = Template.fromStack(buildStage({ stage: 'prod' }).stacks.trading);
+
+    expect(JSON.stringify(paper.toJSON())).not.toContain('/broker/kite/');
+    expect(JSON.stringify(paper.findResources('AWS::ECS::TaskDefinition'))).toContain(
+      '{"Name":"BROKER","Value":"paper"}',
+    );
   });
 });

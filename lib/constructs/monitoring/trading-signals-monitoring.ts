@@ -91,6 +91,17 @@ export class TradingSignalsMonitoring extends MonitoringSegment {
       treatMissingData: NOT_BREACHING,
     });
     this.addAlarm({
+      slug: ALARM_SLUGS.brokerTokenInvalid,
+      severity: 'P1',
+      summary: 'The broker refuses our access token: trading is HALTED until a new login.',
+      runbook: 'broker-token-invalid',
+      metric: service(TRADING_METRICS.brokerTokenValid, 'Minimum'),
+      threshold: 1,
+      comparisonOperator: LT,
+      evaluationPeriods: 1,
+      treatMissingData: NOT_BREACHING,
+    });
+    this.addAlarm({
       slug: ALARM_SLUGS.portfolioHeatHigh,
       severity: 'P2',
       summary: `Open risk to the stops is above the ${props.maxPortfolioHeatPct}% portfolio heat cap.`,

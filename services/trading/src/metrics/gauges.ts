@@ -46,6 +46,7 @@ export class Gauges {
     m.set('algo_unrealized_pnl_inr', round2(figures.unrealizedInr));
     m.set('algo_portfolio_heat_pct', round2(heatPct));
     m.set('algo_broker_connected', deps.broker.connected() ? 1 : 0);
+    m.set('algo_broker_token_valid', deps.broker.tokenProblem?.() === undefined ? 1 : 0);
     const marketOpen = deps.session.status().open;
     const feeds = deps.views.feedsView();
     for (const feed of feeds)

@@ -120,6 +120,12 @@ export const METRICS = {
     cloudWatch: TRADING_METRICS.brokerConnected,
     unit: 'None',
   },
+  algo_broker_token_valid: {
+    type: 'gauge',
+    help: '0 while the broker refuses our access token (trading HALTED), else 1',
+    cloudWatch: TRADING_METRICS.brokerTokenValid,
+    unit: 'None',
+  },
   algo_circuit_breaker_open: {
     type: 'gauge',
     help: '1 when a circuit breaker is OPEN or HALF_OPEN, by breaker',
