@@ -28,8 +28,11 @@ const ENTRIES: Record<string, string> = {
 };
 const SAMPLES = 11;
 const COLD_INVOKES = 9;
-/** The code the emergency stop is compared with, built in the same run (`BENCH_BASELINE=<rev>`). */
-const BASELINE = process.env.BENCH_BASELINE ?? 'main';
+/**
+ * Earlier code to compare the emergency stop with, built in the same run (`BENCH_BASELINE=<rev>`):
+ * only when asked, as an old revision may need packages this checkout no longer installs.
+ */
+const BASELINE = process.env.BENCH_BASELINE;
 /** What the Ops stack externalizes (lib/constructs/ops-function.ts). */
 const EXTERNAL = ['@aws-sdk/client-*', '@aws-sdk/core', 'pg-native'];
 /** The handler's lazily required second file, bundled beside it (lib/constructs/ops-function.ts). */
@@ -72,25 +75,8 @@ async function main() {
     for (const [name, entry] of Object.entries(ENTRIES))
       bundles[name] = await bundle(ROOT, entry, path.join(out, name));
     // The previous code, from git, built the same way (it has no second file).
-    const baselineSrc = path.join(out, 'baseline-src');
-    mkdirSync(baselineSrc);
-    // contract/ exists from issue 11 on; an older baseline has none.
-    const folders = ['contract', 'lambdas', 'services', 'lib'].filter(
-      (folder) =>
-        spawnSync('git', ['cat-file', '-e', `${BASELINE}:${folder}`], { cwd: ROOT }).status === 0,
-    );
-    const archive = spawnSync('git', ['archive', BASELINE, ...folders], {
-      cwd: ROOT,
-      maxBuffer: 1 << 30,
-    });
-    if (archive.status !== 0) throw new Error(`git archive ${BASELINE}: ${archive.stderr}`);
-    spawnSync('tar', ['-x', '-C', baselineSrc], { input: archive.stdout });
-    const baseline = await bundle(
-      baselineSrc,
-      ENTRIES['emergency-stop'] ?? '',
-      path.join(out, 'baseline-emergency-stop'),
-    );
-    bundles[`es@${BASELINE}`] = baseline;
+    const baseline = BASELINE && (await bundleBaseline(BASELINE, out));
+    if (BASELINE && baseline) bundles[`es@${BASELINE}`] = baseline;
     // Interleaved rounds: a burst of load on the machine hits every bundle alike.
     const samples: Record<string, number[]> = Object.fromEntries(
       Object.keys(bundles).map((name) => [name, []]),
@@ -122,7 +108,7 @@ async function main() {
     }
     const cold = await coldInvokes([
       ['emergency-stop', bundles['emergency-stop'] ?? ''],
-      [`es@${BASELINE}`, baseline],
+      ...(BASELINE && baseline ? [[`es@${BASELINE}`, baseline] as const] : []),
     ]);
     for (const [name, c] of Object.entries(cold))
       console.log(
@@ -154,6 +140,29 @@ async function bundle(root: string, entry: string, dir: string): Promise<string>
     logLevel: 'error',
   });
   return path.join(dir, 'index.js');
+}
+
+/** The emergency stop of revision `rev`, from git, bundled as `bundle` does. */
+async function bundleBaseline(rev: string, out: string): Promise<string> {
+  const baselineSrc = path.join(out, 'baseline-src');
+  mkdirSync(baselineSrc);
+  // contract/ exists from issue 11 on; an older baseline has none.
+  const folders = ['contract', 'lambdas', 'services', 'lib'].filter(
+    (folder) =>
+      spawnSync('git', ['cat-file', '-e', `${rev}:${folder}`], { cwd: ROOT }).status === 0,
+  );
+  const archive = spawnSync('git', ['archive', rev, ...folders], {
+    cwd: ROOT,
+    maxBuffer: 1 << 30,
+  });
+  if (archive.status !== 0) throw new Error(`git archive ${rev}: ${archive.stderr}`);
+  spawnSync('tar', ['-x', '-C', baselineSrc], { input: archive.stdout });
+  const baseline = await bundle(
+    baselineSrc,
+    ENTRIES['emergency-stop'] ?? '',
+    path.join(out, 'baseline-emergency-stop'),
+  );
+  return baseline;
 }
 
 /** The files of the asset whose handler is `indexFile`. */
