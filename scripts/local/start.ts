@@ -171,6 +171,8 @@ async function main(): Promise<void> {
     fleetUrl,
     brokerTokens:
       env.LOCAL_BROKER_TOKENS.length > 0 || !kite ? env.LOCAL_BROKER_TOKENS : [kite.login.name],
+    broker,
+    kite: kite && { apiRoot: kite.simulator.apiRoot, secretDir: kite.secretDir },
   };
 
   // The dashboard, in process: the same procedures as the CLI, behind the printed token.
@@ -189,7 +191,6 @@ async function main(): Promise<void> {
     tradingUrl,
     dashboardUrl,
     dashboardToken,
-    broker,
     kite: kite && {
       apiRoot: kite.simulator.apiRoot,
       tickerRoot: kite.simulator.tickerRoot,

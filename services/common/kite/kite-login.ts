@@ -111,6 +111,8 @@ export interface KiteTokenStatus {
   readonly expiresAt?: number;
   /** What Kite said to getProfile: the user id, its refusal, or why it could not be asked. */
   readonly proof: string;
+  /** Kite itself answered for this state; false: decided without Kite (or Kite could not be asked). */
+  readonly provenByKite: boolean;
 }
 
 /**
@@ -128,7 +130,13 @@ export async function kiteTokenStatus(
   return Promise.all(
     names.map(async (name): Promise<KiteTokenStatus> => {
       const stored = await store.readToken(name);
-      if (!stored) return { name, state: 'MISSING', proof: 'no token stored: run token login' };
+      if (!stored)
+        return {
+          name,
+          state: 'MISSING',
+          proof: 'no token stored: run token login',
+          provenByKite: false,
+        };
       const { token } = stored;
       const base = {
         name,
@@ -136,7 +144,8 @@ export async function kiteTokenStatus(
         loginTime: Date.parse(token.login_time),
         expiresAt: Date.parse(token.expires_at),
       };
-      if (base.expiresAt <= now) return { ...base, state: 'EXPIRED', proof: 'past its expiry' };
+      if (base.expiresAt <= now)
+        return { ...base, state: 'EXPIRED', proof: 'past its expiry', provenByKite: false };
       const kite = new KiteConnect({
         api_key: app.api_key,
         access_token: token.access_token,
@@ -145,13 +154,63 @@ export async function kiteTokenStatus(
       });
       try {
         const profile = (await kite.getProfile()) as { user_id?: unknown };
-        return { ...base, state: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
+        return {
+          ...base,
+          state: 'VALID',
+          proof: `Kite profile ${String(profile.user_id)}`,
+          provenByKite: true,
+        };
       } catch (error) {
         const type = (error as { error_type?: unknown })?.error_type;
         if (type === 'TokenException')
-          return { ...base, state: 'EXPIRED', proof: `Kite refuses it: ${kiteWords(error)}` };
-        return { ...base, state: 'VALID', proof: `Kite not asked (${kiteWords(error)})` };
+          return {
+            ...base,
+            state: 'EXPIRED',
+            proof: `Kite refuses it: ${kiteWords(error)}`,
+            provenByKite: true,
+          };
+        return {
+          ...base,
+          state: 'VALID',
+          proof: `Kite not asked (${kiteWords(error)})`,
+          provenByKite: false,
+        };
       }
     }),
   );
+}
+
+/** What a logout did for one named token. */
+export interface KiteLogoutResult {
+  readonly name: string;
+  /** LOGGED_OUT: Kite invalidated the session; NO_TOKEN: none was stored, nothing to log out. */
+  readonly outcome: 'LOGGED_OUT' | 'NO_TOKEN';
+  readonly userId?: string;
+}
+
+/**
+ * Logs the named token's Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the
+ * daily logout SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
+ * The stored secret is left as it is: the next login replaces it, and Kite refuses it meanwhile.
+ */
+export async function logoutKiteSession(
+  store: KiteSecretStore,
+  name: string,
+  endpoint: KiteEndpoint = {},
+): Promise<KiteLogoutResult> {
+  const stored = await store.readToken(name);
+  if (!stored) return { name, outcome: 'NO_TOKEN' };
+  const app = await store.readApp();
+  const kite = new KiteConnect({
+    api_key: app.api_key,
+    access_token: stored.token.access_token,
+    root: endpoint.apiRoot,
+    timeout: endpoint.timeoutMs ?? 7000,
+  });
+  try {
+    await kite.invalidateAccessToken(stored.token.access_token);
+  } catch (error) {
+    throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
+  }
+  return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
 }

@@ -1,8 +1,10 @@
 import { snapshotIdentifier } from '../../../contract/names';
 import { verifyAuditChain } from '../../common/db/audit';
+import { logoutKiteSession } from '../../common/kite/kite-login';
 import { formatIst } from '../../common/time';
 import { verifyExport } from '../export/export-files';
 import { reconciliationProblems } from '../fleet/trading-tasks';
+import type { OpsContext } from '../platform/ports';
 import { verifyDayRecords } from '../records/stage-records';
 import { type Check, fail, pass, skipped, warn } from './framework';
 import { type ChecklistContext, firstTask, isDue, previousTradingDay } from './support';
@@ -158,6 +160,38 @@ export const auditChain: Check<ChecklistContext> = {
   },
 };
 
+/**
+ * The daily logout SEBI's framework requires: every stored Kite token's session invalidated
+ * through the SDK (`invalidateAccessToken`). A logout that could not be done is a FAIL.
+ */
+export const kiteLogout: Check<ChecklistContext> = {
+  name: 'kite-logout',
+  severity: 'HIGH',
+  async run(ctx) {
+    if (!ctx.kite) return skipped('paper broker: no broker session to log out');
+    const { store, endpoint } = ctx.kite;
+    const names = [...new Set([...ctx.settings.brokerTokens, ...(await store.listTokens())])];
+    const results = await Promise.allSettled(
+      names.map((name) => logoutKiteSession(store, name, endpoint)),
+    );
+    const failed = results.flatMap((r) =>
+      r.status === 'rejected'
+        ? [r.reason instanceof Error ? r.reason.message : String(r.reason)]
+        : [],
+    );
+    const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const loggedOut = done.filter((r) => r.outcome === 'LOGGED_OUT').map((r) => r.name);
+    const none = done.filter((r) => r.outcome === 'NO_TOKEN').map((r) => r.name);
+    const summary = [
+      loggedOut.length ? `logged out: ${loggedOut.join(', ')}` : 'no session logged out',
+      none.length ? `no token stored: ${none.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return failed.length ? fail(`${failed.join('; ')}; ${summary}`, done) : pass(summary, done);
+  },
+};
+
 /** The evening checklist of product.md (16:00 IST). */
 export const EVENING_CHECKS: readonly Check<ChecklistContext>[] = [
   daySummary,
@@ -169,3 +203,8 @@ export const EVENING_CHECKS: readonly Check<ChecklistContext>[] = [
   fillsReconciled,
   auditChain,
 ];
+
+/** The evening checklist of a stage: a Kite stage's ends with the daily logout; a paper one's does not. */
+export function eveningChecks(ctx: OpsContext): readonly Check<ChecklistContext>[] {
+  return ctx.kite ? [...EVENING_CHECKS, kiteLogout] : EVENING_CHECKS;
+}

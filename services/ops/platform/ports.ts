@@ -5,6 +5,8 @@ import type { Schedules } from '../../../contract/stage';
 import { DEFAULT_SCHEDULES } from '../../../contract/stage';
 import type { AuditSource } from '../../common/db/audit';
 import type { AuditSpool } from '../../common/db/audit-spool';
+import type { KiteEndpoint } from '../../common/kite/kite-login';
+import type { KiteSecretStore } from '../../common/kite/kite-secret-store';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import type { TradingClient } from './trading-client';
 
@@ -202,9 +204,20 @@ export interface OpsContext {
   readonly targets?: TargetHealthSource;
   /** The IP the stage's traffic leaves from (checkip); absent locally. */
   readonly egressIp?: () => Promise<string>;
+  /**
+   * The stage's Kite secrets and API when its broker is Kite: the token checks prove each token
+   * with Kite and the evening checklist logs the session out. Absent: the paper broker.
+   */
+  readonly kite?: KiteAccess;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly settings: OpsSettings;
+}
+
+/** Where a Kite stage's secrets are and where its Kite API answers. */
+export interface KiteAccess {
+  readonly store: KiteSecretStore;
+  readonly endpoint: KiteEndpoint;
 }
 
 export interface OpsSettings {

@@ -1,15 +1,20 @@
-import { EVENING_CHECKS } from '../checks/evening-checks';
+import { eveningChecks } from '../checks/evening-checks';
 import type { OpsContext } from '../platform/ports';
 import { type ChecklistReport, runChecklist, type ScheduledRequest } from './checklist';
 
-/** The evening checklist (16:00 IST): PASS / WARN / FAIL, on the notify topic. */
+/**
+ * The evening checklist (16:00 IST): PASS / WARN / FAIL, on the notify topic. On a Kite stage it
+ * ends with the daily logout (`kite-logout`), and the checks run one after the other so that
+ * the logout comes after the reconciliation that asks the broker.
+ */
 export function eveningChecklist(
   ctx: OpsContext,
   request: ScheduledRequest,
 ): Promise<ChecklistReport> {
-  return runChecklist(ctx, EVENING_CHECKS, {
+  return runChecklist(ctx, eveningChecks(ctx), {
     procedure: 'evening-checklist',
     afterClose: true,
+    sequential: ctx.kite !== undefined,
     ...request,
   });
 }

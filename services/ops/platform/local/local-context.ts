@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
 import { FileAuditSpool } from '../../../common/db/audit-spool';
+import { LocalKiteSecretStore } from '../../../common/kite/kite-secret-store';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
 import { sleep } from '../../../common/retry';
 import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
@@ -26,6 +27,21 @@ export interface LocalStackEndpoints {
   readonly fleetUrl: string;
   /** The broker tokens the checks require. @default none: whatever the broker has */
   readonly brokerTokens?: readonly string[];
+  /** The broker the trading tasks use. @default 'paper' */
+  readonly broker?: 'paper' | 'kite';
+  /** With the Kite broker: the simulator's API and the local Kite secret store. */
+  readonly kite?: { readonly apiRoot: string; readonly secretDir: string };
+}
+
+/** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
+function localKite(stack: LocalStackEndpoints): OpsContext['kite'] {
+  if (stack.broker !== 'kite') return undefined;
+  if (!stack.kite)
+    throw new Error('the local stack runs Kite but does not say where its secrets are');
+  return {
+    store: new LocalKiteSecretStore(stack.kite.secretDir),
+    endpoint: { apiRoot: stack.kite.apiRoot },
+  };
 }
 
 /** The procedures' view of the local stack, with a pool the caller must end. */
@@ -61,6 +77,7 @@ export function localOpsContext(
       stack.databaseUrl,
       path.join(stack.objectStoreDir, 'backups', 'snapshots'),
     ),
+    kite: localKite(stack),
     now: Date.now,
     sleep,
     settings: {
