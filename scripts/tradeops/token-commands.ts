@@ -151,7 +151,8 @@ export function addTokenCommands(
         table(
           rows.map((r) => ({
             token: r.name,
-            state: r.state,
+            // A token Kite could not be asked about is not known to work: shown, and exit 1.
+            state: r.state === 'VALID' && !r.provenByKite ? 'VALID (unproven)' : r.state,
             user: r.userId ?? '-',
             age: age(r.loginTime),
             expires: r.expiresAt === undefined ? '-' : formatIst(r.expiresAt),
@@ -160,6 +161,6 @@ export function addTokenCommands(
         ),
       );
     }
-    setExit(rows.every((r) => r.state === 'VALID') ? EXIT.ok : EXIT.failed);
+    setExit(rows.every((r) => r.state === 'VALID' && r.provenByKite) ? EXIT.ok : EXIT.failed);
   });
 }
