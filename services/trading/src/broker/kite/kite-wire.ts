@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../../../../../contract/validation';
 
 /**
  * Kite Connect v3 payloads as the official SDK hands them over (it unwraps `{status, data}` and
@@ -141,18 +142,8 @@ export function parseKite<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 3)
-    .map((i) => {
-      const at = i.path.join('.');
-      const got = i.path.reduce<unknown>(
-        (v, k) =>
-          v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined,
-        value,
-      );
-      return `${at || '(root)'}: ${i.message} (got ${JSON.stringify(got)})`;
-    })
-    .join('; ');
+  // The first few problems, each naming the field and what Kite sent, as every other edge does.
+  const problems = describeIssues(result.error, value).slice(0, 3).join('; ');
   throw new Error(`malformed Kite ${what}: ${problems}`);
 }
 
