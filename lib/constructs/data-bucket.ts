@@ -3,6 +3,23 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/**
+ * What every bucket of ours that holds the desk's data sets: SSE-KMS with the data key (bucket
+ * keys on), no public access, TLS 1.2+ only, owner-enforced objects, versioned.
+ */
+export function kmsBucketBaseline(encryptionKey: kms.IKey) {
+  return {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey,
+    bucketKeyEnabled: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  } satisfies s3.BucketProps;
+}
+
 export interface DataBucketProps {
   /** `algo-trading-<stage>-data-<account>` or the configured override. */
   readonly bucketName: string;
@@ -52,14 +69,7 @@ export class DataBucket extends Construct {
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...kmsBucketBaseline(props.encryptionKey),
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'data-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { RECORDS_PREFIX } from '../../contract/names';
+import { kmsBucketBaseline } from './data-bucket';
 
 export interface RecordsBucketProps {
   /** `algo-trading-<stage>-records-<account>` (operator contract). */
@@ -40,14 +41,7 @@ export class RecordsBucket extends Construct {
       objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
         Duration.days(props.retentionDays),
       ),
-      versioned: true,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...kmsBucketBaseline(props.encryptionKey),
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'records-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
