@@ -287,6 +287,8 @@ export function wireTradingService(
     auditor,
     log,
     strategiesFile: options.strategiesFile,
+    strategies: deps.strategies,
+    mode: options.mode,
   });
   const flattenRequests: FlattenRequests = new FlattenRequests({
     metrics,
