@@ -486,6 +486,15 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
       detail: 'session 09:15-15:30 IST, square-off 15:25; NSE list for 2026 from the repository',
     });
   });
+
+  it('holiday-calendar: WARNs on a special session whose hours are provisional (Muhurat 2026)', async () => {
+    expect(await run(holidayCalendar, context({ day: '2026-11-08' }))).toMatchObject({
+      status: 'WARN',
+      detail:
+        "session 18:00-19:00 IST, square-off 18:55 (special session: Muhurat Trading, Diwali Laxmi Pujan); these hours are provisional, not yet the exchange's: import its timing circular (tradeops calendar import); settlement holiday (Diwali Laxmi Pujan (Sunday)): trading as usual, no settlement today; NSE list for 2026 from the repository",
+    });
+    expect((await run(holidayCalendar, context({ day: '2026-02-01' }))).status).toBe('PASS');
+  });
 });
 
 describe('the check runner', () => {

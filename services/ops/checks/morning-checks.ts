@@ -303,13 +303,16 @@ export const holidayCalendar: Check<ChecklistContext> = {
       today.session
         ? `session ${today.session.open}-${today.session.close} IST, square-off ${today.session.squareOff}${today.specialSession ? ` (special session: ${today.specialSession})` : ''}`
         : `${today.kind.toLowerCase()}`,
+      today.provisional
+        ? "these hours are provisional, not yet the exchange's: import its timing circular (tradeops calendar import)"
+        : '',
       today.settlementHoliday
         ? `settlement holiday (${today.settlementHoliday}): trading as usual, no settlement today`
         : '',
       `NSE list for ${ctx.day.slice(0, 4)} from the ${year?.origin ?? 'unknown'}`,
     ].filter(Boolean);
-    return ctx.calendarWarning
-      ? warn([ctx.calendarWarning, ...notes].join('; '))
+    return ctx.calendarWarning || today.provisional
+      ? warn([ctx.calendarWarning ?? '', ...notes].filter(Boolean).join('; '))
       : pass(notes.join('; '));
   },
 };
