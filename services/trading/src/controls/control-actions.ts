@@ -10,8 +10,10 @@ import type { Metrics } from '../metrics/metrics';
 import type { FlattenResult, OrderManager } from '../oms/order-manager';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import { createStrategy, loadStrategyConfigs, MANUAL_STRATEGY_ID } from '../strategies/registry';
+import type { AlgoIdRules } from '../strategies/strategy-config';
 import type { Control, TradingStateMachine } from '../trading-state';
 import type { Universe } from '../universe';
+import type { AlgoControls } from './algo-controls';
 import type { Auditor } from './auditor';
 
 /** What the control actions act on. */
@@ -30,6 +32,10 @@ export interface ControlActionsDeps {
   readonly log: Logger;
   /** Where `reloadStrategies` reads the strategies from. @default the built-in ones */
   readonly strategiesFile?: string;
+  /** The algo IDs of the strategies, and the per-algo halt. */
+  readonly algos: AlgoControls;
+  /** What the stage requires of the algo IDs. */
+  readonly algoIdRules: AlgoIdRules;
 }
 
 /**
@@ -70,6 +76,16 @@ export class ControlActions {
     const after = states.state();
     await auditor.record(actor, 'control-halt', { state: before }, { state: after });
     return { state: after, flag };
+  }
+
+  /** One algo's kill switch on every task (the row) and here now: its entries stop, exits go on. */
+  haltAlgo(actor: Actor, algoId: string) {
+    return this.deps.algos.halt(actor, algoId);
+  }
+
+  /** Closes the positions of one algo's strategies held here (a dry run only plans). */
+  flattenAlgo(actor: Actor, algoId: string, dryRun: boolean): Promise<FlattenResult> {
+    return this.deps.algos.flatten(actor, algoId, dryRun);
   }
 
   /** Closes the positions this task holds (a dry run only plans, and is not audited). */
@@ -113,14 +129,19 @@ export class ControlActions {
 
   /** Reads the strategies again; a removed strategy's orders stop here. */
   async reloadStrategies(actor: Actor) {
-    const { engine, oms, leases, universe, auditor } = this.deps;
+    const { engine, oms, leases, universe, auditor, algos } = this.deps;
     const before = engine.strategyIds();
     try {
-      const configs = await loadStrategyConfigs(this.deps.strategiesFile, universe);
+      const configs = await loadStrategyConfigs(
+        this.deps.strategiesFile,
+        universe,
+        this.deps.algoIdRules,
+      );
       const strategies = configs.map(createStrategy);
       const after = strategies.map((s) => s.id);
       for (const removed of before.filter((id) => !after.includes(id))) oms.release(removed);
       engine.setStrategies(strategies);
+      algos.setStrategies(configs);
       await leases.setStrategies([...after, MANUAL_STRATEGY_ID]);
       await auditor.record(
         actor,
