@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { flattenRequestValue } from '../../contract/flatten-request';
+import { operatorNames } from '../../contract/names';
+import { setAlgoHalt } from '../../services/common/db/algo-halts';
+import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, startHarness } from './harness';
 
@@ -169,5 +176,51 @@ describe('per-algo halt on the trading service', () => {
     expect(result.legs.map((l) => [l.strategyId, l.symbol])).toEqual([['ma-cross', 'SBIN']]);
     await eventually(() => h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity === 0);
     expect(h.internals.portfolio.position('orb-15', 'INFY')?.quantity).toBe(10);
+  });
+
+  it('halts and flattens one algo from a flatten request naming it (the kill that reaches no task)', async () => {
+    const h = await start('task-a', 'true');
+    await h.service.submitOrder(entry('orb-15', 'INFY', 1500));
+    await h.service.submitOrder(entry('ma-cross', 'SBIN', 820));
+    await eventually(
+      () =>
+        h.internals.portfolio.position('orb-15', 'INFY')?.quantity === 10 &&
+        h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity === 10,
+    );
+
+    await h.store.putParameter(
+      h.names.flattenRequestParameter,
+      flattenRequestValue({ id: 'kill-algo-1', reason: 'drill', requester: 'me', algoId: ORB }),
+      'test',
+    );
+    await h.internals.flag.poll();
+
+    await eventually(() => h.internals.portfolio.position('orb-15', 'INFY')?.quantity === 0);
+    expect(h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity).toBe(10);
+    expect(h.service.stateView().algos.find((a) => a.algoId === ORB)?.halted).toMatchObject({
+      by: 'me',
+      reason: 'flatten request kill-algo-1: drill',
+    });
+    expect(h.internals.states.state()).toBe('ACTIVE');
+  });
+
+  it('ignores, on a task started later, an algo flatten request written before that algo was resumed', async () => {
+    const parameterFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'flag-')), 'p.json');
+    const store = new LocalParameterStore(parameterFile);
+    await store.putParameter(
+      operatorNames('local').flattenRequestParameter,
+      flattenRequestValue({ id: 'kill-algo-2', reason: 'old', requester: 'me', algoId: ORB }),
+      'test',
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    await setAlgoHalt(db.pool, ORB, true, 'me', 'kill-algo-2');
+    await setAlgoHalt(db.pool, ORB, false, 'lead@desk', 'resumed');
+
+    const h = await startHarness({ url: db.url, parameterFile, flag: 'true' });
+    harnesses.push(h);
+
+    const outcome = await eventually(() => h.service.stateView().lastFlattenRequest?.outcome);
+    expect(outcome).toBe(`ignored: algo ${ORB} was resumed after this request`);
+    expect(h.service.stateView().algos.find((a) => a.algoId === ORB)?.halted).toBeNull();
   });
 });

@@ -235,7 +235,9 @@ export async function emergencyStop(
     );
   });
 
-  if (!request.scaleToZero || algoId) runner.skip('scale-to-zero', 'not requested');
+  if (!request.scaleToZero) runner.skip('scale-to-zero', 'not requested');
+  else if (algoId)
+    runner.skip('scale-to-zero', `refused: scaling to 0 stops every algo, not only ${algoId}`);
   else {
     await runner.run(
       'scale-to-zero',
