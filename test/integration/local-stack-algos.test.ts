@@ -143,7 +143,7 @@ describe('per-algo controls and the records on the local stack', () => {
           row.locator('td:nth-child(3)', { hasText: new RegExp(`^${text}$`) }).waitFor();
         await stateCell('trading');
 
-        const act = async (action: 'halt' | 'resume') => {
+        const act = async (action: 'halt' | 'flatten' | 'resume') => {
           await row.locator(`button[data-algo-action="${action}"]`).click();
           const dialog = page.getByRole('dialog');
           await dialog.getByText(`Strategy ma-cross, algo ID ${MA}`).waitFor();
