@@ -4,9 +4,9 @@ import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
 import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
 import { claimInvocation, recordInvocation } from '../invocations';
-import type { OpsContext } from '../platform/ports';
+import type { OpsContext, TaskEndpoint } from '../platform/ports';
 import { describeResult } from '../reports/procedure-report';
-import { algoHaltSteps, strategiesOfAlgo } from '../steps/algo';
+import { type AlgoHaltOutcome, algoHaltSteps, strategiesOfAlgo } from '../steps/algo';
 import { auditStep } from '../steps/audit';
 import { flagStep } from '../steps/flag';
 import { notifyStep } from '../steps/notify';
@@ -87,18 +87,21 @@ export async function emergencyStop(
   const { algoId } = request;
   const who = caller(request, algoId ? `emergency stop of algo ${algoId}` : 'emergency stop');
   const { names } = ctx;
-  // The flag first: listing the tasks must not delay the global stop.
-  const flagBefore = algoId
-    ? undefined
-    : (await flagStep(ctx, runner, 'false', request.requestedBy)).before;
   let listError = '';
-  const tasks = await tradingTasks(ctx).catch((error: unknown) => {
-    listError = messageOf(error);
-    return undefined;
-  });
-  const algoHalt = algoId
-    ? await algoHaltSteps(ctx, runner, request, algoId, who, tasks)
-    : undefined;
+  const listTasks = () =>
+    tradingTasks(ctx).catch((error: unknown) => {
+      listError = messageOf(error);
+      return undefined;
+    });
+  // The global stop writes the flag and the flatten request before it looks for tasks (nothing
+  // waits on ECS); one algo's stop has no flag: its halt goes to the row and to the tasks.
+  let tasks: TaskEndpoint[] | undefined;
+  let flagBefore: string | undefined;
+  let algoHalt: AlgoHaltOutcome | undefined;
+  if (algoId) {
+    tasks = await listTasks();
+    algoHalt = await algoHaltSteps(ctx, runner, request, algoId, who, tasks);
+  } else flagBefore = (await flagStep(ctx, runner, 'false', request.requestedBy)).before;
 
   await runner.run(
     'flatten-request',
@@ -119,6 +122,7 @@ export async function emergencyStop(
     { retry: { attempts: 4 } },
   );
 
+  if (!algoId) tasks = await listTasks();
   // From outside the VPC no task can be asked anything: say so at once rather than retry.
   const requireReach = () => {
     if (ctx.trading.unreachableBecause)
