@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AlgoIdSchema } from './algo-id';
 import { isIsoDate } from './dates';
 import { CalendarListSchema } from './market-calendar';
 import { SCHEDULED_PROCEDURE_NAMES } from './scheduled-procedures';
@@ -12,6 +13,9 @@ const who = {
   reason: text('a reason').trim().min(3, 'a reason of at least 3 characters is required').max(500),
 };
 
+/** Scopes kill, halt, flatten and resume to one exchange algo ID (its strategies only). */
+const algo = { algoId: AlgoIdSchema.optional() };
+
 /** RDS's rule for instance and snapshot identifiers. */
 const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
 
@@ -20,12 +24,19 @@ const DB_IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9-]{0,254}$/;
  * parse it. One schema for both ends; its actions are the contract's `OperatorAction`s.
  */
 export const OperatorEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('kill'), ...who, scaleToZero: z.boolean().default(false) }).strict(),
-  z.object({ action: z.literal('halt'), ...who }).strict(),
+  z
+    .object({ action: z.literal('kill'), ...who, ...algo, scaleToZero: z.boolean().default(false) })
+    .strict()
+    .refine((e) => !(e.algoId && e.scaleToZero), {
+      message: 'scaleToZero stops every algo: not with algoId',
+      path: ['scaleToZero'],
+    }),
+  z.object({ action: z.literal('halt'), ...who, ...algo }).strict(),
   z
     .object({
       action: z.literal('resume'),
       ...who,
+      ...algo,
       approvedBy: text('the approver')
         .trim()
         .min(1, 'the approver must name the second person (two-person rule)')
@@ -35,7 +46,9 @@ export const OperatorEventSchema = z.discriminatedUnion('action', [
     .strict(),
   z.object({ action: z.literal('pause'), ...who }).strict(),
   z.object({ action: z.literal('unpause'), ...who }).strict(),
-  z.object({ action: z.literal('flatten'), ...who, dryRun: z.boolean().default(false) }).strict(),
+  z
+    .object({ action: z.literal('flatten'), ...who, ...algo, dryRun: z.boolean().default(false) })
+    .strict(),
   z.object({ action: z.literal('reset-risk-halt'), ...who }).strict(),
   z
     .object({

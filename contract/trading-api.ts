@@ -10,6 +10,13 @@ export interface CallerIdentity {
   readonly reason: string;
 }
 
+/** One configured algo of `GET /state`: its strategy and, while it is halted, who halted it. */
+export interface AlgoView {
+  readonly algoId: string;
+  readonly strategyId: string;
+  readonly halted: { readonly by: string; readonly reason: string; readonly at: string } | null;
+}
+
 /** `GET /state`: one task's trading state, flag, market, P&L and heat. */
 export interface TaskState {
   readonly state: 'ACTIVE' | 'PAUSED' | 'HALTED' | 'HARD_HALT';
@@ -42,6 +49,11 @@ export interface TaskState {
   readonly openPositions: number;
   readonly workingOrders: number;
   readonly strategies: { readonly configured: string[]; readonly held: string[] };
+  /**
+   * Each configured algo ID and its halt: a halted algo is a halt input of its strategy only
+   * (absent from a task of an older release).
+   */
+  readonly algos?: readonly AlgoView[];
   readonly broker?: { readonly name: string; readonly connected: boolean };
 }
 
@@ -73,11 +85,26 @@ export interface PositionView {
 export interface OrderView {
   readonly clientOrderId: string;
   readonly strategyId: string;
+  /** The exchange algo ID the order was sent under, if any. */
+  readonly algoId?: string;
   readonly symbol: string;
   readonly side: string;
   readonly quantity: number;
   readonly status: string;
   readonly reduceOnly: boolean;
+}
+
+/** What `POST /control/halt` with an `algoId` did on one task. */
+export interface AlgoHaltView {
+  readonly algoId: string;
+  readonly halted: true;
+  /** The strategies running under it. */
+  readonly strategies: readonly string[];
+  /** Whether the halt's row is in PostgreSQL (else it is applied on this task, and retried). */
+  readonly stored: boolean;
+  /** Working entries of the algo cancelled by the halt. */
+  readonly cancelled: readonly string[];
+  readonly failedCancels: readonly string[];
 }
 
 /** What `POST /flatten` did (or, in a dry run, would do). */
@@ -122,6 +149,7 @@ export interface FeedView {
 export interface TradeView {
   readonly trade_id: string;
   readonly strategy_id: string;
+  readonly algo_id?: string | null;
   readonly symbol: string;
   readonly side: string;
   readonly quantity: number;

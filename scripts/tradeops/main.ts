@@ -4,9 +4,7 @@ import type { AnyStage } from '../../contract/names';
 import type { OperatorAction } from '../../contract/operator-actions';
 import { type OperatorEvent, OperatorEventSchema } from '../../contract/operator-events';
 import { parseOrThrow, ValidationError } from '../../contract/validation';
-import type { AuditVerification } from '../../services/common/db/audit';
 import { messageOf } from '../../services/common/errors';
-import { formatIst, isoUtc } from '../../services/common/time';
 import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
@@ -19,7 +17,6 @@ import {
 } from '../../services/ops/platform/aws/ops-functions';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
-import type { StatusReport } from '../../services/ops/procedures/status';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
 import { addCalendarCommands } from './calendar-commands';
 import {
@@ -34,10 +31,11 @@ import {
 import { addDeployCommands } from './deploy-commands';
 import { addFlagCommands } from './flag-commands';
 import { addLogCommands } from './log-commands';
-import { EXIT, exitCodeOf, printResult, progressPrinter, table, UsageError } from './output';
+import { EXIT, exitCodeOf, printResult, progressPrinter, UsageError } from './output';
 import { addRecordsCommands } from './records-commands';
 import { addScheduledCommands } from './scheduled-commands';
 import { addSnapshotCommands, requireSnapshot } from './snapshot-commands';
+import { printAudit, printStatus } from './status-output';
 import { addTokenCommands } from './token-commands';
 
 /** Which ops function runs an action in AWS. */
@@ -60,11 +58,21 @@ const CONSEQUENCE: Partial<Record<OperatorAction, string>> = {
     "replace the NSE calendar of the file's years (holidays, special sessions): what every task trades by",
 };
 
+/** The same, for an action scoped to one algo ID (`--algo`): the other algos trade on. */
+const ALGO_CONSEQUENCE: Partial<Record<OperatorAction, (algoId: string) => string>> = {
+  kill: (a) =>
+    `halt algo ${a} on every task, cancel its working entries and FLATTEN ITS POSITIONS (other algos trade on)`,
+  halt: (a) => `halt algo ${a}: its strategies open no new positions (other algos trade on)`,
+  resume: (a) => `clear the halt of algo ${a}: its strategies TRADE AGAIN`,
+  flatten: (a) => `close the positions of algo ${a}'s strategies with market orders`,
+};
+
 async function confirm(
   io: CliIo,
   stage: AnyStage,
   action: OperatorAction,
   options: CommonOptions,
+  algoId?: string,
 ): Promise<void> {
   if (options.yes) return;
   if (!io.stdin.isTTY) {
@@ -74,7 +82,7 @@ async function confirm(
   }
   const rl = createInterface({ input: io.stdin, output: process.stderr });
   const answer = await rl.question(
-    `This will ${CONSEQUENCE[action]} on ${stage}.\nType the stage name (${stage}) to confirm: `,
+    `This will ${(algoId && ALGO_CONSEQUENCE[action]?.(algoId)) || CONSEQUENCE[action]} on ${stage}.\nType the stage name (${stage}) to confirm: `,
   );
   rl.close();
   if (answer.trim() !== stage)
@@ -93,7 +101,13 @@ async function execute(
   const parsed = parseOrThrow(OperatorEventSchema, event, `${event.action} request`);
   if (parsed.action === 'restore') await requireSnapshot(stage, parsed.snapshotId, options.region);
   if (CONSEQUENCE[parsed.action] && !(parsed.action === 'flatten' && parsed.dryRun))
-    await confirm(io, stage, parsed.action, options);
+    await confirm(
+      io,
+      stage,
+      parsed.action,
+      options,
+      'algoId' in parsed ? parsed.algoId : undefined,
+    );
   const progress = progressPrinter(Boolean(options.json), io.out);
   if (stage === 'local') {
     const result = await withLocalStack((ctx) =>
@@ -185,53 +199,6 @@ function render(
   }
 }
 
-function printStatus(io: CliIo, s: StatusReport, json: boolean): void {
-  if (json) {
-    // Times for machines are ISO 8601 UTC, as `at` is; the store keeps epoch ms.
-    const flag =
-      'missing' in s.flag ? s.flag : { ...s.flag, lastModified: isoUtc(s.flag.lastModified) };
-    io.out(JSON.stringify({ ...s, flag }, null, 2));
-    return;
-  }
-  const flag =
-    'missing' in s.flag
-      ? `MISSING${s.flag.error ? ` (${s.flag.error})` : ''}`
-      : `${JSON.stringify(s.flag.value)} (version ${s.flag.version}, ${formatIst(s.flag.lastModified)}${s.flag.lastModifiedUser ? `, by ${s.flag.lastModifiedUser}` : ''})`;
-  io.out(`stage ${s.stage} at ${formatIst(Date.parse(s.at))}`);
-  io.out(`kill flag: ${flag}`);
-  io.out(
-    'error' in s.service
-      ? `service: ${s.service.error}`
-      : `service: ${s.service.name} ${s.service.runningCount}/${s.service.desiredCount} running, rollout ${s.service.rolloutState}`,
-  );
-  io.out('');
-  io.out(
-    table(
-      s.tasks.map((t) => ({
-        task: t.taskId,
-        state: t.state?.state ?? 'UNREACHABLE',
-        cause: t.state?.cause ?? t.error ?? '',
-        market: t.state
-          ? `${t.state.market.open ? 'open' : 'closed'} ${t.state.market.nowIst}`
-          : '',
-        pnlPct: t.state?.pnl.dailyPct ?? '',
-        heatPct: t.state?.heat.pct ?? '',
-        positions: t.state?.openPositions ?? '',
-        working: t.state?.workingOrders ?? '',
-      })),
-    ),
-  );
-}
-
-function printAudit(io: CliIo, v: AuditVerification, json: boolean): void {
-  if (json) io.out(JSON.stringify(v, null, 2));
-  else if (v.ok) io.out(`audit chain intact: ${v.rows} rows, head ${v.headHash ?? '(empty)'}`);
-  else
-    io.out(
-      `AUDIT CHAIN BROKEN at row ${v.firstBroken.id}: ${v.firstBroken.problem} (${v.rows} rows)`,
-    );
-}
-
 /** Builds the program; `io` lets tests capture output. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('tradeops')
@@ -261,23 +228,35 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     return command;
   };
   const who = (o: CommonOptions) => ({ requestedBy: requester(o), reason: o.reason ?? '' });
+  // `--algo ID`: the exchange's per-algo kill switch (the schema checks the ID's format).
+  const algo = (o: Record<string, unknown>) =>
+    o.algo === undefined ? {} : { algoId: String(o.algo) };
+  const algoOption = () =>
+    new Option('--algo <id>', "only this exchange algo ID's strategies (the others trade on)");
 
   operator('status', 'flag, service and every trading task', () => ({ action: 'status' }), false);
   operator('halt', 'set the kill flag to false (no new positions)', (_s, o) => ({
     action: 'halt',
     ...who(o),
-  }));
+    ...algo(o),
+  })).addOption(algoOption());
   operator('kill', 'emergency stop: halt, cancel, flatten, verify, page', (_s, o) => ({
     action: 'kill',
     ...who(o),
+    ...algo(o),
     scaleToZero: Boolean(o.scaleToZero),
-  })).addOption(new Option('--scale-to-zero', 'also scale the trading service to 0 (last)'));
+  }))
+    .addOption(new Option('--scale-to-zero', 'also scale the trading service to 0 (last)'))
+    .addOption(algoOption());
   operator('resume', 'resume trading after a readiness check', (_s, o) => ({
     action: 'resume',
     ...who(o),
+    ...algo(o),
     // Given but empty is a mistake to refuse, not an option to drop (the schema names it).
     ...(o.approvedBy === undefined ? {} : { approvedBy: String(o.approvedBy) }),
-  })).addOption(new Option('--approved-by <name>', 'second person (two-person rule)'));
+  }))
+    .addOption(new Option('--approved-by <name>', 'second person (two-person rule)'))
+    .addOption(algoOption());
   operator('pause', 'block new entries (exits continue)', (_s, o) => ({
     action: 'pause',
     ...who(o),
@@ -286,8 +265,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   operator('flatten', 'close every position with market orders', (_s, o) => ({
     action: 'flatten',
     ...who(o),
+    ...algo(o),
     dryRun: Boolean(o.dryRun),
-  })).addOption(new Option('--dry-run', 'list what would be sent; send nothing'));
+  }))
+    .addOption(new Option('--dry-run', 'list what would be sent; send nothing'))
+    .addOption(algoOption());
   operator('reset-risk-halt', 'clear a HARD_HALT after review', (_s, o) => ({
     action: 'reset-risk-halt',
     ...who(o),

@@ -164,6 +164,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     leaseTtlMs: options.leaseTtlMs ?? 3000,
     emf: false,
     metricsIntervalMs: 60_000,
+    algoIdRules: { mode: 'PAPER', broker: 'paper' },
     breakerResetMs: options.breakerResetMs,
     brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),

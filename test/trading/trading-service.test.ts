@@ -114,9 +114,12 @@ describe('TradingService against PostgreSQL', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0);
     const { rows } = await db.pool.query('SELECT kind, rule, symbol FROM risk_events');
     expect(rows).toEqual([{ kind: 'REJECT', rule: 'PER_TRADE_RISK', symbol: 'INFY' }]);
-    expect(h.service.metrics.get('algo_orders_rejected_total', { reason: 'PER_TRADE_RISK' })).toBe(
-      1,
-    );
+    expect(
+      h.service.metrics.get('algo_orders_rejected_total', {
+        reason: 'PER_TRADE_RISK',
+        algo: 'none',
+      }),
+    ).toBe(1);
   });
 
   it('pauses new entries service-wide, keeps exits, and audits who paused', async () => {

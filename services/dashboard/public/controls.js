@@ -14,6 +14,14 @@ const CONSEQUENCE = {
   unpause: 'Allow new entries again.',
 };
 
+/** The same, for a strategy row's button: one algo ID, the others trade on. */
+const ALGO_CONSEQUENCE = {
+  halt: 'Halt this algo ID on every task: its strategy opens no new positions; its open ones are still managed. The other algos trade on.',
+  flatten: "Close this algo's positions with market orders. The other algos are not touched.",
+  resume:
+    'Clear the halt of this algo ID: its strategy trades again. Refused unless a readiness check passes (two-person rule as for RESUME).',
+};
+
 function showResult(action, body) {
   const box = $('result');
   box.hidden = false;
@@ -45,8 +53,11 @@ function showResult(action, body) {
   box.scrollIntoView({ block: 'nearest' });
 }
 
-/** Opens the confirmation dialog for `action` (after checking the session). */
-export async function ask(action) {
+/**
+ * Opens the confirmation dialog for `action` (after checking the session); with `algo` (a
+ * strategy row's `{algoId, strategyId}`) for that algo ID only.
+ */
+export async function ask(action, algo) {
   // A dialog is no use if the session has expired: say so before anyone types a reason.
   try {
     await api('/api/whoami');
@@ -55,16 +66,26 @@ export async function ask(action) {
     return;
   }
   const dialog = $('confirm');
-  $('confirm-title').textContent =
-    action === 'kill' ? 'KILL SWITCH: flatten everything' : `${action.toUpperCase()}`;
-  $('confirm-what').textContent = CONSEQUENCE[action];
+  $('confirm-title').textContent = algo
+    ? `${action.toUpperCase()} algo ${algo.algoId}`
+    : action === 'kill'
+      ? 'KILL SWITCH: flatten everything'
+      : `${action.toUpperCase()}`;
+  $('confirm-what').textContent = algo ? ALGO_CONSEQUENCE[action] : CONSEQUENCE[action];
+  $('confirm-algo').hidden = !algo;
+  $('confirm-algo').textContent = algo ? `Strategy ${algo.strategyId}, algo ID ${algo.algoId}` : '';
   $('confirm-reason').value = '';
   $('confirm-scale').checked = false;
   $('confirm-approver').value = '';
   $('confirm-scale-label').hidden = action !== 'kill';
   $('confirm-approver-label').hidden = action !== 'resume';
-  $('confirm-go').textContent = action === 'kill' ? 'KILL: flatten all' : `Confirm ${action}`;
+  $('confirm-go').textContent = algo
+    ? `Confirm ${action} of algo ${algo.algoId}`
+    : action === 'kill'
+      ? 'KILL: flatten all'
+      : `Confirm ${action}`;
   dialog.dataset.action = action;
+  dialog.dataset.algoId = algo ? algo.algoId : '';
   dialog.showModal();
   $('confirm-reason').focus();
 }
@@ -81,12 +102,15 @@ export async function submit(event) {
     return;
   }
   const body = { reason };
+  const algoId = dialog.dataset.algoId;
+  if (algoId) body.algoId = algoId;
   if (action === 'kill' && $('confirm-scale').checked) body.scaleToZero = true;
   if (action === 'resume' && $('confirm-approver').value.trim())
     body.approvedBy = $('confirm-approver').value.trim();
   dialog.close();
   $('result').hidden = false;
-  $('result-title').textContent = `${action.toUpperCase()}: running...`;
+  const label = algoId ? `${action} algo ${algoId}` : action;
+  $('result-title').textContent = `${label.toUpperCase()}: running...`;
   try {
     const res = await fetch(`/api/control/${action}`, {
       method: 'POST',
@@ -95,11 +119,11 @@ export async function submit(event) {
       body: JSON.stringify(body),
     });
     if (res.status === 401) {
-      showResult(action, { outcome: 'NOT SENT', message: SIGN_IN });
+      showResult(label, { outcome: 'NOT SENT', message: SIGN_IN });
     } else {
       const answer = await res.json().catch(() => undefined);
       showResult(
-        action,
+        label,
         answer && (answer.kind === 'procedure' || res.status === 400)
           ? answer
           : {
@@ -109,7 +133,7 @@ export async function submit(event) {
       );
     }
   } catch {
-    showResult(action, {
+    showResult(label, {
       outcome: 'UNKNOWN',
       message:
         'The connection was lost before the answer came back: the action may have run. Check Status and Audit before pressing again.',

@@ -1,5 +1,6 @@
 // What each page shows: one function per page, reading its /api route into the page.
 
+import { ask } from './controls.js';
 import { $, istTime, table, text } from './dom.js';
 import { chart } from './pnl-chart.js';
 import { api } from './requests.js';
@@ -11,6 +12,23 @@ export function header(s) {
   el.className = `chip state state-${s.state}`;
   $('mode').textContent = `mode ${s.mode}`;
   $('market').textContent = s.market.open ? 'market OPEN' : 'market CLOSED';
+}
+
+/** A strategy row's controls: halt, flatten and resume of its algo ID alone. */
+function algoButtons(a) {
+  const box = document.createElement('span');
+  box.className = 'row-controls';
+  for (const action of ['halt', 'flatten', 'resume']) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = action.toUpperCase();
+    b.dataset.algoAction = action;
+    b.dataset.algoId = a.algoId;
+    b.setAttribute('aria-label', `${action} algo ${a.algoId} (${a.strategyId})`);
+    b.addEventListener('click', () => ask(action, a));
+    box.append(b);
+  }
+  return box;
 }
 
 /** Renders one page (by name) from its API route. */
@@ -45,6 +63,18 @@ export const render = {
       ? `${s.broker.name} ${s.broker.connected ? 'connected' : 'DISCONNECTED'}`
       : 'unknown';
     table(
+      $('s-algos'),
+      {
+        strategy: (a) => a.strategyId,
+        'algo ID': (a) => a.algoId,
+        state: (a) => (a.halted ? 'HALTED' : 'trading'),
+        why: (a) => (a.halted ? `${a.halted.by}: ${a.halted.reason}` : ''),
+        controls: (a) => algoButtons(a),
+      },
+      s.algos,
+      'no strategy has an algo ID',
+    );
+    table(
       $('s-tasks'),
       {
         task: (t) => t.taskId,
@@ -78,6 +108,7 @@ export const render = {
       {
         order: (r) => r.clientOrderId,
         strategy: (r) => r.strategyId,
+        'algo ID': (r) => r.algoId,
         symbol: (r) => r.symbol,
         side: (r) => r.side,
         quantity: (r) => r.quantity,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import * as z from 'zod';
+import { AlgoIdSchema } from '../../../contract/algo-id';
 import type { OperatorEvent } from '../../../contract/operator-events';
 import { parseOrThrow, ValidationError } from '../../../contract/validation';
 import { messageOf } from '../../common/errors';
@@ -29,9 +30,11 @@ const ControlBodySchema = z
     reason: z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500),
     scaleToZero: z.boolean().optional(),
     approvedBy: z.string().trim().min(1).max(200).optional(),
+    /** A strategy row's button: the action for that algo ID only. */
+    algoId: AlgoIdSchema.optional(),
   })
   .strict();
-const CONTROL_ACTIONS = ['kill', 'halt', 'resume', 'pause', 'unpause'] as const;
+const CONTROL_ACTIONS = ['kill', 'halt', 'resume', 'pause', 'unpause', 'flatten'] as const;
 const ActionSchema = z.enum(CONTROL_ACTIONS);
 
 const STATIC: Record<string, string> = {
@@ -170,12 +173,20 @@ export function buildDashboardServer(options: DashboardOptions) {
       );
       const body = parseOrThrow(ControlBodySchema, request.body ?? {}, `${action} request`);
       const base = { requestedBy: who.name, reason: body.reason };
+      const algo = body.algoId === undefined ? {} : { algoId: body.algoId };
+      if (body.algoId !== undefined && (action === 'pause' || action === 'unpause'))
+        throw new ValidationError(`${action} applies to every algo: no algoId`, []);
+      // The page flattens one strategy's algo, never the whole book from a row.
+      if (action === 'flatten' && body.algoId === undefined)
+        throw new ValidationError('flatten from the dashboard names an algoId', []);
       event =
         action === 'kill'
-          ? { action, ...base, scaleToZero: body.scaleToZero ?? false }
+          ? { action, ...base, ...algo, scaleToZero: body.scaleToZero ?? false }
           : action === 'resume'
-            ? { action, ...base, approvedBy: body.approvedBy }
-            : { action, ...base };
+            ? { action, ...base, ...algo, approvedBy: body.approvedBy }
+            : action === 'halt' || action === 'flatten'
+              ? { action, ...base, ...algo }
+              : { action, ...base };
     } catch (error) {
       if (error instanceof ValidationError)
         return reply.code(400).send({ error: 'BAD_REQUEST', message: error.message });

@@ -131,6 +131,8 @@ async function statusView(ctx: OpsContext, tasks: Tasks) {
     broker: first?.broker ?? null,
     service: report.service,
     tasks: rows,
+    // Per strategy: its algo ID and halt (every task reads the same algo_halts).
+    algos: first?.algos ?? [],
   };
 }
 

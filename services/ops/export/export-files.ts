@@ -19,6 +19,8 @@ export const EXPORT_COLUMNS = [
   'client_order_id',
   'broker_order_id',
   'order_type',
+  // The exchange algo ID the order was sent under (empty for orders from before algo IDs).
+  'algo_id',
 ] as const;
 
 /** Where the day's export and its manifest are stored. */

@@ -1,4 +1,5 @@
 import type {
+  AlgoHaltView,
   BrokerHealthView,
   CallerIdentity,
   CircuitBreakerView,
@@ -83,6 +84,11 @@ export class TradingClient {
     return this.post(url, '/control/halt', who);
   }
 
+  /** One algo's halt on that task (and, through its row, on every task). */
+  haltAlgo(url: string, who: CallerIdentity, algoId: string): Promise<AlgoHaltView> {
+    return this.post(url, '/control/halt', { ...who, algoId });
+  }
+
   pause(url: string, who: CallerIdentity): Promise<{ state: string }> {
     return this.post(url, '/pause', who);
   }
@@ -91,8 +97,14 @@ export class TradingClient {
     return this.post(url, '/resume', who);
   }
 
-  flatten(url: string, who: CallerIdentity, dryRun: boolean): Promise<FlattenView> {
-    return this.post(url, `/flatten?dryRun=${dryRun}`, who);
+  /** Closes the positions the task holds: every one, or with `algoId` that algo's only. */
+  flatten(
+    url: string,
+    who: CallerIdentity,
+    dryRun: boolean,
+    algoId?: string,
+  ): Promise<FlattenView> {
+    return this.post(url, `/flatten?dryRun=${dryRun}`, algoId ? { ...who, algoId } : who);
   }
 
   resetRiskHalt(url: string, who: CallerIdentity): Promise<{ state: string; cleared?: unknown }> {

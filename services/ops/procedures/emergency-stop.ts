@@ -4,8 +4,9 @@ import { messageOf } from '../../common/errors';
 import { retry } from '../../common/retry';
 import { onEveryTask, tradingTasks } from '../fleet/trading-tasks';
 import { claimInvocation, recordInvocation } from '../invocations';
-import type { OpsContext } from '../platform/ports';
+import type { OpsContext, TaskEndpoint } from '../platform/ports';
 import { describeResult } from '../reports/procedure-report';
+import { type AlgoHaltOutcome, algoHaltSteps, strategiesOfAlgo } from '../steps/algo';
 import { auditStep } from '../steps/audit';
 import { flagStep } from '../steps/flag';
 import { notifyStep } from '../steps/notify';
@@ -25,6 +26,12 @@ export const DESIRED_COUNT_TAG = 'algo-trading:desired-count-before-kill';
 export interface EmergencyStopRequest extends OperatorRequest {
   /** Also scale the trading service to 0 (seed 002, method 2), last. */
   readonly scaleToZero: boolean;
+  /**
+   * Stop this exchange algo ID only (the exchange's per-algo kill): its halt instead of the
+   * flag, and its strategies' entries cancelled, positions flattened and verified; the other
+   * algos trade on. Not with `scaleToZero`.
+   */
+  readonly algoId?: string;
   /** An event that may be delivered again (an alarm): the first delivery acts, later ones do not. */
   readonly dedupeKey?: string;
 }
@@ -41,6 +48,8 @@ export interface EmergencyStopResult extends ProcedureResult {
  * `verifyFlatTimeoutMs`); if asked, the desired count remembered and the service scaled to 0
  * (last: flattening needs the service); the incident bundle; a page; the audit row. Every step
  * runs whatever happened before it, is safe to run twice, and reports ok/failed/skipped.
+ * With `algoId`, the same steps for that algo alone (`algoHaltSteps` in place of the flag and the
+ * push; the flatten request names the algo, so tasks nothing else reaches halt and flatten it).
  */
 export async function emergencyStop(
   ctx: OpsContext,
@@ -75,9 +84,24 @@ export async function emergencyStop(
       };
     }
   }
-  const who = caller(request, 'emergency stop');
+  const { algoId } = request;
+  const who = caller(request, algoId ? `emergency stop of algo ${algoId}` : 'emergency stop');
   const { names } = ctx;
-  const { before: flagBefore } = await flagStep(ctx, runner, 'false', request.requestedBy);
+  let listError = '';
+  const listTasks = () =>
+    tradingTasks(ctx).catch((error: unknown) => {
+      listError = messageOf(error);
+      return undefined;
+    });
+  // The global stop writes the flag and the flatten request before it looks for tasks (nothing
+  // waits on ECS); one algo's stop has no flag: its halt goes to the row and to the tasks.
+  let tasks: TaskEndpoint[] | undefined;
+  let flagBefore: string | undefined;
+  let algoHalt: AlgoHaltOutcome | undefined;
+  if (algoId) {
+    tasks = await listTasks();
+    algoHalt = await algoHaltSteps(ctx, runner, request, algoId, who, tasks);
+  } else flagBefore = (await flagStep(ctx, runner, 'false', request.requestedBy)).before;
 
   await runner.run(
     'flatten-request',
@@ -86,6 +110,7 @@ export async function emergencyStop(
         id,
         reason: request.reason,
         requester: request.requestedBy,
+        algoId,
       });
       const { version } = await ctx.parameters.putParameter(
         names.flattenRequestParameter,
@@ -97,11 +122,7 @@ export async function emergencyStop(
     { retry: { attempts: 4 } },
   );
 
-  let listError = '';
-  const tasks = await tradingTasks(ctx).catch((error: unknown) => {
-    listError = messageOf(error);
-    return undefined;
-  });
+  if (!algoId) tasks = await listTasks();
   // From outside the VPC no task can be asked anything: say so at once rather than retry.
   const requireReach = () => {
     if (ctx.trading.unreachableBecause)
@@ -110,27 +131,32 @@ export async function emergencyStop(
       );
   };
   // What the halt cancels: the entries working when it was pushed (it cancels them in each task).
-  const cancelledByHalt: string[] = [];
-  await runner.run('push-halt', async () => {
-    if (!tasks) throw new StepFailure(`could not list the trading tasks: ${listError}`);
-    if (tasks.length === 0) return { status: 'skipped', detail: 'no trading task running' };
-    requireReach();
-    const r = await onEveryTask(
-      tasks,
-      async (t) => {
-        const entries = await ctx.trading
-          .workingOrders(t.url)
-          .then((orders) => orders.filter((o) => !o.reduceOnly).map((o) => o.clientOrderId))
-          .catch(() => undefined);
-        const halted = await retry(() => ctx.trading.halt(t.url, who), { sleep: ctx.sleep });
-        return { state: halted.state, entries };
-      },
-      (t, v) => `${t.taskId}: ${v.state}, ${cancelling(v.entries)}`,
-    );
-    for (const v of r.values) cancelledByHalt.push(...(v.value?.entries ?? []));
-    if (!r.ok) throw new StepFailure(`not every task acknowledged: ${r.lines.join('; ')}`);
-    return r.lines.join('; ');
-  });
+  const cancelledByHalt: string[] = [...(algoHalt?.cancelled ?? [])];
+  // An algo's entries and positions: those of its strategies (undefined: every one).
+  const ofAlgo = (o: { algoId?: string }) => !algoId || o.algoId === algoId;
+  let algoStrategies: string[] | undefined;
+  if (algoId) runner.skip('push-halt', `the halt of algo ${algoId} was pushed (push-algo-halt)`);
+  else
+    await runner.run('push-halt', async () => {
+      if (!tasks) throw new StepFailure(`could not list the trading tasks: ${listError}`);
+      if (tasks.length === 0) return { status: 'skipped', detail: 'no trading task running' };
+      requireReach();
+      const r = await onEveryTask(
+        tasks,
+        async (t) => {
+          const entries = await ctx.trading
+            .workingOrders(t.url)
+            .then((orders) => orders.filter((o) => !o.reduceOnly).map((o) => o.clientOrderId))
+            .catch(() => undefined);
+          const halted = await retry(() => ctx.trading.halt(t.url, who), { sleep: ctx.sleep });
+          return { state: halted.state, entries };
+        },
+        (t, v) => `${t.taskId}: ${v.state}, ${cancelling(v.entries)}`,
+      );
+      for (const v of r.values) cancelledByHalt.push(...(v.value?.entries ?? []));
+      if (!r.ok) throw new StepFailure(`not every task acknowledged: ${r.lines.join('; ')}`);
+      return r.lines.join('; ');
+    });
 
   await runner.run('cancel-working-orders', async () => {
     if (!tasks?.length) return { status: 'skipped', detail: 'no trading task running' };
@@ -141,9 +167,11 @@ export async function emergencyStop(
       const r = await onEveryTask(
         tasks,
         (t) => ctx.trading.workingOrders(t.url),
-        (t, o) => `${t.taskId}: ${o.filter((x) => !x.reduceOnly).length} left`,
+        (t, o) => `${t.taskId}: ${o.filter((x) => !x.reduceOnly && ofAlgo(x)).length} left`,
       );
-      const entries = r.values.flatMap((v) => (v.value ?? []).filter((o) => !o.reduceOnly));
+      const entries = r.values.flatMap((v) =>
+        (v.value ?? []).filter((o) => !o.reduceOnly && ofAlgo(o)),
+      );
       if (r.ok && entries.length === 0)
         return cancelledByHalt.length
           ? `${plural(cancelledByHalt.length, 'entry', 'entries')} cancelled by the halt (${cancelledByHalt.join(', ')}); none left working`
@@ -163,7 +191,7 @@ export async function emergencyStop(
     if (!tasks?.length) throw new StepFailure('no trading task to flatten with');
     return onEveryTask(
       tasks,
-      (t) => ctx.trading.flatten(t.url, who, false),
+      (t) => ctx.trading.flatten(t.url, who, false, algoId),
       (t, f) => `${t.taskId}: ${f.submitted.length} exits, ${f.failed.length} failed`,
     );
   };
@@ -185,14 +213,18 @@ export async function emergencyStop(
     const first = tasks?.[0];
     if (!first) return { status: 'skipped', detail: 'no trading task to ask for positions' };
     requireReach();
+    if (algoId) algoStrategies = await strategiesOfAlgo(ctx, tasks ?? [], algoId);
+    const inScope = (p: PositionView) => !algoStrategies || algoStrategies.includes(p.strategyId);
     const deadline = ctx.now() + ctx.settings.verifyFlatTimeoutMs;
     let checks = 0;
     let lastFlatten = ctx.now();
     for (;;) {
       checks += 1;
-      residual = (await ctx.trading.positions(first.url)).filter((p) => p.quantity !== 0);
+      residual = (await ctx.trading.positions(first.url)).filter(
+        (p) => p.quantity !== 0 && inScope(p),
+      );
       if (residual.length === 0)
-        return `all positions zero (${checks} check${checks > 1 ? 's' : ''})`;
+        return `${algoId ? `algo ${algoId}'s` : 'all'} positions zero (${checks} check${checks > 1 ? 's' : ''})`;
       if (ctx.now() > deadline) break;
       // Exits still filling, or a leg that failed: flatten again (it sends only what is missing).
       if (ctx.now() - lastFlatten >= 3000) {
@@ -208,6 +240,8 @@ export async function emergencyStop(
   });
 
   if (!request.scaleToZero) runner.skip('scale-to-zero', 'not requested');
+  else if (algoId)
+    runner.skip('scale-to-zero', `refused: scaling to 0 stops every algo, not only ${algoId}`);
   else {
     await runner.run(
       'scale-to-zero',
@@ -232,6 +266,7 @@ export async function emergencyStop(
       id,
       reason: request.reason,
       requestedBy: request.requestedBy,
+      algoId,
     });
     const where = `${ctx.objects.location}/${bundle.prefix}`;
     return bundle.missing.length
@@ -241,7 +276,11 @@ export async function emergencyStop(
 
   const outcomeSoFar = runner.outcome();
   await notifyStep(ctx, runner, 'page', () => ({
-    subject: `[P1] KILL ${outcomeSoFar} on ${ctx.stage}: ${request.reason}`.slice(0, 100),
+    subject:
+      `[P1] KILL${algoId ? ` algo ${algoId}` : ''} ${outcomeSoFar} on ${ctx.stage}: ${request.reason}`.slice(
+        0,
+        100,
+      ),
     message: describeResult(
       finish('emergency-stop', id, ctx, request, started, runner, outcomeSoFar),
     ),
@@ -250,8 +289,10 @@ export async function emergencyStop(
   await auditStep(ctx, runner, {
     action: 'emergency-stop',
     request,
-    before: { flag: flagBefore ?? null },
-    after: { flag: 'false', scaleToZero: request.scaleToZero, residual },
+    before: algoId ? { algoId, halted: algoHalt?.wasHalted ?? null } : { flag: flagBefore ?? null },
+    after: algoId
+      ? { algoId, halted: true, stored: algoHalt?.stored, strategies: algoStrategies, residual }
+      : { flag: 'false', scaleToZero: request.scaleToZero, residual },
     outcome: runner.outcome(),
     result: runner.results(),
   });

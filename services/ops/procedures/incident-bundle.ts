@@ -1,3 +1,4 @@
+import { readAlgoHalts } from '../../common/db/algo-halts';
 import { messageOf } from '../../common/errors';
 import { tradingTasks } from '../fleet/trading-tasks';
 import type { OpsContext } from '../platform/ports';
@@ -6,6 +7,8 @@ export interface IncidentBundleRequest {
   readonly id: string;
   readonly reason: string;
   readonly requestedBy: string;
+  /** The exchange algo ID the incident is about (a kill of one algo); absent: the whole desk. */
+  readonly algoId?: string;
   /** Logs from this far back. @default 15 min */
   readonly logWindowMs?: number;
 }
@@ -19,8 +22,8 @@ export interface IncidentBundleResult {
 
 /**
  * What on-call needs after a kill, in one place: positions, working orders, task states, the
- * flag's history, the services and their task definitions, alarms in ALARM and recent logs, to
- * `incidents/<id>/`. Each part is gathered on its own; a part that fails is named, not fatal.
+ * flag's history, the halted algos, the services and their task definitions, alarms in ALARM and
+ * recent logs, to `incidents/<id>/`. Orders and task states carry their algo IDs. Each part is gathered on its own; a part that fails is named, not fatal.
  */
 export async function incidentBundle(
   ctx: OpsContext,
@@ -69,6 +72,10 @@ export async function incidentBundle(
     flag: await ctx.parameters.history(ctx.names.flagParameter, 20),
     flattenRequest: await ctx.parameters.history(ctx.names.flattenRequestParameter, 10),
   }));
+  await gather('algo-halts', async () => {
+    if (!ctx.db) throw new Error("no database from here (each task's algos are in tasks.json)");
+    return readAlgoHalts(ctx.db);
+  });
   await gather('services', async () =>
     Promise.all(
       [ctx.names.tradingService, ctx.names.dashboardService].map((s) =>
@@ -92,6 +99,7 @@ export async function incidentBundle(
     stage: ctx.stage,
     reason: request.reason,
     requestedBy: request.requestedBy,
+    algoId: request.algoId ?? null,
     writtenAt: new Date(ctx.now()).toISOString(),
     files,
     missing,

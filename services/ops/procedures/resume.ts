@@ -1,3 +1,4 @@
+import { readAlgoHalts, setAlgoHalt } from '../../common/db/algo-halts';
 import type { Queryable } from '../../common/db/queryable';
 import { formatIst } from '../../common/time';
 import { twoPersonRefusal } from '../../common/two-person';
@@ -21,6 +22,11 @@ import { DESIRED_COUNT_TAG } from './emergency-stop';
 export interface ResumeRequest extends OperatorRequest {
   /** Required by the two-person rule: someone other than the requester. */
   readonly approvedBy?: string;
+  /**
+   * Resume this halted exchange algo ID only: the same gates, then its halt cleared instead of
+   * the flag set (the flag and the other algos are left as they are).
+   */
+  readonly algoId?: string;
 }
 
 /** The outcome of a readiness check. */
@@ -44,6 +50,8 @@ export const READINESS_PROCEDURES = ['readiness', 'morning-checklist'] as const;
  * none) and clean reconciliation with the broker; writes the audit row of the enabling action;
  * and only then sets the flag "true". Fail closed: any of those steps that failed, threw, timed
  * out or could not run (no database) is a refusal, and a refused resume leaves the flag as it was.
+ * With `algoId`: the same gates (the algo must be halted; nothing was scaled away), and the
+ * enabling step clears that algo's halt in `algo_halts` instead of setting the flag.
  */
 export async function resume(
   ctx: OpsContext,
@@ -52,13 +60,15 @@ export async function resume(
   onProgress?: ProgressListener,
 ): Promise<ProcedureResult> {
   const started = ctx.now();
-  const id = procedureId('resume', started);
+  const { algoId } = request;
+  const action = algoId === undefined ? 'resume' : 'resume-algo';
+  const id = procedureId(action, started);
   const runner = new StepRunner(onProgress, ctx.sleep);
   const { db } = ctx;
   const refusals: string[] = [];
   const refuse = async (outcome: 'REFUSED') => {
     await auditStep(ctx, runner, {
-      action: 'resume',
+      action,
       request,
       outcome,
       after: { refusals },
@@ -67,6 +77,7 @@ export async function resume(
     return finish('resume', id, ctx, request, started, runner, outcome, refusals);
   };
 
+  let algoHaltBefore: { by: string; reason: string; at: string } | undefined;
   // Every step up to the flag is a gate: one that failed, threw or timed out is a refusal.
   const gate = (name: string, fn: () => Promise<StepOutput>, timeoutMs?: number) =>
     gateStep(ctx, runner, refusals, name, fn, timeoutMs);
@@ -85,16 +96,25 @@ export async function resume(
       const halt = await activeRiskHalt(db);
       if (halt)
         problems.push(`HARD_HALT is active (${halt}): review, then clear it with reset-risk-halt`);
+      if (algoId !== undefined) {
+        const row = (await readAlgoHalts(db)).find((h) => h.algoId === algoId);
+        if (!row?.halted) problems.push(`algo ${algoId} is not halted: nothing to resume`);
+        else algoHaltBefore = { by: row.by, reason: row.reason, at: row.at.toISOString() };
+      }
     }
     refusals.push(...problems);
     if (problems.length) throw new StepFailure(problems.join('; '));
-    return 'approver, risk halt: clear';
+    return algoId === undefined
+      ? 'approver, risk halt: clear'
+      : `approver, risk halt: clear; algo ${algoId} halted by ${algoHaltBefore?.by}: ${algoHaltBefore?.reason}`;
   });
   if (refusals.length) return refuse('REFUSED');
 
   const service = ctx.names.tradingService;
   let restoredTo: number | undefined;
   await gate('restore-desired-count', async () => {
+    if (algoId !== undefined)
+      return { status: 'skipped', detail: 'an algo kill scales nothing away' };
     const tags = await ctx.fleet.tags(service);
     const remembered = tags[DESIRED_COUNT_TAG];
     const current = await ctx.fleet.describe(service);
@@ -149,17 +169,44 @@ export async function resume(
   });
   if (refusals.length) return refuse('REFUSED');
 
+  const enabled =
+    algoId === undefined
+      ? { flag: 'true', desiredCount: restoredTo, approvedBy: request.approvedBy }
+      : { algoId, halted: false, approvedBy: request.approvedBy };
   // Audit before enabling: an enabling action that cannot be audited does not happen.
   const unaudited = await authoriseStep(ctx, runner, {
-    action: 'resume',
+    action,
     request,
-    after: { flag: 'true', desiredCount: restoredTo, approvedBy: request.approvedBy },
+    after: enabled,
     outcome: 'OK',
     result: runner.results(),
   });
   if (unaudited) {
     refusals.push(unaudited);
     return refuse('REFUSED');
+  }
+  if (algoId !== undefined && db) {
+    await runner.run(
+      'algo-resume',
+      async () => {
+        await setAlgoHalt(db, algoId, false, request.requestedBy, request.reason);
+        return `algo ${algoId} cleared in algo_halts: every task takes its entries again within a second`;
+      },
+      { retry: { attempts: 3 } },
+    );
+    await notifyStep(ctx, runner, 'notify', () => ({
+      subject: `[resume] algo ${algoId} enabled on ${ctx.stage} by ${request.requestedBy}`,
+      message: `${request.reason}${request.approvedBy ? ` (approved by ${request.approvedBy})` : ''}`,
+    }));
+    await auditStep(ctx, runner, {
+      action,
+      request,
+      before: { algoId, halted: algoHaltBefore },
+      after: enabled,
+      outcome: runner.outcome() === 'OK' ? 'OK' : 'PARTIAL',
+      result: runner.results(),
+    });
+    return finish('resume', id, ctx, request, started, runner);
   }
 
   const { before } = await flagStep(ctx, runner, 'true', request.requestedBy);
@@ -168,10 +215,10 @@ export async function resume(
     message: `${request.reason}${request.approvedBy ? ` (approved by ${request.approvedBy})` : ''}`,
   }));
   await auditStep(ctx, runner, {
-    action: 'resume',
+    action,
     request,
     before: { flag: before ?? null },
-    after: { flag: 'true', desiredCount: restoredTo, approvedBy: request.approvedBy },
+    after: enabled,
     outcome: runner.outcome() === 'OK' ? 'OK' : 'PARTIAL',
     result: runner.results(),
   });

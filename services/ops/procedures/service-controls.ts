@@ -115,19 +115,20 @@ export function unpause(ctx: OpsContext, request: OperatorRequest, onProgress?: 
 }
 
 /**
- * Closes every position with market orders (seed 004); `dryRun` lists what it would send and
- * sends nothing.
+ * Closes every position with market orders (seed 004), or with `algoId` the positions of that
+ * algo's strategies only; `dryRun` lists what it would send and sends nothing.
  */
 export function flatten(
   ctx: OpsContext,
-  request: OperatorRequest & { dryRun: boolean },
+  request: OperatorRequest & { dryRun: boolean; algoId?: string },
   onProgress?: ProgressListener,
 ) {
+  const scope = request.algoId === undefined ? '' : '-algo';
   return onAllTasks<FlattenView>(
     ctx,
-    request.dryRun ? 'flatten-dry-run' : 'flatten',
+    request.dryRun ? `flatten${scope}-dry-run` : `flatten${scope}`,
     request,
-    (c, url, who) => c.flatten(url, who, request.dryRun),
+    (c, url, who) => c.flatten(url, who, request.dryRun, request.algoId),
     (f) =>
       request.dryRun
         ? `would send ${f.legs.map((l) => `${l.side} ${l.quantity} ${l.symbol}`).join(', ') || 'nothing'}; would cancel ${f.cancelledEntries.length} entries`
@@ -136,7 +137,7 @@ export function flatten(
     request.dryRun
       ? undefined
       : (r) => ({
-          subject: `[flatten] ${ctx.stage}: ${r.outcome} by ${request.requestedBy}`,
+          subject: `[flatten${request.algoId ? ` algo ${request.algoId}` : ''}] ${ctx.stage}: ${r.outcome} by ${request.requestedBy}`,
           message: `${request.reason}\n\n${r.steps.map((s) => s.detail).join('\n')}`,
         }),
   );

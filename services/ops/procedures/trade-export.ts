@@ -26,7 +26,7 @@ export function exportQuery(day: string): string {
            to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS filled_at_utc,
            to_char(filled_at AT TIME ZONE 'Asia/Kolkata', 'YYYY-MM-DD HH24:MI:SS') AS filled_at_ist,
            strategy_id, symbol, side, quantity, price, realized_pnl, closes_position,
-           order_id, client_order_id, broker_order_id, order_type
+           order_id, client_order_id, broker_order_id, order_type, algo_id
       FROM trades WHERE trading_day = '${day}'::date ORDER BY trade_id`;
 }
 

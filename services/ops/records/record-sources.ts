@@ -38,7 +38,7 @@ export function recordQuery(kind: RecordKind, w: RecordWindow): string {
       // Every state change of every order, with the order's terms and the reject reason.
       return `SELECT e.id AS event_id, ${utc('e.occurred_at')} AS occurred_at_utc,
                ${ist('e.occurred_at')} AS occurred_at_ist, e.order_id, o.client_order_id,
-               e.trading_day, o.strategy_id, o.symbol, o.side, o.order_type, o.quantity,
+               e.trading_day, o.strategy_id, o.algo_id, o.symbol, o.side, o.order_type, o.quantity,
                o.limit_price, o.stop_price, o.reduce_only, e.previous_status, e.status,
                e.status_reason, e.filled_quantity, e.avg_fill_price, e.broker_order_id
           FROM order_events e JOIN orders o ON o.id = e.order_id
@@ -46,7 +46,8 @@ export function recordQuery(kind: RecordKind, w: RecordWindow): string {
     case 'fills':
       return `SELECT f.id AS fill_id, f.broker_fill_id, f.trading_day,
                ${utc('f.filled_at')} AS filled_at_utc, ${ist('f.filled_at')} AS filled_at_ist,
-               f.order_id, o.client_order_id, o.broker_order_id, f.strategy_id, f.symbol, f.side,
+               f.order_id, o.client_order_id, o.broker_order_id, f.strategy_id, o.algo_id,
+               f.symbol, f.side,
                f.quantity, f.price, f.realized_pnl, f.closes_position
           FROM fills f JOIN orders o ON o.id = f.order_id
          WHERE f.trading_day = '${w.day}'::date ORDER BY f.id`;

@@ -7,6 +7,7 @@ import { FileAuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import type { Broker } from './broker/broker';
 import type { SharedOrderRateLimiter } from './broker/order-rate-limiter';
+import { AlgoControls } from './controls/algo-controls';
 import { Auditor } from './controls/auditor';
 import { ControlActions } from './controls/control-actions';
 import { onStateTransition } from './controls/state-transitions';
@@ -35,7 +36,7 @@ import { PostTradeRisk } from './risk/post-trade-risk';
 import { PreTradeRisk } from './risk/pre-trade-risk';
 import { RiskEventWriter } from './risk/risk-event-writer';
 import { createStrategy } from './strategies/registry';
-import type { StrategyConfig } from './strategies/strategy-config';
+import type { AlgoIdRules, StrategyConfig } from './strategies/strategy-config';
 import { TradingService } from './trading-service';
 import { brokerTokenInput, TradingStateMachine } from './trading-state';
 import type { Universe } from './universe';
@@ -54,6 +55,8 @@ export interface TradingServiceOptions {
   readonly emf: boolean;
   readonly metricsIntervalMs: number;
   readonly strategiesFile?: string;
+  /** What the stage requires of the algo IDs (checked again on every strategies reload). */
+  readonly algoIdRules: AlgoIdRules;
   /** Feed freshness: FRESH up to this many seconds. @default 5 */
   readonly feedFreshSeconds?: number;
   /** Feed freshness: STALE up to this many seconds, then OUTDATED. @default 30 */
@@ -218,6 +221,7 @@ export function wireTradingService(
       netQuantity: (symbol) => portfolio.netQuantity(symbol),
       heatInr: () => portfolio.heatInr(),
       dailyPnlInr: () => portfolio.dailyPnlInr(),
+      algoHalted: (strategyId) => algos.haltCause(strategyId),
     },
     deps.orderRate,
     new DuplicateDetector(options.limits.duplicateWindowMs),
@@ -250,7 +254,10 @@ export function wireTradingService(
     databaseDown: () => database.cause(),
     tradingDay: () => views.tradingDay(),
     state: () => states.state(),
+    algoIdOf: (strategyId) => algos.algoIdOf(strategyId),
   });
+  const algos = new AlgoControls({ db: deps.db.durable, oms, auditor, log });
+  algos.setStrategies(deps.strategies);
 
   const engine = new Engine({
     oms,
@@ -289,12 +296,15 @@ export function wireTradingService(
     strategiesFile: options.strategiesFile,
     strategies: deps.strategies,
     mode: options.mode,
+    algos,
+    algoIdRules: options.algoIdRules,
   });
   const flattenRequests: FlattenRequests = new FlattenRequests({
     metrics,
     started,
     held: () => leases.heldStrategies('exit'),
     flag: () => flag.snapshot(),
+    algoScope: (request, writtenAt) => algos.flattenScope(request, writtenAt),
     ...flattenRequestSteps({
       taskId: options.taskId,
       controls: controlStore,
@@ -324,6 +334,7 @@ export function wireTradingService(
     session: deps.session,
     universe: deps.universe,
     flattenRequests,
+    algos,
     reconcileReports: () => takeOver.reports(),
     started,
   });
@@ -345,6 +356,7 @@ export function wireTradingService(
     oms,
     repo,
     controlStore,
+    algos,
     database,
     breakers,
     riskEvents,

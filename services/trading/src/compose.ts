@@ -117,7 +117,8 @@ export async function composeTradingService(
   const limits =
     options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(DEFAULT_RISK_LIMITS);
   const universe = await Universe.load(env.UNIVERSE_FILE);
-  const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe);
+  const algoIdRules = { mode: env.MODE, broker: env.BROKER };
+  const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe, algoIdRules);
   // Every task reads the imported calendar (migration 0008) and re-reads it each minute.
   const calendar = await new RefreshingCalendar(db.durable, {
     intervalMs: 60_000,
@@ -163,6 +164,7 @@ export async function composeTradingService(
       emf: config.emf,
       metricsIntervalMs: env.METRICS_INTERVAL_MS,
       strategiesFile: env.STRATEGIES_FILE,
+      algoIdRules,
       journalDir: env.JOURNAL_DIR ? path.join(env.JOURNAL_DIR, taskId) : undefined,
     },
     {

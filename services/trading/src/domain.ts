@@ -39,6 +39,12 @@ export interface OrderRequest {
 
 export interface Order extends OrderRequest {
   readonly id: string;
+  /**
+   * The exchange algo ID of the order's strategy when it was placed (SEBI's algo framework):
+   * stored on the row, the broker tag's prefix. Absent for an order with no algo (a manual order,
+   * a strategy without one in PAPER, an order placed before algo IDs existed).
+   */
+  readonly algoId?: string;
   status: OrderStatus;
   filledQuantity: number;
   avgFillPrice?: number;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { type FileAuditSpool, flushAuditSpool } from '../../common/db/audit-spool';
 import type { Actor, ReloadRequest, TradingApi } from './api';
 import type { Broker } from './broker/broker';
+import type { AlgoControls } from './controls/algo-controls';
 import type { ControlActions } from './controls/control-actions';
 import type { ControlsRepository } from './controls-repository';
 import type { OrderRequest } from './domain';
@@ -47,6 +48,8 @@ export interface TradingServiceParts {
   readonly repo: JournaledOrderRepository;
   /** Pause and risk halt as stored in PostgreSQL, shared by every task. */
   readonly controlStore: ControlsRepository;
+  /** Halted algos as stored in PostgreSQL, shared by every task. */
+  readonly algos: AlgoControls;
   /** Whether PostgreSQL answers: an input of the trading state. */
   readonly database: DatabaseHealth;
   readonly breakers: ServiceBreakers;
@@ -171,8 +174,16 @@ export class TradingService implements TradingApi {
     return this.parts.controls.pushHalt(actor);
   }
 
+  haltAlgo(actor: Actor, algoId: string) {
+    return this.parts.controls.haltAlgo(actor, algoId);
+  }
+
   flatten(actor: Actor, dryRun: boolean) {
     return this.parts.controls.flatten(actor, dryRun);
+  }
+
+  flattenAlgo(actor: Actor, algoId: string, dryRun: boolean) {
+    return this.parts.controls.flattenAlgo(actor, algoId, dryRun);
   }
 
   resetRiskHalt(actor: Actor) {
@@ -280,10 +291,11 @@ export class TradingService implements TradingApi {
       );
   }
 
-  /** Pause and the risk halt are service-wide: every task applies what the database says. */
+  /** Pause, the risk halt and halted algos are shared: every task applies what the database says. */
   private async syncControls(): Promise<void> {
     const { parts } = this;
     if (!parts.database.reachable()) return;
+    await parts.algos.sync();
     const controls = await parts.controlStore.read();
     const snap = parts.states.snapshot();
     if (!sameControl(snap.paused, controls.pause)) parts.states.setPaused(controls.pause);

@@ -11,10 +11,11 @@ import type { Metrics } from '../metrics/metrics';
 import type { FlattenResult, OrderManager } from '../oms/order-manager';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import { createStrategy, loadStrategyConfigs, MANUAL_STRATEGY_ID } from '../strategies/registry';
-import type { StrategyConfig } from '../strategies/strategy-config';
+import type { AlgoIdRules, StrategyConfig } from '../strategies/strategy-config';
 import { strategyConfigDigest } from '../strategies/strategy-digest';
 import type { Control, TradingStateMachine } from '../trading-state';
 import type { Universe } from '../universe';
+import type { AlgoControls } from './algo-controls';
 import type { Auditor } from './auditor';
 
 /** What the control actions act on. */
@@ -37,6 +38,10 @@ export interface ControlActionsDeps {
   readonly strategies: readonly StrategyConfig[];
   /** LIVE: a strategy reload needs a second person (the two-person rule). */
   readonly mode: 'PAPER' | 'LIVE';
+  /** The algo IDs of the strategies, and the per-algo halt. */
+  readonly algos: AlgoControls;
+  /** What the stage requires of the algo IDs. */
+  readonly algoIdRules: AlgoIdRules;
 }
 
 /** The strategies a task runs: their ids and the digest of their configs. */
@@ -94,6 +99,16 @@ export class ControlActions {
     return { state: after, flag };
   }
 
+  /** One algo's kill switch on every task (the row) and here now: its entries stop, exits go on. */
+  haltAlgo(actor: Actor, algoId: string) {
+    return this.deps.algos.halt(actor, algoId);
+  }
+
+  /** Closes the positions of one algo's strategies held here (a dry run only plans). */
+  flattenAlgo(actor: Actor, algoId: string, dryRun: boolean): Promise<FlattenResult> {
+    return this.deps.algos.flatten(actor, algoId, dryRun);
+  }
+
   /** Closes the positions this task holds (a dry run only plans, and is not audited). */
   async flatten(actor: Actor, dryRun: boolean): Promise<FlattenResult> {
     const result = await this.deps.oms.flatten(actor.reason, dryRun);
@@ -140,7 +155,7 @@ export class ControlActions {
    * the digest of the configs before and after.
    */
   async reloadStrategies(request: ReloadRequest) {
-    const { engine, oms, leases, universe, auditor, mode } = this.deps;
+    const { engine, oms, leases, universe, auditor, mode, algos } = this.deps;
     const actor = { requestedBy: request.requestedBy, reason: request.reason };
     const before = strategySet(this.configs);
     const approval = { mode, approvedBy: request.approvedBy ?? null };
@@ -157,12 +172,17 @@ export class ControlActions {
       throw new ControlRefused(`${unapproved}: a strategy reload in LIVE needs a second person`);
     }
     try {
-      const configs = await loadStrategyConfigs(this.deps.strategiesFile, universe);
+      const configs = await loadStrategyConfigs(
+        this.deps.strategiesFile,
+        universe,
+        this.deps.algoIdRules,
+      );
       const strategies = configs.map(createStrategy);
       const after = strategySet(configs);
       for (const removed of before.strategies.filter((id) => !after.strategies.includes(id)))
         oms.release(removed);
       engine.setStrategies(strategies);
+      algos.setStrategies(configs);
       this.configs = configs;
       await leases.setStrategies([...after.strategies, MANUAL_STRATEGY_ID]);
       await auditor.record(actor, 'strategies-reload', before, { ...after, ...approval });

@@ -24,6 +24,11 @@ export interface FlattenRequestDeps {
    */
   claim(request: FlattenRequest, strategyIds: readonly string[]): Promise<string[]>;
   flatten(request: FlattenRequest, strategyIds: readonly string[]): Promise<FlattenResult>;
+  /**
+   * What a request scoped to one algo flattens here (its strategies; the algo halted first), or
+   * why it is ignored.
+   */
+  algoScope(request: FlattenRequest, writtenAt: number): Promise<readonly string[] | string>;
   /** Records and audits what the flatten did. */
   report(
     request: FlattenRequest,
@@ -72,14 +77,23 @@ export class FlattenRequests {
     const latest = this.latest;
     if (!latest || !this.deps.started()) return;
     const { request, writtenAt } = latest;
-    const pending = this.deps.held().filter((s) => !this.done.has(key(request.id, s)));
+    let pending = this.deps.held().filter((s) => !this.done.has(key(request.id, s)));
     if (pending.length === 0) return;
-    const flag = this.deps.flag();
-    if (flag.enabled && (flag.lastModified ?? 0) > writtenAt) {
+    const ignore = (why: string) => {
       for (const s of pending) this.done.add(key(request.id, s));
-      latest.outcome = 'ignored: trading was re-enabled after this request';
+      latest.outcome = `ignored: ${why}`;
       this.deps.metrics.inc('algo_flatten_requests_total', { outcome: 'ignored' });
-      return;
+    };
+    if (request.algoId !== undefined) {
+      // One algo's kill: the algo's own resume, not the flag, says when it is over.
+      const scope = await this.deps.algoScope(request, writtenAt);
+      if (typeof scope === 'string') return ignore(scope);
+      pending = pending.filter((s) => scope.includes(s));
+      if (pending.length === 0) return;
+    } else {
+      const flag = this.deps.flag();
+      if (flag.enabled && (flag.lastModified ?? 0) > writtenAt)
+        return ignore('trading was re-enabled after this request');
     }
     const toClaim = pending.filter((s) => !this.claimedHere.has(key(request.id, s)));
     const claimed = toClaim.length > 0 ? await this.deps.claim(request, toClaim) : [];

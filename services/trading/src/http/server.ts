@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { ALGO_ID_PATTERN } from '../../../../contract/algo-id';
 import { isIsoDate } from '../../../../contract/dates';
-import type { FlattenView, PositionView, TaskState } from '../../../../contract/trading-api';
+import type {
+  AlgoHaltView,
+  FlattenView,
+  PositionView,
+  TaskState,
+} from '../../../../contract/trading-api';
 import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
@@ -33,6 +39,15 @@ const reloadBody = {
   properties: {
     ...controlBody.properties,
     approvedBy: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
+
+/** A control that may name one algo: `{algoId}` scopes it to that algo's strategies. */
+const algoControlBody = {
+  ...controlBody,
+  properties: {
+    ...controlBody.properties,
+    algoId: { type: 'string', pattern: ALGO_ID_PATTERN },
   },
 } as const;
 
@@ -126,7 +141,10 @@ export function buildServer(service: TradingApi, options: ServerOptions) {
   app.removeContentTypeParser('text/plain');
   useStrictJsonBodies(app);
   const expected = Buffer.from(options.controlToken);
-  const actor = (request: FastifyRequest) => request.body as Actor;
+  const actor = (request: FastifyRequest) => {
+    const { requestedBy, reason } = request.body as Actor;
+    return { requestedBy, reason };
+  };
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'POST' && !bearerTokenMatches(expected, request.headers.authorization)) {
@@ -286,21 +304,31 @@ export function buildServer(service: TradingApi, options: ServerOptions) {
   app.post('/resume', { schema: { body: controlBody, querystring: noQuery } }, async (request) =>
     service.unpause(actor(request)),
   );
+  // With `algoId`: that algo only (the exchange's per-algo kill switch); without: everything.
   app.post(
     '/control/halt',
-    { schema: { body: controlBody, querystring: noQuery } },
-    async (request) => service.pushHalt(actor(request)),
+    { schema: { body: algoControlBody, querystring: noQuery } },
+    async (request) => {
+      const { algoId } = request.body as { algoId?: string };
+      if (algoId === undefined) return service.pushHalt(actor(request));
+      return (await service.haltAlgo(actor(request), algoId)) satisfies AlgoHaltView;
+    },
   );
   app.post(
     '/flatten',
     {
       schema: {
-        body: controlBody,
+        body: algoControlBody,
         querystring: query({ dryRun: { type: 'string', enum: ['true', 'false'] } }),
       },
     },
-    async (request): Promise<FlattenView> =>
-      service.flatten(actor(request), (request.query as { dryRun?: string }).dryRun === 'true'),
+    async (request): Promise<FlattenView> => {
+      const dryRun = (request.query as { dryRun?: string }).dryRun === 'true';
+      const { algoId } = request.body as { algoId?: string };
+      return algoId === undefined
+        ? service.flatten(actor(request), dryRun)
+        : service.flattenAlgo(actor(request), algoId, dryRun);
+    },
   );
   app.post(
     '/risk/reset',

@@ -1,5 +1,17 @@
 import { METRIC_DIMENSIONS, TRADING_METRICS } from '../../../../contract/metrics';
 
+/** Label names shared by several metrics. */
+export const METRIC_LABELS = {
+  /**
+   * The order's algo ID (`none` for an order without one): bounded by the strategies configured,
+   * a handful, so it is a CloudWatch dimension.
+   */
+  algo: 'algo',
+} as const;
+
+/** The algo label's value of an order. */
+export const algoLabel = (algoId: string | undefined) => algoId ?? 'none';
+
 type Labels = Readonly<Record<string, string>>;
 
 interface MetricDefinition {
@@ -8,8 +20,8 @@ interface MetricDefinition {
   /** CloudWatch metric name (EMF); omitted: Prometheus only. */
   readonly cloudWatch?: string;
   readonly unit?: 'Count' | 'None' | 'Seconds' | 'Percent' | 'Count/Second';
-  /** Label that becomes a CloudWatch dimension. */
-  readonly dimension?: string;
+  /** Labels that become CloudWatch dimensions (each of few values: dimensions cost per value). */
+  readonly dimensions?: readonly string[];
 }
 
 /**
@@ -19,22 +31,24 @@ interface MetricDefinition {
 export const METRICS = {
   algo_orders_submitted_total: {
     type: 'counter',
-    help: 'Orders sent to the broker',
+    help: 'Orders sent to the broker, by algo ID',
     cloudWatch: TRADING_METRICS.ordersSubmitted,
     unit: 'Count',
+    dimensions: [METRIC_LABELS.algo],
   },
   algo_orders_rejected_total: {
     type: 'counter',
-    help: 'Orders refused by pre-trade risk or the broker, by reason',
+    help: 'Orders refused by pre-trade risk or the broker, by reason and algo ID',
     cloudWatch: TRADING_METRICS.ordersRejected,
     unit: 'Count',
-    dimension: 'reason',
+    dimensions: ['reason', METRIC_LABELS.algo],
   },
   algo_fills_total: {
     type: 'counter',
-    help: 'Executions received',
+    help: 'Executions received, by algo ID',
     cloudWatch: TRADING_METRICS.fills,
     unit: 'Count',
+    dimensions: [METRIC_LABELS.algo],
   },
   algo_orders_per_second: {
     type: 'gauge',
@@ -51,7 +65,7 @@ export const METRICS = {
   algo_state_transitions_total: {
     type: 'counter',
     help: 'State transitions, by target state',
-    dimension: 'to',
+    dimensions: ['to'],
   },
   algo_flag_enabled: {
     type: 'gauge',
@@ -106,7 +120,7 @@ export const METRICS = {
     help: 'Seconds since the last update, by feed',
     cloudWatch: TRADING_METRICS.feedLagSeconds,
     unit: 'Seconds',
-    dimension: 'feed',
+    dimensions: ['feed'],
   },
   algo_feed_stale: {
     type: 'gauge',
@@ -131,12 +145,12 @@ export const METRICS = {
     help: '1 when a circuit breaker is OPEN or HALF_OPEN, by breaker',
     cloudWatch: TRADING_METRICS.circuitBreakerOpen,
     unit: 'Count',
-    dimension: 'breaker',
+    dimensions: ['breaker'],
   },
   algo_rate_limit_usage_pct: {
     type: 'gauge',
     help: 'Rate-limit usage, percent, by upstream',
-    dimension: 'upstream',
+    dimensions: ['upstream'],
   },
   algo_http_requests_total: {
     type: 'counter',
@@ -155,7 +169,7 @@ export const METRICS = {
     help: 'Flatten requests handled, by outcome',
     cloudWatch: TRADING_METRICS.flattenRequests,
     unit: 'Count',
-    dimension: 'outcome',
+    dimensions: ['outcome'],
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -186,8 +200,14 @@ export class Metrics {
     this.series(name).set(labelKey(labels), { labels, value });
   }
 
-  get(name: MetricName, labels?: Labels): number {
-    return this.values.get(name)?.get(labelKey(labels))?.value ?? 0;
+  /** The series with exactly these labels; with `partial`, the sum of every series having them. */
+  get(name: MetricName, labels?: Labels, partial = false): number {
+    const series = this.values.get(name);
+    if (!partial) return series?.get(labelKey(labels))?.value ?? 0;
+    let sum = 0;
+    for (const s of series?.values() ?? [])
+      if (Object.entries(labels ?? {}).every(([k, v]) => s.labels?.[k] === v)) sum += s.value;
+    return sum;
   }
 
   prometheus(): string {
@@ -196,7 +216,7 @@ export class Metrics {
       const series = this.values.get(name);
       lines.push(`# HELP ${name} ${def.help}`, `# TYPE ${name} ${def.type}`);
       if (!series || series.size === 0) {
-        if (!def.dimension) lines.push(`${name} 0`);
+        if (!def.dimensions) lines.push(`${name} 0`);
         continue;
       }
       for (const { labels, value } of series.values()) {
@@ -231,7 +251,7 @@ export class Metrics {
       const entries =
         series && series.size > 0
           ? [...series.entries()]
-          : def.dimension
+          : def.dimensions
             ? []
             : [['', { value: 0 }] as const];
       for (const [key, { labels, value }] of entries as Array<
@@ -244,9 +264,10 @@ export class Metrics {
           this.flushed.set(seriesKey, value);
         }
         const dims: Record<string, string> = { [METRIC_DIMENSIONS.stage]: stage };
-        const dimName = def.dimension ? capitalize(def.dimension) : undefined;
-        if (dimName && labels?.[def.dimension as string] !== undefined)
-          dims[dimName] = labels[def.dimension as string] as string;
+        for (const label of def.dimensions ?? []) {
+          const v = labels?.[label];
+          if (v !== undefined) dims[capitalize(label)] = v;
+        }
         const groupKey = JSON.stringify(dims);
         const group = groups.get(groupKey) ?? { dims, metrics: [], values: {} };
         group.metrics.push({ Name: def.cloudWatch, Unit: def.unit ?? 'None' });
@@ -262,11 +283,9 @@ export class Metrics {
             {
               Namespace: namespace,
               // A labelled series is also published under Stage alone, where CloudWatch
-              // aggregates the labels: what the alarms watch (rejects of any reason, any breaker).
-              Dimensions:
-                Object.keys(g.dims).length > 1
-                  ? [Object.keys(g.dims), [METRIC_DIMENSIONS.stage]]
-                  : [[METRIC_DIMENSIONS.stage]],
+              // aggregates the labels: what the alarms watch (rejects of any reason, any breaker);
+              // with two labels, under each one with Stage too (rejects of one algo).
+              Dimensions: dimensionSets(Object.keys(g.dims)),
               Metrics: g.metrics,
             },
           ],
@@ -285,6 +304,14 @@ export class Metrics {
     }
     return series;
   }
+}
+
+function dimensionSets(keys: readonly string[]): string[][] {
+  const stage = METRIC_DIMENSIONS.stage;
+  const labels = keys.filter((k) => k !== stage);
+  if (labels.length === 0) return [[stage]];
+  const singles = labels.length > 1 ? labels.map((l) => [stage, l]) : [];
+  return [[stage, ...labels], ...singles, [stage]];
 }
 
 function capitalize(s: string): string {

@@ -7,7 +7,7 @@ import type { Order, OrderRequest, Side, TradingState } from '../domain';
 import type { CircuitBreaker } from '../health/circuit-breaker';
 import { DatabaseUnavailableError } from '../health/database-health';
 import type { HeldLease, LeasePurpose } from '../leases/lease-manager';
-import type { Metrics } from '../metrics/metrics';
+import { algoLabel, type Metrics } from '../metrics/metrics';
 import type { PreTradeRisk, RejectReason } from '../risk/pre-trade-risk';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import { Flattener } from './flattener';
@@ -92,6 +92,8 @@ export interface OrderManagerDeps {
   tradingDay(): string;
   /** The live trading state (an entry is not sent if it stopped being ACTIVE meanwhile). */
   state(): TradingState;
+  /** The exchange algo ID an order of this strategy carries, if it has one. */
+  algoIdOf(strategyId: string): string | undefined;
 }
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
@@ -171,6 +173,7 @@ export class OrderManager {
     const { deps } = this;
     const order: Order = {
       ...request,
+      algoId: deps.algoIdOf(request.strategyId),
       id: randomUUID(),
       status: 'NEW',
       filledQuantity: 0,
@@ -210,7 +213,7 @@ export class OrderManager {
       await this.updates.writeStatus(order.id, 'CANCELLED', order.statusReason);
       return this.rejected(request, 'TRADING_HALTED', order.statusReason);
     }
-    deps.metrics.inc('algo_orders_submitted_total');
+    deps.metrics.inc('algo_orders_submitted_total', { algo: algoLabel(order.algoId) });
 
     try {
       // The breaker times the venue call only, not an exit's wait for its order-rate slot.
@@ -228,7 +231,7 @@ export class OrderManager {
         this.book.retire(order);
         await deps.repo.setStatus(order.id, 'REJECTED', { reason: error.message });
         const reason = error instanceof OrderRateRefusedError ? 'ORDER_RATE' : 'BROKER_REJECTED';
-        deps.metrics.inc('algo_orders_rejected_total', { reason });
+        deps.metrics.inc('algo_orders_rejected_total', { reason, algo: algoLabel(order.algoId) });
         return { outcome: 'REJECTED', reason, message: error.message, order };
       }
       const message = `broker did not acknowledge: ${messageOf(error)}`;
@@ -312,7 +315,10 @@ export class OrderManager {
   }
 
   private rejected(request: OrderRequest, reason: SubmitRejection, message: string): SubmitResult {
-    this.deps.metrics.inc('algo_orders_rejected_total', { reason });
+    this.deps.metrics.inc('algo_orders_rejected_total', {
+      reason,
+      algo: algoLabel(this.deps.algoIdOf(request.strategyId)),
+    });
     this.deps.riskEvents.record({
       kind: 'REJECT',
       rule: reason,

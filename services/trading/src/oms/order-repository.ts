@@ -30,6 +30,7 @@ interface OrderRow {
   fence_token: string | null;
   trading_day: string;
   created_at: Date;
+  algo_id: string | null;
 }
 
 const num = (v: string | null) => (v === null ? undefined : Number(v));
@@ -54,12 +55,13 @@ function toOrder(r: OrderRow): Order {
     fenceToken: r.fence_token === null ? undefined : Number(r.fence_token),
     tradingDay: r.trading_day,
     createdAt: r.created_at.getTime(),
+    algoId: r.algo_id ?? undefined,
   };
 }
 
 const ORDER_COLUMNS = `id, client_order_id, strategy_id, symbol, side, order_type, quantity, limit_price,
   stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id, status_reason,
-  fence_token, trading_day::text AS trading_day, created_at`;
+  fence_token, trading_day::text AS trading_day, created_at, algo_id`;
 
 export interface FenceCheck {
   readonly holder: string;
@@ -97,14 +99,15 @@ export class OrderRepository {
       order.reduceOnly,
       order.fenceToken ?? null,
       order.tradingDay,
+      order.algoId ?? null,
     ];
     const insert = `INSERT INTO orders (id, client_order_id, strategy_id, symbol, side, order_type, quantity,
-        limit_price, stop_price, reduce_only, status, fence_token, trading_day)`;
+        limit_price, stop_price, reduce_only, status, fence_token, trading_day, algo_id)`;
     if (!fence) {
       await this.named(
         this.db.durable,
         'order-insert',
-        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12)`,
+        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13)`,
         values,
       );
       return true;
@@ -112,9 +115,9 @@ export class OrderRepository {
     const { rowCount } = await this.named(
       this.db.durable,
       'order-insert-fenced',
-      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12
+      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13
         WHERE EXISTS (SELECT 1 FROM strategy_leases
-                       WHERE strategy_id = $3 AND holder = $13 AND fence_token = $14 AND expires_at > now())`,
+                       WHERE strategy_id = $3 AND holder = $14 AND fence_token = $15 AND expires_at > now())`,
       [...values, fence.holder, fence.fenceToken],
     );
     return rowCount === 1;
@@ -296,7 +299,7 @@ export class OrderRepository {
     const { rows } = await this.db.relaxed.query(
       `SELECT trade_id, trading_day::text AS trading_day, filled_at, strategy_id, symbol, side, quantity,
               price::float8 AS price, realized_pnl::float8 AS realized_pnl, closes_position, order_id,
-              client_order_id, broker_order_id, order_type
+              client_order_id, broker_order_id, order_type, algo_id
          FROM trades WHERE trading_day = $1 ORDER BY trade_id`,
       [tradingDay],
     );

@@ -3,7 +3,7 @@ import { BatchWriter } from '../../../common/batch-writer';
 import { retry } from '../../../common/retry';
 import type { BrokerOrder } from '../broker/broker';
 import type { Fill, Order, OrderStatus } from '../domain';
-import type { Metrics } from '../metrics/metrics';
+import { algoLabel, type Metrics } from '../metrics/metrics';
 import type { OrderBook } from './order-book';
 import type { FillRecord, OrderRepository } from './order-repository';
 import type { Portfolio } from './portfolio';
@@ -158,7 +158,7 @@ export class OrderUpdates {
       this.book.retire(order);
       this.appliedFills.delete(order.clientOrderId);
     }
-    deps.metrics.inc('algo_fills_total');
+    deps.metrics.inc('algo_fills_total', { algo: algoLabel(order.algoId) });
     this.fillWrites.add({
       fill,
       order: { ...order },

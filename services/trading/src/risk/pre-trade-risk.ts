@@ -9,6 +9,8 @@ export const REJECT_REASONS = [
   'HARD_HALT',
   'TRADING_HALTED',
   'TRADING_PAUSED',
+  /** The strategy's algo ID is halted (`tradeops halt --algo`): its exits go on. */
+  'ALGO_HALTED',
   'MARKET_CLOSED',
   'UNKNOWN_SYMBOL',
   'LOT_SIZE',
@@ -50,6 +52,8 @@ export interface RiskView {
   netQuantity(symbol: string): number;
   heatInr(): number;
   dailyPnlInr(): number;
+  /** Why the strategy's algo is halted, or undefined while it is not. */
+  algoHalted?(strategyId: string): string | undefined;
 }
 
 /** What the check knows of the client's order rate without asking anyone. */
@@ -109,6 +113,9 @@ export class PreTradeRisk {
         return reject('TRADING_HALTED', 'trading is halted: only exits are allowed');
       if (state === 'PAUSED')
         return reject('TRADING_PAUSED', 'trading is paused: only exits are allowed');
+      const algoHalt = view.algoHalted?.(order.strategyId);
+      if (algoHalt !== undefined)
+        return reject('ALGO_HALTED', `${algoHalt}: only exits are allowed`);
     }
     if (!view.marketOpen()) return reject('MARKET_CLOSED', 'the market is closed');
 

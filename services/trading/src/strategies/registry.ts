@@ -5,7 +5,13 @@ import type { Universe } from '../universe';
 import { MovingAverageCrossover } from './moving-average-crossover';
 import { OpeningRangeBreakout } from './opening-range-breakout';
 import type { Strategy } from './strategy';
-import { DEFAULT_STRATEGIES, StrategiesFileSchema, type StrategyConfig } from './strategy-config';
+import {
+  type AlgoIdRules,
+  algoIdProblems,
+  DEFAULT_STRATEGIES,
+  StrategiesFileSchema,
+  type StrategyConfig,
+} from './strategy-config';
 
 /** Operator orders belong to this pseudo-strategy; it is leased like the others. */
 export const MANUAL_STRATEGY_ID = 'manual';
@@ -19,10 +25,14 @@ export function createStrategy(config: StrategyConfig): Strategy {
   }
 }
 
-/** Reads and validates the strategies file (or the defaults) against the universe. */
+/**
+ * Reads and validates the strategies file (or the defaults) against the universe and the stage's
+ * algo ID rules; refuses the whole file, naming every offending strategy.
+ */
 export async function loadStrategyConfigs(
   file: string | undefined,
   universe: Universe,
+  rules: AlgoIdRules,
 ): Promise<StrategyConfig[]> {
   let configs: StrategyConfig[] = [...DEFAULT_STRATEGIES];
   if (file) {
@@ -34,6 +44,9 @@ export async function loadStrategyConfigs(
     }
     configs = parseOrThrow(StrategiesFileSchema, parsed, `strategies file ${file}`);
   }
+  const problems = algoIdProblems(configs, rules);
+  if (problems.length > 0)
+    throw new Error(`Strategies ${file ?? '(built-in)'}: ${problems.join('; ')}`);
   for (const c of configs) {
     const unknown = c.symbols.filter((s) => !universe.get(s));
     if (unknown.length > 0)

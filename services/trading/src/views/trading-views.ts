@@ -4,6 +4,7 @@ import { sleep } from '../../../common/retry';
 import { formatIst, istDate } from '../../../common/time';
 import type { Broker } from '../broker/broker';
 import type { SharedOrderRateLimiter } from '../broker/order-rate-limiter';
+import type { AlgoControls } from '../controls/algo-controls';
 import { type OPEN_STATUSES, quantityBreaks, round2 } from '../domain';
 import type { Engine } from '../engine';
 import type { FlagWatcher } from '../flag/flag-watcher';
@@ -53,6 +54,8 @@ export interface TradingViewsDeps {
   readonly session: TradingSession;
   readonly universe: Universe;
   readonly flattenRequests: FlattenRequests;
+  /** The algo IDs and their halts. */
+  readonly algos: AlgoControls;
   /** The reconciliation of each strategy this task took over. */
   reconcileReports(): readonly ReconcileReport[];
   /** Whether the service has started (reconciled). */
@@ -146,6 +149,7 @@ export class TradingViews {
       openPositions: portfolio.openPositions().length,
       workingOrders: deps.oms.workingOrders().length,
       strategies: { configured: deps.engine.strategyIds(), held: deps.leases.heldStrategies() },
+      algos: deps.algos.view(),
       broker: { name: deps.broker.name, connected: deps.broker.connected() },
       lastFlattenRequest: deps.flattenRequests.view(),
       reconciliation: deps.reconcileReports(),
