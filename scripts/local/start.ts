@@ -22,6 +22,7 @@ import { buildFleetServer } from './fleet-server';
 import { LocalFleet, type LocalServiceSpec } from './local-fleet';
 import { brokerArgument, type LocalKite, startLocalKite } from './local-kite';
 import { describeNextRuns, LocalScheduler } from './local-scheduler';
+import { type LocalUpstox, startLocalUpstox } from './local-upstox';
 import { localDir, localPostgresDataDir } from './paths';
 import { type LocalPostgres, startLocalPostgres } from './postgres';
 import { removeStackInfo, writeStackInfo } from './stack-info';
@@ -36,6 +37,8 @@ const LocalEnvSchema = z.object({
   LOCAL_DASHBOARD_PORT: port(3000),
   /** The Kite simulator's port with `--broker kite`; 0 picks a free one. */
   LOCAL_KITE_PORT: z.coerce.number().int().min(0).max(65_535).default(8600),
+  /** The Upstox simulator's port with `--broker upstox`; 0 picks a free one. */
+  LOCAL_UPSTOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8610),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
   LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
   /**
@@ -125,6 +128,16 @@ async function main(): Promise<void> {
     console.log(`Starting the Kite simulator (port ${env.LOCAL_KITE_PORT}) and logging in...`);
     kite = await startLocalKite(dir, env.LOCAL_KITE_PORT);
   }
+  let upstox: LocalUpstox | undefined;
+  if (broker === 'upstox') {
+    console.log(`Starting the Upstox simulator (port ${env.LOCAL_UPSTOX_PORT}) and logging in...`);
+    upstox = await startLocalUpstox(dir, env.LOCAL_UPSTOX_PORT);
+  }
+  if (broker === 'angelone')
+    throw new Error(
+      '--broker angelone: the Angel One adapter is not wired into the local stack yet',
+    );
+  const live = kite ?? upstox;
 
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
       SESSION_CLOCK: 'simulated',
       SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...kite?.taskEnv,
+      ...live?.taskEnv,
     }),
   };
   const fleet = new LocalFleet([trading], logDir, (service, message) => {
@@ -170,7 +183,7 @@ async function main(): Promise<void> {
     logDir,
     fleetUrl,
     brokerTokens:
-      env.LOCAL_BROKER_TOKENS.length > 0 || !kite ? env.LOCAL_BROKER_TOKENS : [kite.login.name],
+      env.LOCAL_BROKER_TOKENS.length > 0 || !live ? env.LOCAL_BROKER_TOKENS : [live.login.name],
     broker,
     kite: kite && { apiRoot: kite.simulator.apiRoot, secretDir: kite.secretDir },
   };
@@ -197,6 +210,7 @@ async function main(): Promise<void> {
       loginUrl: kite.simulator.loginUrl,
       secretDir: kite.secretDir,
     },
+    upstox: upstox && { apiRoot: upstox.simulator.apiRoot, secretDir: upstox.secretDir },
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
@@ -216,6 +230,7 @@ async function main(): Promise<void> {
     await fleet.stopAll();
     await fleetServer.close();
     await kite?.simulator.stop();
+    await upstox?.simulator.stop();
     await pg.stop();
     await removeStackInfo();
     console.log('Stopped.');
@@ -243,7 +258,9 @@ async function main(): Promise<void> {
 Local stack is up (${
     kite
       ? `LIVE mode on Kite: the simulator at ${kite.simulator.apiRoot}, token ${kite.login.name} of ${kite.login.userId} until ${kite.login.expiresAt}`
-      : 'PAPER mode'
+      : upstox
+        ? `LIVE mode on Upstox: the simulator at ${upstox.simulator.apiRoot}, token ${upstox.login.name} of ${upstox.login.userId} until ${upstox.login.expiresAt}`
+        : 'PAPER mode'
   }, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
   Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)

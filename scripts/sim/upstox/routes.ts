@@ -207,6 +207,24 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
     );
   });
 
+  app.get('/v2/market-quote/ltp', async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const keys = (q.instrument_key ?? '').split(',').filter(Boolean);
+    if (keys.length === 0) throw invalidInput('instrument_key is required', 'instrument_key', null);
+    const data: Record<string, unknown> = {};
+    for (const key of keys) {
+      const instrument = ctx.instrumentByKey(key);
+      const state = instrument && ctx.walk.state(instrument.instrumentToken);
+      // Upstox keys the answer by `<segment>:<symbol>`.
+      if (instrument && state)
+        data[`${key.split('|')[0]}:${instrument.tradingsymbol}`] = {
+          last_price: state.ltpPaise / 100,
+          instrument_token: key,
+        };
+    }
+    return success(data);
+  });
+
   const base = (request: FastifyRequest) => `http://${request.headers.host ?? '127.0.0.1'}`;
   const token = (request: FastifyRequest) =>
     (request as { accessToken?: string }).accessToken ?? '';
