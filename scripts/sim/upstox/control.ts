@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
 import { type FaultRequest, faultRequestSchema } from '../kite/faults';
-import type { SimOrder } from '../kite/order-engine';
 import { toPaise } from '../kite/wire';
+import { phantomOrder } from '../shared/engine-views';
 import type { UpstoxSimContext } from './context';
 import { invalidInput, orderJson, orderUpdateJson, tradeJson } from './wire';
 
@@ -63,35 +62,9 @@ export class UpstoxSimulatorControl {
 
   /** Sends an order update for an order nobody placed; returns its id. */
   sendUnknownOrderUpdate(): string {
-    const orderId = `2501${randomBytes(6).readUIntBE(0, 6).toString().padStart(12, '0')}`;
-    const instrument = this.ctx.engine.instrumentsListed()[0];
-    if (!instrument) throw new Error('the simulator lists no instruments');
-    const at = Date.now();
-    const phantom: SimOrder = {
-      orderId,
-      instrument,
-      transactionType: 'BUY',
-      product: 'MIS',
-      tag: undefined,
-      source: 'external',
-      orderEpochMs: at,
-      exchangeOrderId: null,
-      orderType: 'MARKET',
-      validity: 'DAY',
-      quantity: 1,
-      pricePaise: 0,
-      triggerPaise: 0,
-      status: 'COMPLETE',
-      statusMessage: null,
-      filledQuantity: 1,
-      averagePaise: instrument.closePaise,
-      cancelledQuantity: 0,
-      exchangeEpochMs: at,
-      modified: false,
-      triggered: false,
-    };
+    const phantom = phantomOrder(this.ctx.engine);
     this.ctx.streams.publishOrderUpdate(orderUpdateJson(phantom, this.ctx.sessions.user.userId));
-    return orderId;
+    return phantom.orderId;
   }
 
   /** Opens a position behind the API's back. */

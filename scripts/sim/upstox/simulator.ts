@@ -8,6 +8,7 @@ import { parsePlaceOrder } from '../kite/order-schemas';
 import { PriceWalk } from '../kite/price-walk';
 import { SlidingWindow } from '../kite/rate-limit';
 import { KiteApiError } from '../kite/wire';
+import { enginePositions } from '../shared/engine-views';
 import type { UpstoxSimContext } from './context';
 import { registerUpstoxControlRoutes, UpstoxSimulatorControl } from './control';
 import { registerUpstoxRoutes } from './routes';
@@ -108,32 +109,19 @@ export async function startUpstoxSimulator(
       guard(() => engine.place(parsePlaceOrder('regular', fields), source)),
     guard,
     positions: () =>
-      instruments.flatMap((i) =>
-        (['MIS', 'CNC'] as const).flatMap((product) => {
-          const trades = engine
-            .trades()
-            .filter((t) => t.order.instrument === i && t.order.product === product);
-          if (trades.length === 0) return [];
-          const bought = trades.filter((t) => t.order.transactionType === 'BUY');
-          const sold = trades.filter((t) => t.order.transactionType === 'SELL');
-          const sum = (list: typeof trades) => list.reduce((n, t) => n + t.quantity, 0);
-          return [
-            {
-              exchange: 'NSE',
-              product: product === 'MIS' ? 'I' : 'D',
-              instrument_token: instrumentKey(i),
-              trading_symbol: i.tradingsymbol,
-              tradingsymbol: i.tradingsymbol,
-              quantity: engine.netQuantity(i.instrumentToken, product),
-              day_buy_quantity: sum(bought),
-              day_sell_quantity: sum(sold),
-              overnight_quantity: 0,
-              multiplier: 1,
-              last_price: (walk.state(i.instrumentToken)?.ltpPaise ?? 0) / 100,
-            },
-          ];
-        }),
-      ),
+      enginePositions(engine, instruments).map((p) => ({
+        exchange: 'NSE',
+        product: p.product === 'MIS' ? 'I' : 'D',
+        instrument_token: instrumentKey(p.instrument),
+        trading_symbol: p.instrument.tradingsymbol,
+        tradingsymbol: p.instrument.tradingsymbol,
+        quantity: p.netQuantity,
+        day_buy_quantity: p.boughtQuantity,
+        day_sell_quantity: p.soldQuantity,
+        overnight_quantity: 0,
+        multiplier: 1,
+        last_price: (walk.state(p.instrument.instrumentToken)?.ltpPaise ?? 0) / 100,
+      })),
     step() {
       walk.step();
       engine.matchAll();

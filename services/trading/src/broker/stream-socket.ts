@@ -11,6 +11,12 @@ export interface StreamSocketOptions {
   /** @default 30000 */
   readonly reconnectMaxMs?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * A text frame sent this often while open (Angel One's sockets expect "ping" every 10 s and
+   * answer "pong"); with it, a socket that has received nothing for three intervals is cut and
+   * redialled, as a half-open connection never closes by itself.
+   */
+  readonly heartbeat?: { readonly payload: string; readonly intervalMs: number };
 }
 
 /**
@@ -25,6 +31,8 @@ export class StreamSocket {
   private attempts = 0;
   private timer?: NodeJS.Timeout;
   private connectedOnce = false;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private lastReceived = 0;
   private readonly messageListeners: Array<(data: Buffer, binary: boolean) => void> = [];
   private readonly connectListeners: Array<(reconnect: boolean) => void> = [];
   /** Connections opened (the first and every reconnect). */
@@ -61,6 +69,7 @@ export class StreamSocket {
     this.closing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.heartbeatTimer);
     this.open = false;
     this.socket?.terminate();
     this.socket = undefined;
@@ -83,6 +92,8 @@ export class StreamSocket {
       if (socket !== this.socket) return;
       this.open = true;
       this.attempts = 0;
+      this.lastReceived = Date.now();
+      this.beat(socket);
       this.connects += 1;
       const reconnect = this.connectedOnce;
       this.connectedOnce = true;
@@ -90,14 +101,28 @@ export class StreamSocket {
     });
     socket.on('message', (data: Buffer, binary: boolean) => {
       if (socket !== this.socket) return;
+      this.lastReceived = Date.now();
       for (const l of this.messageListeners) l(data, binary);
     });
     socket.on('error', (error) => this.options.onError?.(error));
     socket.on('close', () => {
       if (socket !== this.socket) return;
       this.open = false;
+      clearInterval(this.heartbeatTimer);
       this.scheduleReconnect();
     });
+  }
+
+  private beat(socket: WebSocket): void {
+    const heartbeat = this.options.heartbeat;
+    clearInterval(this.heartbeatTimer);
+    if (!heartbeat) return;
+    this.heartbeatTimer = setInterval(() => {
+      if (socket !== this.socket || !this.open) return;
+      if (Date.now() - this.lastReceived > 3 * heartbeat.intervalMs) socket.terminate();
+      else socket.send(heartbeat.payload);
+    }, heartbeat.intervalMs);
+    this.heartbeatTimer.unref();
   }
 
   private scheduleReconnect(): void {
