@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { StreamSocket } from '../broker/stream-socket';
 import type { Tick } from './bars';
 import type { MarketDataFeed } from './feed';
+import { FeedFreshness } from './feed-freshness';
 import { FEED_TYPE, feedResponseType } from './upstox-proto';
 
 export interface UpstoxFeedOptions {
@@ -54,9 +55,7 @@ const FeedResponseSchema = z.object({
  */
 export class UpstoxFeed implements MarketDataFeed {
   readonly name = 'upstox';
-  private lastTick?: number;
-  private lastDepth?: number;
-  private stale = false;
+  private readonly freshness: FeedFreshness;
   private timer?: NodeJS.Timeout;
   private running = false;
   private onTick: (tick: Tick) => void = () => undefined;
@@ -64,6 +63,12 @@ export class UpstoxFeed implements MarketDataFeed {
   readonly counters = { malformedMessages: 0, unknownKeys: 0, feeds: 0 };
 
   constructor(private readonly options: UpstoxFeedOptions) {
+    this.freshness = new FeedFreshness({
+      staleSeconds: options.staleSeconds,
+      connected: () => options.socket.connected(),
+      log: options.log,
+      now: options.now,
+    });
     options.socket.onConnect(() => {
       if (this.running) this.subscribe();
     });
@@ -76,7 +81,7 @@ export class UpstoxFeed implements MarketDataFeed {
     this.onTick = onTick;
     this.running = true;
     if (this.options.socket.connected()) this.subscribe();
-    this.timer = setInterval(() => this.checkFreshness(), this.options.checkMs ?? 1000);
+    this.timer = setInterval(() => this.freshness.check(), this.options.checkMs ?? 1000);
   }
 
   stop(): void {
@@ -86,11 +91,11 @@ export class UpstoxFeed implements MarketDataFeed {
   }
 
   lastUpdates() {
-    return { ticks: this.lastTick, depth: this.lastDepth };
+    return this.freshness.lastUpdates();
   }
 
   isStale(): boolean {
-    return this.stale;
+    return this.freshness.isStale();
   }
 
   /** The SDK's request shape: a binary frame of `{guid, method, data:{mode, instrumentKeys}}`. */
@@ -133,10 +138,9 @@ export class UpstoxFeed implements MarketDataFeed {
       const ltpc = market?.ltpc ?? feed.fullFeed?.indexFF?.ltpc ?? feed.ltpc;
       if (!ltpc) continue;
       this.counters.feeds += 1;
-      if (ltpc.ltt) this.lastTick = Math.max(this.lastTick ?? 0, ltpc.ltt);
+      if (ltpc.ltt) this.freshness.noteTick(ltpc.ltt);
       const best = market?.marketLevel?.bidAskQuote?.[0];
-      if (best && message.currentTs)
-        this.lastDepth = Math.max(this.lastDepth ?? 0, message.currentTs);
+      if (best && message.currentTs) this.freshness.noteDepth(message.currentTs);
       this.onTick({
         symbol,
         price: ltpc.ltp,
@@ -145,21 +149,5 @@ export class UpstoxFeed implements MarketDataFeed {
         time: message.currentTs ?? now,
       });
     }
-  }
-
-  private checkFreshness(): void {
-    const now = (this.options.now ?? Date.now)();
-    const limit = (this.options.staleSeconds ?? 5) * 1000;
-    const newest = Math.min(this.lastTick ?? 0, this.lastDepth ?? 0);
-    const stale = now - newest > limit;
-    if (stale === this.stale) return;
-    this.stale = stale;
-    const detail = {
-      tick_lag_sec: this.lastTick === undefined ? null : (now - this.lastTick) / 1000,
-      depth_lag_sec: this.lastDepth === undefined ? null : (now - this.lastDepth) / 1000,
-      connected: this.options.socket.connected(),
-    };
-    if (stale) this.options.log.warn({ event: 'FEED_STALE', ...detail }, 'FEED_STALE');
-    else this.options.log.info({ event: 'FEED_RECOVER', ...detail }, 'FEED_RECOVER');
   }
 }
