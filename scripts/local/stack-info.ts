@@ -33,6 +33,8 @@ export const LocalStackInfoSchema = z.object({
     .optional(),
   /** With `--broker upstox`: the simulator's API and the local Upstox secret store. */
   upstox: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
+  /** With `--broker angelone`: the simulator's API and the local Angel One secret store. */
+  angelone: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
 });
 /** What a running local stack tells the CLI and the dashboard about itself. */
 export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;

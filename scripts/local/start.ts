@@ -19,6 +19,7 @@ import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer } from '../../services/dashboard/src/server';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { buildFleetServer } from './fleet-server';
+import { type LocalAngelOne, startLocalAngelOne } from './local-angelone';
 import { LocalFleet, type LocalServiceSpec } from './local-fleet';
 import { brokerArgument, type LocalKite, startLocalKite } from './local-kite';
 import { describeNextRuns, LocalScheduler } from './local-scheduler';
@@ -39,6 +40,8 @@ const LocalEnvSchema = z.object({
   LOCAL_KITE_PORT: z.coerce.number().int().min(0).max(65_535).default(8600),
   /** The Upstox simulator's port with `--broker upstox`; 0 picks a free one. */
   LOCAL_UPSTOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8610),
+  /** The Angel One simulator's port with `--broker angelone`; 0 picks a free one. */
+  LOCAL_ANGELONE_PORT: z.coerce.number().int().min(0).max(65_535).default(8620),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
   LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
   /**
@@ -133,11 +136,14 @@ async function main(): Promise<void> {
     console.log(`Starting the Upstox simulator (port ${env.LOCAL_UPSTOX_PORT}) and logging in...`);
     upstox = await startLocalUpstox(dir, env.LOCAL_UPSTOX_PORT);
   }
-  if (broker === 'angelone')
-    throw new Error(
-      '--broker angelone: the Angel One adapter is not wired into the local stack yet',
+  let angelone: LocalAngelOne | undefined;
+  if (broker === 'angelone') {
+    console.log(
+      `Starting the Angel One simulator (port ${env.LOCAL_ANGELONE_PORT}) and logging in...`,
     );
-  const live = kite ?? upstox;
+    angelone = await startLocalAngelOne(dir, env.LOCAL_ANGELONE_PORT);
+  }
+  const live = kite ?? upstox ?? angelone;
 
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));
@@ -211,6 +217,7 @@ async function main(): Promise<void> {
       secretDir: kite.secretDir,
     },
     upstox: upstox && { apiRoot: upstox.simulator.apiRoot, secretDir: upstox.secretDir },
+    angelone: angelone && { apiRoot: angelone.simulator.apiRoot, secretDir: angelone.secretDir },
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
@@ -231,6 +238,7 @@ async function main(): Promise<void> {
     await fleetServer.close();
     await kite?.simulator.stop();
     await upstox?.simulator.stop();
+    await angelone?.simulator.stop();
     await pg.stop();
     await removeStackInfo();
     console.log('Stopped.');
@@ -260,7 +268,9 @@ Local stack is up (${
       ? `LIVE mode on Kite: the simulator at ${kite.simulator.apiRoot}, token ${kite.login.name} of ${kite.login.userId} until ${kite.login.expiresAt}`
       : upstox
         ? `LIVE mode on Upstox: the simulator at ${upstox.simulator.apiRoot}, token ${upstox.login.name} of ${upstox.login.userId} until ${upstox.login.expiresAt}`
-        : 'PAPER mode'
+        : angelone
+          ? `LIVE mode on Angel One: the simulator at ${angelone.simulator.apiRoot}, session ${angelone.login.name} of ${angelone.login.userId} until ${angelone.login.expiresAt}`
+          : 'PAPER mode'
   }, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
   Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)

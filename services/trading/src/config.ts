@@ -94,6 +94,14 @@ export const TradingEnvSchema = z
     UPSTOX_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
     /** Placement, modify, cancel. @default https://api-hft.upstox.com, or UPSTOX_API_ROOT when set */
     UPSTOX_ORDER_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** SmartAPI's REST root. @default https://apiconnect.angelone.in (the local stack: its simulator) */
+    ANGELONE_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** @default the SDK's wss://tns.angelone.in/smart-order-update */
+    ANGELONE_ORDER_STREAM_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    /** @default the SDK's wss://smartapisocket.angelone.in/smart-stream */
+    ANGELONE_FEED_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    /** The static IP registered with Angel One, sent as `X-ClientPublicIP` (required with BROKER=angelone). */
+    ANGELONE_PUBLIC_IP: z.ipv4().optional(),
 
     PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
@@ -166,6 +174,13 @@ export const TradingEnvSchema = z
         code: 'custom',
         path: ['BROKER_LOCAL_SECRET_DIR'],
         message: `required with a local ${env.BROKER} secret store`,
+      });
+    }
+    if (env.BROKER === 'angelone' && !env.ANGELONE_PUBLIC_IP) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ANGELONE_PUBLIC_IP'],
+        message: "required with BROKER=angelone: the desk's static IP registered with Angel One",
       });
     }
     const kiteStore =
