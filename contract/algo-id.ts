@@ -51,13 +51,15 @@ export interface BrokerTagBudget {
 }
 
 /**
- * Each broker's tag. Kite's tag is at most 20 characters, 12 of them our digest
- * (services/trading/src/broker/kite/kite-tag.ts). The paper venue keeps Kite's, so that a
- * strategies file that runs on paper runs live unchanged.
+ * Each broker's tag. Kite's `tag`, Upstox's `tag` and Angel One's `ordertag` (since November 2024)
+ * are at most 20 characters, 12 of them our digest (services/trading/src/broker/order-tag.ts). The
+ * paper venue keeps the same, so that a strategies file that runs on paper runs live unchanged.
  */
 export const BROKER_TAG_BUDGETS = {
   paper: { tagMax: 20, digestChars: 12 },
   kite: { tagMax: 20, digestChars: 12 },
+  upstox: { tagMax: 20, digestChars: 12 },
+  angelone: { tagMax: 20, digestChars: 12 },
 } as const satisfies Record<BrokerKind, BrokerTagBudget>;
 
 /**

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { AnyStage } from './names';
 
-/** The brokers a trading task can trade through; LIVE needs a real one. */
-export const BrokerKindSchema = z.enum(['paper', 'kite']);
+/** The brokers a trading task can trade through; LIVE needs a real one (any but paper). */
+export const BrokerKindSchema = z.enum(['paper', 'kite', 'upstox', 'angelone']);
 export type BrokerKind = z.output<typeof BrokerKindSchema>;
 
 /** A Kite access token's name: upper case, as `BROKER_TOKEN_NAMES` and the checks spell it. */

@@ -109,7 +109,7 @@ export const StageConfigSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as ap-south-1'),
     /** PAPER unless `-c mode=LIVE` is given explicitly. */
     mode: z.enum(['PAPER', 'LIVE']),
-    /** paper unless `-c broker=kite` is given; LIVE needs a real broker and kite needs LIVE. */
+    /** paper unless `-c broker=kite|upstox|angelone` is given; LIVE needs a live broker and each needs LIVE. */
     broker: BrokerKindSchema,
     terminationProtection: z.boolean(),
     network: z
@@ -207,12 +207,17 @@ export const StageConfigSchema = z
   .strict()
   // The trading service refuses both at start; refusing at synth keeps a bad deploy from rolling.
   .refine((c) => !(c.mode === 'LIVE' && c.broker === 'paper'), {
-    message: 'mode LIVE needs a live broker (-c broker=kite): the paper broker trades nothing real',
+    message:
+      'mode LIVE needs a live broker (-c broker=kite|upstox|angelone): the paper broker trades nothing real',
     path: ['broker'],
   })
-  .refine((c) => !(c.broker === 'kite' && c.mode !== 'LIVE'), {
-    message: 'broker kite places real orders: it needs -c mode=LIVE',
-    path: ['broker'],
+  .superRefine((c, ctx) => {
+    if (c.broker !== 'paper' && c.mode !== 'LIVE')
+      ctx.addIssue({
+        code: 'custom',
+        message: `broker ${c.broker} places real orders: it needs -c mode=LIVE`,
+        path: ['broker'],
+      });
   })
   // SEBI's framework: API orders come only from static IPs registered with the broker. Each NAT
   // gateway is one egress IP; an unregistered one would have its tasks' orders refused.

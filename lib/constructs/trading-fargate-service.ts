@@ -22,7 +22,7 @@ import {
 /** The port the trading service listens on, in every environment. */
 export const TRADING_PORT = 8000;
 
-/** Who the task trades through; Kite brings the secrets the task reads (and only those). */
+/** Who the task trades through; a live broker brings the secrets the task reads (and only those). */
 export type TradingBroker =
   | { readonly kind: 'paper' }
   | {
@@ -32,6 +32,15 @@ export type TradingBroker =
       /** The access token the task uses (`KITE_TOKEN_NAME`). */
       readonly tokenName: string;
       /** `/algo-trading/<stage>/broker/kite/<tokenName>`. */
+      readonly token: secretsmanager.ISecret;
+    }
+  | {
+      readonly kind: 'upstox' | 'angelone';
+      /** `/algo-trading/<stage>/broker/<kind>/app`. */
+      readonly app: secretsmanager.ISecret;
+      /** The session the task uses (`BROKER_TOKEN_NAME`). */
+      readonly tokenName: string;
+      /** `/algo-trading/<stage>/broker/<kind>/<tokenName>`. */
       readonly token: secretsmanager.ISecret;
     };
 
@@ -91,7 +100,7 @@ export class TradingFargateService extends Construct {
     );
     allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
     const { broker } = props;
-    if (broker.kind === 'kite') {
+    if (broker.kind !== 'paper') {
       // The secret store reads them by name; a new login is a new version, read without a restart.
       broker.app.grantRead(this.taskRole);
       broker.token.grantRead(this.taskRole);
@@ -129,6 +138,9 @@ export class TradingFargateService extends Construct {
         BROKER: broker.kind,
         ...(broker.kind === 'kite'
           ? { KITE_SECRET_STORE: 'secrets-manager', KITE_TOKEN_NAME: broker.tokenName }
+          : {}),
+        ...(broker.kind === 'upstox' || broker.kind === 'angelone'
+          ? { BROKER_SECRET_STORE: 'secrets-manager', BROKER_TOKEN_NAME: broker.tokenName }
           : {}),
         ...(props.mode === 'LIVE' ? { LIVE_CONFIRMATION } : {}),
       },

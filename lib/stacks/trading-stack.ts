@@ -10,6 +10,7 @@ import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
 import { DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
 import { operatorNames } from '../../contract/names';
 import { AlertTopics } from '../constructs/alert-topics';
+import { BrokerSecrets } from '../constructs/broker-secrets';
 import { KiteSecrets } from '../constructs/kite-secrets';
 import { retentionDays } from '../constructs/retention';
 import type { ServiceImageFactory } from '../constructs/service-images';
@@ -40,6 +41,8 @@ export class TradingStack extends StageStack {
   readonly controlToken: secretsmanager.Secret;
   /** With `-c broker=kite` only. */
   readonly kiteSecrets?: KiteSecrets;
+  /** With `-c broker=upstox|angelone` only. */
+  readonly brokerSecrets?: BrokerSecrets;
   readonly trading: TradingFargateService;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -104,7 +107,16 @@ export class TradingStack extends StageStack {
         tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
       });
     }
+    if (config.broker === 'upstox' || config.broker === 'angelone') {
+      this.brokerSecrets = new BrokerSecrets(this, 'BrokerSecrets', {
+        stage: config.stage,
+        broker: config.broker,
+        encryptionKey: props.dataKey,
+        tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
+      });
+    }
     const kite = this.kiteSecrets;
+    const live = this.brokerSecrets;
 
     this.trading = new TradingFargateService(this, 'TradingService', {
       cluster: this.cluster,
@@ -118,7 +130,14 @@ export class TradingStack extends StageStack {
             tokenName: DEFAULT_KITE_TOKEN_NAME,
             token: kite.token(DEFAULT_KITE_TOKEN_NAME),
           }
-        : { kind: 'paper' },
+        : live && (config.broker === 'upstox' || config.broker === 'angelone')
+          ? {
+              kind: config.broker,
+              app: live.app,
+              tokenName: DEFAULT_KITE_TOKEN_NAME,
+              token: live.token(DEFAULT_KITE_TOKEN_NAME),
+            }
+          : { kind: 'paper' },
       image: props.images('trading'),
       logGroup: this.logGroup,
       flag: this.flag,

@@ -12,12 +12,16 @@ import {
 import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { type KiteSimulator, startKiteSimulator } from '../sim/kite/simulator';
 
-/** `--broker paper|kite` from the command line. @default paper */
+/** `--broker paper|kite|upstox|angelone` from the command line. @default paper */
 export function brokerArgument(argv: readonly string[]): BrokerKind {
   const at = argv.indexOf('--broker');
   const inline = argv.find((a) => a.startsWith('--broker='))?.slice('--broker='.length);
   const value = inline ?? (at >= 0 ? argv[at + 1] : undefined);
-  return parseOrThrow(BrokerKindSchema, value ?? 'paper', '--broker (expected paper or kite)');
+  return parseOrThrow(
+    BrokerKindSchema,
+    value ?? 'paper',
+    '--broker (expected paper, kite, upstox or angelone)',
+  );
 }
 
 /** The local stack's Kite secret store: `<dir>/secrets/kite`, the same interface as AWS's. */

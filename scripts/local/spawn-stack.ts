@@ -45,6 +45,8 @@ export async function spawnLocalStack(
       LOCAL_FLEET_PORT: String(await freePort()),
       LOCAL_DASHBOARD_PORT: String(await freePort()),
       LOCAL_KITE_PORT: '0',
+      LOCAL_UPSTOX_PORT: '0',
+      LOCAL_ANGELONE_PORT: '0',
       LOG_LEVEL: 'warn',
       ...extraEnv,
     },

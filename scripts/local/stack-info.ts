@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import { BrokerKindSchema } from '../../contract/kite';
 import { parseOrThrow } from '../../contract/validation';
 import { localDir } from './paths';
 
@@ -19,8 +20,8 @@ export const LocalStackInfoSchema = z.object({
   dashboardToken: z.string(),
   /** The broker tokens the checks require (LOCAL_BROKER_TOKENS); none: whatever the broker has. */
   brokerTokens: z.array(z.string()).default([]),
-  /** The broker the trading tasks use: paper, or Kite LIVE against the local simulator. */
-  broker: z.enum(['paper', 'kite']).default('paper'),
+  /** The broker the trading tasks use: paper, or a live broker against its local simulator. */
+  broker: BrokerKindSchema.default('paper'),
   /** With `--broker kite`: the simulator's endpoints and the local Kite secret store. */
   kite: z
     .object({
@@ -30,6 +31,10 @@ export const LocalStackInfoSchema = z.object({
       secretDir: z.string(),
     })
     .optional(),
+  /** With `--broker upstox`: the simulator's API and the local Upstox secret store. */
+  upstox: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
+  /** With `--broker angelone`: the simulator's API and the local Angel One secret store. */
+  angelone: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
 });
 /** What a running local stack tells the CLI and the dashboard about itself. */
 export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;

@@ -19,9 +19,11 @@ import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer } from '../../services/dashboard/src/server';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { buildFleetServer } from './fleet-server';
+import { type LocalAngelOne, startLocalAngelOne } from './local-angelone';
 import { LocalFleet, type LocalServiceSpec } from './local-fleet';
 import { brokerArgument, type LocalKite, startLocalKite } from './local-kite';
 import { describeNextRuns, LocalScheduler } from './local-scheduler';
+import { type LocalUpstox, startLocalUpstox } from './local-upstox';
 import { localDir, localPostgresDataDir } from './paths';
 import { type LocalPostgres, startLocalPostgres } from './postgres';
 import { removeStackInfo, writeStackInfo } from './stack-info';
@@ -36,6 +38,10 @@ const LocalEnvSchema = z.object({
   LOCAL_DASHBOARD_PORT: port(3000),
   /** The Kite simulator's port with `--broker kite`; 0 picks a free one. */
   LOCAL_KITE_PORT: z.coerce.number().int().min(0).max(65_535).default(8600),
+  /** The Upstox simulator's port with `--broker upstox`; 0 picks a free one. */
+  LOCAL_UPSTOX_PORT: z.coerce.number().int().min(0).max(65_535).default(8610),
+  /** The Angel One simulator's port with `--broker angelone`; 0 picks a free one. */
+  LOCAL_ANGELONE_PORT: z.coerce.number().int().min(0).max(65_535).default(8620),
   LOCAL_CONTROL_TOKEN: z.string().min(16).optional(),
   LOCAL_DASHBOARD_TOKEN: z.string().min(16).optional(),
   /**
@@ -125,6 +131,19 @@ async function main(): Promise<void> {
     console.log(`Starting the Kite simulator (port ${env.LOCAL_KITE_PORT}) and logging in...`);
     kite = await startLocalKite(dir, env.LOCAL_KITE_PORT);
   }
+  let upstox: LocalUpstox | undefined;
+  if (broker === 'upstox') {
+    console.log(`Starting the Upstox simulator (port ${env.LOCAL_UPSTOX_PORT}) and logging in...`);
+    upstox = await startLocalUpstox(dir, env.LOCAL_UPSTOX_PORT);
+  }
+  let angelone: LocalAngelOne | undefined;
+  if (broker === 'angelone') {
+    console.log(
+      `Starting the Angel One simulator (port ${env.LOCAL_ANGELONE_PORT}) and logging in...`,
+    );
+    angelone = await startLocalAngelOne(dir, env.LOCAL_ANGELONE_PORT);
+  }
+  const live = kite ?? upstox ?? angelone;
 
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));
@@ -150,7 +169,7 @@ async function main(): Promise<void> {
       SESSION_CLOCK: 'simulated',
       SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...kite?.taskEnv,
+      ...live?.taskEnv,
     }),
   };
   const fleet = new LocalFleet([trading], logDir, (service, message) => {
@@ -170,7 +189,7 @@ async function main(): Promise<void> {
     logDir,
     fleetUrl,
     brokerTokens:
-      env.LOCAL_BROKER_TOKENS.length > 0 || !kite ? env.LOCAL_BROKER_TOKENS : [kite.login.name],
+      env.LOCAL_BROKER_TOKENS.length > 0 || !live ? env.LOCAL_BROKER_TOKENS : [live.login.name],
     broker,
     kite: kite && { apiRoot: kite.simulator.apiRoot, secretDir: kite.secretDir },
   };
@@ -197,6 +216,8 @@ async function main(): Promise<void> {
       loginUrl: kite.simulator.loginUrl,
       secretDir: kite.secretDir,
     },
+    upstox: upstox && { apiRoot: upstox.simulator.apiRoot, secretDir: upstox.secretDir },
+    angelone: angelone && { apiRoot: angelone.simulator.apiRoot, secretDir: angelone.secretDir },
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
@@ -216,6 +237,8 @@ async function main(): Promise<void> {
     await fleet.stopAll();
     await fleetServer.close();
     await kite?.simulator.stop();
+    await upstox?.simulator.stop();
+    await angelone?.simulator.stop();
     await pg.stop();
     await removeStackInfo();
     console.log('Stopped.');
@@ -243,7 +266,11 @@ async function main(): Promise<void> {
 Local stack is up (${
     kite
       ? `LIVE mode on Kite: the simulator at ${kite.simulator.apiRoot}, token ${kite.login.name} of ${kite.login.userId} until ${kite.login.expiresAt}`
-      : 'PAPER mode'
+      : upstox
+        ? `LIVE mode on Upstox: the simulator at ${upstox.simulator.apiRoot}, token ${upstox.login.name} of ${upstox.login.userId} until ${upstox.login.expiresAt}`
+        : angelone
+          ? `LIVE mode on Angel One: the simulator at ${angelone.simulator.apiRoot}, session ${angelone.login.name} of ${angelone.login.userId} until ${angelone.login.expiresAt}`
+          : 'PAPER mode'
   }, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
   Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)

@@ -72,7 +72,7 @@ describe('loadStageConfig', () => {
 
   it('refuses LIVE with the paper broker', () => {
     expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'LIVE' }))).toThrow(
-      /broker: mode LIVE needs a live broker \(-c broker=kite\)/,
+      /broker: mode LIVE needs a live broker \(-c broker=kite\|upstox\|angelone\)/,
     );
     expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'paper' }))).toThrow(
       /broker: mode LIVE needs a live broker/,

@@ -183,7 +183,7 @@ describe('trading service in LIVE mode on Kite', () => {
 
   it('refuses LIVE with the paper broker at synth', () => {
     expect(() => buildStage({ stage: 'prod', mode: 'LIVE', broker: 'paper' })).toThrow(
-      /broker: mode LIVE needs a live broker \(-c broker=kite\)/,
+      /broker: mode LIVE needs a live broker \(-c broker=kite\|upstox\|angelone\)/,
     );
   });
 

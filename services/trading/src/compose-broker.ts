@@ -12,6 +12,8 @@ import { KiteBroker } from './broker/kite/kite-broker';
 import { KiteTickerConnection } from './broker/kite/kite-ticker-connection';
 import { KiteTokenSource } from './broker/kite/kite-token-source';
 import { PaperBroker } from './broker/paper-broker';
+import { composeAngelOne } from './compose-angelone';
+import { composeUpstox } from './compose-upstox';
 import type { TradingConfig } from './config';
 import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
 import { KiteFeed } from './market/kite-feed';
@@ -47,7 +49,8 @@ export function kiteSecretStore(config: TradingConfig): KiteSecretStore {
 }
 
 /**
- * BROKER=paper: the paper venue (on its own pool) and the simulated or CSV feed. BROKER=kite:
+ * BROKER=paper: the paper venue (on its own pool) and the simulated or CSV feed. BROKER=upstox:
+ * `composeUpstox`; BROKER=angelone: `composeAngelOne`. BROKER=kite:
  * the Kite adapter and `KiteFeed` on one ticker connection, with the access token re-read from the
  * stage's secret store; the universe's symbols missing from Kite's NSE list are logged and not
  * subscribed (orders for them are refused by the adapter).
@@ -81,6 +84,8 @@ export async function composeVenue(config: TradingConfig, deps: VenueDeps): Prom
     );
     return { venue, feed, close: async () => {} };
   }
+  if (env.BROKER === 'upstox') return composeUpstox(config, deps);
+  if (env.BROKER === 'angelone') return composeAngelOne(config, deps);
 
   const store = kiteSecretStore(config);
   const app = await store.readApp();

@@ -7,6 +7,7 @@ import {
 import { RiskLimitsSchema } from '../../../contract/risk-limits';
 import { booleanText, jsonText, parseOrThrow } from '../../../contract/validation';
 import { KiteStrategiesSchema } from './broker/kite/kite-tag';
+import { BrokerStrategiesSchema } from './broker/order-tag';
 
 /** The trading service's environment. Parsed once at start; a bad value stops the start. */
 export const TradingEnvSchema = z
@@ -80,6 +81,28 @@ export const TradingEnvSchema = z
     KITE_STRATEGIES: jsonText(KiteStrategiesSchema).optional(),
     KITE_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
 
+    /** Upstox / Angel One: the stored session the task uses (`tradeops token login --name`). */
+    BROKER_TOKEN_NAME: KiteTokenNameSchema.default(DEFAULT_KITE_TOKEN_NAME),
+    /** Upstox / Angel One secrets. @default local on the local stack, else secrets-manager */
+    BROKER_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
+    /** The local secret store's folder (the local stack's `<dir>/secrets/<broker>`). */
+    BROKER_LOCAL_SECRET_DIR: z.string().min(1).optional(),
+    /** Strategy id -> `{product, tagPrefix}` at Upstox / Angel One. @default INTRADAY, prefix from the id */
+    BROKER_STRATEGIES: jsonText(BrokerStrategiesSchema).optional(),
+    BROKER_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
+    /** @default https://api.upstox.com (the local stack: its simulator) */
+    UPSTOX_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** Placement, modify, cancel. @default https://api-hft.upstox.com, or UPSTOX_API_ROOT when set */
+    UPSTOX_ORDER_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** SmartAPI's REST root. @default https://apiconnect.angelone.in (the local stack: its simulator) */
+    ANGELONE_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
+    /** @default the SDK's wss://tns.angelone.in/smart-order-update */
+    ANGELONE_ORDER_STREAM_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    /** @default the SDK's wss://smartapisocket.angelone.in/smart-stream */
+    ANGELONE_FEED_URL: z.url({ protocol: /^wss?$/ }).optional(),
+    /** The static IP registered with Angel One, sent as `X-ClientPublicIP` (required with BROKER=angelone). */
+    ANGELONE_PUBLIC_IP: z.ipv4().optional(),
+
     PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
     PAPER_PARTIAL_FILL_PROBABILITY: z.coerce.number().min(0).max(1).default(0.2),
@@ -125,19 +148,39 @@ export const TradingEnvSchema = z
         message: 'required outside the local stack (the stage config sets it)',
       });
     }
-    if (env.MODE === 'LIVE' && env.BROKER !== 'kite') {
+    if (env.MODE === 'LIVE' && env.BROKER === 'paper') {
       ctx.addIssue({
         code: 'custom',
         path: ['BROKER'],
         message:
-          'MODE=LIVE needs a live broker (BROKER=kite): the paper broker trades nothing real',
+          'MODE=LIVE needs a live broker (BROKER=kite, upstox or angelone): the paper broker trades nothing real',
       });
     }
-    if (env.BROKER === 'kite' && env.MODE !== 'LIVE') {
+    if (env.BROKER !== 'paper' && env.MODE !== 'LIVE') {
       ctx.addIssue({
         code: 'custom',
         path: ['BROKER'],
-        message: 'BROKER=kite places real orders: it needs MODE=LIVE and its confirmation',
+        message: `BROKER=${env.BROKER} places real orders: it needs MODE=LIVE and its confirmation`,
+      });
+    }
+    const brokerStore =
+      env.BROKER_SECRET_STORE ?? (env.STAGE === 'local' ? 'local' : 'secrets-manager');
+    if (
+      (env.BROKER === 'upstox' || env.BROKER === 'angelone') &&
+      brokerStore === 'local' &&
+      !env.BROKER_LOCAL_SECRET_DIR
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BROKER_LOCAL_SECRET_DIR'],
+        message: `required with a local ${env.BROKER} secret store`,
+      });
+    }
+    if (env.BROKER === 'angelone' && !env.ANGELONE_PUBLIC_IP) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ANGELONE_PUBLIC_IP'],
+        message: "required with BROKER=angelone: the desk's static IP registered with Angel One",
       });
     }
     const kiteStore =
@@ -163,6 +206,8 @@ export interface TradingConfig {
   readonly sessionClock: 'nse' | 'simulated';
   readonly emf: boolean;
   readonly kiteSecretStore: 'secrets-manager' | 'local';
+  /** Where Upstox / Angel One secrets live. */
+  readonly brokerSecretStore: 'secrets-manager' | 'local';
 }
 
 export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
@@ -175,5 +220,6 @@ export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
     sessionClock: env.SESSION_CLOCK ?? (local ? 'simulated' : 'nse'),
     emf: env.METRICS_EMF ?? !local,
     kiteSecretStore: env.KITE_SECRET_STORE ?? (local ? 'local' : 'secrets-manager'),
+    brokerSecretStore: env.BROKER_SECRET_STORE ?? (local ? 'local' : 'secrets-manager'),
   };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Pool } from 'pg';
+import type { BrokerKind } from '../../../../contract/kite';
 import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
 import { FileAuditSpool } from '../../../common/db/audit-spool';
@@ -28,7 +29,7 @@ export interface LocalStackEndpoints {
   /** The broker tokens the checks require. @default none: whatever the broker has */
   readonly brokerTokens?: readonly string[];
   /** The broker the trading tasks use. @default 'paper' */
-  readonly broker?: 'paper' | 'kite';
+  readonly broker?: BrokerKind;
   /** With the Kite broker: the simulator's API and the local Kite secret store. */
   readonly kite?: { readonly apiRoot: string; readonly secretDir: string };
 }

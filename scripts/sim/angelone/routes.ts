@@ -1,0 +1,223 @@
+import { isIPv4 } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as z from 'zod';
+import { parseModifyOrder } from '../kite/order-schemas';
+import type { AngelSimContext } from './context';
+import {
+  angelSymbol,
+  badHeader,
+  invalidApiKey,
+  invalidInput,
+  orderJson,
+  orderNotFound,
+  RATE_LIMIT_TEXT,
+  somethingWrong,
+  success,
+  symbolNotFound,
+  symbolToken,
+  tradeJson,
+} from './wire';
+
+const AUTH = '/rest/auth/angelbroking';
+const SECURE = '/rest/secure/angelbroking';
+const LOGIN_PATH = `${AUTH}/user/v1/loginByPassword`;
+const REFRESH_PATH = `${AUTH}/jwt/v1/generateTokens`;
+
+/** Angel's limit on `ordertag` (since November 2024): 20 characters. */
+const MAX_ORDER_TAG = 20;
+
+const numberText = z.union([z.string(), z.number()]).transform(String);
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = String(issue?.path[0] ?? 'request');
+  const given = (value as Record<string, unknown> | undefined)?.[field];
+  throw invalidInput(`Invalid ${field}: ${JSON.stringify(given ?? null)}`);
+}
+
+const loginBody = z.object({
+  clientcode: z.string().min(1),
+  password: z.string().min(1),
+  totp: z.string().regex(/^\d{6}$/),
+});
+
+const placeBody = z.object({
+  variety: z.literal('NORMAL'),
+  tradingsymbol: z.string().min(1),
+  symboltoken: z.string().min(1),
+  transactiontype: z.enum(['BUY', 'SELL']),
+  exchange: z.literal('NSE'),
+  ordertype: z.enum(['MARKET', 'LIMIT']),
+  producttype: z.enum(['INTRADAY', 'DELIVERY']),
+  duration: z.enum(['DAY', 'IOC']),
+  price: numberText.optional(),
+  quantity: numberText,
+  ordertag: z.string().optional(),
+});
+
+const modifyBody = placeBody
+  .omit({ transactiontype: true, ordertag: true })
+  .extend({ orderid: z.string().min(1) });
+
+const cancelBody = z.object({ variety: z.literal('NORMAL'), orderid: z.string().min(1) });
+
+/** The SDK's own headers on every call; Angel rejects a request without them. */
+const REQUIRED_HEADERS: ReadonlyArray<[string, (v: string) => boolean]> = [
+  ['x-usertype', (v) => v === 'USER'],
+  ['x-sourceid', (v) => v === 'WEB'],
+  ['x-clientlocalip', isIPv4],
+  ['x-clientpublicip', isIPv4],
+  ['x-macaddress', (v) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v)],
+  ['content-type', (v) => v.startsWith('application/json')],
+];
+
+/**
+ * SmartAPI's REST surface: the gateway (faults, headers, API key, JWT, the order rate limit),
+ * the login, token renewal and logout, profile, orders, order book, trade book, positions and
+ * scrip search.
+ */
+export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext): void {
+  const { sessions, engine } = ctx;
+  const account = sessions.account;
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/__sim')) return undefined;
+    const failure = ctx.faults.takeFailure();
+    if (failure !== undefined) return answerFailure(reply, failure);
+    if (ctx.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.faults.latencyMs));
+    for (const [name, ok] of REQUIRED_HEADERS) {
+      const value = request.headers[name];
+      if (typeof value !== 'string' || !ok(value)) throw badHeader(name);
+    }
+    if (request.headers['x-privatekey'] !== account.apiKey) throw invalidApiKey();
+    if (path === LOGIN_PATH || path === REFRESH_PATH) return undefined;
+    (request as { jwt?: string }).jwt = sessions.authenticate(request.headers.authorization);
+    if (/\/order\/v1\/(placeOrder|modifyOrder|cancelOrder)$/.test(path)) {
+      if (!ctx.orderRequestsPerSecond.tryTake())
+        return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
+    }
+    return undefined;
+  });
+
+  app.post(LOGIN_PATH, async (request) => success(sessions.login(parsed(loginBody, request.body))));
+
+  app.post(REFRESH_PATH, async (request) => {
+    const { refreshToken } = parsed(z.object({ refreshToken: z.string().min(1) }), request.body);
+    return success(sessions.refresh(request.headers.authorization, refreshToken));
+  });
+
+  app.post(`${SECURE}/user/v1/logout`, async (request) => {
+    const { clientcode } = parsed(z.object({ clientcode: z.string() }), request.body);
+    if (clientcode !== account.clientCode) throw invalidInput('Invalid clientcode');
+    sessions.logout((request as { jwt?: string }).jwt ?? '');
+    return success('');
+  });
+
+  app.get(`${SECURE}/user/v1/getProfile`, async () =>
+    success({
+      clientcode: account.clientCode,
+      name: account.name,
+      email: '',
+      mobileno: '',
+      exchanges: ['nse_cm', 'bse_cm'],
+      products: ['MARGIN', 'MIS', 'NRML', 'CNC', 'CO', 'BO'],
+      lastlogintime: '',
+      broker: '',
+    }),
+  );
+
+  app.post(`${SECURE}/order/v1/placeOrder`, async (request, reply) => {
+    const body = parsed(placeBody, request.body);
+    if (body.ordertag !== undefined && body.ordertag.length > MAX_ORDER_TAG)
+      throw invalidInput(`ordertag length should be less than ${MAX_ORDER_TAG} characters`);
+    const instrument = ctx.instrumentByToken(body.symboltoken);
+    if (!instrument || angelSymbol(instrument) !== body.tradingsymbol) throw symbolNotFound();
+    const order = ctx.place(
+      {
+        exchange: 'NSE',
+        tradingsymbol: instrument.tradingsymbol,
+        transaction_type: body.transactiontype,
+        quantity: body.quantity,
+        product: body.producttype === 'INTRADAY' ? 'MIS' : 'CNC',
+        order_type: body.ordertype,
+        validity: body.duration,
+        ...(body.ordertype === 'LIMIT' && body.price ? { price: body.price } : {}),
+        ...(body.ordertag ? { tag: body.ordertag } : {}),
+      },
+      'api',
+    );
+    if (ctx.faults.takeHang()) {
+      // Accepted into the book, answer withheld: the client times out not knowing the orderid.
+      reply.hijack();
+      return undefined;
+    }
+    return success({
+      script: body.tradingsymbol,
+      orderid: order.orderId,
+      uniqueorderid: `sim-${order.orderId}`,
+    });
+  });
+
+  app.post(`${SECURE}/order/v1/modifyOrder`, async (request) => {
+    const body = parsed(modifyBody, request.body);
+    if (!engine.list().some((o) => o.orderId === body.orderid)) throw orderNotFound();
+    const order = ctx.guard(() =>
+      engine.modify(
+        body.orderid,
+        parseModifyOrder({
+          quantity: body.quantity,
+          order_type: body.ordertype,
+          ...(body.ordertype === 'LIMIT' && body.price ? { price: body.price } : {}),
+        }),
+      ),
+    );
+    return success({ orderid: order.orderId, uniqueorderid: `sim-${order.orderId}` });
+  });
+
+  app.post(`${SECURE}/order/v1/cancelOrder`, async (request) => {
+    const { orderid } = parsed(cancelBody, request.body);
+    if (!engine.list().some((o) => o.orderId === orderid)) throw orderNotFound();
+    const order = ctx.guard(() => engine.cancel(orderid));
+    return success({ orderid: order.orderId, uniqueorderid: `sim-${order.orderId}` });
+  });
+
+  // An empty book, trade book or position list is `data: null`, as Angel answers it.
+  const listOrNull = <T>(rows: readonly T[]) => success(rows.length === 0 ? null : rows);
+  app.get(`${SECURE}/order/v1/getOrderBook`, async () => listOrNull(engine.list().map(orderJson)));
+  app.get(`${SECURE}/order/v1/getTradeBook`, async () =>
+    listOrNull(engine.trades().map(tradeJson)),
+  );
+  app.get(`${SECURE}/order/v1/getPosition`, async () => listOrNull(ctx.positions()));
+
+  app.post(`${SECURE}/order/v1/searchScrip`, async (request) => {
+    const { exchange, searchscrip } = parsed(
+      z.object({ exchange: z.string(), searchscrip: z.string().min(1) }),
+      request.body,
+    );
+    const query = searchscrip.toUpperCase();
+    return success(
+      engine
+        .instrumentsListed()
+        .filter((i) => exchange === 'NSE' && i.segment === 'NSE')
+        .filter((i) => i.tradingsymbol.toUpperCase().includes(query))
+        .map((i) => ({
+          exchange: 'NSE',
+          tradingsymbol: angelSymbol(i),
+          symboltoken: symbolToken(i),
+        })),
+    );
+  });
+}
+
+/** Faults as Angel's edge answers them: the throttle's text, an internal error, a gateway page. */
+function answerFailure(reply: FastifyReply, status: number) {
+  if (status === 429) return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
+  if (status === 500) return reply.code(500).send(somethingWrong().toEnvelope());
+  return reply
+    .code(status)
+    .type('text/html')
+    .send(`<html><body><h1>${status}</h1>gateway error</body></html>`);
+}

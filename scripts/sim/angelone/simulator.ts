@@ -1,0 +1,142 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError } from 'fastify';
+import * as z from 'zod';
+import { FaultState } from '../kite/faults';
+import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../kite/instruments';
+import { OrderEngine } from '../kite/order-engine';
+import { parsePlaceOrder } from '../kite/order-schemas';
+import { PriceWalk } from '../kite/price-walk';
+import { SlidingWindow } from '../kite/rate-limit';
+import { KiteApiError } from '../kite/wire';
+import { enginePositions } from '../shared/engine-views';
+import type { AngelSimContext } from './context';
+import { AngelSimulatorControl, registerAngelControlRoutes } from './control';
+import { registerAngelRoutes } from './routes';
+import { AngelSessions, type AngelSimAccount } from './session';
+import { AngelStreams, FEED_PATH, ORDER_UPDATE_PATH } from './streams';
+import { AngelSimError, invalidInput, orderUpdateJson, positionJson, symbolToken } from './wire';
+
+/** The port the simulator listens on when none is given: `LOCAL_ANGELONE_PORT`, else 8620. */
+export function defaultAngelPort(env: NodeJS.ProcessEnv = process.env): number {
+  return z.coerce.number().int().min(0).max(65_535).default(8620).parse(env.LOCAL_ANGELONE_PORT);
+}
+
+export interface AngelSimulatorOptions extends AngelSimAccount {
+  /** @default defaultAngelPort(); 0 picks a free port */
+  readonly port?: number;
+  /** @default 12 */
+  readonly seed?: number;
+  /** Milliseconds between price steps; 0 steps only when told. @default 250 */
+  readonly tickIntervalMs?: number;
+  /** @default 1_000_000 */
+  readonly cashRupees?: number;
+  readonly instruments?: readonly SimInstrument[];
+  readonly now?: () => number;
+}
+
+export interface AngelSimulator {
+  readonly port: number;
+  /** The SDK's `root`. */
+  readonly apiRoot: string;
+  /** The order-status WebSocket (Angel's wss://tns.angelone.in/smart-order-update). */
+  readonly orderStreamUrl: string;
+  /** The WebSocket V2 feed (Angel's wss://smartapisocket.angelone.in/smart-stream). */
+  readonly feedUrl: string;
+  readonly control: AngelSimulatorControl;
+  stop(): Promise<void>;
+}
+
+/** Angel's documented order request limit (per second, per user). */
+const ORDER_REQUESTS_PER_SECOND = 20;
+
+/**
+ * Starts a SmartAPI simulator on 127.0.0.1: REST, the order-status WebSocket and the WebSocket
+ * V2 feed on one port, the control API under `/__sim`. Its book is the Kite simulator's matching
+ * engine and price walk (broker-neutral), rendered in Angel One's shapes.
+ */
+export async function startAngelSimulator(options: AngelSimulatorOptions): Promise<AngelSimulator> {
+  const now = options.now ?? Date.now;
+  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const sessions = new AngelSessions(options, now);
+  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
+  const engine = new OrderEngine({
+    instruments,
+    walk,
+    now,
+    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
+    userId: options.clientCode,
+  });
+  const byToken = new Map(
+    instruments.filter((i) => i.segment === 'NSE').map((i) => [symbolToken(i), i]),
+  );
+  const streams = new AngelStreams(sessions, walk, (t) => byToken.get(t)?.instrumentToken);
+  const guard = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof KiteApiError) throw invalidInput(error.message);
+      throw error;
+    }
+  };
+  const ctx: AngelSimContext = {
+    sessions,
+    engine,
+    walk,
+    streams,
+    faults: new FaultState(),
+    orderRequestsPerSecond: new SlidingWindow(ORDER_REQUESTS_PER_SECOND, 1000, now),
+    instrumentByToken: (token) => byToken.get(token),
+    place: (fields, source) =>
+      guard(() => engine.place(parsePlaceOrder('regular', fields), source)),
+    guard,
+    positions: () =>
+      enginePositions(engine, instruments).map((p) =>
+        positionJson(p, walk.state(p.instrument.instrumentToken)?.ltpPaise ?? 0),
+      ),
+    step() {
+      walk.step();
+      engine.matchAll();
+      streams.publishTicks();
+    },
+  };
+  engine.onUpdate((order) =>
+    streams.publishOrderUpdate(orderUpdateJson(order, options.clientCode)),
+  );
+
+  app.setErrorHandler((error: FastifyError | AngelSimError, _request, reply) => {
+    if (error instanceof AngelSimError)
+      return reply.code(error.httpStatus).send(error.toEnvelope());
+    const status = (error as FastifyError).statusCode ?? 500;
+    const wrapped =
+      status < 500 ? invalidInput(error.message) : new AngelSimError('AB2001', error.message, 500);
+    return reply.code(status).send(wrapped.toEnvelope());
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(new AngelSimError('AB2000', 'Resource not found', 404).toEnvelope()),
+  );
+  registerAngelRoutes(app, ctx);
+  const control = new AngelSimulatorControl(ctx);
+  registerAngelControlRoutes(app, control);
+  streams.attach(app.server);
+
+  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultAngelPort() });
+  const { port } = app.server.address() as AddressInfo;
+  const apiRoot = `http://127.0.0.1:${port}`;
+  const tickIntervalMs = options.tickIntervalMs ?? 250;
+  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
+  ticker?.unref();
+
+  return {
+    port,
+    apiRoot,
+    orderStreamUrl: `ws://127.0.0.1:${port}${ORDER_UPDATE_PATH}`,
+    feedUrl: `ws://127.0.0.1:${port}${FEED_PATH}`,
+    control,
+    async stop() {
+      clearInterval(ticker);
+      await streams.close();
+      await app.close();
+    },
+  };
+}

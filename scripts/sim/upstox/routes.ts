@@ -1,0 +1,255 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as z from 'zod';
+import { parseModifyOrder } from '../kite/order-schemas';
+import type { SlidingWindow } from '../kite/rate-limit';
+import type { UpstoxSimContext } from './context';
+import { MARKET_PATH, PORTFOLIO_PATH } from './streams';
+import {
+  instrumentJson,
+  invalidInput,
+  missingApiVersion,
+  orderJson,
+  somethingWrong,
+  success,
+  tooManyRequests,
+  tradeJson,
+} from './wire';
+
+/** Paths without a bearer token: the login dialog and the token exchange. */
+const PUBLIC_PATHS = new Set(['/v2/login/authorization/dialog', '/v2/login/authorization/token']);
+/** Paths where the SDK sends `Api-Version` and Upstox requires it. */
+const VERSIONED = /^\/v2\/(order|portfolio|user)\//;
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = String(issue?.path[0] ?? 'request');
+  const given = (value as Record<string, unknown> | undefined)?.[field];
+  throw invalidInput(`Invalid ${field}: ${issue?.message ?? 'invalid'}`, field, given ?? null);
+}
+
+const tokenBody = z.object({
+  code: z.string().min(1),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  redirect_uri: z.string().min(1),
+  grant_type: z.literal('authorization_code'),
+});
+
+const placeBody = z.object({
+  quantity: z.number().int(),
+  product: z.enum(['I', 'D']),
+  validity: z.enum(['DAY', 'IOC']),
+  price: z.number().nonnegative(),
+  tag: z.string().optional(),
+  instrument_token: z.string().min(1),
+  order_type: z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']),
+  transaction_type: z.enum(['BUY', 'SELL']),
+  disclosed_quantity: z.number().int().nonnegative().default(0),
+  trigger_price: z.number().nonnegative().default(0),
+  is_amo: z.boolean().default(false),
+});
+
+const modifyBody = z.object({
+  order_id: z.string().min(1),
+  quantity: z.number().int().optional(),
+  price: z.number().nonnegative().optional(),
+  order_type: z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']).optional(),
+  validity: z.enum(['DAY', 'IOC']).optional(),
+  trigger_price: z.number().nonnegative().optional(),
+});
+
+const orderIdQuery = z.object({ order_id: z.string().min(1) });
+
+/** The desk's tags fit every broker's limit; the simulator holds Upstox to the same 20. */
+const MAX_TAG = 20;
+
+/**
+ * Upstox API v2's REST surface: the gateway (fault injection, bearer token, `Api-Version`, the
+ * order rate limits), the OAuth dialog and token exchange, orders, trades, positions, instrument
+ * search and the two feeds' authorize endpoints.
+ */
+export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext): void {
+  const { sessions, engine } = ctx;
+  const user = sessions.user;
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/__sim')) return undefined;
+    const failure = ctx.faults.takeFailure();
+    if (failure !== undefined) return answerFailure(reply, failure);
+    if (ctx.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.faults.latencyMs));
+    if (PUBLIC_PATHS.has(path)) return undefined;
+    (request as { accessToken?: string }).accessToken = sessions.authenticate(
+      request.headers.authorization,
+    );
+    if (VERSIONED.test(path) && request.headers['api-version'] === undefined)
+      throw missingApiVersion();
+    if (path.startsWith('/v2/order/') && request.method !== 'GET') {
+      const limit: SlidingWindow = ctx.orderRequestsPerSecond;
+      if (!limit.tryTake()) throw tooManyRequests();
+    }
+    return undefined;
+  });
+
+  app.get('/v2/login/authorization/dialog', async (request, reply) => {
+    const q = request.query as Record<string, string | undefined>;
+    const target = sessions.authorize(q.client_id ?? '', q.redirect_uri ?? '', q.state);
+    return reply.redirect(target, 302);
+  });
+
+  app.post('/v2/login/authorization/token', async (request) => {
+    const body = parsed(tokenBody, request.body);
+    const { accessToken } = sessions.exchange(body);
+    // The token answer is flat: the profile and the token, no envelope.
+    return sessions.tokenAnswer(accessToken);
+  });
+
+  app.get('/v2/user/profile', async () =>
+    success({
+      email: `${user.userId.toLowerCase()}@sim.invalid`,
+      exchanges: ['NSE'],
+      products: ['D', 'I'],
+      broker: 'UPSTOX',
+      user_id: user.userId,
+      user_name: user.userName,
+      order_types: ['MARKET', 'LIMIT', 'SL', 'SL-M'],
+      user_type: 'individual',
+      poa: false,
+      is_active: true,
+    }),
+  );
+
+  app.post('/v2/order/place', async (request, reply) => {
+    const body = parsed(placeBody, request.body);
+    if (body.tag !== undefined && body.tag.length > MAX_TAG)
+      throw invalidInput(`tag must be at most ${MAX_TAG} characters`, 'tag', body.tag);
+    const instrument = ctx.instrumentByKey(body.instrument_token);
+    if (!instrument)
+      throw invalidInput('Invalid instrument_token', 'instrument_token', body.instrument_token);
+    const order = ctx.place(
+      {
+        exchange: 'NSE',
+        tradingsymbol: instrument.tradingsymbol,
+        transaction_type: body.transaction_type,
+        quantity: String(body.quantity),
+        product: body.product === 'I' ? 'MIS' : 'CNC',
+        order_type: body.order_type,
+        validity: body.validity,
+        ...(body.price > 0 ? { price: String(body.price) } : {}),
+        ...(body.trigger_price > 0 ? { trigger_price: String(body.trigger_price) } : {}),
+        ...(body.tag === undefined ? {} : { tag: body.tag }),
+      },
+      'api',
+    );
+    if (ctx.faults.takeHang()) {
+      // Accepted into the book, answer withheld: the client times out not knowing the order_id.
+      reply.hijack();
+      return undefined;
+    }
+    return success({ order_id: order.orderId });
+  });
+
+  app.put('/v2/order/modify', async (request) => {
+    const { order_id, ...change } = parsed(modifyBody, request.body);
+    const fields = Object.fromEntries(
+      Object.entries(change)
+        .filter(([, v]) => v !== undefined && v !== 0)
+        .map(([k, v]) => [k, String(v)]),
+    );
+    const order = ctx.guard(() => engine.modify(order_id, parseModifyOrder(fields)));
+    return success({ order_id: order.orderId });
+  });
+
+  app.delete('/v2/order/cancel', async (request) => {
+    const { order_id } = parsed(orderIdQuery, request.query);
+    return success({ order_id: ctx.guard(() => engine.cancel(order_id)).orderId });
+  });
+
+  app.get('/v2/order/retrieve-all', async () =>
+    success(engine.list().map((o) => orderJson(o, user.userId))),
+  );
+
+  app.get('/v2/order/details', async (request) => {
+    const { order_id } = parsed(orderIdQuery, request.query);
+    ctx.guard(() => engine.history(order_id));
+    const order = engine.list().find((o) => o.orderId === order_id);
+    return success(order ? orderJson(order, user.userId) : null);
+  });
+
+  app.get('/v2/order/trades', async (request) => {
+    const { order_id } = parsed(orderIdQuery, request.query);
+    ctx.guard(() => engine.history(order_id));
+    return success(
+      engine
+        .trades()
+        .filter((t) => t.order.orderId === order_id)
+        .map(tradeJson),
+    );
+  });
+
+  app.get('/v2/order/trades/get-trades-for-day', async () =>
+    success(engine.trades().map(tradeJson)),
+  );
+
+  app.get('/v2/portfolio/short-term-positions', async () => success(ctx.positions()));
+
+  app.get('/v2/instruments/search', async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const query = (q.query ?? '').toUpperCase();
+    if (!query) throw invalidInput('query is required', 'query', null);
+    return success(
+      engine
+        .instrumentsListed()
+        .filter((i) => i.tradingsymbol.toUpperCase().includes(query))
+        .map(instrumentJson),
+    );
+  });
+
+  app.get('/v2/market-quote/ltp', async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const keys = (q.instrument_key ?? '').split(',').filter(Boolean);
+    if (keys.length === 0) throw invalidInput('instrument_key is required', 'instrument_key', null);
+    const data: Record<string, unknown> = {};
+    for (const key of keys) {
+      const instrument = ctx.instrumentByKey(key);
+      const state = instrument && ctx.walk.state(instrument.instrumentToken);
+      // Upstox keys the answer by `<segment>:<symbol>`.
+      if (instrument && state)
+        data[`${key.split('|')[0]}:${instrument.tradingsymbol}`] = {
+          last_price: state.ltpPaise / 100,
+          instrument_token: key,
+        };
+    }
+    return success(data);
+  });
+
+  const base = (request: FastifyRequest) => `http://${request.headers.host ?? '127.0.0.1'}`;
+  const token = (request: FastifyRequest) =>
+    (request as { accessToken?: string }).accessToken ?? '';
+  app.get('/v2/feed/portfolio-stream-feed/authorize', async (request) =>
+    success({
+      authorizedRedirectUri: ctx.streams.authorizedUri(
+        base(request),
+        PORTFOLIO_PATH,
+        token(request),
+      ),
+    }),
+  );
+  app.get('/v3/feed/market-data-feed/authorize', async (request) =>
+    success({
+      authorizedRedirectUri: ctx.streams.authorizedUri(base(request), MARKET_PATH, token(request)),
+    }),
+  );
+}
+
+/** A 429 and a 500 come as Upstox's envelope; a 502-504 from the gateway in front, as HTML. */
+function answerFailure(reply: FastifyReply, status: number) {
+  if (status === 429) return reply.code(429).send(tooManyRequests().toEnvelope());
+  if (status === 500) return reply.code(500).send(somethingWrong().toEnvelope());
+  return reply
+    .code(status)
+    .type('text/html')
+    .send(`<html><body><h1>${status}</h1>gateway error</body></html>`);
+}

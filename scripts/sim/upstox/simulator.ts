@@ -1,0 +1,194 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError } from 'fastify';
+import * as z from 'zod';
+import { FaultState } from '../kite/faults';
+import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../kite/instruments';
+import { OrderEngine } from '../kite/order-engine';
+import { parsePlaceOrder } from '../kite/order-schemas';
+import { PriceWalk } from '../kite/price-walk';
+import { SlidingWindow } from '../kite/rate-limit';
+import { KiteApiError } from '../kite/wire';
+import { enginePositions } from '../shared/engine-views';
+import type { UpstoxSimContext } from './context';
+import { registerUpstoxControlRoutes, UpstoxSimulatorControl } from './control';
+import { registerUpstoxRoutes } from './routes';
+import { UpstoxSessions } from './session';
+import { UpstoxStreams } from './streams';
+import { instrumentKey, invalidInput, orderUpdateJson, UpstoxSimError } from './wire';
+
+/** The port the simulator listens on when none is given: `LOCAL_UPSTOX_PORT`, else 8610. */
+export function defaultUpstoxPort(env: NodeJS.ProcessEnv = process.env): number {
+  return z.coerce.number().int().min(0).max(65_535).default(8610).parse(env.LOCAL_UPSTOX_PORT);
+}
+
+export interface UpstoxSimulatorOptions {
+  /** @default defaultUpstoxPort(); 0 picks a free port */
+  readonly port?: number;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The app's registered redirect URL. @default the simulator's own `/__sim/redirect` */
+  readonly redirectUri?: string;
+  readonly userId: string;
+  /** @default 12 */
+  readonly seed?: number;
+  /** Milliseconds between price steps; 0 steps only when told. @default 250 */
+  readonly tickIntervalMs?: number;
+  /** @default 1_000_000 */
+  readonly cashRupees?: number;
+  readonly instruments?: readonly SimInstrument[];
+  readonly now?: () => number;
+}
+
+export interface UpstoxSimulator {
+  readonly port: number;
+  /** `basePath` and `orderBasePath` of the SDK's ApiClient. */
+  readonly apiRoot: string;
+  /** The authorize dialog a login link points at. */
+  readonly dialogUrl: string;
+  /** The redirect URL the app is registered with. */
+  readonly redirectUri: string;
+  readonly control: UpstoxSimulatorControl;
+  stop(): Promise<void>;
+}
+
+/** Upstox's documented order request limit (per second, per user). */
+const ORDER_REQUESTS_PER_SECOND = 50;
+
+/**
+ * Starts an Upstox API v2 simulator on 127.0.0.1: REST, the portfolio stream and the market data
+ * feed V3 on one port, the control API under `/__sim`. Its book is the Kite simulator's matching
+ * engine and price walk (broker-neutral), rendered in Upstox's shapes.
+ */
+export async function startUpstoxSimulator(
+  options: UpstoxSimulatorOptions,
+): Promise<UpstoxSimulator> {
+  const now = options.now ?? Date.now;
+  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  let apiRoot = '';
+  const redirect = () => options.redirectUri ?? `${apiRoot}/__sim/redirect`;
+  const sessions = new UpstoxSessions(
+    {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      get redirectUri() {
+        return redirect();
+      },
+      userId: options.userId,
+      userName: 'Sim Trader',
+    },
+    now,
+  );
+  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
+  const engine = new OrderEngine({
+    instruments,
+    walk,
+    now,
+    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
+    userId: options.userId,
+  });
+  const byKey = new Map(instruments.map((i) => [instrumentKey(i), i]));
+  const streams = new UpstoxStreams(sessions, walk, (key) => byKey.get(key)?.instrumentToken, now);
+  const guard = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof KiteApiError) throw invalidInput(error.message);
+      throw error;
+    }
+  };
+  const ctx: UpstoxSimContext = {
+    sessions,
+    engine,
+    walk,
+    streams,
+    faults: new FaultState(),
+    orderRequestsPerSecond: new SlidingWindow(ORDER_REQUESTS_PER_SECOND, 1000, now),
+    instrumentByKey: (key) => byKey.get(key),
+    place: (fields, source) =>
+      guard(() => engine.place(parsePlaceOrder('regular', fields), source)),
+    guard,
+    positions: () =>
+      enginePositions(engine, instruments).map((p) => ({
+        exchange: 'NSE',
+        product: p.product === 'MIS' ? 'I' : 'D',
+        instrument_token: instrumentKey(p.instrument),
+        trading_symbol: p.instrument.tradingsymbol,
+        tradingsymbol: p.instrument.tradingsymbol,
+        quantity: p.netQuantity,
+        day_buy_quantity: p.boughtQuantity,
+        day_sell_quantity: p.soldQuantity,
+        overnight_quantity: 0,
+        multiplier: 1,
+        last_price: (walk.state(p.instrument.instrumentToken)?.ltpPaise ?? 0) / 100,
+      })),
+    step() {
+      walk.step();
+      engine.matchAll();
+      streams.publishTicks();
+    },
+  };
+  engine.onUpdate((order) => streams.publishOrderUpdate(orderUpdateJson(order, options.userId)));
+
+  // The SDK sends `Content-Type: application/json` with no body on DELETE, which Upstox accepts.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(invalidInput('The request body is not JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+  app.setErrorHandler((error: FastifyError | UpstoxSimError, _request, reply) => {
+    if (error instanceof UpstoxSimError)
+      return reply.code(error.httpStatus).send(error.toEnvelope());
+    const status = (error as FastifyError).statusCode ?? 500;
+    const wrapped =
+      status < 500
+        ? invalidInput(error.message)
+        : new UpstoxSimError(500, 'UDAPI100500', error.message);
+    return reply.code(status).send(wrapped.toEnvelope());
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply
+      .code(404)
+      .send(
+        new UpstoxSimError(
+          404,
+          'UDAPI10000',
+          'This request is not supported by Upstox API',
+        ).toEnvelope(),
+      ),
+  );
+  registerUpstoxRoutes(app, ctx);
+  const control = new UpstoxSimulatorControl(ctx);
+  registerUpstoxControlRoutes(app, control);
+  streams.attach(app.server, () => apiRoot);
+
+  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultUpstoxPort() });
+  const { port } = app.server.address() as AddressInfo;
+  apiRoot = `http://127.0.0.1:${port}`;
+  const tickIntervalMs = options.tickIntervalMs ?? 250;
+  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
+  ticker?.unref();
+
+  return {
+    port,
+    apiRoot,
+    dialogUrl: `${apiRoot}/v2/login/authorization/dialog`,
+    redirectUri: redirect(),
+    control,
+    async stop() {
+      clearInterval(ticker);
+      await streams.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger } from 'pino';
+import type * as z from 'zod';
+import type { LiveBroker } from '../../../contract/brokers';
+import {
+  type BrokerSecretStore,
+  LocalBrokerSecretStore,
+  SecretsManagerBrokerSecretStore,
+} from '../../common/broker-secret-store';
+import { BrokerTokenSource } from './broker/broker-token-source';
+import type { TaggedBroker } from './broker/tagged-broker';
+import type { TradingConfig } from './config';
+import type { Universe } from './universe';
+
+/**
+ * What composing Upstox and Angel One share: the stage's secret store of the broker, the session
+ * re-read from it, and the universe mapped onto the broker's instrument keys.
+ */
+
+/** The stage's store of one live broker's secrets, as configured. */
+export function brokerSecretStore<App>(
+  config: TradingConfig,
+  broker: LiveBroker,
+  appSchema: z.ZodType<App>,
+): BrokerSecretStore<App> {
+  if (config.brokerSecretStore === 'local')
+    return new LocalBrokerSecretStore(
+      config.env.BROKER_LOCAL_SECRET_DIR as string,
+      appSchema,
+      broker,
+    );
+  return new SecretsManagerBrokerSecretStore(
+    new SecretsManagerClient({ maxAttempts: 3 }),
+    config.env.STAGE,
+    broker,
+    appSchema,
+  );
+}
+
+/**
+ * The session the task trades with, read now (none stops the start) and re-read: quickly while
+ * the adapter reports a refused token, and a new version makes the adapter prove it with a call
+ * (which clears its token problem and the halt it holds).
+ */
+export async function startBrokerToken(
+  config: TradingConfig,
+  store: BrokerSecretStore<unknown>,
+  options: {
+    readonly label: string;
+    readonly broker: LiveBroker;
+    readonly adapter: () => TaggedBroker | undefined;
+    readonly log: Logger;
+  },
+): Promise<BrokerTokenSource> {
+  const token = new BrokerTokenSource(store, {
+    label: options.label,
+    broker: options.broker,
+    name: config.env.BROKER_TOKEN_NAME,
+    pollMs: config.env.BROKER_TOKEN_POLL_MS,
+    urgent: () => options.adapter()?.tokenProblem() !== undefined,
+    onChange: () =>
+      void options
+        .adapter()
+        ?.positions()
+        .catch(() => undefined),
+    log: options.log,
+  });
+  await token.start();
+  return token;
+}
+
+/** The broker's key of each universe symbol; symbols it does not list are logged, not kept. */
+export async function universeKeys(
+  universe: Universe,
+  keyOf: (symbol: string) => Promise<string | undefined>,
+  label: string,
+  log: Logger,
+): Promise<Map<string, string>> {
+  const symbols = new Map<string, string>();
+  const missing: string[] = [];
+  for (const { symbol } of universe.list()) {
+    const key = await keyOf(symbol);
+    if (key === undefined) missing.push(symbol);
+    else symbols.set(key, symbol);
+  }
+  if (missing.length > 0)
+    log.warn({ missing }, `universe symbols not in ${label}'s NSE equities: not subscribed`);
+  return symbols;
+}

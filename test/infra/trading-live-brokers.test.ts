@@ -1,0 +1,73 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildStage } from './synth';
+
+describe.each(['upstox', 'angelone'] as const)('trading service in LIVE mode on %s', (broker) => {
+  const { stacks } = buildStage({
+    stage: 'prod',
+    mode: 'LIVE',
+    broker,
+    registeredEgressIps: '13.232.1.1,13.232.1.2',
+  });
+  const trading = Template.fromStack(stacks.trading);
+  const prefix = `/algo-trading/prod/broker/${broker}/`;
+  const env = () => {
+    const td = Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
+    return Object.fromEntries(
+      td.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: string }) => [
+        e.Name,
+        e.Value,
+      ]),
+    );
+  };
+  const secrets = () =>
+    Object.entries(trading.findResources('AWS::SecretsManager::Secret')).filter(([, r]) =>
+      String(r.Properties.Name).startsWith(prefix),
+    );
+
+  it(`carries BROKER=${broker}, the secret store and the session the task uses`, () => {
+    expect(env()).toMatchObject({
+      MODE: 'LIVE',
+      LIVE_CONFIRMATION: 'CONFIRM LIVE TRADING',
+      BROKER: broker,
+      BROKER_SECRET_STORE: 'secrets-manager',
+      BROKER_TOKEN_NAME: 'PRIMARY',
+    });
+    expect(env().KITE_SECRET_STORE).toBeUndefined();
+  });
+
+  it('creates the app and named session secrets as {} (no value in the template), encrypted and retained', () => {
+    const found = secrets();
+
+    expect(found.map(([, r]) => r.Properties.Name).sort()).toEqual(
+      ['app', 'OPTIONCHAIN1', 'OPTIONCHAIN2', 'PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2', 'WEBSOCKET3']
+        .map((n) => `${prefix}${n}`)
+        .sort(),
+    );
+    for (const [, r] of found) {
+      expect(r.Properties.SecretString).toBe('{}');
+      expect(r.Properties.KmsKeyId).toBeDefined();
+      expect(r.DeletionPolicy).toBe('Retain');
+    }
+    expect(JSON.stringify(trading.toJSON())).not.toContain('/broker/kite/');
+  });
+
+  it('lets the task read the app secret and its own session, and no other', () => {
+    const ids = Object.fromEntries(secrets().map(([id, r]) => [r.Properties.Name, id]));
+    const reads = Object.values(trading.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('TradingServiceTaskRole'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => JSON.stringify(r));
+
+    expect(reads).toContain(JSON.stringify({ Ref: ids[`${prefix}app`] }));
+    expect(reads).toContain(JSON.stringify({ Ref: ids[`${prefix}PRIMARY`] }));
+    expect(reads.join()).not.toContain(ids[`${prefix}WEBSOCKET1`]);
+  });
+
+  it('refuses the broker in PAPER mode at synth', () => {
+    expect(() => buildStage({ stage: 'dev', broker })).toThrow(
+      new RegExp(`broker: broker ${broker} places real orders: it needs -c mode=LIVE`),
+    );
+  });
+});
