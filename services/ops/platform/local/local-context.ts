@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { Pool } from 'pg';
+import { stageTokensFor } from '../../../../contract/broker-tokens';
 import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
 import { FileAuditSpool } from '../../../common/db/audit-spool';
 import { LocalKiteSecretStore } from '../../../common/kite/kite-secret-store';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
 import { sleep } from '../../../common/retry';
+import { PgTokenGate } from '../../../common/tokens/token-gate';
+import { tokenLogin } from '../../../common/tokens/token-login-registry';
 import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
 import { TradingClient } from '../trading-client';
 import { LocalDatabaseAdmin } from './local-database-admin';
@@ -30,10 +33,30 @@ export interface LocalStackEndpoints {
   /** The broker the trading tasks use. @default 'paper' */
   readonly broker?: 'paper' | 'kite';
   /** With the Kite broker: the simulator's API and the local Kite secret store. */
-  readonly kite?: { readonly apiRoot: string; readonly secretDir: string };
+  readonly kite?: {
+    readonly apiRoot: string;
+    readonly secretDir: string;
+    /** The simulator's login page (the link `tradeops token login` and the dashboard show). */
+    readonly loginUrl?: string;
+  };
 }
 
 /** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
+/** A Kite stack's named tokens: Kite's login from the registry, the gate in the local database. */
+function localTokens(stack: LocalStackEndpoints, pool: Pool): OpsContext['tokens'] {
+  if (stack.broker !== 'kite' || !stack.kite) return undefined;
+  return {
+    config: stageTokensFor('kite', stack.brokerTokens),
+    login: tokenLogin('kite', {
+      stage: 'local',
+      secrets: { kind: 'local', dir: stack.kite.secretDir },
+      apiRoot: stack.kite.apiRoot,
+      loginUrl: stack.kite.loginUrl,
+    }),
+    gate: new PgTokenGate(pool, 'local'),
+  };
+}
+
 function localKite(stack: LocalStackEndpoints): OpsContext['kite'] {
   if (stack.broker !== 'kite') return undefined;
   if (!stack.kite)
@@ -78,6 +101,7 @@ export function localOpsContext(
       path.join(stack.objectStoreDir, 'backups', 'snapshots'),
     ),
     kite: localKite(stack),
+    tokens: localTokens(stack, pool),
     now: Date.now,
     sleep,
     settings: {
