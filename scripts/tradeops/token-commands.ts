@@ -23,7 +23,7 @@ import {
   regenerateTokens,
   type TokenReport,
   tokenReport,
-} from '../../services/ops/procedures/token-login';
+} from '../../services/ops/steps/token-generation';
 import {
   type CliIo,
   type CommonOptions,

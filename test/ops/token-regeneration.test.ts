@@ -14,7 +14,7 @@ import {
   type RegenerateRequest,
   regenerateTokens,
   tokenReport,
-} from '../../services/ops/procedures/token-login';
+} from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { PROJECT_ROOT } from '../support/processes';

@@ -4,9 +4,9 @@ import { formatIst } from '../../common/time';
 import type { TokenCooldown, TokenGateState } from '../../common/tokens/token-gate';
 import { TokenInputError, type TokenStatus } from '../../common/tokens/token-login';
 import type { OpsContext, TokenAccess } from '../platform/ports';
-import { auditStep } from '../steps/audit';
-import type { OperatorRequest } from '../steps/procedure';
-import { StepRunner } from '../steps/runner';
+import { auditStep } from './audit';
+import type { OperatorRequest } from './procedure';
+import { StepRunner } from './runner';
 
 /** One token's line in `tradeops token status`, the token check and the dashboard. */
 export interface TokenRow extends TokenStatus {
