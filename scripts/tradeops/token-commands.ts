@@ -9,9 +9,11 @@ import {
 } from '../../contract/broker-tokens';
 import type { AnyStage } from '../../contract/names';
 import { parseOrThrow } from '../../contract/validation';
+import { messageOf } from '../../services/common/errors';
 import { formatIst } from '../../services/common/time';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
+import { lambdaTokenGate } from '../../services/ops/platform/aws/lambda-token-gate';
 import {
   awsClients,
   discover,
@@ -36,12 +38,14 @@ import { EXIT, table, UsageError } from './output';
 
 /**
  * Runs `fn` with the stage's ops context and its tokens: the local stack's (its database holds the
- * gate), or AWS's through the SDK's default credentials (no database from outside the VPC: no
- * gate, so status cannot see a cooldown and a login is refused; see docs/RUNBOOK.md).
+ * gate), or AWS's through the SDK's default credentials: the secrets directly, the cooldown gate
+ * through the admin function (the database is inside the VPC). Without the discovery parameter
+ * there is no function to ask: status cannot see a cooldown and a login is refused.
  */
 async function withTokens<T>(
   stage: AnyStage,
   options: CommonOptions & { broker?: TokenBroker },
+  io: CliIo,
   fn: (ctx: OpsContext, tokens: TokenAccess) => Promise<T>,
 ): Promise<T> {
   if (stage === 'local')
@@ -56,12 +60,13 @@ async function withTokens<T>(
         );
       return fn(ctx, ctx.tokens);
     });
-  const { ssm } = awsClients(options.region);
+  const { ssm, lambda } = awsClients(options.region);
   let discovery: OpsDiscovery | undefined;
   try {
     discovery = await discover(stage, ssm);
-  } catch {
-    // Without the discovery parameter the broker's defaults and --broker say what to look at.
+  } catch (error) {
+    // The broker's defaults and --broker say what to look at; the gate cannot be asked.
+    io.err(`ops discovery failed (${messageOf(error)}): the ${stage} token gate cannot be asked`);
   }
   const broker = options.broker ?? discovery?.tokens?.broker;
   if (!broker) throw new UsageError(`${stage} publishes no broker tokens: pass --broker`);
@@ -74,9 +79,13 @@ async function withTokens<T>(
     topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
   });
   const client = new SecretsManagerClient(options.region ? { region: options.region } : {});
+  const admin = discovery?.functions.admin;
+  if (discovery && !admin)
+    io.err(`the Ops stack of ${stage} publishes no admin function: its token gate cannot be asked`);
   return fn(ctx, {
     config,
     login: tokenLogin(broker, { stage, secrets: { kind: 'aws', client } }),
+    ...(admin ? { gate: lambdaTokenGate(lambda, admin) } : {}),
   });
 }
 
@@ -173,7 +182,7 @@ export function addTokenCommands(
     .addOption(new Option('--as <name>', 'who (audited; default user@host)'))
     .action(async (stage: AnyStage, options: LoginOptions) => {
       const names = (options.name ?? []).map((n) => parseOrThrow(TokenNameSchema, n, '--name'));
-      await withTokens(stage, options, async (ctx, tokens) => {
+      await withTokens(stage, options, io, async (ctx, tokens) => {
         const unknown = names.filter((n) => !tokens.config.names.includes(n));
         if (unknown.length)
           throw new UsageError(
@@ -219,7 +228,7 @@ export function addTokenCommands(
     false,
   ).action(
     async (stage: AnyStage, options: CommonOptions & { broker?: TokenBroker; name?: string[] }) => {
-      await withTokens(stage, options, async (ctx, tokens) => {
+      await withTokens(stage, options, io, async (ctx, tokens) => {
         const report = await tokenReport(ctx, tokens, options.name ?? tokens.config.names);
         const good = report.rows.every((r) => r.shown === 'VALID' && r.proven);
         if (options.json) io.out(JSON.stringify(report, null, 2));

@@ -2,7 +2,11 @@ import { requiredTokens, tokenLoginCommand } from '../../../contract/broker-toke
 import { messageOf } from '../../common/errors';
 import { formatIst } from '../../common/time';
 import type { TokenCooldown, TokenGateState } from '../../common/tokens/token-gate';
-import { TokenInputError, type TokenStatus } from '../../common/tokens/token-login';
+import {
+  TokenInputError,
+  type TokenLoginResult,
+  type TokenStatus,
+} from '../../common/tokens/token-login';
 import type { OpsContext, TokenAccess } from '../platform/ports';
 import { auditStep } from './audit';
 import type { OperatorRequest } from './procedure';
@@ -111,7 +115,7 @@ export async function regenerateTokens(
     }).then((step) => say(`audit: ${step.detail}`));
   if (!gate)
     throw new Error(
-      `no database from here to read the ${broker} cooldown: a generation that could bypass it does not happen`,
+      `no ${broker} token gate reachable from here (its cooldown is in the stage's database): a generation that could bypass it does not happen`,
     );
   const refuse = async (state: TokenGateState, token: string): Promise<RegenerateResult> => {
     if (state.cooldown) {
@@ -159,18 +163,9 @@ export async function regenerateTokens(
     // Claimed after the paste: a person's minutes at the login page hold nobody else up.
     const claim = await gate.claim(broker, name, request.requestedBy);
     if (!claim.granted) return { ...(await refuse(claim.state, name)), generated, alreadyValid };
+    let result: TokenLoginResult;
     try {
-      const result = await login.exchange({ name, pasted, now: ctx.now() });
-      await gate.succeeded(broker, claim.id);
-      generated.push(name);
-      say(
-        `token ${name} stored for ${result.userId} in ${login.where}: ✓ VALID until ${formatIst(Date.parse(result.expiresAt))}`,
-      );
-      await audit('token-login', 'OK', {
-        token: name,
-        userId: result.userId,
-        expiresAt: result.expiresAt,
-      });
+      result = await login.exchange({ name, pasted, now: ctx.now() });
     } catch (error) {
       if (error instanceof TokenInputError) {
         // Nothing reached the broker: the claim ends, no cooldown.
@@ -195,6 +190,22 @@ export async function regenerateTokens(
       });
       return { outcome: 'COOLDOWN', generated, alreadyValid, cooldown, detail: words };
     }
+    generated.push(name);
+    say(
+      `token ${name} stored for ${result.userId} in ${login.where}: ✓ VALID until ${formatIst(Date.parse(result.expiresAt))}`,
+    );
+    // Outside the try: a gate that cannot be told of a success must not start a cooldown for it.
+    await gate.succeeded(broker, claim.id).catch((error: unknown) => {
+      say(
+        `${name}: the gate was not told it worked (${messageOf(error)}): its claim ends by itself`,
+        'error',
+      );
+    });
+    await audit('token-login', 'OK', {
+      token: name,
+      userId: result.userId,
+      expiresAt: result.expiresAt,
+    });
   }
   return { outcome: 'OK', generated, alreadyValid };
 }
