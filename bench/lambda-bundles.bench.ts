@@ -54,6 +54,8 @@ const OPS_ENV: OpsEnvironmentVariables = {
   READINESS_GATE: 'false',
   REGISTERED_EGRESS_IPS: '',
   BROKER_TOKENS: 'PRIMARY',
+  BROKER: 'paper',
+  BROKER_TOKEN_SET: 'null',
   SNAPSHOT_RETENTION_DAYS: '7',
   SCHEDULES: JSON.stringify(DEFAULT_SCHEDULES),
 };

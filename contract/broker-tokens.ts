@@ -74,6 +74,29 @@ export const DEFAULT_STAGE_TOKENS: Readonly<Record<TokenBroker, StageTokens>> = 
   },
 };
 
+/**
+ * A stage's token set for each broker, keyed by the broker (the stage config's `brokerTokens`):
+ * the one of the broker it deploys with is used.
+ */
+export const BrokerTokenSetsSchema = z
+  .object({ kite: StageTokensSchema, upstox: StageTokensSchema, angelone: StageTokensSchema })
+  .strict()
+  .refine((sets) => TOKEN_BROKERS.every((broker) => sets[broker].broker === broker), {
+    message: "each broker's token set must name that broker",
+  });
+export type BrokerTokenSets = z.output<typeof BrokerTokenSetsSchema>;
+
+/**
+ * How each broker logs in (the login registry's `mode` must agree): `interactive` OAuth needs a
+ * person, so the token check pages; `unattended` (Angel One's TOTP) lets the token check renew,
+ * so its function may write the broker's token secrets.
+ */
+export const TOKEN_LOGIN_MODES: Readonly<Record<TokenBroker, 'interactive' | 'unattended'>> = {
+  kite: 'interactive',
+  upstox: 'interactive',
+  angelone: 'unattended',
+};
+
 /** The tokens a stage cannot trade without: the trading one and the streaming ones. */
 export function requiredTokens(tokens: StageTokens): string[] {
   return tokens.names.filter((n) => n === tokens.trades || tokens.streams.includes(n));

@@ -76,6 +76,7 @@ export function buildApp(
     alertsKey: trading.topics.key,
     controlToken: trading.controlToken,
     serviceLogGroup: trading.logGroup,
+    brokerSecrets: trading.brokerSecrets,
     code: options.lambdaCode,
     description: `algo-trading ${config.stage}: emergency stop, resume, control functions, auto-kill`,
   });

@@ -7,9 +7,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
-import { DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
 import { operatorNames } from '../../contract/names';
+import { stageTokenSet } from '../config/stage-config';
 import { AlertTopics } from '../constructs/alert-topics';
+import type { BrokerSecretSet } from '../constructs/broker-secret-set';
 import { KiteSecrets } from '../constructs/kite-secrets';
 import { retentionDays } from '../constructs/retention';
 import type { ServiceImageFactory } from '../constructs/service-images';
@@ -40,6 +41,10 @@ export class TradingStack extends StageStack {
   readonly controlToken: secretsmanager.Secret;
   /** With `-c broker=kite` only. */
   readonly kiteSecrets?: KiteSecrets;
+  /** The secrets of the stage's broker (its app and named tokens); none for the paper broker. */
+  get brokerSecrets(): BrokerSecretSet | undefined {
+    return this.kiteSecrets;
+  }
   readonly trading: TradingFargateService;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -97,11 +102,12 @@ export class TradingStack extends StageStack {
         'A shared bearer token read by the services at start; it is rotated by hand with a rolling restart (docs/RUNBOOK.md), not by a rotation Lambda.',
     });
 
-    if (config.broker === 'kite') {
+    const tokens = stageTokenSet(config);
+    if (config.broker === 'kite' && tokens) {
       this.kiteSecrets = new KiteSecrets(this, 'KiteSecrets', {
         stage: config.stage,
         encryptionKey: props.dataKey,
-        tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
+        tokenNames: tokens.names,
       });
     }
     const kite = this.kiteSecrets;
@@ -111,14 +117,15 @@ export class TradingStack extends StageStack {
       serviceName: names.tradingService,
       stage: config.stage,
       mode: config.mode,
-      broker: kite
-        ? {
-            kind: 'kite',
-            app: kite.app,
-            tokenName: DEFAULT_KITE_TOKEN_NAME,
-            token: kite.token(DEFAULT_KITE_TOKEN_NAME),
-          }
-        : { kind: 'paper' },
+      broker:
+        kite && tokens
+          ? {
+              kind: 'kite',
+              app: kite.app,
+              tokenName: tokens.trades,
+              token: kite.token(tokens.trades),
+            }
+          : { kind: 'paper' },
       image: props.images('trading'),
       logGroup: this.logGroup,
       flag: this.flag,

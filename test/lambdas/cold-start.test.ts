@@ -35,6 +35,8 @@ const environment = (dbSecretArn: string): OpsEnvironmentVariables & NodeJS.Proc
   READINESS_GATE: 'true',
   REGISTERED_EGRESS_IPS: '',
   BROKER_TOKENS: 'PRIMARY',
+  BROKER: 'paper',
+  BROKER_TOKEN_SET: 'null',
   SNAPSHOT_RETENTION_DAYS: '30',
   SCHEDULES: JSON.stringify(DEFAULT_SCHEDULES),
 });
