@@ -91,6 +91,7 @@ export function buildApp(
     database: data.database,
     topics: { page: trading.topics.page, notify: trading.topics.notify },
     controlFunctions: [ops.emergencyStopAlias, ops.resume, ops.control],
+    brokerSecrets: trading.brokerSecrets,
     images: options.images ?? dockerImages,
     description: `algo-trading ${config.stage}: operations dashboard behind an authenticating ALB`,
   });

@@ -49,6 +49,7 @@ function opsOf(context: Record<string, string>, kiteNames?: string[]) {
   );
   return {
     ops,
+    dashboard: Template.fromStack(stacks.dashboard),
     functions: functions.map(([id]) => id),
     fn,
     statementsOf,
@@ -123,6 +124,34 @@ describe('ops stack on Kite (LIVE): the named tokens of the stage', () => {
 
     expect(text).toContain('\\"tokens\\":{\\"broker\\":\\"kite\\"');
     expect(text).toContain('\\"names\\":[\\"PRIMARY\\",\\"WEBSOCKET1\\"]');
+  });
+});
+
+describe('dashboard stack on Kite (LIVE): the token card', () => {
+  const stage = opsOf({ stage: 'prod', mode: 'LIVE', broker: 'kite' }, ['PRIMARY', 'WEBSOCKET1']);
+
+  it("gives the dashboard the stage's token set and read access to exactly its broker secrets", () => {
+    const [task] = Object.values(stage.dashboard.findResources('AWS::ECS::TaskDefinition'));
+    const env = Object.fromEntries(
+      task?.Properties.ContainerDefinitions[0].Environment.map(
+        (e: { Name: string; Value: string }) => [e.Name, e.Value],
+      ),
+    );
+    const statements: Statement[] = Object.values(stage.dashboard.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('DashboardTaskRole'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const read = statements.find((s) => s.Sid === 'ReadBrokerSecrets');
+
+    expect(JSON.parse(env.BROKER_TOKEN_SET)).toEqual(
+      stageTokensFor('kite', ['PRIMARY', 'WEBSOCKET1']),
+    );
+    expect(read?.Action).toBe('secretsmanager:GetSecretValue');
+    expect([read?.Resource].flat()).toHaveLength(3);
+    for (const name of ['app', 'PRIMARY', 'WEBSOCKET1'])
+      expect(JSON.stringify(read?.Resource)).toContain(String(stage.kiteSecretIds[name]));
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain(
+      'secretsmanager:PutSecretValue',
+    );
   });
 });
 

@@ -41,7 +41,6 @@ export interface LocalStackEndpoints {
   };
 }
 
-/** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
 /** A Kite stack's named tokens: Kite's login from the registry, the gate in the local database. */
 function localTokens(stack: LocalStackEndpoints, pool: Pool): OpsContext['tokens'] {
   if (stack.broker !== 'kite' || !stack.kite) return undefined;
@@ -57,6 +56,7 @@ function localTokens(stack: LocalStackEndpoints, pool: Pool): OpsContext['tokens
   };
 }
 
+/** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
 function localKite(stack: LocalStackEndpoints): OpsContext['kite'] {
   if (stack.broker !== 'kite') return undefined;
   if (!stack.kite)
