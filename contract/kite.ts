@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { brokerSecretNames, TokenNameSchema } from './broker-tokens';
 import type { AnyStage } from './names';
 
 /** The brokers a trading task can trade through; LIVE needs a real one (any but paper). */
@@ -6,22 +7,20 @@ export const BrokerKindSchema = z.enum(['paper', 'kite', 'upstox', 'angelone']);
 export type BrokerKind = z.output<typeof BrokerKindSchema>;
 
 /** A Kite access token's name: upper case, as `BROKER_TOKEN_NAMES` and the checks spell it. */
-export const KiteTokenNameSchema = z
-  .string()
-  .regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'expected a token name such as PRIMARY');
+export const KiteTokenNameSchema = TokenNameSchema;
 
 /** The name a single-session desk uses. */
 export const DEFAULT_KITE_TOKEN_NAME = 'PRIMARY';
 
 /** Secrets Manager names of a stage's Kite secrets: the app's key and secret, and each token. */
 export function kiteSecretNames(stage: AnyStage) {
-  const prefix = `/algo-trading/${stage}/broker/kite`;
+  const names = brokerSecretNames(stage, 'kite');
   return {
-    prefix,
+    prefix: names.prefix,
     /** `{api_key, api_secret}`: read by the tasks and the login, written by a person. */
-    app: `${prefix}/app`,
+    app: names.app(DEFAULT_KITE_TOKEN_NAME),
     /** `{access_token, user_id, login_time, expires_at}`, written by `tradeops token login`. */
-    token: (name: string) => `${prefix}/${KiteTokenNameSchema.parse(name)}`,
+    token: names.token,
   } as const;
 }
 

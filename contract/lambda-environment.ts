@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { StageTokensSchema, TOKEN_BROKERS } from './broker-tokens';
 import { SchedulesSchema } from './stage';
 import { booleanText, jsonText } from './validation';
 
@@ -13,29 +14,47 @@ const list = z.string().transform((v) =>
  * The environment of every ops function. The CDK construct takes its input type, so a variable
  * left out is a compile error there, and a bad value a clear error here at cold start.
  */
-export const OpsEnvironmentSchema = z.object({
-  STAGE: z.enum(['dev', 'staging', 'prod']),
-  DATA_BUCKET: z.string().min(3),
-  /** The Object Lock bucket of the five-year records. */
-  RECORDS_BUCKET: z.string().min(3),
-  PAGE_TOPIC_ARN: z.string().startsWith('arn:'),
-  NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
-  DB_SECRET_ARN: z.string().startsWith('arn:'),
-  DB_HOST: z.string().min(1),
-  DB_PORT: z.coerce.number().int().positive(),
-  DB_NAME: z.string().min(1),
-  CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
-  TWO_PERSON_RESUME: booleanText,
-  READINESS_GATE: booleanText,
-  /** PAPER or LIVE: a LIVE stage's checks FAIL on what a PAPER one only warns about. */
-  MODE: z.enum(['PAPER', 'LIVE']),
-  REGISTERED_EGRESS_IPS: list,
-  /** The NAT gateways' Elastic IPs (the network stack): where the stage's orders leave from. */
-  EGRESS_IPS: list,
-  BROKER_TOKENS: list,
-  SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().positive(),
-  SCHEDULES: jsonText(SchedulesSchema),
-});
+export const OpsEnvironmentSchema = z
+  .object({
+    STAGE: z.enum(['dev', 'staging', 'prod']),
+    DATA_BUCKET: z.string().min(3),
+    /** The Object Lock bucket of the five-year records. */
+    RECORDS_BUCKET: z.string().min(3),
+    PAGE_TOPIC_ARN: z.string().startsWith('arn:'),
+    NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
+    DB_SECRET_ARN: z.string().startsWith('arn:'),
+    DB_HOST: z.string().min(1),
+    DB_PORT: z.coerce.number().int().positive(),
+    DB_NAME: z.string().min(1),
+    CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
+    TWO_PERSON_RESUME: booleanText,
+    READINESS_GATE: booleanText,
+    /** PAPER or LIVE: a LIVE stage's checks FAIL on what a PAPER one only warns about. */
+    MODE: z.enum(['PAPER', 'LIVE']),
+    REGISTERED_EGRESS_IPS: list,
+    /** The NAT gateways' Elastic IPs (the network stack): where the stage's orders leave from. */
+    EGRESS_IPS: list,
+    BROKER_TOKENS: list,
+    /** The broker the trading service trades through. */
+    BROKER: z.enum(['paper', ...TOKEN_BROKERS]),
+    /**
+     * JSON: the stage's named tokens at BROKER (which trades, which stream, the cooldown), or `null`
+     * for the paper broker: the token check, the checklists and the token gate work from it.
+     */
+    BROKER_TOKEN_SET: jsonText(StageTokensSchema.nullable()),
+    SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().positive(),
+    SCHEDULES: jsonText(SchedulesSchema),
+  })
+  .refine(
+    (env) =>
+      env.BROKER === 'paper'
+        ? env.BROKER_TOKEN_SET === null
+        : env.BROKER_TOKEN_SET?.broker === env.BROKER,
+    {
+      message: 'BROKER_TOKEN_SET must be the token set of BROKER (null for paper)',
+      path: ['BROKER_TOKEN_SET'],
+    },
+  );
 
 export type OpsEnvironment = z.output<typeof OpsEnvironmentSchema>;
 /** What the CDK construct must set: every variable, as text. */

@@ -22,6 +22,7 @@ export const OperatorActionSchema = z.enum([
   'status',
   'audit-verify',
   'calendar-import',
+  'token-gate',
 ]);
 export type OperatorAction = z.output<typeof OperatorActionSchema>;
 
@@ -44,7 +45,7 @@ export const OPERATOR_FUNCTIONS = {
   control: { slug: 'control', description: 'halt, pause, flatten, reset, status, audit' },
   admin: {
     slug: 'admin',
-    description: 'restart, scale, rollback, restore, calendar import (audited)',
+    description: 'restart, scale, rollback, restore, calendar import (audited), token gate',
   },
 } as const satisfies Record<OperatorFunctionName, OperatorFunctionInfo>;
 
@@ -71,6 +72,8 @@ export const FUNCTION_OF_ACTION = {
   restore: 'admin',
   // It writes PostgreSQL, inside the VPC: the admin function has the database.
   'calendar-import': 'admin',
+  // The broker tokens' cooldown gate is in PostgreSQL: the CLI outside the VPC asks through it.
+  'token-gate': 'admin',
 } as const satisfies Record<OperatorAction, OperatorFunctionName>;
 
 /** The actions function `F` runs. */

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { AlgoIdSchema } from './algo-id';
+import { TokenBrokerSchema } from './broker-tokens';
 import { isIsoDate } from './dates';
 import { CalendarListSchema } from './market-calendar';
 import { SCHEDULED_PROCEDURE_NAMES } from './scheduled-procedures';
+import { TokenGateRequestSchema } from './token-gate';
 
 const text = (what: string) =>
   z.string({
@@ -95,6 +97,14 @@ export const OperatorEventSchema = z.discriminatedUnion('action', [
       /** The imported file's name (recorded with the years it replaced). */
       source: text('the source file').trim().min(1).max(200),
       entries: CalendarListSchema,
+    })
+    .strict(),
+  // Not audited itself: the token login that asks is (its claim, failure and cooldown).
+  z
+    .object({
+      action: z.literal('token-gate'),
+      broker: TokenBrokerSchema,
+      request: TokenGateRequestSchema,
     })
     .strict(),
 ]);

@@ -77,6 +77,7 @@ export function buildApp(
     alertsKey: trading.topics.key,
     controlToken: trading.controlToken,
     serviceLogGroup: trading.logGroup,
+    brokerSecrets: trading.brokerSecrets,
     code: options.lambdaCode,
     description: `algo-trading ${config.stage}: emergency stop, resume, control functions, auto-kill`,
   });
@@ -91,6 +92,7 @@ export function buildApp(
     database: data.database,
     topics: { page: trading.topics.page, notify: trading.topics.notify },
     controlFunctions: [ops.emergencyStopAlias, ops.resume, ops.control],
+    brokerSecrets: trading.brokerSecrets,
     images: options.images ?? dockerImages,
     description: `algo-trading ${config.stage}: operations dashboard behind an authenticating ALB`,
   });

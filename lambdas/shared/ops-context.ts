@@ -79,6 +79,7 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
       db,
       controlToken,
       instrument,
+      tokens: env.BROKER_TOKEN_SET ?? undefined,
       settings: {
         twoPersonResume: env.TWO_PERSON_RESUME,
         readinessGate: env.READINESS_GATE,

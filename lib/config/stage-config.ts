@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BrokerTokenSetsSchema, type StageTokens } from '../../contract/broker-tokens';
 import { BrokerKindSchema } from '../../contract/kite';
 import { RiskLimitsSchema } from '../../contract/risk-limits';
 import { SchedulesSchema, STAGES } from '../../contract/stage';
@@ -192,6 +193,12 @@ export const StageConfigSchema = z
       })
       .strict(),
     dashboard: DashboardConfigSchema,
+    /**
+     * The named tokens at each broker (contract/broker-tokens.ts): the set of `broker` is the
+     * one deployed: its secrets, the ops functions' access to exactly them, the token check.
+     * (`trading.brokerTokens` stays the paper broker's made-up tokens.)
+     */
+    brokerTokens: BrokerTokenSetsSchema,
     ops: z
       .object({
         /**
@@ -233,6 +240,11 @@ export const StageConfigSchema = z
   });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
+
+/** The stage's named tokens at the broker it deploys with; none for the paper broker. */
+export function stageTokenSet(config: StageConfig): StageTokens | undefined {
+  return config.broker === 'paper' ? undefined : config.brokerTokens[config.broker];
+}
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
 
 /** A stage's committed values: everything but what context decides (account, mode, broker). */

@@ -1,3 +1,4 @@
+import { DEFAULT_STAGE_TOKENS } from '../../contract/broker-tokens';
 import {
   DEFAULT_BROKER_TOKENS,
   DEFAULT_RISK_LIMITS,
@@ -27,6 +28,9 @@ const storage: StageDefaults['storage'] = {
   backupsExpireAfterDays: 365,
   noncurrentVersionExpireAfterDays: 90,
 };
+
+/** Each broker's default token set, a copy per stage (no config object is shared). */
+const brokerTokens = (): StageDefaults['brokerTokens'] => structuredClone(DEFAULT_STAGE_TOKENS);
 
 /** The committed values of each stage. Account and mode come from context only. */
 export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
@@ -66,6 +70,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       readinessGate: false,
     },
     dashboard,
+    brokerTokens: brokerTokens(),
     ops: { emergencyStopProvisionedConcurrency: 0 },
     risk: DEFAULT_RISK_LIMITS,
     schedules: DEFAULT_SCHEDULES,
@@ -105,6 +110,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       readinessGate: true,
     },
     dashboard,
+    brokerTokens: brokerTokens(),
     ops: { emergencyStopProvisionedConcurrency: 0 },
     risk: DEFAULT_RISK_LIMITS,
     schedules: DEFAULT_SCHEDULES,
@@ -150,6 +156,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       readinessGate: true,
     },
     dashboard,
+    brokerTokens: brokerTokens(),
     // One warm emergency stop: the kill an alarm triggers starts at once (~$4.4 a month).
     ops: { emergencyStopProvisionedConcurrency: 1 },
     risk: DEFAULT_RISK_LIMITS,

@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { brokerSecretNames, type LiveBroker } from '../../contract/brokers';
 import type { AnyStage } from '../../contract/names';
+import type { BrokerSecretSet } from './broker-secret-set';
 
 export interface BrokerSecretsProps {
   readonly stage: AnyStage;
@@ -36,12 +37,14 @@ const HOLDS: Readonly<Record<LiveBroker, { label: string; app: string; rotation:
  * Each is created holding `{}`, which the secret store reads as "no login yet": no credential is
  * ever in a template. Retained, so that a stack change does not lose the app or the day's login.
  */
-export class BrokerSecrets extends Construct {
+export class BrokerSecrets extends Construct implements BrokerSecretSet {
+  readonly broker: LiveBroker;
   readonly app: secretsmanager.Secret;
   private readonly tokens = new Map<string, secretsmanager.Secret>();
 
   constructor(scope: Construct, id: string, props: BrokerSecretsProps) {
     super(scope, id);
+    this.broker = props.broker;
     const names = brokerSecretNames(props.stage, props.broker);
     const holds = HOLDS[props.broker];
     // By reference, as in KiteSecrets: the grant stays in the reader's policy, not the key's.
@@ -60,6 +63,14 @@ export class BrokerSecrets extends Construct {
     this.app = secret('App', names.app, holds.app);
     for (const name of new Set(props.tokenNames))
       this.tokens.set(name, secret(`Token${name}`, names.token(name), 'a session'));
+  }
+
+  get appSecrets(): secretsmanager.ISecret[] {
+    return [this.app];
+  }
+
+  get tokenSecrets(): secretsmanager.ISecret[] {
+    return [...this.tokens.values()];
   }
 
   /** The secret of a named session; throws for a name this stage does not have. */

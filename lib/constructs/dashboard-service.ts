@@ -7,6 +7,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { StageTokens } from '../../contract/broker-tokens';
+import { type BrokerSecretSet, brokerSecretStatements } from './broker-secret-set';
 import {
   acknowledgeTaskDefinition,
   allowDatabaseFrom,
@@ -48,6 +50,11 @@ export interface DashboardServiceProps {
   readonly desiredCount: number;
   readonly cpu: number;
   readonly memoryMiB: number;
+  /**
+   * The stage's named tokens at its broker and their secrets: the token card proves each token
+   * (read only, exactly these secrets). @default none (the paper broker)
+   */
+  readonly brokerTokens?: { readonly set: StageTokens; readonly secrets: BrokerSecretSet };
 }
 
 /**
@@ -128,6 +135,13 @@ export class DashboardService extends Construct {
     );
     // Its own database secret only: no control token (its buttons go through the ops functions).
     allowSecrets(this.taskRole, [props.database.secret], props.secretsKey);
+    if (props.brokerTokens) {
+      const statements = brokerSecretStatements('read', props.brokerTokens.secrets, {
+        dataKeyArn: props.secretsKey.keyArn,
+        region: stack.region,
+      });
+      for (const statement of statements) this.taskRole.addToPolicy(statement);
+    }
     const policy = this.taskRole.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({
@@ -171,6 +185,7 @@ export class DashboardService extends Construct {
         DATA_BUCKET: props.bucketName,
         PAGE_TOPIC_ARN: props.topics.page,
         NOTIFY_TOPIC_ARN: props.topics.notify,
+        BROKER_TOKEN_SET: JSON.stringify(props.brokerTokens?.set ?? null),
       },
     });
     acknowledgeTaskDefinition(taskDefinition);

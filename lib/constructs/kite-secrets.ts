@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { kiteSecretNames } from '../../contract/kite';
 import type { AnyStage } from '../../contract/names';
+import type { BrokerSecretSet } from './broker-secret-set';
 
 export interface KiteSecretsProps {
   readonly stage: AnyStage;
@@ -14,13 +15,14 @@ export interface KiteSecretsProps {
 }
 
 /**
- * A stage's Kite Connect secrets, under `/algo-trading/<stage>/broker/kite/`: `app` (the api key
+ * A stage's Kite Connect secrets (a `BrokerSecretSet`: the ops functions are granted exactly these), under `/algo-trading/<stage>/broker/kite/`: `app` (the api key
  * and secret, written by a person) and one per named access token (written daily by
  * `tradeops token login`). Each is created holding `{}`, which the secret store reads as "no login
  * yet": no credential is ever in a template. Retained, so that a stack change does not lose the
  * app's credentials or the day's login.
  */
-export class KiteSecrets extends Construct {
+export class KiteSecrets extends Construct implements BrokerSecretSet {
+  readonly broker = 'kite';
   readonly app: secretsmanager.Secret;
   private readonly tokens = new Map<string, secretsmanager.Secret>();
 
@@ -39,6 +41,14 @@ export class KiteSecrets extends Construct {
         this.emptySecret(`Token${name}`, names.token(name), key, 'an access token'),
       );
     }
+  }
+
+  get appSecrets(): secretsmanager.ISecret[] {
+    return [this.app];
+  }
+
+  get tokenSecrets(): secretsmanager.ISecret[] {
+    return [...this.tokens.values()];
   }
 
   /** The secret of a named access token; throws for a name this stage does not have. */

@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { AUDIT_SPOOL_PREFIX, type OperatorNames, RECORDS_PREFIX } from '../../contract/names';
+import { type BrokerSecretSet, brokerSecretStatements } from './broker-secret-set';
 
 /**
  * What one ops function may touch, beyond what every one of them gets (VPC interfaces, tracing,
@@ -46,6 +47,12 @@ export interface OpsReach {
    * @default none
    */
   readonly records?: 'write' | 'read';
+  /**
+   * The stage's broker secrets (`OpsReachTargets.brokerSecrets`): `read` the app credentials and
+   * the named tokens (prove them, log them out); `renew` also writes the tokens (an unattended
+   * login's renewal), never the app's. Nothing on the paper broker. @default none
+   */
+  readonly brokerSecrets?: 'read' | 'renew';
 }
 
 /** The resources a reach refers to: the same for every ops function of a stage. */
@@ -79,6 +86,8 @@ export interface OpsReachTargets {
   readonly alertsKey: kms.IKey;
   /** The ECS services' log group (the checklists scan it for ERRORs). */
   readonly serviceLogGroup: logs.ILogGroup;
+  /** The broker's secrets, encrypted with the data key; absent on the paper broker. */
+  readonly brokerSecrets?: BrokerSecretSet;
 }
 
 /**
@@ -136,6 +145,14 @@ export function reachRole(
   add('DecryptSecrets', ['kms:Decrypt'], [targets.dataKey.keyArn], {
     StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
   });
+
+  if (reach.brokerSecrets && targets.brokerSecrets) {
+    const statements = brokerSecretStatements(reach.brokerSecrets, targets.brokerSecrets, {
+      dataKeyArn: targets.dataKey.keyArn,
+      region: stack.region,
+    });
+    for (const statement of statements) role.addToPolicy(statement);
+  }
 
   // Hand-written: grantRead/grantWrite would give each parameter its own statement and add
   // ssm:DescribeParameters, which takes no resource (dead on these ARNs). The pair is one unit.

@@ -12,6 +12,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { dataBucketName, operatorNames, opsDiscoveryParameter } from '../../contract/names';
+import { stageTokenSet } from '../config/stage-config';
+import type { BrokerSecretSet } from '../constructs/broker-secret-set';
 import { DASHBOARD_PORT, DashboardService } from '../constructs/dashboard-service';
 import type { ServiceImageFactory } from '../constructs/service-images';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -28,6 +30,8 @@ export interface DashboardStackProps extends StageStackProps {
   /** The functions behind the buttons (emergency stop, resume, control). */
   readonly controlFunctions: readonly lambda.IFunction[];
   readonly images: ServiceImageFactory;
+  /** The secrets of the stage's broker: the token card reads them. @default none (paper) */
+  readonly brokerSecrets?: BrokerSecretSet;
 }
 
 /**
@@ -45,6 +49,7 @@ export class DashboardStack extends StageStack {
     const { config } = props;
     const names = operatorNames(config.stage);
     const settings = config.dashboard;
+    const tokens = stageTokenSet(config);
 
     const accessLogs = new s3.Bucket(this, 'LoadBalancerLogs', {
       // ALB access logs support SSE-S3 only.
@@ -114,6 +119,8 @@ export class DashboardStack extends StageStack {
       desiredCount: settings.desiredCount,
       cpu: settings.cpu,
       memoryMiB: settings.memoryMiB,
+      brokerTokens:
+        tokens && props.brokerSecrets ? { set: tokens, secrets: props.brokerSecrets } : undefined,
     });
     this.dashboard.securityGroup.addIngressRule(
       albSecurityGroup,

@@ -16,6 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { TOKEN_LOGIN_MODES } from '../../contract/broker-tokens';
 import type { OpsEnvironmentVariables } from '../../contract/lambda-environment';
 import { ALARM_SLUGS } from '../../contract/metrics';
 import {
@@ -31,10 +32,13 @@ import {
   type ScheduledProcedureName,
 } from '../../contract/scheduled-procedures';
 import { constructId } from '../config/construct-id';
+import { stageTokenSet } from '../config/stage-config';
+import type { BrokerSecretSet } from '../constructs/broker-secret-set';
 import { type LambdaCodeFactory, OpsFunction } from '../constructs/ops-function';
 import type { OpsReach, OpsReachTargets } from '../constructs/ops-reach';
 import { retentionDays } from '../constructs/retention';
 import type { TradingDatabase } from '../constructs/trading-database';
+import { scheduledReach } from './scheduled-reach';
 import { StageStack, type StageStackProps } from './stage-stack';
 
 export interface OpsStackProps extends StageStackProps {
@@ -52,6 +56,11 @@ export interface OpsStackProps extends StageStackProps {
   readonly alertsKey: kms.IKey;
   readonly controlToken: secretsmanager.ISecret;
   readonly serviceLogGroup: logs.ILogGroup;
+  /**
+   * The secrets of the stage's broker (the Trading stack's): the token check and the checklists
+   * read exactly these. Required with a live broker. @default none (the paper broker)
+   */
+  readonly brokerSecrets?: BrokerSecretSet;
   /** @default esbuild bundling */
   readonly code?: LambdaCodeFactory;
 }
@@ -108,6 +117,15 @@ export class OpsStack extends StageStack {
       description: `${names.prefix} ops functions to PostgreSQL`,
     });
 
+    const tokens = stageTokenSet(config);
+    if (tokens && props.brokerSecrets?.broker !== tokens.broker)
+      throw new Error(
+        `the ${tokens.broker} broker's secrets are not given to the Ops stack: its token check would have nothing to read`,
+      );
+    // An unattended login (Angel One) is renewed by the token check, which then writes the tokens.
+    const tokenCheckAccess =
+      tokens && TOKEN_LOGIN_MODES[tokens.broker] === 'unattended' ? 'renew' : 'read';
+
     const environment: OpsEnvironmentVariables = {
       STAGE: config.stage,
       DATA_BUCKET: bucketName,
@@ -124,7 +142,9 @@ export class OpsStack extends StageStack {
       MODE: config.mode,
       REGISTERED_EGRESS_IPS: config.network.registeredEgressIps.join(','),
       EGRESS_IPS: props.egressIps,
-      BROKER_TOKENS: config.trading.brokerTokens.join(','),
+      BROKER_TOKENS: (tokens?.names ?? config.trading.brokerTokens).join(','),
+      BROKER: config.broker,
+      BROKER_TOKEN_SET: JSON.stringify(tokens ?? null),
       SNAPSHOT_RETENTION_DAYS: String(config.database.snapshotRetentionDays),
       SCHEDULES: JSON.stringify(config.schedules),
     };
@@ -145,6 +165,7 @@ export class OpsStack extends StageStack {
       notifyTopic: props.notifyTopic,
       alertsKey: props.alertsKey,
       serviceLogGroup: props.serviceLogGroup,
+      brokerSecrets: props.brokerSecrets,
     };
     const make = (
       fnId: string,
@@ -199,6 +220,8 @@ export class OpsStack extends StageStack {
     });
     this.resume = make(...operator('resume'), {
       ...readinessReach,
+      // The readiness check proves the tokens the service trades and streams with.
+      brokerSecrets: 'read',
       writeParameters: true,
       scaleService: true,
       topics: ['notify', 'page'],
@@ -239,55 +262,7 @@ export class OpsStack extends StageStack {
         'This queue is itself the dead-letter queue of the schedules and scheduled functions.',
     });
 
-    const scheduledReach: Record<ScheduledProcedureName, OpsReach> = {
-      'token-check': {
-        bucketPrefixes: ['reports/'],
-        topics: ['notify', 'page'],
-      },
-      'morning-checklist': {
-        // The readiness gate keeps the flag false, audited.
-        writeParameters: true,
-        bucketPrefixes: ['reports/'],
-        topics: ['notify', 'page'],
-        readLogsAndAlarms: true,
-        database: ['describe'],
-        auditSpool: true,
-      },
-      'deadline-check': {
-        bucketPrefixes: ['reports/'],
-        topics: ['notify', 'page'],
-      },
-      'evening-checklist': {
-        bucketPrefixes: ['reports/'],
-        readPrefixes: ['exports/'],
-        // The day's records read back (records-verified).
-        records: 'read',
-        topics: ['notify', 'page'],
-        readLogsAndAlarms: true,
-        database: ['describe'],
-      },
-      'trade-export': {
-        bucketPrefixes: ['exports/', 'reports/'],
-        topics: ['notify', 'page'],
-      },
-      // Creates under records/ and reads back; cannot delete, overwrite a retained version or
-      // change a retention (Object Lock, COMPLIANCE, would refuse anyway).
-      records: {
-        bucketPrefixes: ['reports/'],
-        records: 'write',
-        topics: ['notify', 'page'],
-      },
-      'database-backup': {
-        bucketPrefixes: ['reports/'],
-        topics: ['notify', 'page'],
-        database: ['describe', 'snapshot', 'prune'],
-      },
-      maintenance: {
-        bucketPrefixes: ['reports/'],
-        topics: ['notify', 'page'],
-        database: ['describe', 'snapshot'],
-      },
-    };
+    const reachOf = scheduledReach(tokenCheckAccess);
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
@@ -302,7 +277,7 @@ export class OpsStack extends StageStack {
         fnId,
         'lambdas/scheduled/handler.ts',
         `${names.prefix}: ${procedure.name}: ${procedure.description}`,
-        scheduledReach[procedure.name],
+        reachOf[procedure.name],
         {
           // The backup waits for its snapshot; the export streams the day's trades.
           timeout: Duration.minutes(15),
@@ -398,6 +373,7 @@ export class OpsStack extends StageStack {
         bucket: bucketName,
         recordsBucket,
         cluster: names.cluster,
+        ...(tokens ? { tokens } : {}),
       }),
     });
     new CfnOutput(this, 'EmergencyStopFunction', {

@@ -7,9 +7,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
-import { DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
 import { operatorNames } from '../../contract/names';
+import { stageTokenSet } from '../config/stage-config';
 import { AlertTopics } from '../constructs/alert-topics';
+import type { BrokerSecretSet } from '../constructs/broker-secret-set';
 import { BrokerSecrets } from '../constructs/broker-secrets';
 import { KiteSecrets } from '../constructs/kite-secrets';
 import { retentionDays } from '../constructs/retention';
@@ -42,7 +43,11 @@ export class TradingStack extends StageStack {
   /** With `-c broker=kite` only. */
   readonly kiteSecrets?: KiteSecrets;
   /** With `-c broker=upstox|angelone` only. */
-  readonly brokerSecrets?: BrokerSecrets;
+  readonly liveSecrets?: BrokerSecrets;
+  /** The secrets of the stage's broker (its app and named tokens); none for the paper broker. */
+  get brokerSecrets(): BrokerSecretSet | undefined {
+    return this.kiteSecrets ?? this.liveSecrets;
+  }
   readonly trading: TradingFargateService;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -100,44 +105,46 @@ export class TradingStack extends StageStack {
         'A shared bearer token read by the services at start; it is rotated by hand with a rolling restart (docs/RUNBOOK.md), not by a rotation Lambda.',
     });
 
-    if (config.broker === 'kite') {
+    const tokens = stageTokenSet(config);
+    if (config.broker === 'kite' && tokens) {
       this.kiteSecrets = new KiteSecrets(this, 'KiteSecrets', {
         stage: config.stage,
         encryptionKey: props.dataKey,
-        tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
+        tokenNames: tokens.names,
       });
     }
-    if (config.broker === 'upstox' || config.broker === 'angelone') {
-      this.brokerSecrets = new BrokerSecrets(this, 'BrokerSecrets', {
+    if ((config.broker === 'upstox' || config.broker === 'angelone') && tokens) {
+      this.liveSecrets = new BrokerSecrets(this, 'BrokerSecrets', {
         stage: config.stage,
         broker: config.broker,
         encryptionKey: props.dataKey,
-        tokenNames: [DEFAULT_KITE_TOKEN_NAME, ...config.trading.brokerTokens],
+        tokenNames: tokens.names,
       });
     }
     const kite = this.kiteSecrets;
-    const live = this.brokerSecrets;
+    const live = this.liveSecrets;
 
     this.trading = new TradingFargateService(this, 'TradingService', {
       cluster: this.cluster,
       serviceName: names.tradingService,
       stage: config.stage,
       mode: config.mode,
-      broker: kite
-        ? {
-            kind: 'kite',
-            app: kite.app,
-            tokenName: DEFAULT_KITE_TOKEN_NAME,
-            token: kite.token(DEFAULT_KITE_TOKEN_NAME),
-          }
-        : live && (config.broker === 'upstox' || config.broker === 'angelone')
+      broker:
+        kite && tokens
           ? {
-              kind: config.broker,
-              app: live.app,
-              tokenName: DEFAULT_KITE_TOKEN_NAME,
-              token: live.token(DEFAULT_KITE_TOKEN_NAME),
+              kind: 'kite',
+              app: kite.app,
+              tokenName: tokens.trades,
+              token: kite.token(tokens.trades),
             }
-          : { kind: 'paper' },
+          : live && tokens
+            ? {
+                kind: live.broker,
+                app: live.app,
+                tokenName: tokens.trades,
+                token: live.token(tokens.trades),
+              }
+            : { kind: 'paper' },
       image: props.images('trading'),
       logGroup: this.logGroup,
       flag: this.flag,

@@ -191,7 +191,11 @@ async function main(): Promise<void> {
     brokerTokens:
       env.LOCAL_BROKER_TOKENS.length > 0 || !live ? env.LOCAL_BROKER_TOKENS : [live.login.name],
     broker,
-    kite: kite && { apiRoot: kite.simulator.apiRoot, secretDir: kite.secretDir },
+    kite: kite && {
+      apiRoot: kite.simulator.apiRoot,
+      secretDir: kite.secretDir,
+      loginUrl: kite.simulator.loginUrl,
+    },
   };
 
   // The dashboard, in process: the same procedures as the CLI, behind the printed token.

@@ -172,6 +172,7 @@ export function notRunOutsideVpc(result: DispatchResult): string[] {
         ? [`task state of ${result.result.tasks.length} task(s): the task API is inside the VPC`]
         : [];
     case 'audit':
+    case 'token-gate':
       return [];
   }
 }
@@ -196,6 +197,9 @@ function render(
     case 'audit':
       printAudit(io, result.result, Boolean(options.json));
       return result.result.ok ? EXIT.ok : EXIT.failed;
+    case 'token-gate':
+      io.out(JSON.stringify(result.result, null, 2));
+      return EXIT.ok;
   }
 }
 

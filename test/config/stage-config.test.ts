@@ -1,6 +1,8 @@
+import { BrokerTokenSetsSchema } from '../../contract/broker-tokens';
 import { STAGES } from '../../contract/stage';
+import { parseOrThrow } from '../../contract/validation';
 import { loadStageConfig } from '../../lib/config/load-stage-config';
-import { DatabaseConfigSchema } from '../../lib/config/stage-config';
+import { DatabaseConfigSchema, stageTokenSet } from '../../lib/config/stage-config';
 import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
@@ -153,5 +155,56 @@ describe('DatabaseConfigSchema', () => {
     const result = DatabaseConfigSchema.safeParse({ ...STAGE_DEFAULTS.prod.database, port: 5432 });
 
     expect(result.success).toBe(false);
+  });
+});
+
+describe('brokerTokens (each broker token set of a stage)', () => {
+  const sets = () => loadStageConfig(reader({ stage: 'prod' })).brokerTokens;
+
+  it("defaults to each broker's set of the contract: the Upstox runbook's six, one Kite session", () => {
+    expect(sets().upstox.names).toEqual([
+      'PRIMARY',
+      'WEBSOCKET1',
+      'WEBSOCKET2',
+      'WEBSOCKET3',
+      'OPTIONCHAIN1',
+      'OPTIONCHAIN2',
+    ]);
+    expect(sets().upstox.cooldownMinutes).toBe(11);
+    expect(sets().kite).toMatchObject({ names: ['PRIMARY'], trades: 'PRIMARY' });
+  });
+
+  it('uses the set of the broker the stage deploys with, none on paper', () => {
+    const kite = loadStageConfig(
+      reader({
+        stage: 'prod',
+        mode: 'LIVE',
+        broker: 'kite',
+        registeredEgressIps: '13.232.1.1,13.232.1.2',
+      }),
+    );
+
+    expect(stageTokenSet(kite)?.broker).toBe('kite');
+    expect(stageTokenSet(loadStageConfig(reader({ stage: 'prod' })))).toBeUndefined();
+  });
+
+  it('gives each stage its own copy', () => {
+    expect(STAGE_DEFAULTS.dev.brokerTokens).not.toBe(STAGE_DEFAULTS.prod.brokerTokens);
+    expect(STAGE_DEFAULTS.dev.brokerTokens.kite).not.toBe(STAGE_DEFAULTS.prod.brokerTokens.kite);
+  });
+
+  it('refuses a set filed under another broker, and a trading token not among the names', () => {
+    const valid = sets();
+
+    expect(() =>
+      parseOrThrow(BrokerTokenSetsSchema, { ...valid, kite: { ...valid.upstox } }, 'brokerTokens'),
+    ).toThrow("each broker's token set must name that broker");
+    expect(() =>
+      parseOrThrow(
+        BrokerTokenSetsSchema,
+        { ...valid, kite: { ...valid.kite, trades: 'WEBSOCKET9' } },
+        'brokerTokens',
+      ),
+    ).toThrow(/kite\.trades: the trading token must be one of the names/);
   });
 });

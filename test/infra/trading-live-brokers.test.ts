@@ -1,13 +1,21 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { stageTokensFor } from '../../contract/broker-tokens';
 import { buildStage } from './synth';
 
 describe.each(['upstox', 'angelone'] as const)('trading service in LIVE mode on %s', (broker) => {
-  const { stacks } = buildStage({
-    stage: 'prod',
-    mode: 'LIVE',
-    broker,
-    registeredEgressIps: '13.232.1.1,13.232.1.2',
-  });
+  // A trading session and a streaming one: the task may read only the first.
+  const { stacks } = buildStage(
+    { stage: 'prod', mode: 'LIVE', broker, registeredEgressIps: '13.232.1.1,13.232.1.2' },
+    {
+      configure: (c) => ({
+        ...c,
+        brokerTokens: {
+          ...c.brokerTokens,
+          [broker]: stageTokensFor(broker, ['PRIMARY', 'WEBSOCKET1']),
+        },
+      }),
+    },
+  );
   const trading = Template.fromStack(stacks.trading);
   const prefix = `/algo-trading/prod/broker/${broker}/`;
   const env = () => {
@@ -39,9 +47,7 @@ describe.each(['upstox', 'angelone'] as const)('trading service in LIVE mode on 
     const found = secrets();
 
     expect(found.map(([, r]) => r.Properties.Name).sort()).toEqual(
-      ['app', 'OPTIONCHAIN1', 'OPTIONCHAIN2', 'PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2', 'WEBSOCKET3']
-        .map((n) => `${prefix}${n}`)
-        .sort(),
+      ['app', 'PRIMARY', 'WEBSOCKET1'].map((n) => `${prefix}${n}`).sort(),
     );
     for (const [, r] of found) {
       expect(r.Properties.SecretString).toBe('{}');

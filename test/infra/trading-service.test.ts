@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { stageTokensFor } from '../../contract/broker-tokens';
 import { buildStage } from './synth';
 
 describe('trading service (prod)', () => {
@@ -160,12 +161,25 @@ describe('trading service (prod)', () => {
 });
 
 describe('trading service in LIVE mode on Kite', () => {
-  const { stacks } = buildStage({
-    stage: 'prod',
-    mode: 'LIVE',
-    broker: 'kite',
-    registeredEgressIps: '13.232.1.1,13.232.1.2',
-  });
+  // A desk with a second Kite session beside the trading one.
+  const { stacks } = buildStage(
+    {
+      stage: 'prod',
+      mode: 'LIVE',
+      broker: 'kite',
+      registeredEgressIps: '13.232.1.1,13.232.1.2',
+    },
+    {
+      nag: false,
+      configure: (c) => ({
+        ...c,
+        brokerTokens: {
+          ...c.brokerTokens,
+          kite: stageTokensFor('kite', ['PRIMARY', 'WEBSOCKET1']),
+        },
+      }),
+    },
+  );
   const trading = Template.fromStack(stacks.trading);
   const env = () => {
     const td = Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
@@ -209,9 +223,7 @@ describe('trading service in LIVE mode on Kite', () => {
     const secrets = kiteSecrets();
 
     expect(secrets.map(([, r]) => r.Properties.Name).sort()).toEqual(
-      ['app', 'OPTIONCHAIN1', 'OPTIONCHAIN2', 'PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2', 'WEBSOCKET3']
-        .map((n) => `/algo-trading/prod/broker/kite/${n}`)
-        .sort(),
+      ['app', 'PRIMARY', 'WEBSOCKET1'].map((n) => `/algo-trading/prod/broker/kite/${n}`).sort(),
     );
     for (const [, r] of secrets) {
       expect(r.Properties.SecretString).toBe('{}');

@@ -37,6 +37,8 @@ const environment = (dbSecretArn: string): OpsEnvironmentVariables & NodeJS.Proc
   REGISTERED_EGRESS_IPS: '',
   EGRESS_IPS: '13.232.1.1,13.232.1.2',
   BROKER_TOKENS: 'PRIMARY',
+  BROKER: 'paper',
+  BROKER_TOKEN_SET: 'null',
   SNAPSHOT_RETENTION_DAYS: '30',
   SCHEDULES: JSON.stringify(DEFAULT_SCHEDULES),
 });

@@ -42,6 +42,7 @@ const EVENTS = {
     source: 'nse-2027.csv',
     entries: [{ date: '2027-01-26', type: 'TRADING_HOLIDAY', description: 'Republic Day' }],
   },
+  'token-gate': { action: 'token-gate', broker: 'kite', request: { op: 'state' } },
 } satisfies { [A in OperatorAction]: Extract<OperatorEvent, { action: A }> };
 
 const notReady = () => Promise.reject(new Error('not called'));

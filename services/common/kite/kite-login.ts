@@ -2,6 +2,7 @@ import { KiteConnect } from 'kiteconnect';
 import * as z from 'zod';
 import { type KiteToken, kiteTokenExpiry } from '../../../contract/kite';
 import { parseOrThrow } from '../../../contract/validation';
+import { storedTokenStatus, type TokenProof } from '../tokens/token-login';
 import type { KiteSecretStore } from './kite-secret-store';
 
 /** Kite's login page; the simulator has its own (`KiteSimulator.loginUrl`). */
@@ -127,57 +128,25 @@ export async function kiteTokenStatus(
 ): Promise<KiteTokenStatus[]> {
   const now = (endpoint.now ?? Date.now)();
   const app = await store.readApp();
-  return Promise.all(
-    names.map(async (name): Promise<KiteTokenStatus> => {
-      const stored = await store.readToken(name);
-      if (!stored)
-        return {
-          name,
-          state: 'MISSING',
-          proof: 'no token stored: run token login',
-          provenByKite: false,
-        };
-      const { token } = stored;
-      const base = {
-        name,
-        userId: token.user_id,
-        loginTime: Date.parse(token.login_time),
-        expiresAt: Date.parse(token.expires_at),
-      };
-      if (base.expiresAt <= now)
-        return { ...base, state: 'EXPIRED', proof: 'past its expiry', provenByKite: false };
-      const kite = new KiteConnect({
-        api_key: app.api_key,
-        access_token: token.access_token,
-        root: endpoint.apiRoot,
-        timeout: endpoint.timeoutMs ?? 7000,
-      });
-      try {
-        const profile = (await kite.getProfile()) as { user_id?: unknown };
-        return {
-          ...base,
-          state: 'VALID',
-          proof: `Kite profile ${String(profile.user_id)}`,
-          provenByKite: true,
-        };
-      } catch (error) {
-        const type = (error as { error_type?: unknown })?.error_type;
-        if (type === 'TokenException')
-          return {
-            ...base,
-            state: 'EXPIRED',
-            proof: `Kite refuses it: ${kiteWords(error)}`,
-            provenByKite: true,
-          };
-        return {
-          ...base,
-          state: 'VALID',
-          proof: `Kite not asked (${kiteWords(error)})`,
-          provenByKite: false,
-        };
-      }
-    }),
-  );
+  const prove = async (token: KiteToken): Promise<TokenProof> => {
+    const kite = new KiteConnect({
+      api_key: app.api_key,
+      access_token: token.access_token,
+      root: endpoint.apiRoot,
+      timeout: endpoint.timeoutMs ?? 7000,
+    });
+    try {
+      const profile = (await kite.getProfile()) as { user_id?: unknown };
+      return { outcome: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
+    } catch (error) {
+      const type = (error as { error_type?: unknown })?.error_type;
+      if (type === 'TokenException')
+        return { outcome: 'REFUSED', proof: `Kite refuses it: ${kiteWords(error)}` };
+      return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
+    }
+  };
+  const rows = await storedTokenStatus((n) => store.readToken(n), names, now, prove);
+  return rows.map(({ proven, ...row }) => ({ ...row, provenByKite: proven }));
 }
 
 /** What a logout did for one named token. */

@@ -192,6 +192,54 @@ export const render = {
       box.textContent =
         why(h.checklists) === 'none' ? 'no checklist has run yet' : why(h.checklists);
   },
+  async tokens() {
+    const t = await api('/api/tokens');
+    $('t-broker').textContent = t.broker ?? 'none';
+    $('t-checked').replaceChildren(
+      ...(t.broker ? [`${t.login} login; proven by the broker at `, istTime(t.checkedAt)] : []),
+      t.note ?? '',
+    );
+    const cooling = $('t-cooldown');
+    if (t.cooldown) {
+      cooling.replaceChildren('COOLDOWN until ', istTime(t.cooldown.until));
+      $('t-failure').textContent = `${t.cooldown.failedToken} failed: ${t.cooldown.failure}`;
+    } else {
+      cooling.textContent = t.gate === 'known' || !t.broker ? 'none' : `${t.gate}`;
+      $('t-failure').textContent = t.busy ? `${t.busy.by} is generating ${t.busy.token}` : '';
+    }
+    cooling.className = `big ${t.cooldown ? 'bad' : 'good'}`;
+    $('t-command').textContent = t.command ?? 'nothing: every token is valid';
+    const link = (r) => {
+      if (!r.loginLink) return '';
+      if (r.loginLink.error) return r.loginLink.error;
+      const a = document.createElement('a');
+      a.href = r.loginLink;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.textContent = `log in ${r.name}`;
+      return a;
+    };
+    const state = (r) => {
+      const el = document.createElement('span');
+      el.textContent = r.state;
+      el.className = r.state === 'VALID' ? 'good' : 'bad';
+      return el;
+    };
+    table(
+      $('t-rows'),
+      {
+        token: (r) => r.name,
+        state,
+        use: (r) => r.use,
+        user: (r) => r.userId,
+        expires: (r) => (r.expiresAt ? istTime(r.expiresAt) : ''),
+        proof: (r) => r.proof,
+        login: link,
+      },
+      t.rows,
+      t.note ?? 'no tokens',
+    );
+  },
   async audit() {
     const a = await api('/api/audit');
     $('a-chain').textContent = a.chain.ok

@@ -6,7 +6,7 @@ import { header, render } from './pages.js';
 import { api } from './requests.js';
 
 const POLL_MS = 2000;
-const PAGES = ['status', 'positions', 'performance', 'health', 'audit'];
+const PAGES = ['status', 'positions', 'performance', 'health', 'tokens', 'audit'];
 let timer;
 
 function currentPage() {

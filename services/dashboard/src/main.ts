@@ -1,7 +1,8 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
-import { parseOrThrow } from '../../../contract/validation';
+import { StageTokensSchema } from '../../../contract/broker-tokens';
+import { jsonText, parseOrThrow } from '../../../contract/validation';
 import { createPool } from '../../common/db/pool';
 import { messageOf } from '../../common/errors';
 import { createLogger } from '../../common/logger';
@@ -25,6 +26,8 @@ const DashboardEnvSchema = z.object({
   DATA_BUCKET: z.string().min(3),
   PAGE_TOPIC_ARN: z.string().startsWith('arn:'),
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** JSON: the stage's named tokens at its broker (the token card), or `null` on paper. */
+  BROKER_TOKEN_SET: jsonText(StageTokensSchema.nullable()),
 });
 
 async function main(): Promise<void> {
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     topics: { page: env.PAGE_TOPIC_ARN, notify: env.NOTIFY_TOPIC_ARN },
     db,
     controlToken,
+    tokens: env.BROKER_TOKEN_SET ?? undefined,
   });
   const app = buildDashboardServer({
     ctx,

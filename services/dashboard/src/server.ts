@@ -160,6 +160,7 @@ export function buildDashboardServer(options: DashboardOptions) {
   app.get('/api/performance', quiet, read(reads.performance));
   app.get('/api/health', quiet, read(reads.health));
   app.get('/api/audit', quiet, read(reads.audit));
+  app.get('/api/tokens', quiet, read(reads.tokens));
 
   app.post('/api/control/:action', async (request, reply) => {
     const who: Identity | undefined = await identity(request, reply);

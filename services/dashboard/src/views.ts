@@ -5,6 +5,7 @@ import { messageOf } from '../../common/errors';
 import { formatIst, istDate } from '../../common/time';
 import type { OpsContext } from '../../ops/platform/ports';
 import { status } from '../../ops/procedures/status';
+import { tokensView } from './token-view';
 
 /** A part of a page that could not be read says why, and the rest of the page still shows. */
 async function part<T>(read: () => Promise<T>): Promise<T | { readonly error: string }> {
@@ -56,6 +57,8 @@ export function dashboardReads(ctx: OpsContext) {
     performance: () => performanceView(ctx, tasks, history),
     health: () => healthView(ctx, tasks),
     audit: () => auditView(ctx, chain),
+    // Each token is proven with its broker: once per 20 s whoever polls (brokers rate-limit it).
+    tokens: shared(() => tokensView(ctx), 20_000),
     /** One point of the P&L chart; a sample still running when the next is due is not doubled. */
     async samplePnl(): Promise<void> {
       if (sampling) return;

@@ -1,15 +1,20 @@
 import type { OperatorAction } from '../../../contract/operator-actions';
 import type { OperatorEvent } from '../../../contract/operator-events';
+import type { TokenGateAnswer } from '../../../contract/token-gate';
 import type { AuditVerification } from '../../common/db/audit';
 import type { OpsContext } from '../platform/ports';
 import type { StatusReport } from '../procedures/status';
 import type { ProcedureResult, ProgressListener } from '../steps/runner';
 
-/** What running an operator action returns: a procedure's steps, the status, or the audit walk. */
+/**
+ * What running an operator action returns: a procedure's steps, the status, the audit walk, or a
+ * broker token gate's answer.
+ */
 export type DispatchResult =
   | { readonly kind: 'procedure'; readonly result: ProcedureResult }
   | { readonly kind: 'status'; readonly result: StatusReport }
-  | { readonly kind: 'audit'; readonly result: AuditVerification };
+  | { readonly kind: 'audit'; readonly result: AuditVerification }
+  | { readonly kind: 'token-gate'; readonly result: TokenGateAnswer };
 
 /** Runs one action: the operator event to its procedure's arguments. */
 export type ActionRunner<A extends OperatorAction> = (

@@ -170,7 +170,11 @@ export const kiteLogout: Check<ChecklistContext> = {
   async run(ctx) {
     if (!ctx.kite) return skipped('paper broker: no broker session to log out');
     const { store, endpoint } = ctx.kite;
-    const names = [...new Set([...ctx.settings.brokerTokens, ...(await store.listTokens())])];
+    // The stage's named tokens where it has them: in AWS a function reads its own secrets and
+    // lists none (ListSecrets would show every secret of the account).
+    const names = ctx.tokens
+      ? [...ctx.tokens.config.names]
+      : [...new Set([...ctx.settings.brokerTokens, ...(await store.listTokens())])];
     const results = await Promise.allSettled(
       names.map((name) => logoutKiteSession(store, name, endpoint)),
     );

@@ -9,6 +9,7 @@ import {
   lastCloseBefore,
   previousTradingDay,
 } from './support';
+import { namedTokens } from './token-checks';
 
 export const servicesRunning: Check<ChecklistContext> = {
   name: 'ecs-services',
@@ -130,10 +131,14 @@ export const databaseHealth: Check<ChecklistContext> = {
   },
 };
 
+const requiredTokens = namedTokens('required');
+
 export const brokerTokens: Check<ChecklistContext> = {
   name: 'broker-tokens',
   severity: 'CRITICAL',
-  async run(ctx) {
+  async run(ctx, signal) {
+    // Named tokens are proven with their broker itself: no task needed to ask.
+    if (ctx.tokens) return requiredTokens.run(ctx, signal);
     const task = await firstTask(ctx);
     if (!task) return fail('no trading task running to ask the broker');
     const broker = await ctx.trading.broker(task.url);

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
+import type { StageTokens } from '../../../contract/broker-tokens';
 import type { AnyStage, OperatorNames } from '../../../contract/names';
 import type { Schedules } from '../../../contract/stage';
 import { DEFAULT_SCHEDULES } from '../../../contract/stage';
@@ -8,6 +9,8 @@ import type { AuditSpool } from '../../common/db/audit-spool';
 import type { KiteEndpoint } from '../../common/kite/kite-login';
 import type { KiteSecretStore } from '../../common/kite/kite-secret-store';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
+import type { TokenGate } from '../../common/tokens/token-gate';
+import type { BrokerTokenLogin } from '../../common/tokens/token-login';
 import type { TradingClient } from './trading-client';
 
 /** An ECS service (or the local fleet's), as the procedures need to see it. */
@@ -207,6 +210,11 @@ export interface OpsContext {
    * with Kite and the evening checklist logs the session out. Absent: the paper broker.
    */
   readonly kite?: KiteAccess;
+  /**
+   * The stage's named broker tokens, their broker's login and its cooldown gate: `tradeops token`,
+   * the token check and the dashboard's token card. Absent: the paper broker.
+   */
+  readonly tokens?: TokenAccess;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly settings: OpsSettings;
@@ -216,6 +224,14 @@ export interface OpsContext {
 export interface KiteAccess {
   readonly store: KiteSecretStore;
   readonly endpoint: KiteEndpoint;
+}
+
+/** A stage's named tokens at its broker, the broker's login and the gate in front of it. */
+export interface TokenAccess {
+  readonly config: StageTokens;
+  readonly login: BrokerTokenLogin;
+  /** The cooldown gate in PostgreSQL; absent where there is no database (no generation then). */
+  readonly gate?: TokenGate;
 }
 
 export interface OpsSettings {

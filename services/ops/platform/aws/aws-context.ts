@@ -1,13 +1,22 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Pool } from 'pg';
+import {
+  brokerSecretNames,
+  type StageTokens,
+  TOKEN_LOGIN_MODES,
+} from '../../../../contract/broker-tokens';
 import { type OperatorNames, operatorNames } from '../../../../contract/names';
 import type { Stage } from '../../../../contract/stage';
 import type { AuditSource } from '../../../common/db/audit';
 import { deferredModule, loadModule } from '../../../common/load-module';
 import { sleep } from '../../../common/retry';
+import type { TokenGate } from '../../../common/tokens/token-gate';
+import type { BrokerTokenLogin } from '../../../common/tokens/token-login';
 import { ObjectStoreAuditSpool } from '../object-store-audit-spool';
 import {
   DEFAULT_OPS_SETTINGS,
+  type KiteAccess,
   type ObjectStore,
   type OpsContext,
   type OpsSettings,
@@ -43,6 +52,20 @@ const ecsSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-ecs
 const ecsFleetModule = /* @__PURE__ */ deferredModule(() => require('./ecs-fleet'));
 const snsSdk = /* @__PURE__ */ deferredModule(() => require('@aws-sdk/client-sns'));
 const snsNotifierModule = /* @__PURE__ */ deferredModule(() => require('./sns-notifier'));
+// The broker SDKs (kiteconnect) and Secrets Manager load on the first token call: a function that
+// never looks at a token (the emergency stop's bundle has no part of this) never loads them.
+const secretsManagerSdk = /* @__PURE__ */ deferredModule(() =>
+  require('@aws-sdk/client-secrets-manager'),
+);
+const tokenLoginRegistryModule = /* @__PURE__ */ deferredModule(() =>
+  require('../../../common/tokens/token-login-registry'),
+);
+const kiteSecretStoreModule = /* @__PURE__ */ deferredModule(() =>
+  require('../../../common/kite/kite-secret-store'),
+);
+const tokenGateModule = /* @__PURE__ */ deferredModule(() =>
+  require('../../../common/tokens/token-gate'),
+);
 
 /** The port of the trading tasks' API (TRADING_PORT in the CDK app). */
 const TRADING_PORT = 8000;
@@ -62,6 +85,8 @@ export interface AwsContextOptions {
   readonly settings?: Partial<OpsSettings>;
   /** Wraps each SDK client once (the Lambdas trace them with Powertools' tracer). */
   readonly instrument?: <T>(client: T) => T;
+  /** The stage's named broker tokens (`withBrokerTokens`); absent: the paper broker. */
+  readonly tokens?: StageTokens;
 }
 
 /**
@@ -244,11 +269,83 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
   return Object.assign(core, ...parts.map((part) => part(kit)));
 }
 
+/**
+ * The stage's named broker tokens (`AwsContextOptions.tokens`): its broker's login from the
+ * registry on Secrets Manager, and the cooldown gate in the database where there is one. The
+ * token check, the checklists and the dashboard then prove each token exactly as the local stack
+ * does. A Kite stage also gets `kite` (the evening logout).
+ */
+export const withBrokerTokens: AwsContextPart = ({ options, config, instrument: i }) => {
+  const tokens = options.tokens;
+  if (!tokens) return {};
+  const { broker } = tokens;
+  const { stage, db } = options;
+  let client: Promise<SecretsManagerClient> | undefined;
+  const secrets = () =>
+    (client ??= loadModule<typeof import('@aws-sdk/client-secrets-manager')>(
+      secretsManagerSdk,
+    ).then((m) => i(new m.SecretsManagerClient({ ...config, maxAttempts: 3 }))));
+  const where = `Secrets Manager ${brokerSecretNames(stage, broker).prefix}/*`;
+  const mode = TOKEN_LOGIN_MODES[broker];
+  const login = lazyAdapter<BrokerTokenLogin>(
+    async () => {
+      const { tokenLogin } =
+        await loadModule<typeof import('../../../common/tokens/token-login-registry')>(
+          tokenLoginRegistryModule,
+        );
+      const built = tokenLogin(broker, {
+        stage,
+        secrets: { kind: 'aws', client: await secrets() },
+      });
+      // The IAM of the token check follows the contract's mode: a login that differs is refused.
+      if (built.mode !== mode)
+        throw new Error(`the ${broker} login is ${built.mode}, the contract says ${mode}`);
+      return built;
+    },
+    { broker, mode, where },
+  );
+  const kite: KiteAccess | undefined =
+    broker === 'kite'
+      ? {
+          store: lazyAdapter(
+            async () => {
+              const { SecretsManagerKiteSecretStore } =
+                await loadModule<typeof import('../../../common/kite/kite-secret-store')>(
+                  kiteSecretStoreModule,
+                );
+              return new SecretsManagerKiteSecretStore(await secrets(), stage);
+            },
+            { where },
+          ),
+          endpoint: {},
+        }
+      : undefined;
+  return {
+    tokens: {
+      config: tokens,
+      login,
+      ...(db
+        ? {
+            gate: lazyAdapter<TokenGate>(async () => {
+              const { PgTokenGate } =
+                await loadModule<typeof import('../../../common/tokens/token-gate')>(
+                  tokenGateModule,
+                );
+              return new PgTokenGate(db, stage);
+            }),
+          }
+        : {}),
+    },
+    ...(kite ? { kite } : {}),
+  };
+};
+
 /** Every part: what the checklists (and so a resume's readiness check) look at. */
 export const EVERY_CONTEXT_PART: readonly AwsContextPart[] = [
   withLogsAndAlarms,
   withDatabaseAdmin,
   withTargets,
+  withBrokerTokens,
 ];
 
 /** Every adapter: what the CLI, the dashboard and the scheduled functions work with. */

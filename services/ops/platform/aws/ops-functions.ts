@@ -1,6 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
+import { StageTokensSchema } from '../../../../contract/broker-tokens';
 import { opsDiscoveryParameter } from '../../../../contract/names';
 import type { OperatorAction } from '../../../../contract/operator-actions';
 import { FUNCTION_OF_ACTION } from '../../../../contract/operator-actions';
@@ -24,6 +25,8 @@ export const OpsDiscoverySchema = z.object({
   /** Optional: a stack deployed before the records bucket existed publishes none. */
   recordsBucket: z.string().optional(),
   cluster: z.string(),
+  /** The stage's named broker tokens; absent: the paper broker (or a stack from before them). */
+  tokens: StageTokensSchema.optional(),
 });
 export type OpsDiscovery = z.output<typeof OpsDiscoverySchema>;
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Pool } from 'pg';
+import { stageTokensFor } from '../../../../contract/broker-tokens';
 import type { BrokerKind } from '../../../../contract/kite';
 import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
@@ -7,6 +8,8 @@ import { FileAuditSpool } from '../../../common/db/audit-spool';
 import { LocalKiteSecretStore } from '../../../common/kite/kite-secret-store';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
 import { sleep } from '../../../common/retry';
+import { PgTokenGate } from '../../../common/tokens/token-gate';
+import { tokenLogin } from '../../../common/tokens/token-login-registry';
 import { DEFAULT_OPS_SETTINGS, type OpsContext, type OpsSettings } from '../ports';
 import { TradingClient } from '../trading-client';
 import { LocalDatabaseAdmin } from './local-database-admin';
@@ -31,7 +34,27 @@ export interface LocalStackEndpoints {
   /** The broker the trading tasks use. @default 'paper' */
   readonly broker?: BrokerKind;
   /** With the Kite broker: the simulator's API and the local Kite secret store. */
-  readonly kite?: { readonly apiRoot: string; readonly secretDir: string };
+  readonly kite?: {
+    readonly apiRoot: string;
+    readonly secretDir: string;
+    /** The simulator's login page (the link `tradeops token login` and the dashboard show). */
+    readonly loginUrl?: string;
+  };
+}
+
+/** A Kite stack's named tokens: Kite's login from the registry, the gate in the local database. */
+function localTokens(stack: LocalStackEndpoints, pool: Pool): OpsContext['tokens'] {
+  if (stack.broker !== 'kite' || !stack.kite) return undefined;
+  return {
+    config: stageTokensFor('kite', stack.brokerTokens),
+    login: tokenLogin('kite', {
+      stage: 'local',
+      secrets: { kind: 'local', dir: stack.kite.secretDir },
+      apiRoot: stack.kite.apiRoot,
+      loginUrl: stack.kite.loginUrl,
+    }),
+    gate: new PgTokenGate(pool, 'local'),
+  };
 }
 
 /** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
@@ -79,6 +102,7 @@ export function localOpsContext(
       path.join(stack.objectStoreDir, 'backups', 'snapshots'),
     ),
     kite: localKite(stack),
+    tokens: localTokens(stack, pool),
     now: Date.now,
     sleep,
     settings: {

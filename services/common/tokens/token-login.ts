@@ -1,0 +1,146 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { TokenBroker } from '../../../contract/broker-tokens';
+import type { AnyStage } from '../../../contract/names';
+import type { StoredToken } from './token-secret-store';
+
+/**
+ * Where a stage's tokens at a broker live and where the broker answers: what a broker's login
+ * implementation is built from. The CLI, the ops functions and the local stack each make one.
+ */
+export interface TokenLoginTarget {
+  readonly stage: AnyStage;
+  /** Secrets Manager (the SDK's default credentials) in AWS; a folder on the local stack. */
+  readonly secrets:
+    | { readonly kind: 'aws'; readonly client: SecretsManagerClient }
+    | { readonly kind: 'local'; readonly dir: string };
+  /** The broker's API root (a simulator's on the local stack). @default the broker's own */
+  readonly apiRoot?: string;
+  /** The broker's login page (a simulator's on the local stack). @default the broker's own */
+  readonly loginUrl?: string;
+  /** How long one call to the broker may take. @default 7000 */
+  readonly timeoutMs?: number;
+}
+
+/** One named token as its broker sees it. COOLDOWN is the gate's, never a login's. */
+export interface TokenStatus {
+  readonly name: string;
+  /** MISSING: never stored; EXPIRED: past its expiry, or refused by the broker. */
+  readonly state: 'VALID' | 'EXPIRED' | 'MISSING';
+  readonly userId?: string;
+  /** Epoch ms. */
+  readonly loginTime?: number;
+  /** Epoch ms. */
+  readonly expiresAt?: number;
+  /** What the broker said to its profile call, its refusal, or why it was not asked. */
+  readonly proof: string;
+  /** The broker itself answered for this state; false: decided without it (or it was unreachable). */
+  readonly proven: boolean;
+}
+
+/** What a login stored, without the token itself (nothing secret is ever returned). */
+export interface TokenLoginResult {
+  readonly name: string;
+  readonly userId: string;
+  /** ISO 8601. */
+  readonly loginTime: string;
+  /** ISO 8601. */
+  readonly expiresAt: string;
+}
+
+/**
+ * A broker's login, as the token operations use it. This is the interface each broker's login
+ * exchange plugs into (Kite: services/common/kite/kite-token-login.ts; Upstox and Angel One in
+ * services/common/upstox|angelone/): `tradeops token login|status`, the token check and the
+ * dashboard call nothing else, so a broker registered in token-login-registry.ts works there with
+ * no change to them.
+ *
+ * - `interactive` (Kite, Upstox: OAuth needs a person): `loginLink` is the page the person opens
+ *   (never carrying a secret); `exchange` takes what they pasted (the code, or the whole redirect
+ *   URL) and trades it for a token.
+ * - `unattended` (Angel One: client code + PIN + a TOTP computed from the seed in the app secret):
+ *   `exchange` needs nothing pasted, so the token check can renew a token about to expire.
+ *
+ * `exchange` throws `TokenInputError` for a paste that is not a code, before asking the broker;
+ * otherwise it makes ONE attempt and stores the token under `name` only when the broker gave one;
+ * it throws with the broker's own words otherwise (the caller starts the cooldown; an
+ * implementation never retries). `status` proves each token with the broker's profile call where
+ * it has one (`proven: true`), and decides from the stored expiry where it has none or the broker
+ * could not be asked (`proven: false`).
+ */
+export interface BrokerTokenLogin {
+  readonly broker: TokenBroker;
+  readonly mode: 'interactive' | 'unattended';
+  /** Where the secrets live, for messages. */
+  readonly where: string;
+  /** The login page for the token `name`'s app; an unattended login says how it logs in. */
+  loginLink(name: string): Promise<string>;
+  exchange(request: {
+    readonly name: string;
+    /** What the person pasted (interactive only). */
+    readonly pasted?: string;
+    readonly now: number;
+  }): Promise<TokenLoginResult>;
+  status(names: readonly string[], now: number): Promise<TokenStatus[]>;
+  /** Names of the tokens stored. */
+  listTokens(): Promise<string[]>;
+}
+
+/**
+ * What a person pasted is not a code: thrown by `exchange` BEFORE the broker is asked, so that a
+ * typo starts no cooldown.
+ */
+export class TokenInputError extends Error {
+  override readonly name = 'TokenInputError';
+}
+
+/** Builds a broker's login for one stage. */
+export type BrokerTokenLoginFactory = (target: TokenLoginTarget) => BrokerTokenLogin;
+
+/** A broker's answer to a profile call made with a token. */
+export type TokenProof =
+  | { readonly outcome: 'VALID'; readonly proof: string }
+  /** The broker refuses the token (Kite's TokenException, a 401). */
+  | { readonly outcome: 'REFUSED'; readonly proof: string }
+  /** The broker could not be asked: the stored expiry decides, unproven. */
+  | { readonly outcome: 'UNREACHABLE'; readonly proof: string };
+
+/** What a token must carry for its state to be told. */
+interface ExpiringToken {
+  readonly user_id: string;
+  readonly login_time: string;
+  readonly expires_at: string;
+}
+
+/**
+ * Each named token's state from its store: MISSING, EXPIRED by its stored expiry, else proven by
+ * `prove` (the broker's profile call) when the broker has one. Shared by every broker's `status`.
+ */
+export async function storedTokenStatus<T extends ExpiringToken>(
+  read: (name: string) => Promise<StoredToken<T> | undefined>,
+  names: readonly string[],
+  now: number,
+  prove?: (token: T) => Promise<TokenProof>,
+): Promise<TokenStatus[]> {
+  return Promise.all(
+    names.map(async (name): Promise<TokenStatus> => {
+      const stored = await read(name);
+      if (!stored)
+        return { name, state: 'MISSING', proof: 'no token stored: run token login', proven: false };
+      const { token } = stored;
+      const base = {
+        name,
+        userId: token.user_id,
+        loginTime: Date.parse(token.login_time),
+        expiresAt: Date.parse(token.expires_at),
+      };
+      if (base.expiresAt <= now)
+        return { ...base, state: 'EXPIRED', proof: 'past its expiry', proven: false };
+      if (!prove)
+        return { ...base, state: 'VALID', proof: 'the broker has no profile call', proven: false };
+      const answer = await prove(token);
+      if (answer.outcome === 'REFUSED')
+        return { ...base, state: 'EXPIRED', proof: answer.proof, proven: true };
+      return { ...base, state: 'VALID', proof: answer.proof, proven: answer.outcome === 'VALID' };
+    }),
+  );
+}
