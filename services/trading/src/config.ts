@@ -80,6 +80,11 @@ export const TradingEnvSchema = z
     KITE_STRATEGIES: jsonText(KiteStrategiesSchema).optional(),
     KITE_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
 
+    /** The P1 topic the task pages itself on (a refused broker token). Required outside local. */
+    PAGE_TOPIC_ARN: z.string().startsWith('arn:').optional(),
+    /** The local stack's notification sink (`<dir>/notifications.jsonl`), in place of SNS. */
+    LOCAL_NOTIFICATIONS_FILE: z.string().min(1).optional(),
+
     PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
     PAPER_PARTIAL_FILL_PROBABILITY: z.coerce.number().min(0).max(1).default(0.2),
@@ -123,6 +128,13 @@ export const TradingEnvSchema = z
         code: 'custom',
         path: ['RISK_LIMITS'],
         message: 'required outside the local stack (the stage config sets it)',
+      });
+    }
+    if (env.STAGE !== 'local' && !env.PAGE_TOPIC_ARN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAGE_TOPIC_ARN'],
+        message: 'required outside the local stack: a refused broker token pages on it',
       });
     }
     if (env.MODE === 'LIVE' && env.BROKER !== 'kite') {
