@@ -141,6 +141,14 @@ export class SimulatorControl {
     return this.ctx.walk.steps;
   }
 
+  /** Sets the account's cash in rupees: `/user/margins` and the RMS margin check follow it. */
+  setCash(rupees: number): number {
+    const paise = toPaise(rupees);
+    if (paise === undefined || paise < 0) throw inputError(`Invalid cash: ${rupees}`);
+    this.ctx.engine.setCashPaise(paise);
+    return paise / 100;
+  }
+
   /** Pins an instrument's last price (clamped to its circuit band), matches and publishes. */
   setPrice(tradingsymbol: string, priceRupees: number): number {
     const instrument = this.ctx.engine.instrument(tradingsymbol);
@@ -184,6 +192,10 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
       .object({ steps: z.number().int().min(1).max(10_000).default(1) })
       .parse(request.body ?? {});
     return { steps: control.step(steps) };
+  });
+  app.post('/__sim/margins', async (request) => {
+    const { cash } = z.object({ cash: z.number().nonnegative() }).parse(request.body);
+    return { cash: control.setCash(cash) };
   });
   app.post('/__sim/price', async (request) => {
     const { tradingsymbol, price } = priceSchema.parse(request.body);

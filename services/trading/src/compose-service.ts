@@ -31,6 +31,7 @@ import type { TradingDatabase } from './oms/order-repository';
 import type { Portfolio } from './oms/portfolio';
 import { PeriodicTasks } from './periodic';
 import { DuplicateDetector } from './risk/duplicate-detector';
+import { MarginCheck, marginSourceOf } from './risk/margin-check';
 import { PostTradeRisk } from './risk/post-trade-risk';
 import { PreTradeRisk } from './risk/pre-trade-risk';
 import { RiskEventWriter } from './risk/risk-event-writer';
@@ -206,6 +207,8 @@ export function wireTradingService(
     ],
   );
 
+  const marginSource = marginSourceOf(deps.broker);
+  const margin = marginSource && new MarginCheck(marginSource);
   const risk = new PreTradeRisk(
     options.limits,
     {
@@ -221,6 +224,8 @@ export function wireTradingService(
     },
     deps.orderRate,
     new DuplicateDetector(options.limits.duplicateWindowMs),
+    Date.now,
+    { margin },
   );
 
   const leases: LeaseManager = new LeaseManager(
@@ -370,6 +375,7 @@ export function wireTradingService(
       emfSink: deps.emfSink,
     }),
     periodic: new PeriodicTasks(log),
+    margin,
   });
   return { service, internals: { oms, portfolio, states, flag, leases, breakers, repo } };
 }

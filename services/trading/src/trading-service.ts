@@ -19,6 +19,7 @@ import type { OrderManager } from './oms/order-manager';
 import type { TradingDatabase } from './oms/order-repository';
 import type { Portfolio } from './oms/portfolio';
 import type { PeriodicTasks } from './periodic';
+import type { MarginCheck } from './risk/margin-check';
 import type { PostTradeRisk } from './risk/post-trade-risk';
 import type { RiskEventWriter } from './risk/risk-event-writer';
 import { MANUAL_STRATEGY_ID } from './strategies/registry';
@@ -56,6 +57,8 @@ export interface TradingServiceParts {
   readonly postTradeRisk: PostTradeRisk;
   readonly gauges: Gauges;
   readonly periodic: PeriodicTasks;
+  /** The broker's available margin, with a broker that reports it: read every second. */
+  readonly margin?: MarginCheck;
 }
 
 /**
@@ -106,6 +109,11 @@ export class TradingService implements TradingApi {
     parts.periodic.every(500, () => this.watchDatabase());
     parts.periodic.every(1000, () => this.syncControls());
     parts.periodic.every(5000, () => parts.oms.reconcileUncertain().then(() => undefined));
+    const { margin } = parts;
+    if (margin) {
+      await margin.refresh();
+      parts.periodic.every(1000, () => margin.refresh());
+    }
     if (parts.emf) parts.periodic.every(parts.metricsIntervalMs, () => parts.gauges.emitEmf());
     this.started = true;
     parts.states.update();

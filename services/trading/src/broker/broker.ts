@@ -36,6 +36,12 @@ export interface BrokerPosition {
   readonly quantity: number;
 }
 
+/** The account's margin as the broker reports it. */
+export interface BrokerMargin {
+  /** What new orders may still block, INR (Kite: the equity segment's `net`). */
+  readonly availableInr: number;
+}
+
 /** A named access token and when it stops working. */
 export interface BrokerToken {
   readonly name: string;
@@ -96,6 +102,14 @@ export interface Broker extends BrokerEvents {
    * "broker token invalid") at its next state evaluation; only a successful call clears it.
    */
   tokenProblem?(): string | undefined;
+  /**
+   * Optional capability: the account's available margin, asked of the broker now. A broker with
+   * it (and `marginRate`) gets the pre-trade margin check (INSUFFICIENT_MARGIN); the paper venue
+   * has no cash account and declines.
+   */
+  margin?(): Promise<BrokerMargin>;
+  /** The fraction of an entry's value the broker blocks for it (the strategy's product). */
+  marginRate?(strategyId: string): number;
   /** A new price for `symbol`: the paper venue re-tries its resting orders; live brokers ignore it. */
   onQuote?(symbol: string): void;
   close(): Promise<void>;

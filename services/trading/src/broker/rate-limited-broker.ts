@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Fill, Order } from '../domain';
 import {
   type Broker,
+  type BrokerMargin,
   type BrokerOrder,
   type BrokerPosition,
   BrokerRejectedError,
@@ -39,6 +40,8 @@ const MAX_ENTRY_RESTAMPS = 2;
  */
 export class RateLimitedBroker implements Broker {
   readonly name: string;
+  readonly margin?: () => Promise<BrokerMargin>;
+  readonly marginRate?: (strategyId: string) => number;
   private readonly closed = new Set<string>();
 
   constructor(
@@ -46,6 +49,11 @@ export class RateLimitedBroker implements Broker {
     readonly limiter: SharedOrderRateLimiter,
   ) {
     this.name = inner.name;
+    // Capabilities the venue has stay optional here: reads, not messages, so no slot is taken.
+    if (inner.margin && inner.marginRate) {
+      this.margin = inner.margin.bind(inner);
+      this.marginRate = inner.marginRate.bind(inner);
+    }
     inner.onFill((_fill, order) => {
       if (order.status !== 'OPEN') this.markClosed(order.clientOrderId);
     });

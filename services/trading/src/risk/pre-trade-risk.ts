@@ -3,6 +3,7 @@ import type { Quote } from '../broker/broker';
 import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
 import { sideSign } from '../domain';
 import type { DuplicateDetector } from './duplicate-detector';
+import type { MarginCheck } from './margin-check';
 
 /** Every reason an order can be refused before it reaches the broker. */
 export const REJECT_REASONS = [
@@ -23,6 +24,7 @@ export const REJECT_REASONS = [
   'PER_TRADE_RISK',
   'PORTFOLIO_HEAT',
   'DAILY_LOSS_STOP',
+  'INSUFFICIENT_MARGIN',
   'DUPLICATE_ORDER',
   'ORDER_RATE',
 ] as const;
@@ -68,6 +70,8 @@ export interface OrderRateGate {
 export interface PreTradeRiskOptions {
   /** A quote older than this (real time) cannot price an entry. @default 5000 */
   readonly maxQuoteAgeMs?: number;
+  /** The broker's available margin must cover each entry (a broker with margins). */
+  readonly margin?: Pick<MarginCheck, 'refusal'>;
 }
 
 const reject = (reason: RejectReason, message: string): RiskDecision => ({
@@ -84,6 +88,7 @@ const inr = (x: number) => `INR ${Math.round(x).toLocaleString('en-IN')}`;
  */
 export class PreTradeRisk {
   private readonly maxQuoteAgeMs: number;
+  private readonly margin?: Pick<MarginCheck, 'refusal'>;
 
   constructor(
     private readonly limits: RiskLimits,
@@ -94,6 +99,7 @@ export class PreTradeRisk {
     options: PreTradeRiskOptions = {},
   ) {
     this.maxQuoteAgeMs = options.maxQuoteAgeMs ?? 5000;
+    this.margin = options.margin;
   }
 
   check(order: OrderRequest): RiskDecision {
@@ -204,6 +210,8 @@ export class PreTradeRisk {
           `daily P&L ${inr(dailyPnl)} is at the ${limits.dailyLossStopPct}% loss stop`,
         );
       }
+      const short = this.margin?.refusal(order, price);
+      if (short !== undefined) return reject('INSUFFICIENT_MARGIN', short);
     }
 
     // Exits are bounded by the working-exit check above; entries by the duplicate window.

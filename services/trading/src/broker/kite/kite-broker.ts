@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Fill, Order } from '../../domain';
 import {
   type Broker,
+  type BrokerMargin,
   type BrokerOrder,
   type BrokerPosition,
   BrokerRejectedError,
@@ -26,6 +27,7 @@ import {
   isTokenError,
   isTransient,
   KiteApiError,
+  KiteEquityMarginsSchema,
   type KiteOrder,
   KiteOrderSchema,
   KitePlaceResponseSchema,
@@ -56,6 +58,11 @@ export interface KiteBrokerOptions {
   readonly readRetries?: number;
   /** @default 200, doubled per attempt */
   readonly readBackoffMs?: number;
+  /**
+   * The share of an MIS entry's value Zerodha blocks (its intraday leverage; 0.2 is 5x). CNC and
+   * NRML block the whole value. @default 0.2
+   */
+  readonly misMarginRate?: number;
   readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -225,6 +232,16 @@ export class KiteBroker implements Broker {
     ]);
     const net = parseKite(KitePositionsSchema, rawPositions, 'positions').net;
     return attributePositions(book, net, (tag) => this.strategyOfTag(tag));
+  }
+
+  /** The equity segment's available margin (`net` of /user/margins/equity). */
+  async margin(): Promise<BrokerMargin> {
+    const raw = await this.read(() => this.kite.getMargins('equity'));
+    return { availableInr: parseKite(KiteEquityMarginsSchema, raw, 'equity margins').net };
+  }
+
+  marginRate(strategyId: string): number {
+    return this.strategy(strategyId).product === 'MIS' ? (this.options.misMarginRate ?? 0.2) : 1;
   }
 
   /** Kite matches orders itself: nothing to resume. */
