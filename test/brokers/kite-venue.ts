@@ -40,6 +40,7 @@ export async function startKiteVenue(
   });
   const kite = new KiteBroker({
     apiKey: SIM_CREDENTIALS.apiKey,
+    apiSecret: SIM_CREDENTIALS.apiSecret,
     accessToken: () => session.access_token,
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
     root: simulator.apiRoot,

@@ -49,6 +49,13 @@ export interface BrokerToken {
   readonly expiresAt: number;
 }
 
+/** What a modify changes on a working order (at least one field). */
+export interface OrderChanges {
+  readonly quantity?: number;
+  readonly limitPrice?: number;
+  readonly triggerPrice?: number;
+}
+
 /** The broker refused the order (it will never fill). */
 export class BrokerRejectedError extends Error {
   override readonly name = 'BrokerRejectedError';
@@ -85,6 +92,12 @@ export interface Broker extends BrokerEvents {
   submit(order: Order, through?: SendThrough): Promise<{ brokerOrderId: string }>;
   /** Cancels a working order; the call to the venue runs inside `through`, as for `submit`. */
   cancel(clientOrderId: string, through?: SendThrough): Promise<void>;
+  /**
+   * Changes a working order's quantity, limit or trigger price; the call to the venue runs inside
+   * `through`. A venue without modify leaves it out (the paper venue, until its message log can
+   * record one).
+   */
+  modify?(clientOrderId: string, changes: OrderChanges, through?: SendThrough): Promise<void>;
   /** The broker's record of one of our orders, or undefined if it never arrived. */
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined>;
   positions(): Promise<BrokerPosition[]>;
