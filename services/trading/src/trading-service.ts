@@ -21,6 +21,7 @@ import type { Portfolio } from './oms/portfolio';
 import type { PeriodicTasks } from './periodic';
 import type { MarginCheck } from './risk/margin-check';
 import type { PostTradeRisk } from './risk/post-trade-risk';
+import type { PriceBandCheck } from './risk/price-bands';
 import type { RiskEventWriter } from './risk/risk-event-writer';
 import { MANUAL_STRATEGY_ID } from './strategies/registry';
 import { sameControl, type TradingStateMachine } from './trading-state';
@@ -59,6 +60,8 @@ export interface TradingServiceParts {
   readonly periodic: PeriodicTasks;
   /** The broker's available margin, with a broker that reports it: read every second. */
   readonly margin?: MarginCheck;
+  /** The exchange's circuit limits, with a broker that reports them: read every 30 s. */
+  readonly bands?: PriceBandCheck;
 }
 
 /**
@@ -113,6 +116,11 @@ export class TradingService implements TradingApi {
     if (margin) {
       await margin.refresh();
       parts.periodic.every(1000, () => margin.refresh());
+    }
+    const { bands } = parts;
+    if (bands) {
+      await bands.refresh();
+      parts.periodic.every(30_000, () => bands.refresh());
     }
     if (parts.emf) parts.periodic.every(parts.metricsIntervalMs, () => parts.gauges.emitEmf());
     this.started = true;

@@ -42,6 +42,12 @@ export interface BrokerMargin {
   readonly availableInr: number;
 }
 
+/** The exchange's price band of a symbol for the day (its circuit limits). */
+export interface PriceBand {
+  readonly lower: number;
+  readonly upper: number;
+}
+
 /** A named access token and when it stops working. */
 export interface BrokerToken {
   readonly name: string;
@@ -123,6 +129,11 @@ export interface Broker extends BrokerEvents {
   margin?(): Promise<BrokerMargin>;
   /** The fraction of an entry's value the broker blocks for it (the strategy's product). */
   marginRate?(strategyId: string): number;
+  /**
+   * Optional capability: today's circuit limits of `symbols` (Kite's quotes). With it, a priced
+   * order outside its symbol's band is refused before it is sent (PRICE_COLLAR).
+   */
+  priceBands?(symbols: readonly string[]): Promise<ReadonlyMap<string, PriceBand>>;
   /** A new price for `symbol`: the paper venue re-tries its resting orders; live brokers ignore it. */
   onQuote?(symbol: string): void;
   close(): Promise<void>;

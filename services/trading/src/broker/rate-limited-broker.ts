@@ -7,6 +7,7 @@ import {
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
+  type PriceBand,
   type SendThrough,
   sendDirectly,
 } from './broker';
@@ -42,6 +43,7 @@ export class RateLimitedBroker implements Broker {
   readonly name: string;
   readonly margin?: () => Promise<BrokerMargin>;
   readonly marginRate?: (strategyId: string) => number;
+  readonly priceBands?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, PriceBand>>;
   private readonly closed = new Set<string>();
 
   constructor(
@@ -54,6 +56,7 @@ export class RateLimitedBroker implements Broker {
       this.margin = inner.margin.bind(inner);
       this.marginRate = inner.marginRate.bind(inner);
     }
+    if (inner.priceBands) this.priceBands = inner.priceBands.bind(inner);
     inner.onFill((_fill, order) => {
       if (order.status !== 'OPEN') this.markClosed(order.clientOrderId);
     });

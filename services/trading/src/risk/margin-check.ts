@@ -35,8 +35,10 @@ const inr = (x: number) => `INR ${Math.round(x).toLocaleString('en-IN')}`;
  */
 export class MarginCheck {
   private reading?: { availableInr: number; askedAt: number };
-  private failure?: { message: string; at: number };
-  private reservations: Array<{ inr: number; at: number }> = [];
+  private failure?: string;
+  /** Requirements of entries admitted, numbered: a reading asked for after one includes it. */
+  private reservations: Array<{ inr: number; seq: number }> = [];
+  private seq = 0;
   private readonly now: () => number;
 
   constructor(
@@ -49,13 +51,14 @@ export class MarginCheck {
   /** Asks the broker; a failure is kept (and refuses entries) until a read succeeds. */
   async refresh(): Promise<void> {
     const askedAt = this.now();
+    const askedSeq = this.seq;
     try {
       const { availableInr } = await this.source.margin();
       this.reading = { availableInr, askedAt };
       this.failure = undefined;
-      this.reservations = this.reservations.filter((r) => r.at >= askedAt);
+      this.reservations = this.reservations.filter((r) => r.seq > askedSeq);
     } catch (error) {
-      this.failure = { message: messageOf(error), at: this.now() };
+      this.failure = messageOf(error);
     }
   }
 
@@ -66,7 +69,7 @@ export class MarginCheck {
   refusal(order: OrderRequest, price: number): string | undefined {
     const now = this.now();
     if (this.failure)
-      return `margin unknown: the broker's margins could not be read (${this.failure.message})`;
+      return `margin unknown: the broker's margins could not be read (${this.failure})`;
     if (!this.reading) return 'margin unknown: not read from the broker yet';
     const age = now - this.reading.askedAt;
     if (age > (this.options.maxAgeMs ?? 5000))
@@ -77,7 +80,8 @@ export class MarginCheck {
     const available = this.reading.availableInr - reserved;
     if (required > available)
       return `entry needs about ${inr(required)} of margin (${inr(price * order.quantity)} at ${rate * 100}%), ${inr(available)} available at the broker${reserved > 0 ? ` after ${inr(reserved)} held for entries just sent` : ''}`;
-    this.reservations.push({ inr: required, at: now });
+    this.seq += 1;
+    this.reservations.push({ inr: required, seq: this.seq });
     return undefined;
   }
 }

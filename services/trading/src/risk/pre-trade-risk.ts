@@ -4,6 +4,7 @@ import type { Instrument, OrderRequest, Position, TradingState } from '../domain
 import { sideSign } from '../domain';
 import type { DuplicateDetector } from './duplicate-detector';
 import type { MarginCheck } from './margin-check';
+import type { PriceBandCheck } from './price-bands';
 
 /** Every reason an order can be refused before it reaches the broker. */
 export const REJECT_REASONS = [
@@ -72,6 +73,8 @@ export interface PreTradeRiskOptions {
   readonly maxQuoteAgeMs?: number;
   /** The broker's available margin must cover each entry (a broker with margins). */
   readonly margin?: Pick<MarginCheck, 'refusal'>;
+  /** The exchange's circuit limits bound the collar (a broker that reports them). */
+  readonly bands?: Pick<PriceBandCheck, 'refusal'>;
 }
 
 const reject = (reason: RejectReason, message: string): RiskDecision => ({
@@ -89,6 +92,7 @@ const inr = (x: number) => `INR ${Math.round(x).toLocaleString('en-IN')}`;
 export class PreTradeRisk {
   private readonly maxQuoteAgeMs: number;
   private readonly margin?: Pick<MarginCheck, 'refusal'>;
+  private readonly bands?: Pick<PriceBandCheck, 'refusal'>;
 
   constructor(
     private readonly limits: RiskLimits,
@@ -100,6 +104,7 @@ export class PreTradeRisk {
   ) {
     this.maxQuoteAgeMs = options.maxQuoteAgeMs ?? 5000;
     this.margin = options.margin;
+    this.bands = options.bands;
   }
 
   check(order: OrderRequest): RiskDecision {
@@ -157,6 +162,8 @@ export class PreTradeRisk {
           `limit ${order.limitPrice} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
         );
       }
+      const outside = this.bands?.refusal(order.symbol, order.limitPrice, order.reduceOnly);
+      if (outside !== undefined) return reject('PRICE_COLLAR', outside);
     }
     const price =
       order.type === 'LIMIT' && order.limitPrice !== undefined ? order.limitPrice : last;

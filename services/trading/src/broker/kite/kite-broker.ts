@@ -9,6 +9,7 @@ import {
   BrokerRejectedError,
   type BrokerToken,
   type OrderChanges,
+  type PriceBand,
   type SendThrough,
   sendDirectly,
 } from '../broker';
@@ -248,6 +249,11 @@ export class KiteBroker implements Broker {
 
   marginRate(strategyId: string): number {
     return this.strategy(strategyId).product === 'MIS' ? (this.options.misMarginRate ?? 0.2) : 1;
+  }
+
+  /** Today's circuit limits of `symbols`, from Kite's quotes. */
+  priceBands(symbols: readonly string[]): Promise<ReadonlyMap<string, PriceBand>> {
+    return this.instruments.circuitLimits(symbols);
   }
 
   /** Kite matches orders itself: nothing to resume. */
