@@ -77,7 +77,11 @@ const filledOf = (fills: readonly Fill[], clientOrderId: string) =>
  * 12 item 7): submit, idempotent lookup by client order id, cancel, fills as events and
  * positions, reconnect, token failure. `makeVenue` builds a fresh adapter and venue per test.
  */
-export function describeBrokerContract(name: string, makeVenue: () => Promise<BrokerVenue>): void {
+export function describeBrokerContract(
+  name: string,
+  makeVenue: () => Promise<BrokerVenue>,
+  capabilities: { readonly modify?: boolean } = {},
+): void {
   describe(`Broker contract: ${name}`, () => {
     let venue: BrokerVenue;
     let events: Recorded;
@@ -112,6 +116,24 @@ export function describeBrokerContract(name: string, makeVenue: () => Promise<Br
       });
       expect(venue.broker.connected()).toBe(true);
     });
+
+    if (capabilities.modify)
+      it("modifies a resting order's quantity: the lookup shows it, the venue holds one order", async () => {
+        const order = contractOrder(venue.symbol, {
+          type: 'LIMIT',
+          limitPrice: await venue.restingBuyLimit(),
+        });
+        const ack = await venue.broker.submit(order);
+
+        await venue.broker.modify?.(order.clientOrderId, { quantity: order.quantity * 2 });
+
+        expect(await venue.broker.getOrder(order.clientOrderId)).toMatchObject({
+          brokerOrderId: ack.brokerOrderId,
+          status: 'OPEN',
+          quantity: order.quantity * 2,
+        });
+        expect(await venue.ordersAtVenue(order.clientOrderId)).toBe(1);
+      });
 
     it('answers undefined for a client order id it never received', async () => {
       expect(await venue.broker.getOrder('ct-never-sent')).toBeUndefined();

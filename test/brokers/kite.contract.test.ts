@@ -1,4 +1,6 @@
 import { describeBrokerContract } from './broker-contract';
 import { startKiteVenue } from './kite-venue';
 
-describeBrokerContract('Kite adapter against the Kite simulator', () => startKiteVenue());
+describeBrokerContract('Kite adapter against the Kite simulator', () => startKiteVenue(), {
+  modify: true,
+});

@@ -7,6 +7,7 @@ import {
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
+  type OrderChanges,
   type PriceBand,
   type SendThrough,
   sendDirectly,
@@ -44,6 +45,11 @@ export class RateLimitedBroker implements Broker {
   readonly margin?: () => Promise<BrokerMargin>;
   readonly marginRate?: (strategyId: string) => number;
   readonly priceBands?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, PriceBand>>;
+  readonly modify?: (
+    clientOrderId: string,
+    changes: OrderChanges,
+    through?: SendThrough,
+  ) => Promise<void>;
   private readonly closed = new Set<string>();
 
   constructor(
@@ -57,6 +63,19 @@ export class RateLimitedBroker implements Broker {
       this.marginRate = inner.marginRate.bind(inner);
     }
     if (inner.priceBands) this.priceBands = inner.priceBands.bind(inner);
+    const { modify } = inner;
+    // A modify is a message like a cancel: it waits in line for its slot, sent while still open.
+    if (modify)
+      this.modify = async (clientOrderId, changes, through = sendDirectly) => {
+        const sent = await this.sendInLine(
+          () => !this.closed.has(clientOrderId),
+          () => modify.call(inner, clientOrderId, changes, through),
+        );
+        if (!sent)
+          throw new BrokerRejectedError(
+            `${clientOrderId} closed while its modify waited for a rate slot: not sent`,
+          );
+      };
     inner.onFill((_fill, order) => {
       if (order.status !== 'OPEN') this.markClosed(order.clientOrderId);
     });
