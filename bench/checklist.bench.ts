@@ -164,10 +164,13 @@ async function main() {
           notify: 'arn:aws:sns:ap-south-1:1:notify',
         },
         db: pool,
-        settings: { brokerTokens: ['PRIMARY'], registeredEgressIps: ['13.1.2.3'] },
+        settings: {
+          brokerTokens: ['PRIMARY'],
+          registeredEgressIps: ['13.1.2.3'],
+          egressIps: ['13.1.2.3'],
+        },
       }),
       trading: new SlowTrading(),
-      egressIp: () => slow('13.1.2.3'),
       now: () => AT_0845_IST,
     };
 

@@ -27,7 +27,11 @@ export const OpsEnvironmentSchema = z.object({
   CONTROL_TOKEN_SECRET_ARN: z.string().startsWith('arn:'),
   TWO_PERSON_RESUME: booleanText,
   READINESS_GATE: booleanText,
+  /** PAPER or LIVE: a LIVE stage's checks FAIL on what a PAPER one only warns about. */
+  MODE: z.enum(['PAPER', 'LIVE']),
   REGISTERED_EGRESS_IPS: list,
+  /** The NAT gateways' Elastic IPs (the network stack): where the stage's orders leave from. */
+  EGRESS_IPS: list,
   BROKER_TOKENS: list,
   SNAPSHOT_RETENTION_DAYS: z.coerce.number().int().positive(),
   SCHEDULES: jsonText(SchedulesSchema),

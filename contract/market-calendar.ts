@@ -35,10 +35,22 @@ export const CalendarEntrySchema = z
     description: z.string().trim().min(1, 'a description is required').max(200),
     open: TimeOfDaySchema.optional(),
     close: TimeOfDaySchema.optional(),
+    /**
+     * A special session whose hours are placeholders, not yet the exchange's (Muhurat's day is in
+     * the holiday circular, its hour in a circular weeks before Diwali): the checks warn until a
+     * list with the confirmed hours is imported.
+     */
+    provisional: z.literal(true, { error: 'provisional is true or absent' }).optional(),
   })
   .strict()
   .superRefine((entry, ctx) => {
     if (entry.type !== 'SPECIAL_SESSION') {
+      if (entry.provisional)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['provisional'],
+          message: `only a SPECIAL_SESSION's hours can be provisional, not a ${entry.type}'s`,
+        });
       if (entry.open || entry.close)
         ctx.addIssue({
           code: 'custom',

@@ -65,6 +65,7 @@ export function buildApp(
   const ops = new OpsStack(app, `${prefix}-ops`, {
     ...common,
     vpc: network.vpc,
+    egressIps: network.egressIps,
     database: data.database,
     dataKey: data.key,
     cluster: trading.cluster,

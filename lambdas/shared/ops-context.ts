@@ -82,7 +82,9 @@ async function build(options: LambdaOpsContextOptions): Promise<OpsContext> {
       settings: {
         twoPersonResume: env.TWO_PERSON_RESUME,
         readinessGate: env.READINESS_GATE,
+        mode: env.MODE,
         registeredEgressIps: env.REGISTERED_EGRESS_IPS,
+        egressIps: env.EGRESS_IPS,
         brokerTokens: env.BROKER_TOKENS,
         snapshotRetentionDays: env.SNAPSHOT_RETENTION_DAYS,
         schedules: env.SCHEDULES,

@@ -213,6 +213,18 @@ export const StageConfigSchema = z
   .refine((c) => !(c.broker === 'kite' && c.mode !== 'LIVE'), {
     message: 'broker kite places real orders: it needs -c mode=LIVE',
     path: ['broker'],
+  })
+  // SEBI's framework: API orders come only from static IPs registered with the broker. Each NAT
+  // gateway is one egress IP; an unregistered one would have its tasks' orders refused.
+  .superRefine((c, ctx) => {
+    const { natGateways, registeredEgressIps } = c.network;
+    if (c.mode === 'LIVE' && registeredEgressIps.length < natGateways)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'registeredEgressIps'],
+        input: registeredEgressIps,
+        message: `mode LIVE needs the ${natGateways} egress IP(s) of ${c.stage} (one per NAT gateway) registered with the broker and named in -c registeredEgressIps=<ip1>,<ip2>: deploy PAPER first, register the network stack's EgressIps output with the broker, then deploy LIVE naming them`,
+      });
   });
 
 export type StageConfig = z.output<typeof StageConfigSchema>;

@@ -10,6 +10,8 @@ export interface NetworkStackProps extends StageStackProps {}
 /** The VPC, NAT with static egress IPs, VPC endpoints and flow logs. */
 export class NetworkStack extends StageStack {
   readonly vpc: ec2.Vpc;
+  /** The NAT gateways' Elastic IPs, comma-separated (a token): the stage's egress IPs. */
+  readonly egressIps: string;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
@@ -22,10 +24,11 @@ export class NetworkStack extends StageStack {
       flowLogRetention: retentionDays(config.network.flowLogRetentionDays),
     });
     this.vpc = network.vpc;
+    this.egressIps = network.egressIpList();
 
     new CfnOutput(this, 'EgressIps', {
       description: 'Static egress IPs (NAT Elastic IPs): register these with the broker',
-      value: network.egressIpList(),
+      value: this.egressIps,
       exportName: `algo-trading-${config.stage}-egress-ips`,
     });
   }

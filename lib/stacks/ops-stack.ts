@@ -39,6 +39,8 @@ import { StageStack, type StageStackProps } from './stage-stack';
 
 export interface OpsStackProps extends StageStackProps {
   readonly vpc: ec2.IVpc;
+  /** The NAT gateways' Elastic IPs, comma-separated: the morning check proves them registered. */
+  readonly egressIps: string;
   readonly database: TradingDatabase;
   readonly dataKey: kms.IKey;
   readonly cluster: ecs.ICluster;
@@ -119,7 +121,9 @@ export class OpsStack extends StageStack {
       CONTROL_TOKEN_SECRET_ARN: props.controlToken.secretArn,
       TWO_PERSON_RESUME: String(config.trading.twoPersonResume),
       READINESS_GATE: String(config.trading.readinessGate),
+      MODE: config.mode,
       REGISTERED_EGRESS_IPS: config.network.registeredEgressIps.join(','),
+      EGRESS_IPS: props.egressIps,
       BROKER_TOKENS: config.trading.brokerTokens.join(','),
       SNAPSHOT_RETENTION_DAYS: String(config.database.snapshotRetentionDays),
       SCHEDULES: JSON.stringify(config.schedules),

@@ -74,6 +74,8 @@ export interface DayInfo {
   readonly session?: SessionHours;
   /** A special session's occasion (a weekend Budget day, Muhurat). */
   readonly specialSession?: string;
+  /** The special session's hours are placeholders, not yet confirmed by the exchange. */
+  readonly provisional?: true;
   /**
    * A settlement holiday's occasion: the exchange trades, the clearing corporation does not settle.
    * Nothing of ours changes on it (positions are intraday, square-off as usual); the morning
@@ -155,11 +157,22 @@ export class MarketCalendar {
         kind: 'TRADING_DAY',
         session: specialHours(special),
         specialSession: special.description,
+        ...(special.provisional ? { provisional: true } : {}),
         ...settlementInfo,
       };
     const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
     if (weekday === 0 || weekday === 6) return { date, kind: 'WEEKEND' };
     return { date, kind: 'TRADING_DAY', session: ORDINARY, ...settlementInfo };
+  }
+
+  /** The special sessions on or after `from` whose hours are placeholders, in date order. */
+  provisionalSessions(from: string): DayInfo[] {
+    return this.knownYears()
+      .filter((year) => year >= Number(from.slice(0, 4)))
+      .flatMap((year) => this.year(year)?.entries ?? [])
+      .filter((e) => e.type === 'SPECIAL_SESSION' && e.provisional && e.date >= from)
+      .map((e) => this.day(e.date))
+      .sort((a, b) => (a.date < b.date ? -1 : 1));
   }
 
   /** Whether the exchange trades on `date`. An UNKNOWN day is not a trading day. */

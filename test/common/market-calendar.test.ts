@@ -55,6 +55,18 @@ describe('MarketCalendar (NSE)', () => {
     });
   });
 
+  it('marks the Muhurat hours provisional (no timing circular yet), and the Budget session not', () => {
+    expect(calendar.day('2026-11-08')).toMatchObject({
+      kind: 'TRADING_DAY',
+      specialSession: 'Muhurat Trading, Diwali Laxmi Pujan',
+      provisional: true,
+    });
+    expect(calendar.day('2026-02-01').provisional).toBeUndefined();
+    expect(calendar.provisionalSessions('2026-01-01').map((d) => d.date)).toEqual(['2026-11-08']);
+    expect(calendar.provisionalSessions('2026-11-08').map((d) => d.date)).toEqual(['2026-11-08']);
+    expect(calendar.provisionalSessions('2026-11-09')).toEqual([]);
+  });
+
   it('trades as usual on a settlement holiday, and says it is one', () => {
     expect(calendar.day('2026-02-19')).toEqual({
       date: '2026-02-19',

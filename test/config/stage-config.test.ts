@@ -37,10 +37,33 @@ describe('loadStageConfig', () => {
     expect(loadStageConfig(reader({ stage })).ops.emergencyStopProvisionedConcurrency).toBe(warm);
   });
 
+  const PROD_EGRESS_IPS = '13.232.1.1,13.232.1.2';
+
   it('is LIVE only when -c mode=LIVE is given, with -c broker=kite', () => {
-    const config = loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'kite' }));
+    const config = loadStageConfig(
+      reader({ stage: 'prod', mode: 'LIVE', broker: 'kite', registeredEgressIps: PROD_EGRESS_IPS }),
+    );
 
     expect(config).toMatchObject({ mode: 'LIVE', broker: 'kite' });
+    expect(config.network.registeredEgressIps).toEqual(['13.232.1.1', '13.232.1.2']);
+  });
+
+  it('refuses LIVE without registered egress IPs, naming the context key', () => {
+    expect(() => loadStageConfig(reader({ stage: 'prod', mode: 'LIVE', broker: 'kite' }))).toThrow(
+      /network\.registeredEgressIps: mode LIVE needs the 2 egress IP\(s\) of prod \(one per NAT gateway\) registered with the broker and named in -c registeredEgressIps=<ip1>,<ip2>: deploy PAPER first.* \(got \[\]\)/,
+    );
+  });
+
+  it('refuses LIVE with fewer registered IPs than NAT gateways', () => {
+    expect(() =>
+      loadStageConfig(
+        reader({ stage: 'prod', mode: 'LIVE', broker: 'kite', registeredEgressIps: '13.232.1.1' }),
+      ),
+    ).toThrow(/network\.registeredEgressIps: mode LIVE needs the 2 egress IP\(s\) of prod/);
+  });
+
+  it('needs no registered egress IPs in PAPER', () => {
+    expect(loadStageConfig(reader({ stage: 'prod' })).network.registeredEgressIps).toEqual([]);
   });
 
   it('trades on paper unless -c broker= is given', () => {

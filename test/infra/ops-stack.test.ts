@@ -75,6 +75,24 @@ describe('ops stack (prod)', () => {
     },
   );
 
+  it("gives the morning checklist the stage's mode and the NAT Elastic IPs of the network stack", () => {
+    const [, resource] = fn('MorningChecklist');
+    const variables = resource.Properties.Environment.Variables;
+
+    expect(variables).toMatchObject({ MODE: 'PAPER', REGISTERED_EGRESS_IPS: '' });
+    // The network stack's two EIPs, each read from its output (no value guessed at synth).
+    const [separator, parts] = variables.EGRESS_IPS['Fn::Join'];
+    expect(separator).toBe(',');
+    expect(parts).toEqual(
+      [1, 2].map((i) => ({
+        'Fn::GetStackOutput': expect.objectContaining({
+          StackName: 'algo-trading-prod-network',
+          OutputName: expect.stringMatching(new RegExp(`NetworkNatEip${i}\\w*PublicIp`)),
+        }),
+      })),
+    );
+  });
+
   it('lets the emergency stop write only the flag and the flatten request, scale only the trading service, write only incidents/ and page', () => {
     const s = bySid('EmergencyStop');
 

@@ -12,7 +12,13 @@ describe('security baseline', () => {
 
   it('synthesizes prod LIVE on Kite with no cdk-nag AwsSolutions errors', () => {
     const { app } = buildStage(
-      { stage: 'prod', account: '123456789012', mode: 'LIVE', broker: 'kite' },
+      {
+        stage: 'prod',
+        account: '123456789012',
+        mode: 'LIVE',
+        broker: 'kite',
+        registeredEgressIps: '13.232.1.1,13.232.1.2',
+      },
       { nag: true },
     );
 

@@ -171,7 +171,12 @@ describe('trading service (prod)', () => {
 });
 
 describe('trading service in LIVE mode on Kite', () => {
-  const { stacks } = buildStage({ stage: 'prod', mode: 'LIVE', broker: 'kite' });
+  const { stacks } = buildStage({
+    stage: 'prod',
+    mode: 'LIVE',
+    broker: 'kite',
+    registeredEgressIps: '13.232.1.1,13.232.1.2',
+  });
   const trading = Template.fromStack(stacks.trading);
   const env = () => {
     const td = Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
@@ -191,6 +196,13 @@ describe('trading service in LIVE mode on Kite', () => {
     expect(() => buildStage({ stage: 'prod', mode: 'LIVE', broker: 'paper' })).toThrow(
       /broker: mode LIVE needs a live broker \(-c broker=kite\)/,
     );
+  });
+
+  it('refuses LIVE without the registered egress IPs at synth; PAPER prod synthesizes without', () => {
+    expect(() => buildStage({ stage: 'prod', mode: 'LIVE', broker: 'kite' })).toThrow(
+      /network\.registeredEgressIps: mode LIVE needs the 2 egress IP\(s\) of prod .*-c registeredEgressIps=/,
+    );
+    expect(() => buildStage({ stage: 'prod' }).app.synth()).not.toThrow();
   });
 
   it('carries the typed confirmation, BROKER=kite and the token the task uses', () => {

@@ -66,7 +66,7 @@ import type { ChecklistContext } from '../../services/ops/checks/support';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { RdsDatabaseAdmin } from '../../services/ops/platform/aws/rds-admin';
 import { S3ObjectStore } from '../../services/ops/platform/aws/s3-object-store';
-import type { OpsContext } from '../../services/ops/platform/ports';
+import type { OpsContext, OpsSettings } from '../../services/ops/platform/ports';
 import { TradingClient } from '../../services/ops/platform/trading-client';
 import {
   databaseBackup,
@@ -130,12 +130,15 @@ function context(overrides: Partial<ChecklistContext> = {}): ChecklistContext {
     region: 'ap-south-1',
     bucket: 'algo-trading-prod-data-123456789012',
     topics: { page: 'arn:aws:sns:ap-south-1:1:page', notify: 'arn:aws:sns:ap-south-1:1:notify' },
-    settings: { brokerTokens: ['PRIMARY', 'WEBSOCKET1'], registeredEgressIps: ['13.1.2.3'] },
+    settings: {
+      brokerTokens: ['PRIMARY', 'WEBSOCKET1'],
+      registeredEgressIps: ['13.1.2.3', '13.1.2.4'],
+      egressIps: ['13.1.2.3', '13.1.2.4'],
+    },
   });
   return {
     ...base,
     trading,
-    egressIp: async () => '13.1.2.3',
     now: () => AT_0845_IST,
     sleep: async () => undefined,
     day: DAY,
@@ -395,17 +398,59 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
     });
   });
 
-  it('egress-ip: PASS registered, FAIL not registered, WARN none configured', async () => {
-    expect((await run(egressIp)).status).toBe('PASS');
-    expect(await run(egressIp, context({ egressIp: async () => '52.9.9.9' }))).toMatchObject({
-      status: 'FAIL',
-      detail: 'egress IP 52.9.9.9 is not one of the registered 13.1.2.3',
+  describe('egress-ip', () => {
+    const withSettings = (settings: Partial<OpsSettings>) => {
+      const base = context();
+      return { ...base, settings: { ...base.settings, ...settings } };
+    };
+
+    it('PASSes when every NAT egress IP is registered', async () => {
+      expect(await run(egressIp)).toMatchObject({
+        status: 'PASS',
+        detail: '13.1.2.3, 13.1.2.4 registered',
+      });
     });
-    const none = context();
-    expect(
-      (await run(egressIp, { ...none, settings: { ...none.settings, registeredEgressIps: [] } }))
-        .status,
-    ).toBe('WARN');
+
+    it.each(['PAPER', 'LIVE'] as const)(
+      'FAILs in %s naming the egress IP that is not registered',
+      async (mode) => {
+        const outcome = await run(
+          egressIp,
+          withSettings({ mode, egressIps: ['13.1.2.3', '52.9.9.9'] }),
+        );
+
+        expect(outcome).toMatchObject({
+          status: 'FAIL',
+          detail:
+            'egress IP(s) 52.9.9.9 not registered (registered: 13.1.2.3, 13.1.2.4): the broker refuses orders sent through them',
+        });
+      },
+    );
+
+    it('WARNs in PAPER and FAILs in LIVE when no IP is registered', async () => {
+      const paper = await run(egressIp, withSettings({ registeredEgressIps: [] }));
+      const live = await run(egressIp, withSettings({ mode: 'LIVE', registeredEgressIps: [] }));
+
+      expect(paper).toMatchObject({
+        status: 'WARN',
+        detail:
+          'no registered egress IPs configured: register 13.1.2.3, 13.1.2.4 with the broker and deploy with -c registeredEgressIps=13.1.2.3,13.1.2.4',
+      });
+      expect(live).toMatchObject({
+        status: 'FAIL',
+        detail: expect.stringMatching(/^no registered egress IPs configured: .*a LIVE stage/),
+      });
+    });
+
+    it('skips in PAPER and FAILs in LIVE when the egress IPs are not known here', async () => {
+      expect(await run(egressIp, withSettings({ egressIps: [] }))).toMatchObject({
+        status: 'SKIPPED',
+      });
+      expect(await run(egressIp, withSettings({ mode: 'LIVE', egressIps: [] }))).toMatchObject({
+        status: 'FAIL',
+        detail: expect.stringMatching(/egress IPs are not known here/),
+      });
+    });
   });
 
   it('alb-targets: PASS all healthy, FAIL naming the unhealthy ones or none registered', async () => {
@@ -440,6 +485,15 @@ describe('morning checks: PASS, WARN and FAIL, against mocked AWS APIs', () => {
       status: 'PASS',
       detail: 'session 09:15-15:30 IST, square-off 15:25; NSE list for 2026 from the repository',
     });
+  });
+
+  it('holiday-calendar: WARNs on a special session whose hours are provisional (Muhurat 2026)', async () => {
+    expect(await run(holidayCalendar, context({ day: '2026-11-08' }))).toMatchObject({
+      status: 'WARN',
+      detail:
+        "session 18:00-19:00 IST, square-off 18:55 (special session: Muhurat Trading, Diwali Laxmi Pujan); these hours are provisional, not yet the exchange's: import its timing circular (tradeops calendar import); settlement holiday (Diwali Laxmi Pujan (Sunday)): trading as usual, no settlement today; NSE list for 2026 from the repository",
+    });
+    expect((await run(holidayCalendar, context({ day: '2026-02-01' }))).status).toBe('PASS');
   });
 });
 

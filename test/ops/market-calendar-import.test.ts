@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
 import { DEFAULT_SCHEDULES } from '../../contract/stage';
 import { run } from '../../scripts/tradeops/main';
 import { parseCalendarCsv } from '../../services/common/calendar/calendar-csv';
@@ -76,6 +77,16 @@ describe('the market calendar against PostgreSQL', () => {
         'a day both closed and a special session',
         'date,type,description,open,close\n2027-10-29,TRADING_HOLIDAY,Diwali,,\n2027-10-29,SPECIAL_SESSION,Muhurat,18:00,19:00\n',
         'line 3: 2027-10-29 cannot be both a TRADING_HOLIDAY and a SPECIAL_SESSION (first on line 2)',
+      ],
+      [
+        'a provisional flag that is not true',
+        'date,type,description,open,close,provisional\n2027-10-29,SPECIAL_SESSION,Muhurat Trading,18:00,19:00,yes\n',
+        'line 2: provisional: provisional is true or absent (got "yes")',
+      ],
+      [
+        'provisional hours on a day that has none',
+        'date,type,description,open,close,provisional\n2027-01-26,TRADING_HOLIDAY,Republic Day,,,true\n',
+        "line 2: provisional: only a SPECIAL_SESSION's hours can be provisional, not a TRADING_HOLIDAY's (got true)",
       ],
       [
         'an unknown type',
@@ -169,6 +180,43 @@ describe('the market calendar against PostgreSQL', () => {
     expect(refused.rowCount).toBe(1);
   });
 
+  it('keeps a provisional session provisional through the import, until a list confirms its hours', async () => {
+    // Arrange: the holiday circular names Muhurat 2027's day; its hour is not known yet
+    const provisional = parseCalendarCsv(
+      'date,type,description,open,close,provisional\n2027-01-26,TRADING_HOLIDAY,Republic Day,,,\n2027-10-29,SPECIAL_SESSION,Muhurat Trading,18:00,19:00,TRUE\n',
+    );
+    if (!provisional.ok) throw new Error(provisional.errors.join('\n'));
+    const fresh = await createTestDatabase();
+    try {
+      const freshCtx = { ...ctx, db: fresh.pool };
+
+      // Act
+      await importCalendar(freshCtx, {
+        ...who,
+        source: 'nse-2027.csv',
+        entries: provisional.entries,
+      });
+      const before = (await loadMarketCalendar(fresh.pool)).calendar;
+      const confirmed = parseCalendarCsv(GOOD_2027);
+      if (!confirmed.ok) throw new Error(confirmed.errors.join('\n'));
+      await importCalendar(freshCtx, {
+        ...who,
+        source: 'nse-2027-b.csv',
+        entries: confirmed.entries,
+      });
+      const after = (await loadMarketCalendar(fresh.pool)).calendar;
+
+      // Assert
+      expect(provisional.entries[1]).toMatchObject({ date: '2027-10-29', provisional: true });
+      expect(before.day('2027-10-29')).toMatchObject({ kind: 'TRADING_DAY', provisional: true });
+      expect(before.provisionalSessions('2027-01-01').map((d) => d.date)).toEqual(['2027-10-29']);
+      expect(after.day('2027-10-29').provisional).toBeUndefined();
+      expect(after.provisionalSessions('2027-01-01')).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   describe('the scheduled procedures', () => {
     it('fire every day, Sunday included: the calendar, not the cron, decides the trading day', () => {
       for (const [name, schedule] of Object.entries(DEFAULT_SCHEDULES))
@@ -215,6 +263,69 @@ describe('the market calendar against PostgreSQL', () => {
       expect(report.summary).toMatch(
         /closes at 19:00 IST: run evening-checklist for 2026-11-08 after the close/,
       );
+    });
+
+    it('skip an ordinary Sunday, every one of them; maintenance skips the Budget Sunday', async () => {
+      // The gate is the calendar's, in evaluateChecklist, for every procedure alike.
+      const trading = SCHEDULED_PROCEDURE_NAMES.filter((n) => n !== 'maintenance');
+      for (const name of trading)
+        expect([name, (await runScheduled(ctx, name, { date: '2026-02-08' })).summary]).toEqual([
+          name,
+          '2026-02-08 is not a trading day (weekend)',
+        ]);
+      expect((await runScheduled(ctx, 'maintenance', { date: '2026-02-01' })).summary).toBe(
+        '2026-02-01 is a trading day: maintenance waits for a day the market is closed',
+      );
+    });
+
+    it('the deadline check warns (P4) while a session to come has provisional hours', async () => {
+      // Arrange: the repository's 2026 only (Muhurat on 8 November, hours not yet circulated)
+      const fresh = await createTestDatabase();
+      try {
+        const freshCtx = { ...ctx, db: fresh.pool };
+        // Everything due by 09:05 on Monday 2 November ran: the report is the warning alone.
+        for (const [procedure, day, at] of [
+          ['token-check', '2026-11-02', '07:30'],
+          ['morning-checklist', '2026-11-02', '08:45'],
+          ['evening-checklist', '2026-10-30', '16:00'],
+          ['trade-export', '2026-10-30', '16:05'],
+          ['database-backup', '2026-10-30', '16:30'],
+        ] as const)
+          await fresh.pool.query(
+            `INSERT INTO checklist_runs (id, procedure, trading_day, started_at, finished_at, status, triggered_by)
+             VALUES (gen_random_uuid(), $1, $2, $3, $3, 'PASS', 'scheduler')`,
+            [procedure, day, new Date(istTimeOn(day, at))],
+          );
+
+        // Act: the Monday before Muhurat, and today (26 November, after it)
+        const before = await runScheduled(freshCtx, 'deadline-check', { date: '2026-11-02' });
+        const after = await runScheduled(freshCtx, 'deadline-check', { date: '2026-11-26' });
+
+        // Assert
+        const check = (r: typeof before) =>
+          r.results.find((x) => x.name === 'provisional-sessions');
+        expect(check(before)).toMatchObject({
+          status: 'WARN',
+          severity: 'LOW',
+          detail:
+            "2026-11-08 Muhurat Trading, Diwali Laxmi Pujan 18:00-19:00 IST: hours unconfirmed (provisional); import the exchange's timing circular (npx tradeops calendar import <stage> <file.csv>)",
+        });
+        expect(check(after)).toMatchObject({ status: 'PASS' });
+        expect(before.status).toBe('WARN');
+        // A WARN goes to the notify topic (P4), not the page topic.
+        const published = readFileSync(ctx.notificationsFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { topic: string; subject: string });
+        expect(published).toContainEqual(
+          expect.objectContaining({
+            topic: 'notify',
+            subject: '[deadline-check] local 2026-11-02: WARN',
+          }),
+        );
+      } finally {
+        await fresh.close();
+      }
     });
 
     it('from 1 December the deadline check warns (P4) while next year is missing, and not before', async () => {

@@ -84,6 +84,10 @@ export interface HarnessOptions {
   readonly wrapBroker?: (venue: PaperBroker) => Broker;
   /** @default a new temp folder */
   readonly journalDir?: string;
+  /** @default PAPER (the venue is the paper broker either way) */
+  readonly mode?: 'PAPER' | 'LIVE';
+  /** Where a strategy reload reads from. @default the built-in strategies */
+  readonly strategiesFile?: string;
 }
 
 export interface Harness {
@@ -152,7 +156,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   );
   const taskOptions: TradingServiceOptions = {
     stage: 'local',
-    mode: 'PAPER',
+    mode: options.mode ?? 'PAPER',
     taskId,
     limits,
     flagPollMs: 100,
@@ -163,6 +167,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     breakerResetMs: options.breakerResetMs,
     brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),
+    strategiesFile: options.strategiesFile,
   };
   const { service, internals } = wireTradingService(taskOptions, {
     db,

@@ -5,7 +5,17 @@ import {
 } from '../../../contract/market-calendar';
 
 /** The columns of an import file, by header name (any order, any case). */
-export const CALENDAR_CSV_COLUMNS = ['date', 'type', 'description', 'open', 'close'] as const;
+export const CALENDAR_CSV_COLUMNS = [
+  'date',
+  'type',
+  'description',
+  'open',
+  'close',
+  'provisional',
+] as const;
+
+/** Columns a file may leave out. */
+const OPTIONAL_COLUMNS: readonly string[] = ['open', 'close', 'provisional'];
 
 /** A file's entries, or every bad line named; never some of the entries. */
 export type CalendarCsvResult =
@@ -48,7 +58,8 @@ function fields(line: string): string[] | undefined {
 
 /**
  * Parses and validates an exchange calendar file: a header naming the columns `date, type,
- * description, open, close`, then one exceptional day a line. Dates as `YYYY-MM-DD` or the
+ * description, open, close` (and optionally `provisional`: `true` on a special session whose
+ * hours are placeholders), then one exceptional day a line. Dates as `YYYY-MM-DD` or the
  * exchange's `DD-Mon-YYYY`; blank lines and lines starting with `#` are skipped. Every problem is
  * named with its line number (a bad date, a duplicate, a session that closes before it opens); a
  * file with any problem yields no entries at all.
@@ -62,7 +73,7 @@ export function parseCalendarCsv(text: string): CalendarCsvResult {
   const header =
     headerAt < 0 ? undefined : fields(lines[headerAt] ?? '')?.map((h) => h.toLowerCase());
   const missing = CALENDAR_CSV_COLUMNS.filter(
-    (c) => c !== 'open' && c !== 'close' && !header?.includes(c),
+    (c) => !OPTIONAL_COLUMNS.includes(c) && !header?.includes(c),
   );
   if (!header || missing.length)
     return {
@@ -88,6 +99,7 @@ export function parseCalendarCsv(text: string): CalendarCsvResult {
       errors.push(`line ${line}: ${row.length} fields, the header has ${header.length}`);
       continue;
     }
+    const provisional = column(row, 'provisional');
     const candidate = {
       date: isoDate(column(row, 'date')),
       type: column(row, 'type')
@@ -96,6 +108,8 @@ export function parseCalendarCsv(text: string): CalendarCsvResult {
       description: column(row, 'description'),
       ...(column(row, 'open') ? { open: column(row, 'open') } : {}),
       ...(column(row, 'close') ? { close: column(row, 'close') } : {}),
+      // `true` marks placeholder hours; any other text is refused by the schema, naming it.
+      ...(provisional ? { provisional: provisional.toLowerCase() === 'true' || provisional } : {}),
     };
     const parsed = CalendarEntrySchema.safeParse(candidate);
     if (!parsed.success) {

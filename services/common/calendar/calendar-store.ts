@@ -24,9 +24,11 @@ export async function importedYears(db: Queryable): Promise<CalendarYear[]> {
     description: string;
     open_time: string | null;
     close_time: string | null;
+    provisional: boolean;
   }>(
     `SELECT y.year, y.source, to_char(d.day, 'YYYY-MM-DD') AS day, d.type, d.description,
-            to_char(d.open_time, 'HH24:MI') AS open_time, to_char(d.close_time, 'HH24:MI') AS close_time
+            to_char(d.open_time, 'HH24:MI') AS open_time, to_char(d.close_time, 'HH24:MI') AS close_time,
+            d.provisional
        FROM market_calendar_years y JOIN market_calendar_days d USING (year)
       ORDER BY y.year, d.day, d.type`,
   );
@@ -39,6 +41,7 @@ export async function importedYears(db: Queryable): Promise<CalendarYear[]> {
       description: r.description,
       ...(r.open_time ? { open: r.open_time } : {}),
       ...(r.close_time ? { close: r.close_time } : {}),
+      ...(r.provisional ? { provisional: true as const } : {}),
     });
     years.set(r.year, year);
   }
@@ -117,9 +120,11 @@ export async function replaceCalendarYears(
         );
       }
       await client.query(
-        `INSERT INTO market_calendar_days (year, day, type, description, open_time, close_time)
-         SELECT extract(year FROM e.date)::int, e.date, e.type, e.description, e.open::time, e.close::time
-           FROM jsonb_to_recordset($1::jsonb) AS e(date date, type text, description text, open text, close text)`,
+        `INSERT INTO market_calendar_days (year, day, type, description, open_time, close_time, provisional)
+         SELECT extract(year FROM e.date)::int, e.date, e.type, e.description, e.open::time, e.close::time,
+                coalesce(e.provisional, false)
+           FROM jsonb_to_recordset($1::jsonb)
+             AS e(date date, type text, description text, open text, close text, provisional boolean)`,
         [JSON.stringify(entries)],
       );
       const after = { years, entries: entries.length, sha256, source: meta.source };

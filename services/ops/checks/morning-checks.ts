@@ -257,18 +257,33 @@ export const errorsSinceClose: Check<ChecklistContext> = {
   },
 };
 
+/**
+ * SEBI's framework: API orders come only from static IPs registered with the broker. Every one of
+ * the stage's egress IPs (one per NAT gateway: a task in either AZ may send) must be registered.
+ * In LIVE, nothing registered, or egress IPs that cannot be known, is a FAIL: doubt is not READY.
+ */
 export const egressIp: Check<ChecklistContext> = {
   name: 'egress-ip',
   severity: 'CRITICAL',
   async run(ctx) {
-    const registered = ctx.settings.registeredEgressIps;
-    if (!ctx.egressIp) return skipped('no egress check on this stage');
-    if (registered.length === 0)
-      return warn('no registered egress IPs configured (-c registeredEgressIps=...)');
-    const ip = await ctx.egressIp();
-    return registered.includes(ip)
-      ? pass(`${ip} is registered`)
-      : fail(`egress IP ${ip} is not one of the registered ${registered.join(', ')}`);
+    const { mode, registeredEgressIps: registered, egressIps: stage } = ctx.settings;
+    const live = mode === 'LIVE';
+    if (stage.length === 0)
+      return live
+        ? fail(
+            "the stage's egress IPs are not known here (EGRESS_IPS): cannot show they are registered",
+          )
+        : skipped('no egress IPs on this stage (the local stack, or outside the VPC)');
+    if (registered.length === 0) {
+      const what = `no registered egress IPs configured: register ${stage.join(', ')} with the broker and deploy with -c registeredEgressIps=${stage.join(',')}`;
+      return live ? fail(`${what}; a LIVE stage's orders from them are refused`) : warn(what);
+    }
+    const unregistered = stage.filter((ip) => !registered.includes(ip));
+    return unregistered.length
+      ? fail(
+          `egress IP(s) ${unregistered.join(', ')} not registered (registered: ${registered.join(', ')}): the broker refuses orders sent through them`,
+        )
+      : pass(`${stage.join(', ')} registered`);
   },
 };
 
@@ -288,13 +303,16 @@ export const holidayCalendar: Check<ChecklistContext> = {
       today.session
         ? `session ${today.session.open}-${today.session.close} IST, square-off ${today.session.squareOff}${today.specialSession ? ` (special session: ${today.specialSession})` : ''}`
         : `${today.kind.toLowerCase()}`,
+      today.provisional
+        ? "these hours are provisional, not yet the exchange's: import its timing circular (tradeops calendar import)"
+        : '',
       today.settlementHoliday
         ? `settlement holiday (${today.settlementHoliday}): trading as usual, no settlement today`
         : '',
       `NSE list for ${ctx.day.slice(0, 4)} from the ${year?.origin ?? 'unknown'}`,
     ].filter(Boolean);
-    return ctx.calendarWarning
-      ? warn([ctx.calendarWarning, ...notes].join('; '))
+    return ctx.calendarWarning || today.provisional
+      ? warn([ctx.calendarWarning ?? '', ...notes].filter(Boolean).join('; '))
       : pass(notes.join('; '));
   },
 };

@@ -202,8 +202,6 @@ export interface OpsContext {
   readonly alarms?: AlarmSource;
   readonly database?: DatabaseAdmin;
   readonly targets?: TargetHealthSource;
-  /** The IP the stage's traffic leaves from (checkip); absent locally. */
-  readonly egressIp?: () => Promise<string>;
   /**
    * The stage's Kite secrets and API when its broker is Kite: the token checks prove each token
    * with Kite and the evening checklist logs the session out. Absent: the paper broker.
@@ -231,8 +229,19 @@ export interface OpsSettings {
   readonly verifyFlatTimeoutMs: number;
   /** How long a resume waits for the service to be stable. */
   readonly stableTimeoutMs: number;
-  /** Egress IPs registered with the broker; empty means not checked. */
+  /**
+   * The deployed stage's mode: LIVE trades real money, and what a PAPER stage only warns about
+   * (no registered egress IPs) is a FAIL. The local stack is PAPER here: its simulator is no
+   * exchange. @default PAPER
+   */
+  readonly mode: 'PAPER' | 'LIVE';
+  /** Egress IPs registered with the broker (`-c registeredEgressIps`). */
   readonly registeredEgressIps: readonly string[];
+  /**
+   * The stage's egress IPs: the NAT gateways' Elastic IPs, as the network stack allocated them.
+   * Empty: not known here (the local stack, the CLI outside the VPC).
+   */
+  readonly egressIps: readonly string[];
   /** Named broker tokens that must be valid past today's close. */
   readonly brokerTokens: readonly string[];
   /** A NOT READY morning checklist keeps the flag false and pages P2. */
@@ -267,7 +276,9 @@ export const DEFAULT_OPS_SETTINGS: OpsSettings = {
   cancelConfirmTimeoutMs: 10_000,
   verifyFlatTimeoutMs: 60_000,
   stableTimeoutMs: 10 * 60_000,
+  mode: 'PAPER',
   registeredEgressIps: [],
+  egressIps: [],
   brokerTokens: [],
   readinessGate: false,
   snapshotRetentionDays: 7,

@@ -79,6 +79,24 @@ export const nextYearCalendar: Check<ChecklistContext> = {
 };
 
 /**
+ * A WARN (P4) on every run while a special session to come has placeholder hours (Muhurat's day
+ * is known from the holiday list long before its hour): the service would open and square off at
+ * hours the exchange has not confirmed.
+ */
+export const provisionalSessions: Check<ChecklistContext> = {
+  name: 'provisional-sessions',
+  severity: 'LOW',
+  async run(ctx) {
+    const sessions = ctx.calendar.provisionalSessions(ctx.day);
+    if (sessions.length === 0) return pass('every special session to come has confirmed hours');
+    return warn(
+      `${sessions.map((s) => `${s.date} ${s.specialSession} ${s.session?.open}-${s.session?.close} IST`).join('; ')}: hours unconfirmed (provisional); import the exchange's timing circular (npx tradeops calendar import <stage> <file.csv>)`,
+      sessions,
+    );
+  },
+};
+
+/**
  * The deadline check: FAIL (and a page) when a procedure that should have reported by now has
  * no report. Its own failure to run goes to the dead-letter queue like every scheduled one.
  */
@@ -86,7 +104,7 @@ export function deadlineCheck(
   ctx: OpsContext,
   request: ScheduledRequest,
 ): Promise<ChecklistReport> {
-  return runChecklist(ctx, [...DUE_BY_DEADLINE.map(ran), nextYearCalendar], {
+  return runChecklist(ctx, [...DUE_BY_DEADLINE.map(ran), nextYearCalendar, provisionalSessions], {
     procedure: 'deadline-check',
     pageOn: ['FAIL'],
     ...request,

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../common/db/queryable';
 import { formatIst } from '../../common/time';
+import { twoPersonRefusal } from '../../common/two-person';
 import { reconciliationProblems, tradingTasks } from '../fleet/trading-tasks';
 import { waitStable } from '../fleet/wait-stable';
 import type { OpsContext } from '../platform/ports';
@@ -72,14 +73,10 @@ export async function resume(
 
   await gate('preconditions', async () => {
     const problems: string[] = [];
-    if (
-      ctx.settings.twoPersonResume &&
-      (!request.approvedBy || sameIdentity(request.approvedBy, request.requestedBy))
-    ) {
-      problems.push(
-        `two-person rule: an approver other than ${request.requestedBy} must approve (approvedBy)`,
-      );
-    }
+    const unapproved = ctx.settings.twoPersonResume
+      ? twoPersonRefusal(request.requestedBy, request.approvedBy)
+      : undefined;
+    if (unapproved) problems.push(unapproved);
     if (!db)
       problems.push(
         'no database access: the risk halt and the readiness check cannot be verified from here',
@@ -200,9 +197,4 @@ async function recentReadiness(
   );
   const row = rows[0];
   return row ? { id: row.id, at: row.finished_at.toISOString() } : undefined;
-}
-
-/** `Alice@Desk ` and `alice@desk` are one person: the two-person rule compares them as such. */
-function sameIdentity(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }

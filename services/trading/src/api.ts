@@ -10,6 +10,16 @@ export interface Actor {
   readonly reason: string;
 }
 
+/** A strategy reload: in LIVE, with the second person who approved it. */
+export interface ReloadRequest extends Actor {
+  readonly approvedBy?: string;
+}
+
+/** An action refused by a rule (not by its input): audited as REFUSED, nothing changed. */
+export class ControlRefused extends Error {
+  override readonly name = 'ControlRefused';
+}
+
 /** The control actions of the API (each audited). */
 export type TradingControls = Pick<
   ControlActions,

@@ -297,6 +297,8 @@ export function wireTradingService(
     auditor,
     log,
     strategiesFile: options.strategiesFile,
+    strategies: deps.strategies,
+    mode: options.mode,
   });
   const flattenRequests: FlattenRequests = new FlattenRequests({
     metrics,

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type FileAuditSpool, flushAuditSpool } from '../../common/db/audit-spool';
-import type { Actor, TradingApi } from './api';
+import type { Actor, ReloadRequest, TradingApi } from './api';
 import type { Broker } from './broker/broker';
 import type { ControlActions } from './controls/control-actions';
 import type { ControlsRepository } from './controls-repository';
@@ -199,8 +199,8 @@ export class TradingService implements TradingApi {
     return this.parts.controls.reloadUniverse(actor);
   }
 
-  reloadStrategies(actor: Actor) {
-    return this.parts.controls.reloadStrategies(actor);
+  reloadStrategies(request: ReloadRequest) {
+    return this.parts.controls.reloadStrategies(request);
   }
 
   resetBreaker(name: string, actor: Actor) {

@@ -64,15 +64,6 @@ export interface AwsContextOptions {
   readonly instrument?: <T>(client: T) => T;
 }
 
-/** Where the stage's traffic leaves from, as the broker sees it (AWS's own what-is-my-ip). */
-async function checkIp(): Promise<string> {
-  const response = await fetch('https://checkip.amazonaws.com', {
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (!response.ok) throw new Error(`checkip.amazonaws.com answered HTTP ${response.status}`);
-  return (await response.text()).trim();
-}
-
 /**
  * An adapter that loads its module (and with it its SDK client package) on its first call. A
  * function that never touches RDS, Logs or the load balancer never loads those clients: the
@@ -155,13 +146,8 @@ export const withDatabaseAdmin: AwsContextPart = ({
   ),
 });
 
-/** The dashboard's load balancer targets and the egress IP (the morning checks). */
-export const withTargetsAndEgress: AwsContextPart = ({
-  options,
-  names,
-  config,
-  instrument: i,
-}) => ({
+/** The dashboard's load balancer targets (the morning checks). */
+export const withTargets: AwsContextPart = ({ names, config, instrument: i }) => ({
   targets: lazyAdapter(async () => {
     const [{ ElasticLoadBalancingV2Client }, { ElbTargetHealth }] = await Promise.all([
       loadModule<typeof import('@aws-sdk/client-elastic-load-balancing-v2')>(
@@ -174,8 +160,6 @@ export const withTargetsAndEgress: AwsContextPart = ({
       `${names.prefix}-dashboard`,
     );
   }),
-  // Only inside the VPC is the answer the NAT's address the broker sees.
-  egressIp: options.db ? checkIp : undefined,
 });
 
 /**
@@ -264,7 +248,7 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
 export const EVERY_CONTEXT_PART: readonly AwsContextPart[] = [
   withLogsAndAlarms,
   withDatabaseAdmin,
-  withTargetsAndEgress,
+  withTargets,
 ];
 
 /** Every adapter: what the CLI, the dashboard and the scheduled functions work with. */

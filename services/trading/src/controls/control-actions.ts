@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Actor } from '../api';
+import { twoPersonRefusal } from '../../../common/two-person';
+import { type Actor, ControlRefused, type ReloadRequest } from '../api';
 import type { ControlsRepository } from '../controls-repository';
 import type { TradingState } from '../domain';
 import type { Engine } from '../engine';
@@ -10,6 +11,8 @@ import type { Metrics } from '../metrics/metrics';
 import type { FlattenResult, OrderManager } from '../oms/order-manager';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import { createStrategy, loadStrategyConfigs, MANUAL_STRATEGY_ID } from '../strategies/registry';
+import type { StrategyConfig } from '../strategies/strategy-config';
+import { strategyConfigDigest } from '../strategies/strategy-digest';
 import type { Control, TradingStateMachine } from '../trading-state';
 import type { Universe } from '../universe';
 import type { Auditor } from './auditor';
@@ -30,6 +33,20 @@ export interface ControlActionsDeps {
   readonly log: Logger;
   /** Where `reloadStrategies` reads the strategies from. @default the built-in ones */
   readonly strategiesFile?: string;
+  /** The strategies the task started with: the `before` of the first reload's digest. */
+  readonly strategies: readonly StrategyConfig[];
+  /** LIVE: a strategy reload needs a second person (the two-person rule). */
+  readonly mode: 'PAPER' | 'LIVE';
+}
+
+/** The strategies a task runs: their ids and the digest of their configs. */
+export interface StrategySet {
+  readonly strategies: readonly string[];
+  readonly configSha256: string;
+}
+
+function strategySet(configs: readonly StrategyConfig[]): StrategySet {
+  return { strategies: configs.map((c) => c.id), configSha256: strategyConfigDigest(configs) };
 }
 
 /**
@@ -38,7 +55,12 @@ export interface ControlActionsDeps {
  * every task applies them.
  */
 export class ControlActions {
-  constructor(private readonly deps: ControlActionsDeps) {}
+  /** The configs running now: what the next reload's audit row names as `before`. */
+  private configs: readonly StrategyConfig[];
+
+  constructor(private readonly deps: ControlActionsDeps) {
+    this.configs = deps.strategies;
+  }
 
   /** No new entries (exits continue), service-wide. */
   async pause(actor: Actor): Promise<{ state: TradingState }> {
@@ -111,30 +133,51 @@ export class ControlActions {
     }
   }
 
-  /** Reads the strategies again; a removed strategy's orders stop here. */
-  async reloadStrategies(actor: Actor) {
-    const { engine, oms, leases, universe, auditor } = this.deps;
-    const before = engine.strategyIds();
-    try {
-      const configs = await loadStrategyConfigs(this.deps.strategiesFile, universe);
-      const strategies = configs.map(createStrategy);
-      const after = strategies.map((s) => s.id);
-      for (const removed of before.filter((id) => !after.includes(id))) oms.release(removed);
-      engine.setStrategies(strategies);
-      await leases.setStrategies([...after, MANUAL_STRATEGY_ID]);
+  /**
+   * Reads the strategies again; a removed strategy's orders stop here. The algo logic is what the
+   * exchange approved: in LIVE a reload needs a second person (`approvedBy`, the two-person rule
+   * of resume), and without one it is refused, audited, and nothing is read. Every row records
+   * the digest of the configs before and after.
+   */
+  async reloadStrategies(request: ReloadRequest) {
+    const { engine, oms, leases, universe, auditor, mode } = this.deps;
+    const actor = { requestedBy: request.requestedBy, reason: request.reason };
+    const before = strategySet(this.configs);
+    const approval = { mode, approvedBy: request.approvedBy ?? null };
+    const unapproved =
+      mode === 'LIVE' ? twoPersonRefusal(request.requestedBy, request.approvedBy) : undefined;
+    if (unapproved) {
       await auditor.record(
         actor,
         'strategies-reload',
-        { strategies: before },
-        { strategies: after },
+        before,
+        { ...approval, refused: unapproved },
+        'REFUSED',
       );
-      return { before, after };
+      throw new ControlRefused(`${unapproved}: a strategy reload in LIVE needs a second person`);
+    }
+    try {
+      const configs = await loadStrategyConfigs(this.deps.strategiesFile, universe);
+      const strategies = configs.map(createStrategy);
+      const after = strategySet(configs);
+      for (const removed of before.strategies.filter((id) => !after.strategies.includes(id)))
+        oms.release(removed);
+      engine.setStrategies(strategies);
+      this.configs = configs;
+      await leases.setStrategies([...after.strategies, MANUAL_STRATEGY_ID]);
+      await auditor.record(actor, 'strategies-reload', before, { ...after, ...approval });
+      return {
+        before: before.strategies,
+        after: after.strategies,
+        configSha256: { before: before.configSha256, after: after.configSha256 },
+        ...approval,
+      };
     } catch (error) {
       await auditor.record(
         actor,
         'strategies-reload',
-        { strategies: before },
-        { error: String(error) },
+        before,
+        { ...approval, error: String(error) },
         'FAILED',
       );
       throw error;

@@ -6,7 +6,7 @@ import type { FlattenView, PositionView, TaskState } from '../../../../contract/
 import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
-import type { Actor, TradingApi } from '../api';
+import { type Actor, ControlRefused, type ReloadRequest, type TradingApi } from '../api';
 import { OPEN_STATUSES } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';
@@ -24,6 +24,15 @@ const controlBody = {
   properties: {
     requestedBy: { type: 'string', minLength: 1, maxLength: 200 },
     reason: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+} as const;
+
+/** A strategy reload: in LIVE the second person's name too (the two-person rule). */
+const reloadBody = {
+  ...controlBody,
+  properties: {
+    ...controlBody.properties,
+    approvedBy: { type: 'string', minLength: 1, maxLength: 200 },
   },
 } as const;
 
@@ -62,6 +71,11 @@ const noQuery = { type: 'object', additionalProperties: false, properties: {} } 
 /** A 400 that names the field: `body.quantity: must be >= 1 (got -5)`. */
 class BadRequest extends Error {
   readonly statusCode = 400;
+}
+
+/** A 403: a rule refused the action (the two-person rule), whatever its input. */
+class Forbidden extends Error {
+  readonly statusCode = 403;
 }
 
 interface AjvError {
@@ -306,12 +320,13 @@ export function buildServer(service: TradingApi, options: ServerOptions) {
   );
   app.post(
     '/strategies/reload',
-    { schema: { body: controlBody, querystring: noQuery } },
+    { schema: { body: reloadBody, querystring: noQuery } },
     async (request) => {
       try {
-        return await service.reloadStrategies(actor(request));
+        return await service.reloadStrategies(request.body as ReloadRequest);
       } catch (error) {
-        throw new BadRequest(`strategies not reloaded, the old ones stay: ${messageOf(error)}`);
+        const message = `strategies not reloaded, the old ones stay: ${messageOf(error)}`;
+        throw error instanceof ControlRefused ? new Forbidden(message) : new BadRequest(message);
       }
     },
   );
