@@ -1,5 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
-import type { Fill, Order, OrderStatus, Position, Side } from '../domain';
+import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../domain';
 
 /**
  * Two pools on one database. `durable` commits synchronously: what must survive anything (an
@@ -17,9 +17,10 @@ interface OrderRow {
   strategy_id: string;
   symbol: string;
   side: Side;
-  order_type: 'MARKET' | 'LIMIT';
+  order_type: OrderType;
   quantity: number;
   limit_price: string | null;
+  trigger_price: string | null;
   stop_price: string | null;
   reduce_only: boolean;
   status: OrderStatus;
@@ -44,6 +45,7 @@ function toOrder(r: OrderRow): Order {
     type: r.order_type,
     quantity: r.quantity,
     limitPrice: num(r.limit_price),
+    triggerPrice: num(r.trigger_price),
     stopPrice: num(r.stop_price),
     reduceOnly: r.reduce_only,
     status: r.status,
@@ -58,7 +60,7 @@ function toOrder(r: OrderRow): Order {
 }
 
 const ORDER_COLUMNS = `id, client_order_id, strategy_id, symbol, side, order_type, quantity, limit_price,
-  stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id, status_reason,
+  trigger_price, stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id, status_reason,
   fence_token, trading_day::text AS trading_day, created_at`;
 
 export interface FenceCheck {
@@ -97,14 +99,15 @@ export class OrderRepository {
       order.reduceOnly,
       order.fenceToken ?? null,
       order.tradingDay,
+      order.triggerPrice ?? null,
     ];
     const insert = `INSERT INTO orders (id, client_order_id, strategy_id, symbol, side, order_type, quantity,
-        limit_price, stop_price, reduce_only, status, fence_token, trading_day)`;
+        limit_price, stop_price, reduce_only, status, fence_token, trading_day, trigger_price)`;
     if (!fence) {
       await this.named(
         this.db.durable,
         'order-insert',
-        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12)`,
+        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13)`,
         values,
       );
       return true;
@@ -112,9 +115,9 @@ export class OrderRepository {
     const { rowCount } = await this.named(
       this.db.durable,
       'order-insert-fenced',
-      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12
+      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13
         WHERE EXISTS (SELECT 1 FROM strategy_leases
-                       WHERE strategy_id = $3 AND holder = $13 AND fence_token = $14 AND expires_at > now())`,
+                       WHERE strategy_id = $3 AND holder = $14 AND fence_token = $15 AND expires_at > now())`,
       [...values, fence.holder, fence.fenceToken],
     );
     return rowCount === 1;

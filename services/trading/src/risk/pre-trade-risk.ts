@@ -1,7 +1,7 @@
 import type { RiskLimits } from '../../../../contract/risk-limits';
 import type { Quote } from '../broker/broker';
 import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
-import { sideSign } from '../domain';
+import { isStopType, orderPricesProblem, sideSign, triggerReached } from '../domain';
 import type { DuplicateDetector } from './duplicate-detector';
 import type { MarginCheck } from './margin-check';
 import type { PriceBandCheck } from './price-bands';
@@ -17,6 +17,8 @@ export const REJECT_REASONS = [
   'NOT_REDUCING',
   'NO_MARKET_PRICE',
   'STALE_PRICE',
+  'INVALID_PRICES',
+  'INVALID_TRIGGER',
   'PRICE_COLLAR',
   'MAX_ORDER_NOTIONAL',
   'MAX_POSITION',
@@ -145,6 +147,9 @@ export class PreTradeRisk {
       }
     }
 
+    const pricesProblem = orderPricesProblem(order);
+    if (pricesProblem !== undefined) return reject('INVALID_PRICES', pricesProblem);
+
     const quote = view.quote(order.symbol);
     if (!quote) return reject('NO_MARKET_PRICE', `no price for ${order.symbol}`);
     if (!order.reduceOnly && now - quote.receivedAt > this.maxQuoteAgeMs) {
@@ -154,19 +159,32 @@ export class PreTradeRisk {
       );
     }
     const last = quote.price;
-    if (order.type === 'LIMIT' && order.limitPrice !== undefined) {
-      const deviation = (Math.abs(order.limitPrice - last) / last) * 100;
+    if (isStopType(order.type) && order.triggerPrice !== undefined) {
+      // Kite's rule: a stop already reached would go at once; it is refused, not sent.
+      if (triggerReached(order.side, order.triggerPrice, last)) {
+        return reject(
+          'INVALID_TRIGGER',
+          `trigger ${order.triggerPrice} of a ${order.side} stop must be ${order.side === 'BUY' ? 'above' : 'below'} the last price ${last}`,
+        );
+      }
+    }
+    for (const [what, value] of [
+      ['limit', order.limitPrice],
+      ['trigger', order.triggerPrice],
+    ] as const) {
+      if (value === undefined) continue;
+      const deviation = (Math.abs(value - last) / last) * 100;
       if (deviation > limits.priceCollarPct) {
         return reject(
           'PRICE_COLLAR',
-          `limit ${order.limitPrice} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
+          `${what} ${value} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
         );
       }
-      const outside = this.bands?.refusal(order.symbol, order.limitPrice, order.reduceOnly);
+      const outside = this.bands?.refusal(order.symbol, value, order.reduceOnly);
       if (outside !== undefined) return reject('PRICE_COLLAR', outside);
     }
-    const price =
-      order.type === 'LIMIT' && order.limitPrice !== undefined ? order.limitPrice : last;
+    // What the order is expected to fill at: its limit, an SL-M its trigger, a market order the last.
+    const price = order.limitPrice ?? order.triggerPrice ?? last;
 
     let riskInr = 0;
     if (!order.reduceOnly) {

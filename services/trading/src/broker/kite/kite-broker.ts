@@ -157,7 +157,9 @@ export class KiteBroker implements Broker {
             product: strategy.product,
             order_type: order.type,
             validity: 'DAY',
-            ...(order.type === 'LIMIT' ? { price: order.limitPrice } : {}),
+            // Only the prices the type takes (checked against it before the order was recorded).
+            ...(order.limitPrice === undefined ? {} : { price: order.limitPrice }),
+            ...(order.triggerPrice === undefined ? {} : { trigger_price: order.triggerPrice }),
             tag: kiteTag(strategy.prefix, order.clientOrderId),
           }),
         ),
