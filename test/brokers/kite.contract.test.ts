@@ -1,6 +1,4 @@
 import { describeBrokerContract } from './broker-contract';
 import { startKiteVenue } from './kite-venue';
 
-describeBrokerContract('Kite adapter against the Kite simulator', () => startKiteVenue(), {
-  modify: true,
-});
+describeBrokerContract('Kite adapter against the Kite simulator', () => startKiteVenue());

@@ -100,10 +100,10 @@ export interface Broker extends BrokerEvents {
   cancel(clientOrderId: string, through?: SendThrough): Promise<void>;
   /**
    * Changes a working order's quantity, limit or trigger price; the call to the venue runs inside
-   * `through`. A venue without modify leaves it out (the paper venue, until its message log can
-   * record one).
+   * `through`. A change the venue refuses (the order closed, prices that do not fit its type) is
+   * a BrokerRejectedError in the venue's words.
    */
-  modify?(clientOrderId: string, changes: OrderChanges, through?: SendThrough): Promise<void>;
+  modify(clientOrderId: string, changes: OrderChanges, through?: SendThrough): Promise<void>;
   /** The broker's record of one of our orders, or undefined if it never arrived. */
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined>;
   positions(): Promise<BrokerPosition[]>;

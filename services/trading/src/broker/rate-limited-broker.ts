@@ -30,7 +30,7 @@ const CLOSED_MEMORY = 10_000;
 const MAX_ENTRY_RESTAMPS = 2;
 
 /**
- * The broker's door: every message (new order, cancel) takes a slot of the client's order-rate
+ * The broker's door: every message (new order, modify, cancel) takes a slot of the client's order-rate
  * limit, shared by all tasks, right before it is sent. An entry without a slot is refused
  * (`OrderRateRefusedError`); an exit or a cancel waits in line for its slot and is sent only if
  * it is still valid then (the exit not cancelled meanwhile, the order not already closed).
@@ -45,11 +45,6 @@ export class RateLimitedBroker implements Broker {
   readonly margin?: () => Promise<BrokerMargin>;
   readonly marginRate?: (strategyId: string) => number;
   readonly priceBands?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, PriceBand>>;
-  readonly modify?: (
-    clientOrderId: string,
-    changes: OrderChanges,
-    through?: SendThrough,
-  ) => Promise<void>;
   private readonly closed = new Set<string>();
 
   constructor(
@@ -63,19 +58,6 @@ export class RateLimitedBroker implements Broker {
       this.marginRate = inner.marginRate.bind(inner);
     }
     if (inner.priceBands) this.priceBands = inner.priceBands.bind(inner);
-    const { modify } = inner;
-    // A modify is a message like a cancel: it waits in line for its slot, sent while still open.
-    if (modify)
-      this.modify = async (clientOrderId, changes, through = sendDirectly) => {
-        const sent = await this.sendInLine(
-          () => !this.closed.has(clientOrderId),
-          () => modify.call(inner, clientOrderId, changes, through),
-        );
-        if (!sent)
-          throw new BrokerRejectedError(
-            `${clientOrderId} closed while its modify waited for a rate slot: not sent`,
-          );
-      };
     inner.onFill((_fill, order) => {
       if (order.status !== 'OPEN') this.markClosed(order.clientOrderId);
     });
@@ -133,6 +115,22 @@ export class RateLimitedBroker implements Broker {
       () => !this.closed.has(clientOrderId),
       () => this.inner.cancel(clientOrderId, through),
     );
+  }
+
+  /** A modify is a message like a cancel: it waits in line for its slot, sent while still open. */
+  async modify(
+    clientOrderId: string,
+    changes: OrderChanges,
+    through: SendThrough = sendDirectly,
+  ): Promise<void> {
+    const sent = await this.sendInLine(
+      () => !this.closed.has(clientOrderId),
+      () => this.inner.modify(clientOrderId, changes, through),
+    );
+    if (!sent)
+      throw new BrokerRejectedError(
+        `${clientOrderId} closed while its modify waited for a rate slot: not sent`,
+      );
   }
 
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined> {
