@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { LIVE_CONFIRMATION } from '../../contract/names';
@@ -69,13 +70,17 @@ export interface TradingFargateServiceProps {
   readonly brokerTokens: readonly string[];
   /** Readers of the API inside the VPC (the control endpoints also need the token). */
   readonly vpcCidr: string;
+  /** The P1 topic: the task pages itself when the broker refuses its token. */
+  readonly pageTopic: sns.ITopic;
+  /** The key the alert topics are encrypted with (publishing needs it, through SNS only). */
+  readonly alertsKey: kms.IKey;
 }
 
 /**
  * The trading service on Fargate (ARM64) in the private subnets: one Cloud Map name for callers
  * inside the VPC, the deployment circuit breaker with rollback, a 120 s stop timeout for the
  * SIGTERM halt, and a task role that may read only its flag, its flatten request and its
- * secrets. Metrics leave as EMF in its logs, which need no IAM of the task.
+ * secrets, and publish to the page topic. Metrics leave as EMF in its logs, which need no IAM of the task.
  */
 export class TradingFargateService extends Construct {
   readonly service: ecs.FargateService;
@@ -99,6 +104,25 @@ export class TradingFargateService extends Construct {
       }),
     );
     allowSecrets(this.taskRole, [props.database.secret, props.controlToken], props.secretsKey);
+    // Hand-written, as the ops functions' (ops-reach.ts): grantPublish on an encrypted topic would
+    // also grant its key without kms:ViaService.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PageOnBrokerTokenFailure',
+        actions: ['sns:Publish'],
+        resources: [props.pageTopic.topicArn],
+      }),
+    );
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptPagesViaSns',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.alertsKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
     const { broker } = props;
     if (broker.kind !== 'paper') {
       // The secret store reads them by name; a new login is a new version, read without a restart.
@@ -129,6 +153,7 @@ export class TradingFargateService extends Construct {
         DB_NAME: props.database.name,
         DB_SECRET_ARN: props.database.secret.secretArn,
         CONTROL_TOKEN_SECRET_ARN: props.controlToken.secretArn,
+        PAGE_TOPIC_ARN: props.pageTopic.topicArn,
         RISK_LIMITS: JSON.stringify(props.risk),
         FLAG_MAX_STALENESS_SECONDS: String(props.flagMaxStalenessSeconds),
         BROKER_TOKEN_NAMES: props.brokerTokens.join(','),

@@ -165,6 +165,8 @@ export class TradingStack extends StageStack {
       risk: config.risk,
       brokerTokens: config.trading.brokerTokens,
       vpcCidr: config.network.cidr,
+      pageTopic: this.topics.page,
+      alertsKey: this.topics.key,
     });
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });

@@ -10,7 +10,11 @@ import {
   parseRequestToken,
 } from '../../services/common/kite/kite-login';
 import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
-import { type KiteSimulator, startKiteSimulator } from '../sim/kite/simulator';
+import {
+  type KiteSimulator,
+  type KiteSimulatorOptions,
+  startKiteSimulator,
+} from '../sim/kite/simulator';
 
 /** `--broker paper|kite|upstox|angelone` from the command line. @default paper */
 export function brokerArgument(argv: readonly string[]): BrokerKind {
@@ -43,12 +47,18 @@ export interface LocalKite {
  * in the local secret store and logs in as a person would: opens the login link, takes the
  * request_token from the redirect URL and exchanges it through `exchangeRequestToken`, the path
  * `tradeops token login` takes. The LIVE confirmation is implied here and only here: the orders
- * go to the simulator this function started.
+ * go to the simulator this function started. `simulator`: more of its options (the benchmark's
+ * clock and door hook).
  */
-export async function startLocalKite(dir: string, port: number): Promise<LocalKite> {
+export async function startLocalKite(
+  dir: string,
+  port: number,
+  simulator: Omit<KiteSimulatorOptions, 'port' | 'apiKey' | 'apiSecret' | 'userId'> = {},
+): Promise<LocalKite> {
   const apiKey = 'localsim';
   const apiSecret = randomBytes(16).toString('hex');
-  const simulator = await startKiteSimulator({
+  const sim = await startKiteSimulator({
+    ...simulator,
     port,
     apiKey,
     apiSecret,
@@ -58,17 +68,17 @@ export async function startLocalKite(dir: string, port: number): Promise<LocalKi
     const secretDir = localKiteSecretDir(dir);
     const store = new LocalKiteSecretStore(secretDir);
     await store.writeApp({ api_key: apiKey, api_secret: apiSecret });
-    const res = await fetch(kiteLoginLink(apiKey, simulator.loginUrl), { redirect: 'manual' });
+    const res = await fetch(kiteLoginLink(apiKey, sim.loginUrl), { redirect: 'manual' });
     const redirect = res.headers.get('location');
     if (res.status !== 302 || !redirect)
       throw new Error(`the simulator's login page answered ${res.status} without a redirect`);
     const login = await exchangeRequestToken(
       store,
       { name: DEFAULT_KITE_TOKEN_NAME, requestToken: parseRequestToken(redirect) },
-      { apiRoot: simulator.apiRoot },
+      { apiRoot: sim.apiRoot },
     );
     return {
-      simulator,
+      simulator: sim,
       login,
       secretDir,
       taskEnv: {
@@ -78,13 +88,13 @@ export async function startLocalKite(dir: string, port: number): Promise<LocalKi
         KITE_TOKEN_NAME: DEFAULT_KITE_TOKEN_NAME,
         KITE_SECRET_STORE: 'local',
         KITE_LOCAL_SECRET_DIR: secretDir,
-        KITE_API_ROOT: simulator.apiRoot,
-        KITE_TICKER_ROOT: simulator.tickerRoot,
+        KITE_API_ROOT: sim.apiRoot,
+        KITE_TICKER_ROOT: sim.tickerRoot,
         KITE_TOKEN_POLL_MS: '1000',
       },
     };
   } catch (error) {
-    await simulator.stop();
+    await sim.stop();
     throw error;
   }
 }

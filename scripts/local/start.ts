@@ -166,6 +166,8 @@ async function main(): Promise<void> {
       // Each task keeps its outage journal and audit spool in <dir>/journal/<task id>.
       JOURNAL_DIR: path.join(dir, 'journal'),
       CONTROL_TOKEN: controlToken,
+      // The notifier the procedures use locally (local-context.ts): pages land beside theirs.
+      LOCAL_NOTIFICATIONS_FILE: path.join(dir, 'notifications.jsonl'),
       SESSION_CLOCK: 'simulated',
       SESSION_SPEED: process.env.LOCAL_SESSION_SPEED ?? '10',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

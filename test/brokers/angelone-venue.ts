@@ -96,6 +96,9 @@ export async function startAngelOneVenue(
     symbol: 'INFY',
     unknownSymbol: 'NOSUCHSYMBOL',
     restingBuyLimit: async () => 1250,
+    setPrice: async (price) => {
+      simulator.control.setPrice('INFY', price);
+    },
     ordersAtVenue: async (clientOrderId) => {
       const digest = orderDigest(clientOrderId);
       return simulator.control

@@ -19,6 +19,8 @@ export interface BrokerVenue {
   readonly unknownSymbol: string;
   /** A limit price at which a BUY in `symbol` rests without filling. */
   restingBuyLimit(): Promise<number>;
+  /** Moves the venue's last price (and touch) of `symbol` to `price`; the venue matches on it. */
+  setPrice(price: number): Promise<void>;
   /** How many orders the venue holds for this client order id (a duplicate shows as 2). */
   ordersAtVenue(clientOrderId: string): Promise<number>;
   /** Drops the connection that carries the venue's events and lets it come back. */
@@ -113,6 +115,89 @@ export function describeBrokerContract(name: string, makeVenue: () => Promise<Br
         filledQuantity: 0,
       });
       expect(venue.broker.connected()).toBe(true);
+    });
+
+    it("modifies a resting order's quantity: the lookup shows it, the venue holds one order", async () => {
+      const order = contractOrder(venue.symbol, {
+        type: 'LIMIT',
+        limitPrice: await venue.restingBuyLimit(),
+      });
+      const ack = await venue.broker.submit(order);
+
+      await venue.broker.modify(order.clientOrderId, { quantity: order.quantity * 2 });
+
+      expect(await venue.broker.getOrder(order.clientOrderId)).toMatchObject({
+        brokerOrderId: ack.brokerOrderId,
+        status: 'OPEN',
+        quantity: order.quantity * 2,
+      });
+      expect(await venue.ordersAtVenue(order.clientOrderId)).toBe(1);
+    });
+
+    it('fills a resting limit once a modify moves it through the market', async () => {
+      await venue.setPrice(1500);
+      const order = contractOrder(venue.symbol, { type: 'LIMIT', limitPrice: 1490 });
+      await venue.broker.submit(order);
+
+      await venue.broker.modify(order.clientOrderId, { limitPrice: 1510 });
+
+      await eventually(() => filledOf(events.fills, order.clientOrderId) === 10, 10_000, 'fill');
+      const fills = events.fills.filter((f) => f.clientOrderId === order.clientOrderId);
+      expect(fills.every((f) => f.price <= 1510)).toBe(true);
+      expect((await venue.broker.getOrder(order.clientOrderId))?.status).toBe('FILLED');
+    });
+
+    it('refuses to modify a filled order in the venue words, changing nothing', async () => {
+      const order = contractOrder(venue.symbol, { quantity: 3 });
+      await venue.broker.submit(order);
+      await eventually(() => filledOf(events.fills, order.clientOrderId) === 3, 10_000, 'the fill');
+
+      const attempt = venue.broker.modify(order.clientOrderId, { quantity: 6 });
+
+      await expect(attempt).rejects.toBeInstanceOf(BrokerRejectedError);
+      await expect(attempt).rejects.toThrow(/cannot be modified/i);
+      expect(await venue.broker.getOrder(order.clientOrderId)).toMatchObject({
+        status: 'FILLED',
+        quantity: 3,
+      });
+    });
+
+    it('holds an SL-M sell until the last price reaches its trigger, then fills it', async () => {
+      await venue.setPrice(1500);
+      const order = contractOrder(venue.symbol, {
+        side: 'SELL',
+        type: 'SL-M',
+        triggerPrice: 1490,
+      });
+
+      await venue.broker.submit(order);
+      await venue.setPrice(1495);
+      const waiting = await venue.broker.getOrder(order.clientOrderId);
+      await venue.setPrice(1485);
+
+      expect(waiting).toMatchObject({ status: 'OPEN', filledQuantity: 0 });
+      await eventually(() => filledOf(events.fills, order.clientOrderId) === 10, 10_000, 'fill');
+      const fills = events.fills.filter((f) => f.clientOrderId === order.clientOrderId);
+      expect(fills.every((f) => f.price <= 1490)).toBe(true);
+    });
+
+    it('releases an SL buy as a limit at its trigger: filled no worse than the limit', async () => {
+      await venue.setPrice(1500);
+      const order = contractOrder(venue.symbol, {
+        type: 'SL',
+        triggerPrice: 1510,
+        limitPrice: 1512,
+      });
+
+      await venue.broker.submit(order);
+      await venue.setPrice(1505);
+      const waiting = await venue.broker.getOrder(order.clientOrderId);
+      await venue.setPrice(1511);
+
+      expect(waiting).toMatchObject({ status: 'OPEN', filledQuantity: 0 });
+      await eventually(() => filledOf(events.fills, order.clientOrderId) === 10, 10_000, 'fill');
+      const fills = events.fills.filter((f) => f.clientOrderId === order.clientOrderId);
+      expect(fills.every((f) => f.price >= 1510 && f.price <= 1512)).toBe(true);
     });
 
     it('answers undefined for a client order id it never received', async () => {

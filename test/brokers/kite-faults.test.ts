@@ -117,3 +117,50 @@ describe('Kite adapter: faults at the simulator', () => {
     expect(trades.map((t) => t.trade_id)).toContain(fills[0]?.brokerFillId);
   });
 });
+
+describe('Kite adapter: order-update checksums', () => {
+  let venue: Venue;
+  let fills: Fill[];
+  let closed: BrokerOrder[];
+
+  beforeEach(async () => {
+    venue = await startKiteVenue({ pollMs: 300 });
+    fills = [];
+    closed = [];
+    venue.kite.onFill((f) => fills.push(f));
+    venue.kite.onOrderClosed((o) => closed.push(o));
+  });
+  afterEach(() => venue.close());
+
+  it('drops, logs and counts an update with a wrong checksum; the order stays as Kite holds it', async () => {
+    const order = contractOrder('INFY', { type: 'LIMIT', limitPrice: 1250 });
+    const { brokerOrderId } = await venue.kite.submit(order);
+
+    venue.simulator.control.sendForgedOrderUpdate(brokerOrderId);
+
+    await eventually(() => venue.kite.counters.unsignedOrderUpdates === 1, 5000, 'the drop');
+    expect(venue.log.lines).toContainEqual(
+      expect.objectContaining({
+        orderId: brokerOrderId,
+        status: 'COMPLETE',
+        msg: "Kite order update with a wrong checksum dropped; the order book poll reads the order's state",
+      }),
+    );
+    expect((await venue.kite.getOrder(order.clientOrderId))?.status).toBe('OPEN');
+    expect(fills).toEqual([]);
+    expect(closed).toEqual([]);
+  });
+
+  it('still applies the signed updates (and the poll) after a forged one', async () => {
+    const order = contractOrder('INFY', { type: 'LIMIT', limitPrice: 1250 });
+    const { brokerOrderId } = await venue.kite.submit(order);
+    venue.simulator.control.sendForgedOrderUpdate(brokerOrderId);
+    await eventually(() => venue.kite.counters.unsignedOrderUpdates === 1, 5000, 'the drop');
+
+    venue.simulator.control.setPrice('INFY', 1245);
+
+    await eventually(() => fills.length === 1, 5000, 'the real fill');
+    expect(fills[0]).toMatchObject({ clientOrderId: order.clientOrderId, quantity: 10 });
+    expect(venue.kite.counters.unsignedOrderUpdates).toBe(1);
+  });
+});

@@ -15,9 +15,17 @@ export interface CapturedLog {
 /** The Kite adapter on the official SDK, logged in to a fresh simulator on a free port. */
 export async function startKiteVenue(
   options: { pollMs?: number; readBackoffMs?: number } = {},
-): Promise<BrokerVenue & { simulator: KiteSimulator; kite: KiteBroker; log: CapturedLog }> {
+): Promise<
+  BrokerVenue & {
+    simulator: KiteSimulator;
+    kite: KiteBroker;
+    log: CapturedLog;
+    /** Logs in again (a new access token), as `tradeops token login` does. */
+    relogin(): Promise<void>;
+  }
+> {
   const simulator = await startTestSimulator();
-  const { session } = await loggedInClient(simulator);
+  let session = (await loggedInClient(simulator)).session;
   const captured: CapturedLog = { lines: [] };
   const log = pino(
     { level: 'info' },
@@ -32,6 +40,7 @@ export async function startKiteVenue(
   });
   const kite = new KiteBroker({
     apiKey: SIM_CREDENTIALS.apiKey,
+    apiSecret: SIM_CREDENTIALS.apiSecret,
     accessToken: () => session.access_token,
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
     root: simulator.apiRoot,
@@ -53,6 +62,9 @@ export async function startKiteVenue(
     symbol: 'INFY',
     unknownSymbol: 'NOSUCHSYMBOL',
     restingBuyLimit: async () => 1250,
+    setPrice: async (price) => {
+      simulator.control.setPrice('INFY', price);
+    },
     ordersAtVenue: async (clientOrderId) => {
       const digest = orderDigest(clientOrderId);
       return simulator.control
@@ -66,6 +78,9 @@ export async function startKiteVenue(
     },
     expireToken: async () => {
       simulator.control.expireTokens();
+    },
+    relogin: async () => {
+      session = (await loggedInClient(simulator)).session;
     },
     close: async () => {
       await kite.close();

@@ -39,6 +39,10 @@ describeBrokerContract('paper venue on PostgreSQL', async () => {
     symbol: 'INFY',
     unknownSymbol: 'NOSUCHSYMBOL',
     restingBuyLimit: async () => 1000,
+    setPrice: async (price) => {
+      quotes.set('INFY', { price, bid: price, ask: price, receivedAt: Date.now() });
+      broker.onQuote('INFY');
+    },
     ordersAtVenue: async (clientOrderId) => {
       const { rows } = await db.pool.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM paper.orders WHERE client_order_id = $1',

@@ -80,6 +80,9 @@ export async function startUpstoxVenue(
     symbol: 'INFY',
     unknownSymbol: 'NOSUCHSYMBOL',
     restingBuyLimit: async () => 1250,
+    setPrice: async (price) => {
+      simulator.control.setPrice('INFY', price);
+    },
     ordersAtVenue: async (clientOrderId) => {
       const digest = orderDigest(clientOrderId);
       return simulator.control

@@ -3,6 +3,7 @@ import type {
   BrokerOrder,
   BrokerPosition,
   BrokerToken,
+  OrderChanges,
   SendThrough,
 } from '../../services/trading/src/broker/broker';
 import { sendDirectly } from '../../services/trading/src/broker/broker';
@@ -13,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, startHarness } from '../trading/harness';
 
 /**
- * The paper venue behind a line that can go silent: while `hang` is on, submit, cancel, getOrder
+ * The paper venue behind a line that can go silent: while `hang` is on, submit, modify, cancel, getOrder
  * and positions get no answer. `answerAgain` reopens the line and either delivers the held
  * requests late, in the order they were made (they were on their way), or drops them (lost).
  */
@@ -78,6 +79,13 @@ class HangingBroker implements Broker {
   }
   cancel(clientOrderId: string, through: SendThrough = sendDirectly): Promise<void> {
     return through(() => this.call(() => this.venue.cancel(clientOrderId)));
+  }
+  modify(
+    clientOrderId: string,
+    changes: OrderChanges,
+    through: SendThrough = sendDirectly,
+  ): Promise<void> {
+    return through(() => this.call(() => this.venue.modify(clientOrderId, changes)));
   }
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined> {
     return this.call(() => this.venue.getOrder(clientOrderId));

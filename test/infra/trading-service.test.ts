@@ -8,6 +8,10 @@ describe('trading service (prod)', () => {
   const taskDefinition = () =>
     Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
   const container = () => taskDefinition().ContainerDefinitions[0];
+  const pageTopicId = () =>
+    Object.entries(trading.findResources('AWS::SNS::Topic')).find(
+      ([, t]) => t.Properties.TopicName === 'algo-trading-prod-page',
+    )?.[0];
 
   it('runs as algo-trading-prod-trading on the cluster, in private subnets, with rollback on failed deployments', () => {
     trading.hasResourceProperties('AWS::ECS::Service', {
@@ -104,9 +108,10 @@ describe('trading service (prod)', () => {
       false,
     );
     expect(env.LIVE_CONFIRMATION).toBeUndefined();
+    expect(env.PAGE_TOPIC_ARN).toEqual({ Ref: pageTopicId() });
   });
 
-  it('lets the task role read only its two parameters and its two secrets', () => {
+  it('lets the task role read only its two parameters and its two secrets, and page on the page topic', () => {
     const role = Object.entries(trading.findResources('AWS::IAM::Role')).find(([id]) =>
       id.startsWith('TradingServiceTaskRole'),
     );
@@ -119,7 +124,13 @@ describe('trading service (prod)', () => {
       ['ReadKillFlagAndFlattenRequest', ['ssm:GetParameter', 'ssm:GetParameters']],
       ['ReadItsSecrets', ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']],
       ['DecryptSecretsViaSecretsManager', ['kms:Decrypt']],
+      ['PageOnBrokerTokenFailure', ['sns:Publish']],
+      ['EncryptPagesViaSns', ['kms:Decrypt', 'kms:GenerateDataKey']],
     ]);
+    expect(statements[3].Resource).toEqual({ Ref: pageTopicId() });
+    expect(statements[4].Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 'sns.ap-south-1.amazonaws.com' },
+    });
     const ssmResources = JSON.stringify(statements[0].Resource);
     expect(ssmResources).toContain('TradingEnabled');
     expect(ssmResources).toContain('FlattenRequest');

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { KiteConnect } from 'kiteconnect';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
@@ -128,13 +130,28 @@ describe('the local stack LIVE on the Kite simulator', () => {
     await eventually(async () => (await simPositions()).SBIN === undefined, 10_000);
   }, 120_000);
 
-  it('an expired token halts trading with cause "broker token invalid"', async () => {
+  it('an expired token halts trading with cause "broker token invalid" and pages P1 once within 2 s', async () => {
     const resume = await tradeops('resume', 'local', '--reason', 'flat again', '--yes');
     expect(resume.code).toBe(0);
     await eventually(async () => (await state()).state === 'ACTIVE', 15_000);
     const stop = await stopUnder('TCS');
+    const tokenPages = async () =>
+      (
+        await readFile(
+          path.join(path.dirname(stack.info.logDir), 'notifications.jsonl'),
+          'utf8',
+        ).catch(() => '')
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (l) => JSON.parse(l) as { at: string; topic: string; subject: string; message: string },
+        )
+        .filter((n) => n.topic === 'page' && n.subject.includes('broker token invalid'));
 
     await sim('POST', '/__sim/session/expire');
+    // No call reaches Kite between the expiry and this order: its refusal is the first one.
+    const sentAt = Date.now();
     const placed = await buy(stack, 'TCS', stop);
 
     expect(placed.status).not.toBe(201);
@@ -144,6 +161,18 @@ describe('the local stack LIVE on the Kite simulator', () => {
       'the token halt',
     );
     expect((await state()).state).toBe('HALTED');
+    const [page] = await eventually(
+      async () => ((await tokenPages()).length > 0 ? tokenPages() : undefined),
+      10_000,
+      'the P1 page',
+    );
+    expect(Date.parse(page?.at ?? '') - sentAt).toBeLessThan(2000);
+    expect(page?.message).toMatch(/Broker's words: TokenException: /);
+    expect(page?.message).toContain('Run: tradeops token login local --broker kite --name PRIMARY');
+    // The incident lasts until a call is accepted: a later refused order does not page again.
+    expect((await buy(stack, 'TCS', stop)).status).not.toBe(201);
+    await eventually(async () => (await state()).state === 'HALTED', 1000);
+    expect(await tokenPages()).toHaveLength(1);
   }, 120_000);
 
   it("token status says EXPIRED in Kite's words; token login renews it and trading recovers without a restart", async () => {

@@ -245,6 +245,40 @@ describe('HTTP API', () => {
         { symbol: 'INFY', side: 'BUY', type: 'MARKET', quantity: 1, limitPrice: 5 },
         /body\.limitPrice: not allowed on a MARKET order \(got 5\)/,
       ],
+      [
+        'a stop-loss order without a trigger',
+        { symbol: 'INFY', side: 'SELL', type: 'SL', quantity: 1, limitPrice: 1490 },
+        /body\.triggerPrice: required for an SL order/,
+      ],
+      [
+        'an SL BUY whose trigger is above its limit',
+        {
+          symbol: 'INFY',
+          side: 'BUY',
+          type: 'SL',
+          quantity: 1,
+          limitPrice: 1500,
+          triggerPrice: 1505,
+        },
+        /body\.triggerPrice: 1505 is above the limit 1500 of an SL BUY/,
+      ],
+      [
+        'an SL-M order with a limit',
+        {
+          symbol: 'INFY',
+          side: 'SELL',
+          type: 'SL-M',
+          quantity: 1,
+          limitPrice: 1490,
+          triggerPrice: 1495,
+        },
+        /body\.limitPrice: not allowed on an SL-M order \(got 1490\)/,
+      ],
+      [
+        'a trigger on a limit order',
+        { symbol: 'INFY', side: 'BUY', type: 'LIMIT', quantity: 1, limitPrice: 5, triggerPrice: 4 },
+        /body\.triggerPrice: not allowed on a LIMIT order \(got 4\)/,
+      ],
     ])('refuses %s', async (_name, payload, message) => {
       const before = await counts();
 

@@ -114,6 +114,34 @@ describe('PaperBroker', () => {
     expect(fills[0]?.price).toBe(1489.05);
   });
 
+  it('keeps a released SL released when another venue adopts it: it fills with the price back above its trigger', async () => {
+    // Arrange: a sell stop 1495 with limit 1490; the price touches 1494 (released) and the limit
+    // is not reached before the first venue stops working it.
+    const first = broker();
+    await first.submit(
+      order({ side: 'SELL', type: 'SL', triggerPrice: 1495, limitPrice: 1490, quantity: 10 }),
+    );
+    quotes.set('INFY', { price: 1494, bid: 1489, ask: 1494.05, receivedAt: Date.now() });
+    first.onQuote('INFY');
+    await eventually(
+      async () =>
+        (await db.pool.query('SELECT 1 FROM paper.orders WHERE triggered_at IS NOT NULL')).rowCount,
+    );
+    first.release(['manual']);
+    // The price comes back above the trigger: only a released stop may still fill now.
+    quotes.set('INFY', { price: 1500, bid: 1499.95, ask: 1500.05, receivedAt: Date.now() });
+
+    // Act
+    const second = broker();
+    const fills = fillsOf(second);
+    await second.adopt(['manual']);
+    second.onQuote('INFY');
+
+    // Assert
+    await eventually(() => fills.length === 1);
+    expect(fills[0]).toMatchObject({ quantity: 10, price: 1499.95 });
+  });
+
   it('refuses an order with no market', async () => {
     await expect(broker().submit(order({ symbol: 'TCS' }))).rejects.toThrow('no market in TCS');
   });

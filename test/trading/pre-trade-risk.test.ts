@@ -154,6 +154,42 @@ describe('PreTradeRisk', () => {
     });
   });
 
+  it('refuses a stop whose prices do not fit its type, naming the field', () => {
+    expect(risk.check(entry({ type: 'SL-M' }))).toMatchObject({
+      ok: false,
+      reason: 'INVALID_PRICES',
+      message: 'triggerPrice: required for an SL-M order',
+    });
+    expect(
+      risk.check(entry({ type: 'SL', side: 'SELL', limitPrice: 1495, triggerPrice: 1490 })),
+    ).toMatchObject({ ok: false, reason: 'INVALID_PRICES', message: /below the limit 1495/ });
+  });
+
+  it('refuses a stop the last price has already reached (Kite would release it at once)', () => {
+    const buyStop = entry({ type: 'SL-M', triggerPrice: 1500, stopPrice: 1480 });
+    const sellStop = entry({ type: 'SL-M', side: 'SELL', triggerPrice: 1501, stopPrice: 1520 });
+
+    expect(risk.check(buyStop)).toMatchObject({
+      ok: false,
+      reason: 'INVALID_TRIGGER',
+      message: 'trigger 1500 of a BUY stop must be above the last price 1500',
+    });
+    expect(risk.check(sellStop)).toMatchObject({ ok: false, reason: 'INVALID_TRIGGER' });
+  });
+
+  it('holds a trigger to the collar and prices an SL-M entry at its trigger', () => {
+    const far = risk.check(entry({ type: 'SL-M', triggerPrice: 1540, stopPrice: 1530 }));
+    const breakout = risk.check(entry({ type: 'SL-M', triggerPrice: 1510, stopPrice: 1500 }));
+    const stopLimit = risk.check(
+      entry({ type: 'SL', limitPrice: 1512, triggerPrice: 1510, stopPrice: 1500 }),
+    );
+
+    expect(far).toMatchObject({ ok: false, reason: 'PRICE_COLLAR', message: /^trigger 1540/ });
+    // 100 x (1510 - 1500) and 100 x (1512 - 1500): the risk from where each would fill.
+    expect(breakout).toMatchObject({ ok: true, referencePrice: 1510, riskInr: 1000 });
+    expect(stopLimit).toMatchObject({ ok: true, referencePrice: 1512, riskInr: 1200 });
+  });
+
   it('refuses an order over the maximum notional', () => {
     expect(risk.check(entry({ quantity: 140, stopPrice: 1496 }))).toMatchObject({
       ok: false,

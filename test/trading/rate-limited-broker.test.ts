@@ -187,6 +187,45 @@ describe('RateLimitedBroker behind the broker circuit breaker', () => {
     await venue.close();
   });
 
+  it('counts a modify as a message: it waits for its slot, the venue sees no more than the limit', async () => {
+    // Arrange: 2 messages a second; two resting orders take both slots of the first second.
+    const venue = new PaperBroker(
+      db.pool,
+      { quote: () => ({ price: 1500, bid: 1499.95, ask: 1500.05, receivedAt: Date.now() }) },
+      { slippageBps: 0, latencyMs: 60_000, partialFillProbability: 0, seed: 1, tokenNames: [] },
+    );
+    const door = withOrderRateLimit(venue, db.pool, {
+      bucket: 'test/door-modify',
+      taskId: 'door',
+      limit: 2,
+      marginMs: 200,
+    });
+    const resting = (i: number): Order => ({
+      ...exit(i),
+      clientOrderId: `modify-${i}`,
+      type: 'LIMIT',
+      limitPrice: 2000,
+    });
+    await Promise.all([door.submit(resting(300)), door.submit(resting(301))]);
+
+    // Act
+    await door.modify('modify-300', { limitPrice: 1990 });
+
+    // Assert: the venue received the modify (and applied it) a second or more after the first
+    // order, so no 1 s window of its receipts holds more than 2 messages.
+    const { rows } = await db.pool.query<{ kind: string; after_first_ms: number }>(
+      `SELECT kind, extract(epoch FROM received_at - min(received_at) OVER ()) * 1000 AS after_first_ms
+         FROM paper.messages WHERE client_order_id LIKE 'modify-%' ORDER BY received_at`,
+    );
+    expect(rows.map((r) => r.kind)).toEqual(['NEW', 'NEW', 'MODIFY']);
+    expect(Number(rows[2]?.after_first_ms)).toBeGreaterThanOrEqual(1000);
+    const { rows: order } = await db.pool.query<{ limit_price: string }>(
+      `SELECT limit_price FROM paper.orders WHERE client_order_id = 'modify-300'`,
+    );
+    expect(Number(order[0]?.limit_price)).toBe(1990);
+    await venue.close();
+  });
+
   it('still times out a venue call that hangs once its slot is granted', async () => {
     // Arrange: a door whose venue never answers (its `through` is the breaker's timed run).
     const venue = new PaperBroker(

@@ -43,9 +43,15 @@ function instrumentKeys(query: unknown): string[] {
  * `Authorization: token api_key:access_token` header, the order rate limits), the login and
  * session endpoints, user, orders, portfolio and market data.
  */
-export function registerApiRoutes(app: FastifyInstance, ctx: SimContext): void {
+export function registerApiRoutes(
+  app: FastifyInstance,
+  ctx: SimContext,
+  onOrderRequest?: () => void,
+): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
+    if (onOrderRequest && request.method === 'POST' && path.startsWith('/orders/'))
+      onOrderRequest();
     if (path.startsWith('/__sim')) return undefined;
     const failure = ctx.faults.takeFailure();
     if (failure !== undefined) return answerFailure(reply, failure);

@@ -108,6 +108,22 @@ export class SimulatorControl {
     return orderId;
   }
 
+  /**
+   * Sends an order update that claims `orderId` completed, signed with a secret that is not the
+   * app's (a tampered or forged update): the book does not change.
+   */
+  sendForgedOrderUpdate(orderId: string): void {
+    const order = this.ctx.engine.list().find((o) => o.orderId === orderId);
+    if (!order) throw inputError("Couldn't find that `order_id`.");
+    const forged = { ...order, status: 'COMPLETE' as const, filledQuantity: order.quantity };
+    const { user } = this.ctx.sessions;
+    this.ctx.hub.publishText({
+      type: 'order',
+      id: '',
+      data: orderUpdateJson(forged, user.userId, `not-${user.apiSecret}`),
+    });
+  }
+
   /** Opens a position behind the API's back: a market order placed not through `/orders`. */
   placeExternalOrder(order: ExternalOrder) {
     const fields = externalOrderSchema.parse(order);
@@ -139,6 +155,14 @@ export class SimulatorControl {
   step(steps = 1): number {
     for (let i = 0; i < steps; i += 1) this.ctx.step();
     return this.ctx.walk.steps;
+  }
+
+  /** Sets the account's cash in rupees: `/user/margins` and the RMS margin check follow it. */
+  setCash(rupees: number): number {
+    const paise = toPaise(rupees);
+    if (paise === undefined || paise < 0) throw inputError(`Invalid cash: ${rupees}`);
+    this.ctx.engine.setCashPaise(paise);
+    return paise / 100;
   }
 
   /** Pins an instrument's last price (clamped to its circuit band), matches and publishes. */
@@ -175,6 +199,11 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
   app.post('/__sim/ticker/unknown-order-update', async () => ({
     order_id: control.sendUnknownOrderUpdate(),
   }));
+  app.post('/__sim/ticker/forged-order-update', async (request) => {
+    const { order_id } = z.object({ order_id: z.string().min(1) }).parse(request.body);
+    control.sendForgedOrderUpdate(order_id);
+    return { order_id };
+  });
   app.post('/__sim/orders', async (request) =>
     control.placeExternalOrder(externalOrderSchema.parse(request.body)),
   );
@@ -184,6 +213,10 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
       .object({ steps: z.number().int().min(1).max(10_000).default(1) })
       .parse(request.body ?? {});
     return { steps: control.step(steps) };
+  });
+  app.post('/__sim/margins', async (request) => {
+    const { cash } = z.object({ cash: z.number().nonnegative() }).parse(request.body);
+    return { cash: control.setCash(cash) };
   });
   app.post('/__sim/price', async (request) => {
     const { tradingsymbol, price } = priceSchema.parse(request.body);

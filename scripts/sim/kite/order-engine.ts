@@ -76,7 +76,7 @@ export class OrderEngine {
   private readonly instruments: readonly SimInstrument[];
   private readonly walk: PriceWalk;
   private readonly now: () => number;
-  private readonly availableCashPaise: number;
+  private availableCashPaise: number;
   private readonly userId: string;
 
   constructor(options: {
@@ -249,6 +249,11 @@ export class OrderEngine {
   /** The account's cash (opening balance), in paise. */
   get cashPaise(): number {
     return this.availableCashPaise;
+  }
+
+  /** Sets the account's cash (a pay-in, a payout): what margins report and RMS checks against. */
+  setCashPaise(paise: number): void {
+    this.availableCashPaise = paise;
   }
 
   private requiredMarginPaise(order: SimOrder): number {

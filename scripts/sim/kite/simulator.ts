@@ -42,6 +42,11 @@ export interface KiteSimulatorOptions {
   readonly instruments?: readonly SimInstrument[];
   /** The clock (sessions, rate limits, timestamps). @default Date.now */
   readonly now?: () => number;
+  /**
+   * Called as an order request (a POST to /orders/*) reaches the door, before the simulator
+   * does anything with it: benches time the client's side up to here.
+   */
+  readonly onOrderRequest?: () => void;
 }
 
 /** A running simulator. */
@@ -141,7 +146,7 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
       data: null,
     }),
   );
-  registerApiRoutes(app, ctx);
+  registerApiRoutes(app, ctx, options.onOrderRequest);
   const control = new SimulatorControl(ctx);
   registerControlRoutes(app, control);
   hub.attach(app.server);

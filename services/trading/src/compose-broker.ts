@@ -107,6 +107,7 @@ export async function composeVenue(config: TradingConfig, deps: VenueDeps): Prom
   });
   kite = new KiteBroker({
     apiKey: app.api_key,
+    apiSecret: app.api_secret,
     accessToken: () => token.accessToken(),
     token: { name: env.KITE_TOKEN_NAME, expiresAt: () => token.expiresAt() },
     root: env.KITE_API_ROOT,

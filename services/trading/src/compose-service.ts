@@ -32,8 +32,10 @@ import type { TradingDatabase } from './oms/order-repository';
 import type { Portfolio } from './oms/portfolio';
 import { PeriodicTasks } from './periodic';
 import { DuplicateDetector } from './risk/duplicate-detector';
+import { MarginCheck, marginSourceOf } from './risk/margin-check';
 import { PostTradeRisk } from './risk/post-trade-risk';
 import { PreTradeRisk } from './risk/pre-trade-risk';
+import { PriceBandCheck, priceBandSourceOf } from './risk/price-bands';
 import { RiskEventWriter } from './risk/risk-event-writer';
 import { createStrategy } from './strategies/registry';
 import type { AlgoIdRules, StrategyConfig } from './strategies/strategy-config';
@@ -209,6 +211,12 @@ export function wireTradingService(
     ],
   );
 
+  const marginSource = marginSourceOf(deps.broker);
+  const margin = marginSource && new MarginCheck(marginSource);
+  const bandSource = priceBandSourceOf(deps.broker, () =>
+    deps.universe.list().map((i) => i.symbol),
+  );
+  const bands = bandSource && new PriceBandCheck(bandSource);
   const risk = new PreTradeRisk(
     options.limits,
     {
@@ -225,6 +233,8 @@ export function wireTradingService(
     },
     deps.orderRate,
     new DuplicateDetector(options.limits.duplicateWindowMs),
+    Date.now,
+    { margin, bands },
   );
 
   const leases: LeaseManager = new LeaseManager(
@@ -384,6 +394,8 @@ export function wireTradingService(
       emfSink: deps.emfSink,
     }),
     periodic: new PeriodicTasks(log),
+    margin,
+    bands,
   });
   return { service, internals: { oms, portfolio, states, flag, leases, breakers, repo } };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import { type RiskLimits, RiskLimitsSchema } from '../../../contract/risk-limits';
@@ -10,10 +11,14 @@ import { createPool, type DatabaseLocation } from '../../common/db/pool';
 import { LocalParameterStore } from '../../common/parameters/local-parameter-store';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import { SsmParameterStore } from '../../common/parameters/ssm-parameter-store';
+import { SnsNotifier } from '../../ops/platform/aws/sns-notifier';
+import { LocalNotifier } from '../../ops/platform/local/local-platform';
+import type { Notifier } from '../../ops/platform/ports';
 import { withOrderRateLimit } from './broker/rate-limited-broker';
 import { composeVenue } from './compose-broker';
 import { wireTradingService } from './compose-service';
 import type { TradingConfig, TradingEnv } from './config';
+import { BrokerTokenPager } from './health/token-pager';
 import { buildServer, type TradingServer } from './http/server';
 import { NseSession, SimulatedSession, type TradingSession } from './market/session';
 import { Portfolio } from './oms/portfolio';
@@ -53,6 +58,22 @@ function parameterStore(kind: 'ssm' | 'local', env: TradingEnv): ParameterStore 
       requestHandler: { requestTimeout: 1500, connectionTimeout: 1000 },
     }),
   );
+}
+
+/**
+ * Where the task pages: the stage's page topic through the SDK's default client, or the local
+ * stack's notifications file (what `tradeops` and the dashboard read there). Neither (a local run
+ * outside the stack): the page is only logged.
+ */
+function pageNotifier(env: TradingEnv, log: Logger): Pick<Notifier, 'publish'> {
+  if (env.PAGE_TOPIC_ARN)
+    return new SnsNotifier(new SNSClient({ maxAttempts: 2 }), { page: env.PAGE_TOPIC_ARN });
+  if (env.LOCAL_NOTIFICATIONS_FILE)
+    return new LocalNotifier(env.LOCAL_NOTIFICATIONS_FILE, () => undefined);
+  return {
+    publish: async (topic, subject, message) =>
+      log.error({ topic, subject, message }, 'page (no page topic configured)'),
+  };
 }
 
 export interface ComposeOptions {
@@ -180,11 +201,21 @@ export async function composeTradingService(
       log,
     },
   );
+  const pager = new BrokerTokenPager({
+    stage: env.STAGE,
+    taskId,
+    broker,
+    tokenName: env.KITE_TOKEN_NAME,
+    notifier: pageNotifier(env, log),
+    log,
+  });
+  pager.start();
   const app = buildServer(service, { controlToken: await resolveControlToken(env), log });
   return {
     service,
     app,
     close: async () => {
+      pager.stop();
       calendar.stop();
       await closeVenue();
       await app.close();

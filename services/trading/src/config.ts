@@ -102,6 +102,10 @@ export const TradingEnvSchema = z
     ANGELONE_FEED_URL: z.url({ protocol: /^wss?$/ }).optional(),
     /** The static IP registered with Angel One, sent as `X-ClientPublicIP` (required with BROKER=angelone). */
     ANGELONE_PUBLIC_IP: z.ipv4().optional(),
+    /** The P1 topic the task pages itself on (a refused broker token). Required outside local. */
+    PAGE_TOPIC_ARN: z.string().startsWith('arn:').optional(),
+    /** The local stack's notification sink (`<dir>/notifications.jsonl`), in place of SNS. */
+    LOCAL_NOTIFICATIONS_FILE: z.string().min(1).optional(),
 
     PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     PAPER_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
@@ -146,6 +150,13 @@ export const TradingEnvSchema = z
         code: 'custom',
         path: ['RISK_LIMITS'],
         message: 'required outside the local stack (the stage config sets it)',
+      });
+    }
+    if (env.STAGE !== 'local' && !env.PAGE_TOPIC_ARN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAGE_TOPIC_ARN'],
+        message: 'required outside the local stack: a refused broker token pages on it',
       });
     }
     if (env.MODE === 'LIVE' && env.BROKER === 'paper') {

@@ -3,7 +3,9 @@ export const TRADING_STATES = ['HARD_HALT', 'HALTED', 'PAUSED', 'ACTIVE'] as con
 export type TradingState = (typeof TRADING_STATES)[number];
 
 export type Side = 'BUY' | 'SELL';
-export type OrderType = 'MARKET' | 'LIMIT';
+/** Kite's order types: SL and SL-M wait at the broker until the last price reaches the trigger. */
+export const ORDER_TYPES = ['MARKET', 'LIMIT', 'SL', 'SL-M'] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
 export const OPEN_STATUSES = ['NEW', 'ACK', 'PARTIAL'] as const;
 export type OrderStatus = (typeof OPEN_STATUSES)[number] | 'FILLED' | 'CANCELLED' | 'REJECTED';
 
@@ -30,7 +32,10 @@ export interface OrderRequest {
   readonly side: Side;
   readonly type: OrderType;
   readonly quantity: number;
+  /** The limit of a LIMIT or SL order. */
   readonly limitPrice?: number;
+  /** The last price that releases an SL or SL-M order. */
+  readonly triggerPrice?: number;
   /** Protective stop of an entry: the distance to it is the trade's risk. */
   readonly stopPrice?: number;
   /** Only reduces an existing position: allowed in every state. */
@@ -53,6 +58,44 @@ export interface Order extends OrderRequest {
   readonly fenceToken?: number;
   readonly tradingDay: string;
   readonly createdAt: number;
+}
+
+/** Whether an order of this type waits for its trigger. */
+export const isStopType = (type: OrderType) => type === 'SL' || type === 'SL-M';
+
+/**
+ * What is wrong with an order's prices for its type, by Kite's rules (undefined: nothing): a
+ * LIMIT has a limit; an SL has a limit and a trigger, the trigger at or below the limit for a BUY
+ * and at or above it for a SELL (once released, the limit must be marketable); an SL-M has a
+ * trigger only; a MARKET has neither.
+ */
+export function orderPricesProblem(
+  order: Pick<OrderRequest, 'type' | 'side' | 'limitPrice' | 'triggerPrice'>,
+): string | undefined {
+  const { type, side, limitPrice, triggerPrice } = order;
+  const a = isStopType(type) ? `an ${type}` : `a ${type}`;
+  const needsLimit = type === 'LIMIT' || type === 'SL';
+  const needsTrigger = isStopType(type);
+  if (needsLimit && limitPrice === undefined) return `limitPrice: required for ${a} order`;
+  if (!needsLimit && limitPrice !== undefined)
+    return `limitPrice: not allowed on ${a} order (got ${limitPrice})`;
+  if (needsTrigger && triggerPrice === undefined) return `triggerPrice: required for ${a} order`;
+  if (!needsTrigger && triggerPrice !== undefined)
+    return `triggerPrice: not allowed on ${a} order (got ${triggerPrice})`;
+  if (type === 'SL' && limitPrice !== undefined && triggerPrice !== undefined) {
+    const wrong = side === 'BUY' ? triggerPrice > limitPrice : triggerPrice < limitPrice;
+    if (wrong)
+      return `triggerPrice: ${triggerPrice} is ${side === 'BUY' ? 'above' : 'below'} the limit ${limitPrice} of an SL ${side} (it must be at or ${side === 'BUY' ? 'below' : 'above'} it)`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `last` has reached a stop's trigger: a BUY stop triggers at or above it, a SELL stop at
+ * or below it.
+ */
+export function triggerReached(side: Side, triggerPrice: number, last: number): boolean {
+  return side === 'BUY' ? last >= triggerPrice : last <= triggerPrice;
 }
 
 /** An execution reported by the broker. */

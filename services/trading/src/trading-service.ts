@@ -20,7 +20,9 @@ import type { OrderManager } from './oms/order-manager';
 import type { TradingDatabase } from './oms/order-repository';
 import type { Portfolio } from './oms/portfolio';
 import type { PeriodicTasks } from './periodic';
+import type { MarginCheck } from './risk/margin-check';
 import type { PostTradeRisk } from './risk/post-trade-risk';
+import type { PriceBandCheck } from './risk/price-bands';
 import type { RiskEventWriter } from './risk/risk-event-writer';
 import { MANUAL_STRATEGY_ID } from './strategies/registry';
 import { sameControl, type TradingStateMachine } from './trading-state';
@@ -59,6 +61,10 @@ export interface TradingServiceParts {
   readonly postTradeRisk: PostTradeRisk;
   readonly gauges: Gauges;
   readonly periodic: PeriodicTasks;
+  /** The broker's available margin, with a broker that reports it: read every second. */
+  readonly margin?: MarginCheck;
+  /** The exchange's circuit limits, with a broker that reports them: read every 30 s. */
+  readonly bands?: PriceBandCheck;
 }
 
 /**
@@ -109,6 +115,16 @@ export class TradingService implements TradingApi {
     parts.periodic.every(500, () => this.watchDatabase());
     parts.periodic.every(1000, () => this.syncControls());
     parts.periodic.every(5000, () => parts.oms.reconcileUncertain().then(() => undefined));
+    const { margin } = parts;
+    if (margin) {
+      await margin.refresh();
+      parts.periodic.every(1000, () => margin.refresh());
+    }
+    const { bands } = parts;
+    if (bands) {
+      await bands.refresh();
+      parts.periodic.every(30_000, () => bands.refresh());
+    }
     if (parts.emf) parts.periodic.every(parts.metricsIntervalMs, () => parts.gauges.emitEmf());
     this.started = true;
     parts.states.update();

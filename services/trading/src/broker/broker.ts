@@ -36,11 +36,30 @@ export interface BrokerPosition {
   readonly quantity: number;
 }
 
+/** The account's margin as the broker reports it. */
+export interface BrokerMargin {
+  /** What new orders may still block, INR (Kite: the equity segment's `net`). */
+  readonly availableInr: number;
+}
+
+/** The exchange's price band of a symbol for the day (its circuit limits). */
+export interface PriceBand {
+  readonly lower: number;
+  readonly upper: number;
+}
+
 /** A named access token and when it stops working. */
 export interface BrokerToken {
   readonly name: string;
   /** Epoch ms. */
   readonly expiresAt: number;
+}
+
+/** What a modify changes on a working order (at least one field). */
+export interface OrderChanges {
+  readonly quantity?: number;
+  readonly limitPrice?: number;
+  readonly triggerPrice?: number;
 }
 
 /** The broker refused the order (it will never fill). */
@@ -79,6 +98,12 @@ export interface Broker extends BrokerEvents {
   submit(order: Order, through?: SendThrough): Promise<{ brokerOrderId: string }>;
   /** Cancels a working order; the call to the venue runs inside `through`, as for `submit`. */
   cancel(clientOrderId: string, through?: SendThrough): Promise<void>;
+  /**
+   * Changes a working order's quantity, limit or trigger price; the call to the venue runs inside
+   * `through`. A change the venue refuses (the order closed, prices that do not fit its type) is
+   * a BrokerRejectedError in the venue's words.
+   */
+  modify(clientOrderId: string, changes: OrderChanges, through?: SendThrough): Promise<void>;
   /** The broker's record of one of our orders, or undefined if it never arrived. */
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined>;
   positions(): Promise<BrokerPosition[]>;
@@ -96,6 +121,19 @@ export interface Broker extends BrokerEvents {
    * "broker token invalid") at its next state evaluation; only a successful call clears it.
    */
   tokenProblem?(): string | undefined;
+  /**
+   * Optional capability: the account's available margin, asked of the broker now. A broker with
+   * it (and `marginRate`) gets the pre-trade margin check (INSUFFICIENT_MARGIN); the paper venue
+   * has no cash account and declines.
+   */
+  margin?(): Promise<BrokerMargin>;
+  /** The fraction of an entry's value the broker blocks for it (the strategy's product). */
+  marginRate?(strategyId: string): number;
+  /**
+   * Optional capability: today's circuit limits of `symbols` (Kite's quotes). With it, a priced
+   * order outside its symbol's band is refused before it is sent (PRICE_COLLAR).
+   */
+  priceBands?(symbols: readonly string[]): Promise<ReadonlyMap<string, PriceBand>>;
   /** A new price for `symbol`: the paper venue re-tries its resting orders; live brokers ignore it. */
   onQuote?(symbol: string): void;
   close(): Promise<void>;

@@ -1,18 +1,19 @@
 import type { Pool, QueryResultRow } from 'pg';
 import { addDays, istDate, istTimeOn } from '../../../common/time';
-import type { Fill, Order } from '../domain';
+import { type Fill, type Order, orderPricesProblem } from '../domain';
 import {
   type Broker,
   type BrokerOrder,
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
+  type OrderChanges,
   type QuoteSource,
   type SendThrough,
   sendDirectly,
 } from './broker';
 import { PaperMatching, type PaperMatchingOptions } from './paper-matching';
-import { brokerOrderOf, type PaperOrderRow } from './paper-orders';
+import { brokerOrderOf, numeric, type PaperOrderRow, workingOrderOf } from './paper-orders';
 
 /** The paper venue: how it fills, and what it says about tokens. */
 export interface PaperBrokerOptions extends PaperMatchingOptions {
@@ -65,6 +66,14 @@ export class PaperBroker implements Broker {
     return through(() => this.cancelNow(clientOrderId));
   }
 
+  modify(
+    clientOrderId: string,
+    changes: OrderChanges,
+    through: SendThrough = sendDirectly,
+  ): Promise<void> {
+    return through(() => this.modifyNow(clientOrderId, changes));
+  }
+
   private async place(order: Order): Promise<{ brokerOrderId: string }> {
     if (!this.quotes.quote(order.symbol)) {
       throw new BrokerRejectedError(`no market in ${order.symbol}`);
@@ -72,8 +81,8 @@ export class PaperBroker implements Broker {
     const { rows } = await this.query<{ broker_order_id: string }>(
       `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('NEW', $1))
        INSERT INTO paper.orders (broker_order_id, client_order_id, strategy_id, symbol, side, order_type,
-         quantity, limit_price, status)
-       VALUES ('PB-' || lpad(nextval('paper.order_seq')::text, 9, '0'), $1, $2, $3, $4, $5, $6, $7, 'OPEN')
+         quantity, limit_price, trigger_price, status)
+       VALUES ('PB-' || lpad(nextval('paper.order_seq')::text, 9, '0'), $1, $2, $3, $4, $5, $6, $7, $8, 'OPEN')
        ON CONFLICT (client_order_id) DO UPDATE SET updated_at = paper.orders.updated_at
        RETURNING broker_order_id`,
       [
@@ -84,6 +93,7 @@ export class PaperBroker implements Broker {
         order.type,
         order.quantity,
         order.limitPrice ?? null,
+        order.triggerPrice ?? null,
       ],
       'paper-submit',
     );
@@ -98,10 +108,49 @@ export class PaperBroker implements Broker {
       type: order.type,
       quantity: order.quantity,
       limitPrice: order.limitPrice,
+      triggerPrice: order.triggerPrice,
+      triggered: false,
       filled: 0,
       busy: false,
+      version: 0,
     });
     return { brokerOrderId };
+  }
+
+  /**
+   * A modify, as Kite takes one: the receipt is stamped whatever the outcome; an order no longer
+   * open, a quantity not above what has filled, or prices that no longer fit the order's type are
+   * refused in the venue's words, and nothing changes.
+   */
+  private async modifyNow(clientOrderId: string, changes: OrderChanges): Promise<void> {
+    const { rows } = await this.query<PaperOrderRow>(
+      `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('MODIFY', $1))
+       SELECT * FROM paper.orders WHERE client_order_id = $1`,
+      [clientOrderId],
+    );
+    const row = rows[0];
+    if (!row) throw new BrokerRejectedError(`no order ${clientOrderId} at the paper venue`);
+    if (row.status !== 'OPEN')
+      throw new BrokerRejectedError(`order cannot be modified as it is ${row.status}`);
+    const next = {
+      quantity: changes.quantity ?? row.quantity,
+      limitPrice: changes.limitPrice ?? numeric(row.limit_price),
+      triggerPrice: changes.triggerPrice ?? numeric(row.trigger_price),
+    };
+    const problem =
+      orderPricesProblem({ type: row.order_type, side: row.side, ...next }) ??
+      (next.quantity > row.filled_quantity
+        ? undefined
+        : `quantity ${next.quantity} is not above the ${row.filled_quantity} already filled`);
+    if (problem !== undefined) throw new BrokerRejectedError(`order not modified: ${problem}`);
+    const { rowCount } = await this.query(
+      `UPDATE paper.orders SET quantity = $2, limit_price = $3, trigger_price = $4, updated_at = now()
+        WHERE client_order_id = $1 AND status = 'OPEN' AND filled_quantity < $2`,
+      [clientOrderId, next.quantity, next.limitPrice ?? null, next.triggerPrice ?? null],
+    );
+    if (rowCount !== 1)
+      throw new BrokerRejectedError(`order cannot be modified: it filled or closed meanwhile`);
+    this.matching.amend(clientOrderId, next);
   }
 
   private async cancelNow(clientOrderId: string): Promise<void> {
@@ -145,19 +194,7 @@ export class PaperBroker implements Broker {
       [strategyIds],
     );
     for (const r of rows) {
-      if (this.matching.isWorking(r.broker_order_id)) continue;
-      this.matching.work({
-        brokerOrderId: r.broker_order_id,
-        clientOrderId: r.client_order_id,
-        strategyId: r.strategy_id,
-        symbol: r.symbol,
-        side: r.side,
-        type: r.order_type,
-        quantity: r.quantity,
-        limitPrice: r.limit_price === null ? undefined : Number(r.limit_price),
-        filled: r.filled_quantity,
-        busy: false,
-      });
+      if (!this.matching.isWorking(r.broker_order_id)) this.matching.work(workingOrderOf(r));
     }
   }
 

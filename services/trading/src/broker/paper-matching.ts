@@ -1,5 +1,13 @@
 import type { Pool } from 'pg';
-import { type Fill, roundToTick, type Side, sideSign } from '../domain';
+import {
+  type Fill,
+  isStopType,
+  type OrderType,
+  roundToTick,
+  type Side,
+  sideSign,
+  triggerReached,
+} from '../domain';
 import { seededRandom } from '../market/random';
 import type { BrokerOrder, QuoteSource } from './broker';
 import { brokerOrderOf, type PaperOrderRow } from './paper-orders';
@@ -26,17 +34,25 @@ export interface PaperWorkingOrder {
   readonly strategyId: string;
   readonly symbol: string;
   readonly side: Side;
-  readonly type: 'MARKET' | 'LIMIT';
-  readonly quantity: number;
-  readonly limitPrice?: number;
+  readonly type: OrderType;
+  /** Quantity, limit and trigger change with a modify. */
+  quantity: number;
+  limitPrice?: number;
+  triggerPrice?: number;
+  /** A stop whose trigger the last price has reached (recorded in `paper.orders.triggered_at`). */
+  triggered: boolean;
   filled: number;
   busy: boolean;
+  /** Counts modifies: a fill computed before one is not written after it. */
+  version: number;
 }
 
 type FilledRow = PaperOrderRow & { fill_id: string };
 
 interface PendingFill {
   readonly w: PaperWorkingOrder;
+  /** The order's quantity the fill was computed for. */
+  readonly quantityAtMatch: number;
   readonly quantity: number;
   readonly price: number;
   resolve(row: FilledRow | undefined): void;
@@ -45,7 +61,9 @@ interface PendingFill {
 
 /**
  * The paper venue's matching: fills market orders after a latency with slippage (sometimes in
- * two parts) and limit orders once the price reaches them, writing each fill to `paper.fills`
+ * two parts) and limit orders once the price reaches them; a stop (SL, SL-M) waits until the last
+ * price reaches its trigger, then works as a limit (SL) or market (SL-M) order. Each fill goes to
+ * `paper.fills`
  * as a compare-and-set on the order's filled quantity, then reporting it to `onFilled`.
  */
 export class PaperMatching {
@@ -79,6 +97,21 @@ export class PaperMatching {
   work(w: PaperWorkingOrder): void {
     this.working.set(w.brokerOrderId, w);
     this.later(this.options.latencyMs, () => this.match(w));
+  }
+
+  /** A working order's new quantity, limit or trigger (a modify): tried against the price now. */
+  amend(
+    clientOrderId: string,
+    changes: { quantity: number; limitPrice?: number; triggerPrice?: number },
+  ): void {
+    for (const w of this.working.values()) {
+      if (w.clientOrderId !== clientOrderId) continue;
+      w.quantity = changes.quantity;
+      w.limitPrice = changes.limitPrice;
+      w.triggerPrice = changes.triggerPrice;
+      w.version += 1;
+      void this.match(w);
+    }
   }
 
   /** Stops working on the order with this client order id (it was cancelled). */
@@ -128,16 +161,28 @@ export class PaperMatching {
     if (w.busy || !this.working.has(w.brokerOrderId)) return;
     const quote = this.quotes.quote(w.symbol);
     if (!quote) return;
+    if (isStopType(w.type) && !w.triggered) {
+      if (w.triggerPrice === undefined || !triggerReached(w.side, w.triggerPrice, quote.price))
+        return;
+      w.busy = true;
+      try {
+        await this.recordTrigger(w);
+      } finally {
+        w.busy = false;
+      }
+    }
     const touch = w.side === 'BUY' ? quote.ask : quote.bid;
-    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
-      const marketable = w.side === 'BUY' ? touch <= w.limitPrice : touch >= w.limitPrice;
+    // An SL is released as a limit order, an SL-M as a market order.
+    const limit = w.type === 'LIMIT' || w.type === 'SL' ? w.limitPrice : undefined;
+    if (limit !== undefined) {
+      const marketable = w.side === 'BUY' ? touch <= limit : touch >= limit;
       if (!marketable) return;
     }
     const slip =
-      w.type === 'MARKET' ? (touch * this.options.slippageBps * this.random()) / 10_000 : 0;
+      limit === undefined ? (touch * this.options.slippageBps * this.random()) / 10_000 : 0;
     let price = roundToTick(touch + sideSign(w.side) * slip, this.options.tickSize ?? 0.05);
-    if (w.type === 'LIMIT' && w.limitPrice !== undefined) {
-      price = w.side === 'BUY' ? Math.min(price, w.limitPrice) : Math.max(price, w.limitPrice);
+    if (limit !== undefined) {
+      price = w.side === 'BUY' ? Math.min(price, limit) : Math.max(price, limit);
     }
     const remaining = w.quantity - w.filled;
     const partial =
@@ -156,11 +201,26 @@ export class PaperMatching {
     }
   }
 
+  /** The venue's record that the stop was released, so that a task adopting it keeps it released. */
+  private async recordTrigger(w: PaperWorkingOrder): Promise<void> {
+    await this.db.query({
+      name: 'paper-trigger',
+      text: `UPDATE paper.orders SET triggered_at = coalesce(triggered_at, clock_timestamp()), updated_at = now()
+              WHERE broker_order_id = $1`,
+      values: [w.brokerOrderId],
+    });
+    w.triggered = true;
+  }
+
   private async fill(w: PaperWorkingOrder, quantity: number, price: number): Promise<void> {
+    const version = w.version;
     const row = await this.executeFill(w, quantity, price);
     const fillId = row?.fill_id;
     if (!row || !fillId) {
-      this.working.delete(w.brokerOrderId);
+      // Modified meanwhile: the fill was for the old quantity; the next price tries the new one.
+      if (w.version !== version && this.working.has(w.brokerOrderId))
+        this.later(this.options.latencyMs, () => this.match(w));
+      else this.working.delete(w.brokerOrderId);
       return;
     }
     w.filled += quantity;
@@ -178,8 +238,8 @@ export class PaperMatching {
 
   /**
    * Fills due within a millisecond go to the database together. Each is a compare-and-set on the
-   * order's filled quantity: if another task adopted the order and filled it first, that fill does
-   * not happen (no row comes back for it).
+   * order's filled and total quantity: if another task adopted the order and filled it first, or a
+   * modify changed its quantity, that fill does not happen (no row comes back for it).
    */
   private executeFill(
     w: PaperWorkingOrder,
@@ -187,7 +247,7 @@ export class PaperMatching {
     price: number,
   ): Promise<FilledRow | undefined> {
     return new Promise((resolve, reject) => {
-      this.fillQueue.push({ w, quantity, price, resolve, reject });
+      this.fillQueue.push({ w, quantityAtMatch: w.quantity, quantity, price, resolve, reject });
       this.fillTimer ??= setTimeout(() => void this.flushFills(), 1);
     });
   }
@@ -202,7 +262,8 @@ export class PaperMatching {
       const { rows } = await this.db.query<FilledRow>({
         name: 'paper-fill-batch',
         text: `WITH input AS (
-           SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[]) AS x(broker_order_id, qty, price, expected)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[], $5::int[])
+                    AS x(broker_order_id, qty, price, expected, expected_quantity)
          ), o AS (
            UPDATE paper.orders p
               SET filled_quantity = p.filled_quantity + x.qty,
@@ -212,7 +273,7 @@ export class PaperMatching {
                   updated_at = now()
              FROM input x
             WHERE p.broker_order_id = x.broker_order_id AND p.broker_order_id = ANY($1::text[])
-              AND p.status = 'OPEN' AND p.filled_quantity = x.expected
+              AND p.status = 'OPEN' AND p.filled_quantity = x.expected AND p.quantity = x.expected_quantity
            RETURNING p.*
          ), f AS (
            INSERT INTO paper.fills (fill_id, broker_order_id, quantity, price)
@@ -226,6 +287,7 @@ export class PaperMatching {
           batch.map((b) => b.quantity),
           batch.map((b) => b.price),
           batch.map((b) => b.w.filled),
+          batch.map((b) => b.quantityAtMatch),
         ],
       });
       const byOrder = new Map(rows.map((r) => [r.broker_order_id, r]));

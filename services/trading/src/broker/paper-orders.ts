@@ -1,5 +1,6 @@
-import type { Fill, Side } from '../domain';
+import type { Fill, OrderType, Side } from '../domain';
 import type { BrokerOrder, BrokerOrderStatus } from './broker';
+import type { PaperWorkingOrder } from './paper-matching';
 
 /** A row of `paper.orders`: the paper venue's own record of an order. */
 export interface PaperOrderRow {
@@ -8,9 +9,11 @@ export interface PaperOrderRow {
   strategy_id: string;
   symbol: string;
   side: Side;
-  order_type: 'MARKET' | 'LIMIT';
+  order_type: OrderType;
   quantity: number;
   limit_price: string | null;
+  trigger_price: string | null;
+  triggered_at: Date | null;
   filled_quantity: number;
   status: BrokerOrderStatus;
   reason: string | null;
@@ -29,5 +32,27 @@ export function brokerOrderOf(row: PaperOrderRow, fills: readonly Fill[]): Broke
     filledQuantity: row.filled_quantity,
     reason: row.reason ?? undefined,
     fills,
+  };
+}
+
+/** A numeric column as a number (undefined for NULL). */
+export const numeric = (v: string | null) => (v === null ? undefined : Number(v));
+
+/** An open order of the venue's record, as its matching works on it (after a restart). */
+export function workingOrderOf(row: PaperOrderRow): PaperWorkingOrder {
+  return {
+    brokerOrderId: row.broker_order_id,
+    clientOrderId: row.client_order_id,
+    strategyId: row.strategy_id,
+    symbol: row.symbol,
+    side: row.side,
+    type: row.order_type,
+    quantity: row.quantity,
+    limitPrice: numeric(row.limit_price),
+    triggerPrice: numeric(row.trigger_price),
+    triggered: row.triggered_at !== null,
+    filled: row.filled_quantity,
+    busy: false,
+    version: 0,
   };
 }

@@ -2,10 +2,13 @@ import type { Pool } from 'pg';
 import type { Fill, Order } from '../domain';
 import {
   type Broker,
+  type BrokerMargin,
   type BrokerOrder,
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
+  type OrderChanges,
+  type PriceBand,
   type SendThrough,
   sendDirectly,
 } from './broker';
@@ -27,7 +30,7 @@ const CLOSED_MEMORY = 10_000;
 const MAX_ENTRY_RESTAMPS = 2;
 
 /**
- * The broker's door: every message (new order, cancel) takes a slot of the client's order-rate
+ * The broker's door: every message (new order, modify, cancel) takes a slot of the client's order-rate
  * limit, shared by all tasks, right before it is sent. An entry without a slot is refused
  * (`OrderRateRefusedError`); an exit or a cancel waits in line for its slot and is sent only if
  * it is still valid then (the exit not cancelled meanwhile, the order not already closed).
@@ -39,6 +42,9 @@ const MAX_ENTRY_RESTAMPS = 2;
  */
 export class RateLimitedBroker implements Broker {
   readonly name: string;
+  readonly margin?: () => Promise<BrokerMargin>;
+  readonly marginRate?: (strategyId: string) => number;
+  readonly priceBands?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, PriceBand>>;
   private readonly closed = new Set<string>();
 
   constructor(
@@ -46,6 +52,12 @@ export class RateLimitedBroker implements Broker {
     readonly limiter: SharedOrderRateLimiter,
   ) {
     this.name = inner.name;
+    // Capabilities the venue has stay optional here: reads, not messages, so no slot is taken.
+    if (inner.margin && inner.marginRate) {
+      this.margin = inner.margin.bind(inner);
+      this.marginRate = inner.marginRate.bind(inner);
+    }
+    if (inner.priceBands) this.priceBands = inner.priceBands.bind(inner);
     inner.onFill((_fill, order) => {
       if (order.status !== 'OPEN') this.markClosed(order.clientOrderId);
     });
@@ -103,6 +115,22 @@ export class RateLimitedBroker implements Broker {
       () => !this.closed.has(clientOrderId),
       () => this.inner.cancel(clientOrderId, through),
     );
+  }
+
+  /** A modify is a message like a cancel: it waits in line for its slot, sent while still open. */
+  async modify(
+    clientOrderId: string,
+    changes: OrderChanges,
+    through: SendThrough = sendDirectly,
+  ): Promise<void> {
+    const sent = await this.sendInLine(
+      () => !this.closed.has(clientOrderId),
+      () => this.inner.modify(clientOrderId, changes, through),
+    );
+    if (!sent)
+      throw new BrokerRejectedError(
+        `${clientOrderId} closed while its modify waited for a rate slot: not sent`,
+      );
   }
 
   getOrder(clientOrderId: string): Promise<BrokerOrder | undefined> {

@@ -13,7 +13,7 @@ import { bearerTokenMatches } from '../../../common/bearer-token';
 import { messageOf } from '../../../common/errors';
 import { httpErrorCode, useStrictJsonBodies } from '../../../common/http-json';
 import { type Actor, ControlRefused, type ReloadRequest, type TradingApi } from '../api';
-import { OPEN_STATUSES } from '../domain';
+import { OPEN_STATUSES, ORDER_TYPES, type OrderType, orderPricesProblem } from '../domain';
 import { isDatabaseUnavailable } from '../health/database-health';
 import { MANUAL_STRATEGY_ID } from '../strategies/registry';
 
@@ -60,9 +60,10 @@ const orderBody = {
     strategyId: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
     symbol: { type: 'string', pattern: '^[A-Z][A-Z0-9&-]{0,19}$' },
     side: { type: 'string', enum: ['BUY', 'SELL'] },
-    type: { type: 'string', enum: ['MARKET', 'LIMIT'] },
+    type: { type: 'string', enum: ORDER_TYPES },
     quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     limitPrice: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
+    triggerPrice: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
     stopPrice: { type: 'number', exclusiveMinimum: 0, maximum: 10_000_000 },
     reduceOnly: { type: 'boolean' },
     requestedBy: { type: 'string', minLength: 1, maxLength: 200 },
@@ -74,9 +75,10 @@ interface OrderBody {
   strategyId?: string;
   symbol: string;
   side: 'BUY' | 'SELL';
-  type: 'MARKET' | 'LIMIT';
+  type: OrderType;
   quantity: number;
   limitPrice?: number;
+  triggerPrice?: number;
   stopPrice?: number;
   reduceOnly?: boolean;
 }
@@ -254,13 +256,8 @@ export function buildServer(service: TradingApi, options: ServerOptions) {
       if (!service.instrument(body.symbol)) {
         throw new BadRequest(`body.symbol: "${body.symbol}" is not in the universe`);
       }
-      if (body.type === 'LIMIT' && body.limitPrice === undefined)
-        throw new BadRequest('body.limitPrice: required for a LIMIT order');
-      if (body.type === 'MARKET' && body.limitPrice !== undefined) {
-        throw new BadRequest(
-          `body.limitPrice: not allowed on a MARKET order (got ${body.limitPrice})`,
-        );
-      }
+      const prices = orderPricesProblem(body);
+      if (prices !== undefined) throw new BadRequest(`body.${prices}`);
       const result = await service.submitOrder({
         clientOrderId: body.clientOrderId ?? randomUUID(),
         strategyId,
@@ -269,6 +266,7 @@ export function buildServer(service: TradingApi, options: ServerOptions) {
         type: body.type,
         quantity: body.quantity,
         limitPrice: body.limitPrice,
+        triggerPrice: body.triggerPrice,
         stopPrice: body.stopPrice,
         reduceOnly: body.reduceOnly ?? false,
       });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Order, OrderRequest } from '../domain';
+import { isStopType, type Order, type OrderRequest } from '../domain';
 import type { HeldLease, LeasePurpose } from '../leases/lease-manager';
 import type { OrderBook } from './order-book';
 import type { FlattenLeg, FlattenResult, SubmitResult } from './order-manager';
@@ -12,13 +12,18 @@ export interface FlattenerDeps {
   lease(strategyId: string, purpose?: LeasePurpose): HeldLease | undefined;
   /** Risk-checks, records and sends one order (the order manager's submit). */
   submit(request: OrderRequest): Promise<SubmitResult>;
-  /** Cancels working entries of the strategies in `only` (all held ones when absent). */
-  cancelEntries(reason: string, only?: readonly string[]): Promise<{ cancelled: string[] }>;
+  /**
+   * Cancels working entries and the stops waiting at the broker, of the strategies in `only` (all
+   * held ones when absent).
+   */
+  cancelBeforeFlatten(reason: string, only?: readonly string[]): Promise<{ cancelled: string[] }>;
 }
 
 /**
- * Closes positions: plans reduce-only market exits net of the exits already working, cancels
- * the working entries, and sends the exits through the order manager like any other order.
+ * Closes positions: cancels the working entries and the stops (SL, SL-M) waiting at the broker,
+ * plans reduce-only market exits net of the exits still working, and sends them through the
+ * order manager like any other order. A stop is cancelled, not counted as an exit: it may never
+ * trigger, and left behind a closed position the broker would fill it as a new one.
  */
 export class Flattener {
   private flattening: Promise<void> = Promise.resolve();
@@ -27,15 +32,15 @@ export class Flattener {
 
   /**
    * What closing every position of the held strategies (or of `only`) takes, net of exits
-   * already working.
+   * already working (`exceptStops`: net of those that are not stops, which the flatten cancels).
    */
-  flattenPlan(only?: readonly string[]): FlattenLeg[] {
+  flattenPlan(only?: readonly string[], exceptStops = false): FlattenLeg[] {
     const { deps } = this;
     const legs: FlattenLeg[] = [];
     for (const p of deps.portfolio.openPositions()) {
       if (!deps.lease(p.strategyId, 'exit') || (only && !only.includes(p.strategyId))) continue;
       const quantity =
-        Math.abs(p.quantity) - deps.book.workingReduceQuantity(p.strategyId, p.symbol);
+        Math.abs(p.quantity) - deps.book.workingReduceQuantity(p.strategyId, p.symbol, exceptStops);
       if (quantity <= 0) continue;
       const lastPrice = deps.portfolio.quote(p.symbol)?.price;
       legs.push({
@@ -78,15 +83,17 @@ export class Flattener {
     options: { tag?: string; only?: readonly string[] },
   ): Promise<FlattenResult> {
     const tag = options.tag ?? randomUUID().slice(0, 8);
-    const legs = this.flattenPlan(options.only);
     if (dryRun) {
       const entries = this.deps.book
         .workingOrders()
-        .filter((o) => !o.reduceOnly)
+        .filter((o) => !o.reduceOnly || isStopType(o.type))
         .map((o) => o.clientOrderId);
+      const legs = this.flattenPlan(options.only, true);
       return { dryRun, legs, cancelledEntries: entries, submitted: [], failed: [] };
     }
-    const { cancelled } = await this.deps.cancelEntries(`flatten: ${reason}`, options.only);
+    const { cancelled } = await this.deps.cancelBeforeFlatten(`flatten: ${reason}`, options.only);
+    // Planned after the cancels: a stop whose cancel failed may still fill, so it still counts.
+    const legs = this.flattenPlan(options.only);
     const submitted: Order[] = [];
     const failed: Array<{ leg: FlattenLeg; reason: string }> = [];
     for (const [i, leg] of legs.entries()) {

@@ -1,4 +1,4 @@
-import type { Order } from '../domain';
+import { isStopType, type Order } from '../domain';
 
 /** How many finished orders are remembered for a repeated client order id. */
 const FINISHED_MEMORY = 10_000;
@@ -60,12 +60,16 @@ export class OrderBook {
     return [...this.working.values()];
   }
 
-  /** What working reduce-only orders of the strategy in the symbol still have to fill. */
-  workingReduceQuantity(strategyId: string, symbol: string): number {
+  /**
+   * What working reduce-only orders of the strategy in the symbol still have to fill;
+   * `exceptStops` leaves out the stops (SL, SL-M) waiting at the broker.
+   */
+  workingReduceQuantity(strategyId: string, symbol: string, exceptStops = false): number {
     let total = 0;
     for (const o of this.working.values()) {
-      if (o.reduceOnly && o.strategyId === strategyId && o.symbol === symbol)
-        total += o.quantity - o.filledQuantity;
+      if (!o.reduceOnly || o.strategyId !== strategyId || o.symbol !== symbol) continue;
+      if (exceptStops && isStopType(o.type)) continue;
+      total += o.quantity - o.filledQuantity;
     }
     return total;
   }

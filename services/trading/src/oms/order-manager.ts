@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { messageOf } from '../../../common/errors';
 import { type Broker, BrokerRejectedError } from '../broker/broker';
 import { OrderRateRefusedError } from '../broker/rate-limited-broker';
-import type { Order, OrderRequest, Side, TradingState } from '../domain';
+import { isStopType, type Order, type OrderRequest, type Side, type TradingState } from '../domain';
 import type { CircuitBreaker } from '../health/circuit-breaker';
 import { DatabaseUnavailableError } from '../health/database-health';
 import type { HeldLease, LeasePurpose } from '../leases/lease-manager';
@@ -58,7 +58,7 @@ export interface FlattenLeg {
 export interface FlattenResult {
   readonly dryRun: boolean;
   readonly legs: readonly FlattenLeg[];
-  /** Working entry orders cancelled (or, in a dry run, that would be). */
+  /** Working entries and stops (SL, SL-M) cancelled (or, in a dry run, that would be). */
   readonly cancelledEntries: readonly string[];
   readonly submitted: readonly Order[];
   readonly failed: ReadonlyArray<{ readonly leg: FlattenLeg; readonly reason: string }>;
@@ -121,7 +121,7 @@ export class OrderManager {
       portfolio: deps.portfolio,
       lease: (strategyId, purpose) => deps.lease(strategyId, purpose),
       submit: (request) => this.submit(request),
-      cancelEntries: (reason, only) => this.cancelWorking('entries', reason, only),
+      cancelBeforeFlatten: (reason, only) => this.cancelWorking('entries-and-stops', reason, only),
     });
     deps.broker.onFill((fill) => this.updates.enqueueFill(fill));
     deps.broker.onOrderClosed((order) => {
@@ -244,9 +244,12 @@ export class OrderManager {
     }
   }
 
-  /** Cancels working orders: entries only (a halt) or all (shutdown). */
+  /**
+   * Cancels working orders: entries only (a halt), entries and the stops waiting at the broker
+   * (before a flatten), or all (shutdown).
+   */
   async cancelWorking(
-    which: 'entries' | 'all',
+    which: 'entries' | 'entries-and-stops' | 'all',
     reason: string,
     only?: readonly string[],
   ): Promise<{ cancelled: string[]; failed: string[] }> {
@@ -254,7 +257,13 @@ export class OrderManager {
     const failed: string[] = [];
     const targets = this.book
       .workingOrders()
-      .filter((o) => (which === 'all' || !o.reduceOnly) && (!only || only.includes(o.strategyId)));
+      .filter(
+        (o) =>
+          (which === 'all' ||
+            !o.reduceOnly ||
+            (which === 'entries-and-stops' && isStopType(o.type))) &&
+          (!only || only.includes(o.strategyId)),
+      );
     await Promise.all(
       targets.map(async (o) => {
         // The broker reports the cancel as a closed order too; this method records it once.

@@ -1,5 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
-import type { Fill, Order, OrderStatus, Position, Side } from '../domain';
+import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../domain';
 
 /**
  * Two pools on one database. `durable` commits synchronously: what must survive anything (an
@@ -17,9 +17,10 @@ interface OrderRow {
   strategy_id: string;
   symbol: string;
   side: Side;
-  order_type: 'MARKET' | 'LIMIT';
+  order_type: OrderType;
   quantity: number;
   limit_price: string | null;
+  trigger_price: string | null;
   stop_price: string | null;
   reduce_only: boolean;
   status: OrderStatus;
@@ -45,6 +46,7 @@ function toOrder(r: OrderRow): Order {
     type: r.order_type,
     quantity: r.quantity,
     limitPrice: num(r.limit_price),
+    triggerPrice: num(r.trigger_price),
     stopPrice: num(r.stop_price),
     reduceOnly: r.reduce_only,
     status: r.status,
@@ -60,8 +62,8 @@ function toOrder(r: OrderRow): Order {
 }
 
 const ORDER_COLUMNS = `id, client_order_id, strategy_id, symbol, side, order_type, quantity, limit_price,
-  stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id, status_reason,
-  fence_token, trading_day::text AS trading_day, created_at, algo_id`;
+  trigger_price, stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id,
+  status_reason, fence_token, trading_day::text AS trading_day, created_at, algo_id`;
 
 export interface FenceCheck {
   readonly holder: string;
@@ -100,14 +102,15 @@ export class OrderRepository {
       order.fenceToken ?? null,
       order.tradingDay,
       order.algoId ?? null,
+      order.triggerPrice ?? null,
     ];
     const insert = `INSERT INTO orders (id, client_order_id, strategy_id, symbol, side, order_type, quantity,
-        limit_price, stop_price, reduce_only, status, fence_token, trading_day, algo_id)`;
+        limit_price, stop_price, reduce_only, status, fence_token, trading_day, algo_id, trigger_price)`;
     if (!fence) {
       await this.named(
         this.db.durable,
         'order-insert',
-        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13)`,
+        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13, $14)`,
         values,
       );
       return true;
@@ -115,9 +118,9 @@ export class OrderRepository {
     const { rowCount } = await this.named(
       this.db.durable,
       'order-insert-fenced',
-      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13
+      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13, $14
         WHERE EXISTS (SELECT 1 FROM strategy_leases
-                       WHERE strategy_id = $3 AND holder = $14 AND fence_token = $15 AND expires_at > now())`,
+                       WHERE strategy_id = $3 AND holder = $15 AND fence_token = $16 AND expires_at > now())`,
       [...values, fence.holder, fence.fenceToken],
     );
     return rowCount === 1;

@@ -11,7 +11,7 @@ export class DuplicateDetector {
   constructor(private readonly windowMs: number) {}
 
   private static fingerprint(r: OrderRequest): string {
-    return `${r.strategyId}|${r.symbol}|${r.side}|${r.quantity}|${r.type}|${r.limitPrice ?? ''}|${r.reduceOnly}`;
+    return `${r.strategyId}|${r.symbol}|${r.side}|${r.quantity}|${r.type}|${r.limitPrice ?? ''}|${r.triggerPrice ?? ''}|${r.reduceOnly}`;
   }
 
   isDuplicate(request: OrderRequest, now: number): boolean {

@@ -1,8 +1,10 @@
 import type { RiskLimits } from '../../../../contract/risk-limits';
 import type { Quote } from '../broker/broker';
 import type { Instrument, OrderRequest, Position, TradingState } from '../domain';
-import { sideSign } from '../domain';
+import { isStopType, orderPricesProblem, sideSign, triggerReached } from '../domain';
 import type { DuplicateDetector } from './duplicate-detector';
+import type { MarginCheck } from './margin-check';
+import type { PriceBandCheck } from './price-bands';
 
 /** Every reason an order can be refused before it reaches the broker. */
 export const REJECT_REASONS = [
@@ -17,6 +19,8 @@ export const REJECT_REASONS = [
   'NOT_REDUCING',
   'NO_MARKET_PRICE',
   'STALE_PRICE',
+  'INVALID_PRICES',
+  'INVALID_TRIGGER',
   'PRICE_COLLAR',
   'MAX_ORDER_NOTIONAL',
   'MAX_POSITION',
@@ -25,6 +29,7 @@ export const REJECT_REASONS = [
   'PER_TRADE_RISK',
   'PORTFOLIO_HEAT',
   'DAILY_LOSS_STOP',
+  'INSUFFICIENT_MARGIN',
   'DUPLICATE_ORDER',
   'ORDER_RATE',
 ] as const;
@@ -72,6 +77,10 @@ export interface OrderRateGate {
 export interface PreTradeRiskOptions {
   /** A quote older than this (real time) cannot price an entry. @default 5000 */
   readonly maxQuoteAgeMs?: number;
+  /** The broker's available margin must cover each entry (a broker with margins). */
+  readonly margin?: Pick<MarginCheck, 'refusal'>;
+  /** The exchange's circuit limits bound the collar (a broker that reports them). */
+  readonly bands?: Pick<PriceBandCheck, 'refusal'>;
 }
 
 const reject = (reason: RejectReason, message: string): RiskDecision => ({
@@ -88,6 +97,8 @@ const inr = (x: number) => `INR ${Math.round(x).toLocaleString('en-IN')}`;
  */
 export class PreTradeRisk {
   private readonly maxQuoteAgeMs: number;
+  private readonly margin?: Pick<MarginCheck, 'refusal'>;
+  private readonly bands?: Pick<PriceBandCheck, 'refusal'>;
 
   constructor(
     private readonly limits: RiskLimits,
@@ -98,6 +109,8 @@ export class PreTradeRisk {
     options: PreTradeRiskOptions = {},
   ) {
     this.maxQuoteAgeMs = options.maxQuoteAgeMs ?? 5000;
+    this.margin = options.margin;
+    this.bands = options.bands;
   }
 
   check(order: OrderRequest): RiskDecision {
@@ -141,6 +154,9 @@ export class PreTradeRisk {
       }
     }
 
+    const pricesProblem = orderPricesProblem(order);
+    if (pricesProblem !== undefined) return reject('INVALID_PRICES', pricesProblem);
+
     const quote = view.quote(order.symbol);
     if (!quote) return reject('NO_MARKET_PRICE', `no price for ${order.symbol}`);
     if (!order.reduceOnly && now - quote.receivedAt > this.maxQuoteAgeMs) {
@@ -150,17 +166,32 @@ export class PreTradeRisk {
       );
     }
     const last = quote.price;
-    if (order.type === 'LIMIT' && order.limitPrice !== undefined) {
-      const deviation = (Math.abs(order.limitPrice - last) / last) * 100;
-      if (deviation > limits.priceCollarPct) {
+    if (isStopType(order.type) && order.triggerPrice !== undefined) {
+      // Kite's rule: a stop already reached would go at once; it is refused, not sent.
+      if (triggerReached(order.side, order.triggerPrice, last)) {
         return reject(
-          'PRICE_COLLAR',
-          `limit ${order.limitPrice} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
+          'INVALID_TRIGGER',
+          `trigger ${order.triggerPrice} of a ${order.side} stop must be ${order.side === 'BUY' ? 'above' : 'below'} the last price ${last}`,
         );
       }
     }
-    const price =
-      order.type === 'LIMIT' && order.limitPrice !== undefined ? order.limitPrice : last;
+    for (const [what, value] of [
+      ['limit', order.limitPrice],
+      ['trigger', order.triggerPrice],
+    ] as const) {
+      if (value === undefined) continue;
+      const deviation = (Math.abs(value - last) / last) * 100;
+      if (deviation > limits.priceCollarPct) {
+        return reject(
+          'PRICE_COLLAR',
+          `${what} ${value} is ${deviation.toFixed(2)}% from the last price ${last} (collar ${limits.priceCollarPct}%)`,
+        );
+      }
+      const outside = this.bands?.refusal(order.symbol, value, order.reduceOnly);
+      if (outside !== undefined) return reject('PRICE_COLLAR', outside);
+    }
+    // What the order is expected to fill at: its limit, an SL-M its trigger, a market order the last.
+    const price = order.limitPrice ?? order.triggerPrice ?? last;
 
     let riskInr = 0;
     if (!order.reduceOnly) {
@@ -211,6 +242,8 @@ export class PreTradeRisk {
           `daily P&L ${inr(dailyPnl)} is at the ${limits.dailyLossStopPct}% loss stop`,
         );
       }
+      const short = this.margin?.refusal(order, price);
+      if (short !== undefined) return reject('INSUFFICIENT_MARGIN', short);
     }
 
     // Exits are bounded by the working-exit check above; entries by the duplicate window.

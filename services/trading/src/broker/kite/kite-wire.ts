@@ -81,6 +81,9 @@ export const KiteQuoteCircuitSchema = z.record(
     .passthrough(),
 );
 
+/** `GET /user/margins/equity`: `net` is what new orders may still block. */
+export const KiteEquityMarginsSchema = z.object({ net: number }).passthrough();
+
 export const KitePlaceResponseSchema = z.object({ order_id: z.string().min(1) }).passthrough();
 
 /** What the SDK rejects with: Kite's own envelope, or the SDK's NetworkException for no answer. */
