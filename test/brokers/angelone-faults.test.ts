@@ -170,4 +170,13 @@ describe('Angel One adapter: faults at the simulator', () => {
     expect(answer).toMatchObject({ message: 'ordertag length should be less than 20 characters' });
     expect(venue.simulator.control.book().orders).toEqual([]);
   });
+  it("refuses a stop-loss order without its trigger price in Angel One's words, placing nothing", async () => {
+    const order = contractOrder('INFY', { side: 'SELL', type: 'SL-M' });
+
+    const attempt = venue.broker.submit(order);
+
+    await expect(attempt).rejects.toBeInstanceOf(BrokerRejectedError);
+    await expect(attempt).rejects.toThrow(/AB4008: Invalid triggerprice/);
+    expect(await venue.ordersAtVenue(order.clientOrderId)).toBe(0);
+  });
 });

@@ -132,4 +132,15 @@ describe('Upstox adapter: faults at the simulator', () => {
     const trades = venue.simulator.control.book().trades as Array<{ trade_id: string }>;
     expect(trades.map((t) => t.trade_id)).toContain(fills[0]?.brokerFillId);
   });
+  it("refuses a stop-loss order without its trigger price in Upstox's words, placing nothing", async () => {
+    const order = contractOrder('INFY', { side: 'SELL', type: 'SL-M' });
+
+    const attempt = venue.broker.submit(order);
+
+    await expect(attempt).rejects.toBeInstanceOf(BrokerRejectedError);
+    await expect(attempt).rejects.toThrow(
+      /UDAPI100036: trigger_price must be greater than 0 for order_type SL-M/,
+    );
+    expect(await venue.ordersAtVenue(order.clientOrderId)).toBe(0);
+  });
 });

@@ -43,16 +43,19 @@ const loginBody = z.object({
   totp: z.string().regex(/^\d{6}$/),
 });
 
+const variety = z.enum(['NORMAL', 'STOPLOSS']);
+
 const placeBody = z.object({
-  variety: z.literal('NORMAL'),
+  variety,
   tradingsymbol: z.string().min(1),
   symboltoken: z.string().min(1),
   transactiontype: z.enum(['BUY', 'SELL']),
   exchange: z.literal('NSE'),
-  ordertype: z.enum(['MARKET', 'LIMIT']),
+  ordertype: z.enum(['MARKET', 'LIMIT', 'STOPLOSS_LIMIT', 'STOPLOSS_MARKET']),
   producttype: z.enum(['INTRADAY', 'DELIVERY']),
   duration: z.enum(['DAY', 'IOC']),
   price: numberText.optional(),
+  triggerprice: numberText.optional(),
   quantity: numberText,
   ordertag: z.string().optional(),
 });
@@ -61,7 +64,54 @@ const modifyBody = placeBody
   .omit({ transactiontype: true, ordertag: true })
   .extend({ orderid: z.string().min(1) });
 
-const cancelBody = z.object({ variety: z.literal('NORMAL'), orderid: z.string().min(1) });
+const cancelBody = z.object({ variety, orderid: z.string().min(1) });
+
+/** The engine's order type of Angel's `ordertype`. */
+const ENGINE_TYPE = {
+  MARKET: 'MARKET',
+  LIMIT: 'LIMIT',
+  STOPLOSS_LIMIT: 'SL',
+  STOPLOSS_MARKET: 'SL-M',
+} as const;
+
+/**
+ * The engine's type and the prices it takes (rupees as text). Stop-loss order types go with the
+ * STOPLOSS variety and a trigger price; anything else is refused naming the field, as Angel does.
+ */
+function typedOrder(
+  body: Pick<z.output<typeof placeBody>, 'variety' | 'ordertype' | 'price' | 'triggerprice'>,
+): {
+  order_type: (typeof ENGINE_TYPE)[keyof typeof ENGINE_TYPE];
+  price?: string;
+  trigger_price?: string;
+} {
+  const type = ENGINE_TYPE[body.ordertype];
+  const stop = type === 'SL' || type === 'SL-M';
+  if (stop !== (body.variety === 'STOPLOSS'))
+    throw invalidInput(
+      `Invalid variety: ${body.variety} does not take ordertype ${body.ordertype}`,
+    );
+  const price = Number(body.price ?? 0);
+  const trigger = Number(body.triggerprice ?? 0);
+  if ((type === 'LIMIT' || type === 'SL') && !(price > 0))
+    throw invalidInput(`Invalid price: ${JSON.stringify(body.price ?? null)}`);
+  if (stop && !(trigger > 0))
+    throw invalidInput(`Invalid triggerprice: ${JSON.stringify(body.triggerprice ?? null)}`);
+  return {
+    order_type: type,
+    ...(type === 'LIMIT' || type === 'SL' ? { price: String(price) } : {}),
+    ...(stop ? { trigger_price: String(trigger) } : {}),
+  };
+}
+
+/** The variety an order was placed with must be named to modify or cancel it. */
+function checkVariety(ctx: AngelSimContext, orderid: string, given: string): void {
+  const order = ctx.engine.list().find((o) => o.orderId === orderid);
+  if (!order) throw orderNotFound();
+  const stop = order.orderType === 'SL' || order.orderType === 'SL-M';
+  if (given !== (stop ? 'STOPLOSS' : 'NORMAL'))
+    throw invalidInput(`Invalid variety: order ${orderid} is ${stop ? 'STOPLOSS' : 'NORMAL'}`);
+}
 
 /** The SDK's own headers on every call; Angel rejects a request without them. */
 const REQUIRED_HEADERS: ReadonlyArray<[string, (v: string) => boolean]> = [
@@ -142,9 +192,8 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
         transaction_type: body.transactiontype,
         quantity: body.quantity,
         product: body.producttype === 'INTRADAY' ? 'MIS' : 'CNC',
-        order_type: body.ordertype,
         validity: body.duration,
-        ...(body.ordertype === 'LIMIT' && body.price ? { price: body.price } : {}),
+        ...typedOrder(body),
         ...(body.ordertag ? { tag: body.ordertag } : {}),
       },
       'api',
@@ -163,23 +212,15 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
 
   app.post(`${SECURE}/order/v1/modifyOrder`, async (request) => {
     const body = parsed(modifyBody, request.body);
-    if (!engine.list().some((o) => o.orderId === body.orderid)) throw orderNotFound();
-    const order = ctx.guard(() =>
-      engine.modify(
-        body.orderid,
-        parseModifyOrder({
-          quantity: body.quantity,
-          order_type: body.ordertype,
-          ...(body.ordertype === 'LIMIT' && body.price ? { price: body.price } : {}),
-        }),
-      ),
-    );
+    checkVariety(ctx, body.orderid, body.variety);
+    const fields = { quantity: body.quantity, ...typedOrder(body) };
+    const order = ctx.guard(() => engine.modify(body.orderid, parseModifyOrder(fields)));
     return success({ orderid: order.orderId, uniqueorderid: `sim-${order.orderId}` });
   });
 
   app.post(`${SECURE}/order/v1/cancelOrder`, async (request) => {
-    const { orderid } = parsed(cancelBody, request.body);
-    if (!engine.list().some((o) => o.orderId === orderid)) throw orderNotFound();
+    const { orderid, variety: given } = parsed(cancelBody, request.body);
+    checkVariety(ctx, orderid, given);
     const order = ctx.guard(() => engine.cancel(orderid));
     return success({ orderid: order.orderId, uniqueorderid: `sim-${order.orderId}` });
   });

@@ -82,8 +82,9 @@ const STATUS_CODE: Readonly<Record<string, string>> = {
 export function orderJson(order: OrderSnapshot) {
   const status = order.status.toLowerCase();
   const working = status === 'open' || status === 'trigger pending';
+  const stop = order.orderType === 'SL' || order.orderType === 'SL-M';
   return {
-    variety: 'NORMAL',
+    variety: stop ? 'STOPLOSS' : 'NORMAL',
     ordertype:
       order.orderType === 'SL'
         ? 'STOPLOSS_LIMIT'

@@ -37,6 +37,9 @@ const tokenBody = z.object({
   grant_type: z.literal('authorization_code'),
 });
 
+const orderType = z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']);
+
+/** The place body as Upstox documents it: both prices always present, 0 where unused. */
 const placeBody = z.object({
   quantity: z.number().int(),
   product: z.enum(['I', 'D']),
@@ -44,21 +47,52 @@ const placeBody = z.object({
   price: z.number().nonnegative(),
   tag: z.string().optional(),
   instrument_token: z.string().min(1),
-  order_type: z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']),
+  order_type: orderType,
   transaction_type: z.enum(['BUY', 'SELL']),
   disclosed_quantity: z.number().int().nonnegative().default(0),
-  trigger_price: z.number().nonnegative().default(0),
+  trigger_price: z.number().nonnegative(),
   is_amo: z.boolean().default(false),
 });
 
+/** The modify body: Upstox requires validity, price, order_type and trigger_price on every one. */
 const modifyBody = z.object({
   order_id: z.string().min(1),
   quantity: z.number().int().optional(),
-  price: z.number().nonnegative().optional(),
-  order_type: z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']).optional(),
-  validity: z.enum(['DAY', 'IOC']).optional(),
-  trigger_price: z.number().nonnegative().optional(),
+  price: z.number().nonnegative(),
+  order_type: orderType,
+  validity: z.enum(['DAY', 'IOC']),
+  trigger_price: z.number().nonnegative(),
+  disclosed_quantity: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * The prices an order type takes, as engine fields (rupees as text); a required one that is 0 is
+ * refused naming the field, as Upstox does.
+ */
+function typedPrices(body: {
+  order_type: z.output<typeof orderType>;
+  price: number;
+  trigger_price: number;
+}): { price?: string; trigger_price?: string } {
+  const limit = body.order_type === 'LIMIT' || body.order_type === 'SL';
+  const stop = body.order_type === 'SL' || body.order_type === 'SL-M';
+  if (limit && body.price <= 0)
+    throw invalidInput(
+      `price must be greater than 0 for order_type ${body.order_type}`,
+      'price',
+      body.price,
+    );
+  if (stop && body.trigger_price <= 0)
+    throw invalidInput(
+      `trigger_price must be greater than 0 for order_type ${body.order_type}`,
+      'trigger_price',
+      body.trigger_price,
+    );
+  return {
+    ...(limit ? { price: String(body.price) } : {}),
+    ...(stop ? { trigger_price: String(body.trigger_price) } : {}),
+  };
+}
 
 const orderIdQuery = z.object({ order_id: z.string().min(1) });
 
@@ -137,8 +171,7 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
         product: body.product === 'I' ? 'MIS' : 'CNC',
         order_type: body.order_type,
         validity: body.validity,
-        ...(body.price > 0 ? { price: String(body.price) } : {}),
-        ...(body.trigger_price > 0 ? { trigger_price: String(body.trigger_price) } : {}),
+        ...typedPrices(body),
         ...(body.tag === undefined ? {} : { tag: body.tag }),
       },
       'api',
@@ -152,13 +185,14 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
   });
 
   app.put('/v2/order/modify', async (request) => {
-    const { order_id, ...change } = parsed(modifyBody, request.body);
-    const fields = Object.fromEntries(
-      Object.entries(change)
-        .filter(([, v]) => v !== undefined && v !== 0)
-        .map(([k, v]) => [k, String(v)]),
-    );
-    const order = ctx.guard(() => engine.modify(order_id, parseModifyOrder(fields)));
+    const body = parsed(modifyBody, request.body);
+    const fields = {
+      order_type: body.order_type,
+      validity: body.validity,
+      ...typedPrices(body),
+      ...(body.quantity === undefined ? {} : { quantity: String(body.quantity) }),
+    };
+    const order = ctx.guard(() => engine.modify(body.order_id, parseModifyOrder(fields)));
     return success({ order_id: order.orderId });
   });
 

@@ -6,6 +6,7 @@ import {
   type BrokerPosition,
   BrokerRejectedError,
   type BrokerToken,
+  type OrderChanges,
   type SendThrough,
   sendDirectly,
 } from './broker';
@@ -147,20 +148,27 @@ export class TaggedBroker implements Broker {
     }
   }
 
-  /** Changes a working order's quantity or limit price. */
+  /** Changes a working order's quantity, limit or trigger price. */
   async modify(
     clientOrderId: string,
-    change: { quantity?: number; price?: number },
+    changes: OrderChanges,
+    through: SendThrough = sendDirectly,
   ): Promise<void> {
-    const id = (await this.getOrder(clientOrderId))?.brokerOrderId;
+    const id = await this.brokerOrderIdOf(clientOrderId);
     if (!id)
       throw new BrokerRejectedError(`${clientOrderId} is not at ${this.options.venue.label}`);
-    await this.call(() => this.options.venue.modify(id, change));
+    try {
+      await through(() => this.call(() => this.options.venue.modify(id, changes)));
+    } catch (error) {
+      if (error instanceof VenueError && error.kind === 'refused')
+        throw new BrokerRejectedError(error.message);
+      throw error;
+    }
+    void this.poll();
   }
 
   async cancel(clientOrderId: string, through: SendThrough = sendDirectly): Promise<void> {
-    const tracked = this.byDigest.get(orderDigest(clientOrderId));
-    const id = tracked?.brokerOrderId ?? (await this.getOrder(clientOrderId))?.brokerOrderId;
+    const id = await this.brokerOrderIdOf(clientOrderId);
     if (!id) return;
     try {
       await through(() => this.call(() => this.options.venue.cancel(id)));
@@ -215,6 +223,11 @@ export class TaggedBroker implements Broker {
   async close(): Promise<void> {
     clearInterval(this.pollTimer);
     this.pollTimer = undefined;
+  }
+
+  private async brokerOrderIdOf(clientOrderId: string): Promise<string | undefined> {
+    const tracked = this.byDigest.get(orderDigest(clientOrderId));
+    return tracked?.brokerOrderId ?? (await this.getOrder(clientOrderId))?.brokerOrderId;
   }
 
   private strategy(strategyId: string): { product: 'INTRADAY' | 'DELIVERY'; prefix: string } {

@@ -1,5 +1,5 @@
 import type { Order, Side } from '../domain';
-import type { BrokerOrderStatus, BrokerPosition } from './broker';
+import type { BrokerOrderStatus, BrokerPosition, OrderChanges } from './broker';
 import { digestOfTag } from './order-tag';
 
 /**
@@ -67,7 +67,8 @@ export interface TaggedVenue {
   readonly label: string;
   /** Sends a placement; resolves with the broker's order id. */
   place(placement: VenuePlacement): Promise<string>;
-  modify(orderId: string, change: { quantity?: number; price?: number }): Promise<void>;
+  /** Changes a working order; a refusal is a VenueError of kind `refused` in the broker's words. */
+  modify(orderId: string, changes: OrderChanges): Promise<void>;
   cancel(orderId: string): Promise<void>;
   orderBook(): Promise<VenueOrder[]>;
   fills(orderId: string): Promise<VenueFill[]>;

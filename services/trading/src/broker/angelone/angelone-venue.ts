@@ -4,6 +4,7 @@ import {
   type SmartApiClient,
 } from '../../../../common/angelone/smartapi';
 import { istDate } from '../../../../common/time';
+import type { OrderChanges } from '../broker';
 import type { TaggedVenue, VenueFill, VenueOrder, VenuePlacement } from '../tagged-venue';
 import {
   type AngelOrder,
@@ -20,6 +21,14 @@ import {
   ourSymbol,
   parseAngel,
 } from './angelone-wire';
+
+/** Angel's `ordertype` of each of ours (stop orders go with `variety` STOPLOSS). */
+const ANGEL_ORDER_TYPE = {
+  MARKET: 'MARKET',
+  LIMIT: 'LIMIT',
+  SL: 'STOPLOSS_LIMIT',
+  'SL-M': 'STOPLOSS_MARKET',
+} as const;
 
 export interface AngelOneVenueOptions {
   /** The SmartAPI app's key (`X-PrivateKey`). */
@@ -60,17 +69,19 @@ export class AngelOneVenue implements TaggedVenue {
   async place({ order, product, tag }: VenuePlacement): Promise<string> {
     const scrip = await this.instrument(order.symbol);
     if (!scrip) throw new Error(`${order.symbol} is not an Angel One NSE equity`);
+    const stop = order.type === 'SL' || order.type === 'SL-M';
     const raw = await this.call((c) =>
       c.placeOrder({
-        variety: 'NORMAL',
+        variety: stop ? 'STOPLOSS' : 'NORMAL',
         tradingsymbol: scrip.tradingsymbol,
         symboltoken: scrip.symboltoken,
         transactiontype: order.side,
         exchange: 'NSE',
-        ordertype: order.type,
+        ordertype: ANGEL_ORDER_TYPE[order.type],
         producttype: product,
         duration: 'DAY',
-        price: order.type === 'LIMIT' ? String(order.limitPrice) : '0',
+        price: String(order.limitPrice ?? 0),
+        ...(stop ? { triggerprice: String(order.triggerPrice ?? 0) } : {}),
         squareoff: '0',
         stoploss: '0',
         quantity: String(order.quantity),
@@ -81,9 +92,9 @@ export class AngelOneVenue implements TaggedVenue {
   }
 
   /** Angel's modify restates the order: the rest is taken from the order book. */
-  async modify(orderId: string, change: { quantity?: number; price?: number }): Promise<void> {
-    const current = (await this.rawOrderBook()).find((o) => o.orderid === orderId);
-    if (!current) throw new Error(`order ${orderId} is not in Angel One's order book`);
+  async modify(orderId: string, changes: OrderChanges): Promise<void> {
+    const current = await this.bookOrder(orderId);
+    const stop = current.variety === 'STOPLOSS';
     const raw = await this.call((c) =>
       c.modifyOrder({
         orderid: orderId,
@@ -91,18 +102,21 @@ export class AngelOneVenue implements TaggedVenue {
         tradingsymbol: current.tradingsymbol,
         symboltoken: current.symboltoken,
         exchange: current.exchange,
-        ordertype: change.price === undefined ? current.ordertype : 'LIMIT',
+        ordertype: current.ordertype,
         producttype: current.producttype,
         duration: current.duration,
-        price: String(change.price ?? current.price),
-        quantity: String(change.quantity ?? current.quantity),
+        price: String(changes.limitPrice ?? current.price),
+        ...(stop ? { triggerprice: String(changes.triggerPrice ?? current.triggerprice) } : {}),
+        quantity: String(changes.quantity ?? current.quantity),
       }),
     );
     angelData(AngelPlaceSchema, raw, 'order modification');
   }
 
+  /** Angel cancels by variety and id: a stop-loss order's variety is STOPLOSS. */
   async cancel(orderId: string): Promise<void> {
-    const raw = await this.call((c) => c.cancelOrder({ variety: 'NORMAL', orderid: orderId }));
+    const { variety } = await this.bookOrder(orderId);
+    const raw = await this.call((c) => c.cancelOrder({ variety, orderid: orderId }));
     angelData(AngelPlaceSchema, raw, 'order cancellation');
   }
 
@@ -160,6 +174,12 @@ export class AngelOneVenue implements TaggedVenue {
       : angelData(angelList(AngelScripSchema), raw, 'scrip search');
     const found = rows.find((r) => r.exchange === 'NSE' && r.tradingsymbol === `${symbol}-EQ`);
     this.bySymbol.set(symbol, found ?? null);
+    return found;
+  }
+
+  private async bookOrder(orderId: string): Promise<AngelOrder> {
+    const found = (await this.rawOrderBook()).find((o) => o.orderid === orderId);
+    if (!found) throw new Error(`order ${orderId} is not in Angel One's order book`);
     return found;
   }
 

@@ -28,6 +28,7 @@ export const AngelOrderSchema = z
     producttype: z.string().min(1),
     duration: z.string().min(1),
     price: z.coerce.number().nonnegative(),
+    triggerprice: z.coerce.number().nonnegative().default(0),
     quantity: count,
     filledshares: count,
     text: z.string().nullish(),

@@ -7,6 +7,7 @@ import {
   WebsocketApi,
 } from 'upstox-js-sdk';
 import { istDate } from '../../../../common/time';
+import type { OrderChanges } from '../broker';
 import type { TaggedVenue, VenueFill, VenueOrder, VenuePlacement } from '../tagged-venue';
 import {
   orderFromBook,
@@ -15,6 +16,7 @@ import {
   UpstoxAuthorizeSchema,
   type UpstoxInstrument,
   UpstoxInstrumentSchema,
+  type UpstoxOrder,
   UpstoxOrderSchema,
   UpstoxOrderUpdateSchema,
   UpstoxPlaceSchema,
@@ -81,13 +83,14 @@ export class UpstoxVenue implements TaggedVenue {
           quantity: order.quantity,
           product: product === 'INTRADAY' ? 'I' : 'D',
           validity: 'DAY',
-          price: order.type === 'LIMIT' ? order.limitPrice : 0,
+          // Upstox requires both prices on every order: 0 where the type takes none.
+          price: order.limitPrice ?? 0,
           tag,
           instrumentToken: instrument.instrumentKey,
           orderType: order.type,
           transactionType: order.side,
           disclosedQuantity: 0,
-          triggerPrice: 0,
+          triggerPrice: order.triggerPrice ?? 0,
           isAmo: false,
         },
         API_VERSION,
@@ -97,10 +100,20 @@ export class UpstoxVenue implements TaggedVenue {
     return parseUpstox(UpstoxPlaceSchema, raw, 'order placement').data.orderId;
   }
 
-  async modify(orderId: string, change: { quantity?: number; price?: number }): Promise<void> {
+  /** Upstox's modify restates type, validity and both prices: the rest comes from the book. */
+  async modify(orderId: string, changes: OrderChanges): Promise<void> {
+    const current = (await this.rawOrderBook()).find((o) => o.orderId === orderId);
+    if (!current) throw new Error(`order ${orderId} is not in Upstox's order book`);
     await this.sdk((cb) =>
       this.orders.modifyOrder(
-        { orderId, validity: 'DAY', orderType: 'LIMIT', triggerPrice: 0, ...change },
+        {
+          orderId,
+          validity: current.validity,
+          orderType: current.orderType,
+          price: changes.limitPrice ?? current.price,
+          triggerPrice: changes.triggerPrice ?? current.triggerPrice,
+          ...(changes.quantity === undefined ? {} : { quantity: changes.quantity }),
+        },
         API_VERSION,
         cb,
       ),
@@ -112,9 +125,12 @@ export class UpstoxVenue implements TaggedVenue {
   }
 
   async orderBook(): Promise<VenueOrder[]> {
+    return (await this.rawOrderBook()).map(orderFromBook);
+  }
+
+  private async rawOrderBook(): Promise<UpstoxOrder[]> {
     const raw = await this.sdk((cb) => this.orders.getOrderBook(API_VERSION, cb));
-    const book = parseUpstox(upstoxEnvelope(UpstoxOrderSchema.array()), raw, 'order book');
-    return book.data.map(orderFromBook);
+    return parseUpstox(upstoxEnvelope(UpstoxOrderSchema.array()), raw, 'order book').data;
   }
 
   async fills(orderId: string): Promise<VenueFill[]> {

@@ -23,8 +23,14 @@ export const UpstoxOrderSchema = z
     filledQuantity: z.number().int().nonnegative(),
     statusMessage: z.string().nullish(),
     tag: z.string().nullish(),
+    /** What a modify must restate (Upstox requires them all). */
+    orderType: z.enum(['MARKET', 'LIMIT', 'SL', 'SL-M']),
+    validity: z.string().min(1),
+    price: z.number().nonnegative(),
+    triggerPrice: z.number().nonnegative(),
   })
   .passthrough();
+export type UpstoxOrder = z.output<typeof UpstoxOrderSchema>;
 
 /** One order update of the portfolio stream (`update_type: "order"`). */
 export const UpstoxOrderUpdateSchema = z
@@ -155,7 +161,7 @@ export function upstoxStatus(status: string): BrokerOrderStatus {
   }
 }
 
-export function orderFromBook(o: z.output<typeof UpstoxOrderSchema>): VenueOrder {
+export function orderFromBook(o: UpstoxOrder): VenueOrder {
   return {
     orderId: o.orderId,
     tag: o.tag,
