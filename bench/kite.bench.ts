@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { KiteConnect } from 'kiteconnect';
 import pino from 'pino';
 import WebSocket from 'ws';
+import { GENERIC_ALGO_ID } from '../contract/algo-id';
 import type { TaskState } from '../contract/trading-api';
 import { startLocalKite } from '../scripts/local/local-kite';
 import { DEFAULT_INSTRUMENTS } from '../scripts/sim/kite/instruments';
@@ -51,6 +52,7 @@ function order(i: number): Order {
     id: clientOrderId,
     clientOrderId,
     strategyId: 'bench',
+    algoId: GENERIC_ALGO_ID,
     symbol: 'INFY',
     side: i % 2 ? 'SELL' : 'BUY',
     type: 'MARKET',
@@ -279,6 +281,7 @@ async function adapterAndFloor() {
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
     root: sim.apiRoot,
     strategies: {},
+    algoStrategies: new Map([[GENERIC_ALGO_ID, 'bench']]),
     ticker,
     pollMs: 60_000,
     log,

@@ -12,7 +12,7 @@ import {
 } from '../../services/trading/src/broker/angelone/angelone-broker';
 import { digestOfTag, orderDigest } from '../../services/trading/src/broker/order-tag';
 import { eventually } from '../trading/harness';
-import type { BrokerVenue } from './broker-contract';
+import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
 import type { CapturedLog } from './kite-venue';
 
 /** The simulator's account in tests: made up, never a real account's. */
@@ -76,10 +76,8 @@ export async function startAngelOneVenue(
     network: TEST_NETWORK,
     timeoutMs: options.timeoutMs ?? 1000,
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
-    strategies: {
-      'orb-15': { product: 'INTRADAY' },
-      'ma-cross': { product: 'INTRADAY', tagPrefix: 'MAX' },
-    },
+    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
+    algoStrategies: contractAlgoStrategies(),
     pollMs: options.pollMs ?? 300,
     readBackoffMs: options.readBackoffMs ?? 20,
     reconnectBaseMs: 50,

@@ -34,14 +34,26 @@ export interface BrokerVenue {
 
 let sequence = 0;
 
+/** The contract strategies' exchange algo IDs: every order's tag starts with its strategy's. */
+export const CONTRACT_ALGO_IDS: Readonly<Record<string, string>> = {
+  'orb-15': '10001',
+  'ma-cross': '10002',
+};
+
+/** Algo ID -> strategy, as the service hands it to a live adapter. */
+export const contractAlgoStrategies = (): ReadonlyMap<string, string> =>
+  new Map(Object.entries(CONTRACT_ALGO_IDS).map(([strategy, algo]) => [algo, strategy]));
+
 /** An order of ours as the order manager hands it to the broker. */
 export function contractOrder(symbol: string, overrides: Partial<Order> = {}): Order {
   sequence += 1;
   const clientOrderId = `ct-${process.pid}-${Date.now()}-${sequence}`;
+  const strategyId = overrides.strategyId ?? 'orb-15';
   return {
     id: `id-${clientOrderId}`,
     clientOrderId,
-    strategyId: 'orb-15',
+    strategyId,
+    algoId: CONTRACT_ALGO_IDS[strategyId],
     symbol,
     side: 'BUY',
     type: 'MARKET',

@@ -1,11 +1,11 @@
 import pino from 'pino';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
 import { KiteBroker } from '../../services/trading/src/broker/kite/kite-broker';
-import { digestOfTag, orderDigest } from '../../services/trading/src/broker/kite/kite-tag';
 import { KiteTickerConnection } from '../../services/trading/src/broker/kite/kite-ticker-connection';
+import { digestOfTag, orderDigest } from '../../services/trading/src/broker/order-tag';
 import { loggedInClient, SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { eventually } from '../trading/harness';
-import type { BrokerVenue } from './broker-contract';
+import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
 
 /** Log lines the adapter wrote, for tests that assert what the operator sees. */
 export interface CapturedLog {
@@ -45,7 +45,8 @@ export async function startKiteVenue(
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
     root: simulator.apiRoot,
     timeoutMs: 1000,
-    strategies: { 'orb-15': { product: 'MIS' }, 'ma-cross': { product: 'MIS', tagPrefix: 'MAX' } },
+    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
+    algoStrategies: contractAlgoStrategies(),
     ticker,
     pollMs: options.pollMs ?? 300,
     readBackoffMs: options.readBackoffMs ?? 20,

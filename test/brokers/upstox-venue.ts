@@ -7,7 +7,7 @@ import {
   type UpstoxBroker,
 } from '../../services/trading/src/broker/upstox/upstox-broker';
 import { eventually } from '../trading/harness';
-import type { BrokerVenue } from './broker-contract';
+import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
 import type { CapturedLog } from './kite-venue';
 
 /** The simulator's app in tests: made up, never a real app's. */
@@ -60,10 +60,8 @@ export async function startUpstoxVenue(
     apiRoot: simulator.apiRoot,
     timeoutMs: options.timeoutMs ?? 1000,
     token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
-    strategies: {
-      'orb-15': { product: 'INTRADAY' },
-      'ma-cross': { product: 'INTRADAY', tagPrefix: 'MAX' },
-    },
+    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
+    algoStrategies: contractAlgoStrategies(),
     pollMs: options.pollMs ?? 300,
     readBackoffMs: options.readBackoffMs ?? 20,
     reconnectBaseMs: 50,

@@ -6,7 +6,7 @@ import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spa
 import { istDate } from '../../services/common/time';
 import { eventually } from '../trading/harness';
 
-const ORB = '99999';
+const ORB = '10001';
 const MA = '10002';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
@@ -119,7 +119,7 @@ describe('per-algo controls and the records on the local stack', () => {
     const kill = await tradeops('kill', 'local', '--algo', ORB, '--reason', 'algo drill', '--yes');
 
     expect(kill.code).toBe(0);
-    expect(kill.stdout).toMatch(/ok\s+verify-flat\s+.*algo 99999's positions zero/);
+    expect(kill.stdout).toMatch(/ok\s+verify-flat\s+.*algo 10001's positions zero/);
     expect(await held('orb-15', 'INFY')).toBe(0);
     expect(await held('ma-cross', 'SBIN')).toBe(10);
     expect((await api('GET', '/state')).body.state).toBe('ACTIVE');

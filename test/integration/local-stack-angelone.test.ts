@@ -1,8 +1,8 @@
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import { AngelOneAppSchema } from '../../contract/brokers';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
 import { AngelOneVenue } from '../../services/trading/src/broker/angelone/angelone-venue';
-import { defaultTagPrefix } from '../../services/trading/src/broker/order-tag';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
@@ -92,7 +92,8 @@ describe('the local stack LIVE on the Angel One simulator', () => {
     const book = (await sim('GET', '/__sim/book')).orders as SimOrder[];
     const ours = book.filter((o) => o.tradingsymbol === 'INFY-EQ');
     expect(ours).toHaveLength(1);
-    expect(ours[0]?.ordertag.startsWith(defaultTagPrefix('manual'))).toBe(true);
+    // A manual order: the stage's manual algo ID (the generic one), then the order digest.
+    expect(ours[0]?.ordertag).toMatch(new RegExp(`^${GENERIC_ALGO_ID}[0-9a-f]{12}$`));
     expect(ours[0]?.ordertag.length).toBeLessThanOrEqual(20);
     expect(await simPositions()).toEqual(await ourPositions());
   }, 60_000);

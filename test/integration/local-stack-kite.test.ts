@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KiteConnect } from 'kiteconnect';
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
-import { defaultTagPrefix } from '../../services/trading/src/broker/kite/kite-tag';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
@@ -94,7 +94,8 @@ describe('the local stack LIVE on the Kite simulator', () => {
     const book = (await sim('GET', '/__sim/book')).orders as SimOrder[];
     const ours = book.filter((o) => o.tradingsymbol === 'INFY');
     expect(ours).toHaveLength(1);
-    expect(ours[0]?.tag?.startsWith(defaultTagPrefix('manual'))).toBe(true);
+    // A manual order: the stage's manual algo ID (the generic one), then the order digest.
+    expect(ours[0]?.tag).toMatch(new RegExp(`^${GENERIC_ALGO_ID}[0-9a-f]{12}$`));
     expect(ours[0]?.tag?.length).toBeLessThanOrEqual(20);
     expect(await simPositions()).toEqual(await ourPositions());
   }, 60_000);

@@ -1,7 +1,7 @@
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import { UpstoxAppSchema } from '../../contract/brokers';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
-import { defaultTagPrefix } from '../../services/trading/src/broker/order-tag';
 import { UpstoxVenue } from '../../services/trading/src/broker/upstox/upstox-venue';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
@@ -94,7 +94,8 @@ describe('the local stack LIVE on the Upstox simulator', () => {
     const book = (await sim('GET', '/__sim/book')).orders as SimOrder[];
     const ours = book.filter((o) => o.trading_symbol === 'INFY');
     expect(ours).toHaveLength(1);
-    expect(ours[0]?.tag?.startsWith(defaultTagPrefix('manual'))).toBe(true);
+    // A manual order: the stage's manual algo ID (the generic one), then the order digest.
+    expect(ours[0]?.tag).toMatch(new RegExp(`^${GENERIC_ALGO_ID}[0-9a-f]{12}$`));
     expect(ours[0]?.tag?.length).toBeLessThanOrEqual(20);
     expect(await simPositions()).toEqual(await ourPositions());
   }, 60_000);

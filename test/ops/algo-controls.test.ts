@@ -19,8 +19,8 @@ import {
   testOpsContext,
 } from './support';
 
-// The sample strategies: orb-15 under the generic algo ID 99999 (INFY, TCS), ma-cross under 10002 (SBIN).
-const ORB = '99999';
+// The sample strategies: orb-15 under algo ID 10001 (INFY, TCS), ma-cross under 10002 (SBIN).
+const ORB = '10001';
 const MA = '10002';
 const ready: ReadinessRunner = async () => ({ status: 'READY', runId: 'r-1', failing: [] });
 const asStrategy = (strategyId: string, e: ReturnType<typeof entry>) => ({ ...e, strategyId });
@@ -73,7 +73,7 @@ describe('per-algo controls (halt, flatten, resume, kill --algo)', () => {
     const report = await status(ctx);
     expect(report.tasks[0]?.state?.algos?.find((a) => a.algoId === ORB)?.halted).toMatchObject({
       by: 'oncall@desk',
-      reason: 'halt algo 99999: runaway',
+      reason: 'halt algo 10001: runaway',
     });
     const audit = await db.pool.query(
       "SELECT actor, before_state, after_state, outcome FROM control_audit WHERE action = 'halt-algo'",

@@ -9,8 +9,8 @@ import { LocalParameterStore } from '../../services/common/parameters/local-para
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, startHarness } from './harness';
 
-// The sample strategies: orb-15 runs under the generic algo ID 99999, ma-cross under 10002.
-const ORB = '99999';
+// The sample strategies: orb-15 runs under algo ID 10001, ma-cross under 10002.
+const ORB = '10001';
 const MA = '10002';
 const who = { requestedBy: 'alice@desk', reason: 'algo misbehaving' };
 

@@ -8,8 +8,8 @@ import { DEFAULT_STRATEGIES } from '../../services/trading/src/strategies/strate
 import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
 
 const universe = new Universe(DEFAULT_UNIVERSE);
-const PAPER = { mode: 'PAPER', broker: 'paper' } as const;
-const LIVE = { mode: 'LIVE', broker: 'kite' } as const;
+const PAPER = { mode: 'PAPER', broker: 'paper', manualAlgoId: GENERIC_ALGO_ID } as const;
+const LIVE = { mode: 'LIVE', broker: 'kite', manualAlgoId: GENERIC_ALGO_ID } as const;
 
 function strategiesFile(list: unknown): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'algo-ids-')), 'strategies.json');
@@ -35,7 +35,8 @@ describe('strategy algo IDs', () => {
     const configs = await loadStrategyConfigs(undefined, universe, LIVE);
 
     const ids = DEFAULT_STRATEGIES.map((s) => s.algoId);
-    expect(ids).toContain(GENERIC_ALGO_ID);
+    // The generic ID is the manual orders' by default.
+    expect(ids).not.toContain(GENERIC_ALGO_ID);
     expect(new Set(ids).size).toBe(ids.length);
     expect(configs.map((c) => c.algoId)).toEqual(ids);
   });
@@ -72,15 +73,28 @@ describe('strategy algo IDs', () => {
     );
   });
 
+  it("refuses a strategy under the manual orders' algo ID, in any mode", async () => {
+    const file = strategiesFile([orb({ algoId: '99999' }), ma({ algoId: '10002' })]);
+
+    await expect(loadStrategyConfigs(file, universe, PAPER)).rejects.toThrow(
+      /strategy orb-15: algo ID "99999" is the manual orders' \(MANUAL_ALGO_ID\)/,
+    );
+    const other = { ...PAPER, manualAlgoId: '77777' };
+    expect((await loadStrategyConfigs(file, universe, other)).map((c) => c.algoId)).toEqual([
+      '99999',
+      '10002',
+    ]);
+  });
+
   it('refuses a strategy without an algo ID in a LIVE stage, and accepts it on paper', async () => {
-    const file = strategiesFile([orb({ algoId: '99999' }), ma()]);
+    const file = strategiesFile([orb({ algoId: '10001' }), ma()]);
 
     await expect(loadStrategyConfigs(file, universe, LIVE)).rejects.toThrow(
       /strategy ma-cross: no algoId; a LIVE stage sends every order under the exchange's algo ID/,
     );
     const paper = await loadStrategyConfigs(file, universe, PAPER);
     expect(paper.map((c) => [c.id, c.algoId])).toEqual([
-      ['orb-15', '99999'],
+      ['orb-15', '10001'],
       ['ma-cross', undefined],
     ]);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import { operatorNames } from '../../contract/names';
 import { type RiskLimits, RiskLimitsSchema } from '../../contract/risk-limits';
 import { createPool } from '../../services/common/db/pool';
@@ -164,7 +165,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     leaseTtlMs: options.leaseTtlMs ?? 3000,
     emf: false,
     metricsIntervalMs: 60_000,
-    algoIdRules: { mode: 'PAPER', broker: 'paper' },
+    algoIdRules: { mode: 'PAPER', broker: 'paper', manualAlgoId: GENERIC_ALGO_ID },
     breakerResetMs: options.breakerResetMs,
     brokerTimeoutMs: options.brokerTimeoutMs,
     journalDir: options.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'journal-')),

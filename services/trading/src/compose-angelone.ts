@@ -42,6 +42,7 @@ export async function composeAngelOne(
     network,
     token: { name: env.BROKER_TOKEN_NAME, expiresAt: () => token.expiresAt() },
     strategies: env.BROKER_STRATEGIES ?? {},
+    algoStrategies: deps.algoStrategies,
     heartbeatMs: HEARTBEAT.intervalMs,
     log,
   });

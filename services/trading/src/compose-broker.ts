@@ -35,6 +35,8 @@ export interface VenueDeps {
   readonly universe: Universe;
   readonly session: TradingSession;
   readonly portfolio: Portfolio;
+  /** Algo ID -> strategy id, for the live brokers' tag lookups. */
+  readonly algoStrategies: ReadonlyMap<string, string>;
   readonly log: Logger;
 }
 
@@ -111,7 +113,8 @@ export async function composeVenue(config: TradingConfig, deps: VenueDeps): Prom
     accessToken: () => token.accessToken(),
     token: { name: env.KITE_TOKEN_NAME, expiresAt: () => token.expiresAt() },
     root: env.KITE_API_ROOT,
-    strategies: env.KITE_STRATEGIES ?? {},
+    strategies: env.BROKER_STRATEGIES ?? {},
+    algoStrategies: deps.algoStrategies,
     ticker,
     log,
   });

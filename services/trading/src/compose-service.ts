@@ -37,7 +37,7 @@ import { PostTradeRisk } from './risk/post-trade-risk';
 import { PreTradeRisk } from './risk/pre-trade-risk';
 import { PriceBandCheck, priceBandSourceOf } from './risk/price-bands';
 import { RiskEventWriter } from './risk/risk-event-writer';
-import { createStrategy } from './strategies/registry';
+import { createStrategy, MANUAL_STRATEGY_ID } from './strategies/registry';
 import type { AlgoIdRules, StrategyConfig } from './strategies/strategy-config';
 import { TradingService } from './trading-service';
 import { brokerTokenInput, TradingStateMachine } from './trading-state';
@@ -264,7 +264,9 @@ export function wireTradingService(
     databaseDown: () => database.cause(),
     tradingDay: () => views.tradingDay(),
     state: () => states.state(),
-    algoIdOf: (strategyId) => algos.algoIdOf(strategyId),
+    algoIdOf: (strategyId) =>
+      algos.algoIdOf(strategyId) ??
+      (strategyId === MANUAL_STRATEGY_ID ? options.algoIdRules.manualAlgoId : undefined),
   });
   const algos = new AlgoControls({ db: deps.db.durable, oms, auditor, log });
   algos.setStrategies(deps.strategies);

@@ -32,6 +32,7 @@ export async function composeUpstox(
     orderRoot: env.UPSTOX_ORDER_ROOT,
     token: { name: env.BROKER_TOKEN_NAME, expiresAt: () => token.expiresAt() },
     strategies: env.BROKER_STRATEGIES ?? {},
+    algoStrategies: deps.algoStrategies,
     log,
   });
   const venue = upstox.venue;

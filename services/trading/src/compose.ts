@@ -22,7 +22,7 @@ import { BrokerTokenPager } from './health/token-pager';
 import { buildServer, type TradingServer } from './http/server';
 import { NseSession, SimulatedSession, type TradingSession } from './market/session';
 import { Portfolio } from './oms/portfolio';
-import { loadStrategyConfigs } from './strategies/registry';
+import { loadStrategyConfigs, MANUAL_STRATEGY_ID } from './strategies/registry';
 import type { TradingService } from './trading-service';
 import { Universe } from './universe';
 
@@ -138,8 +138,13 @@ export async function composeTradingService(
   const limits =
     options.limitsOverride ?? env.RISK_LIMITS ?? RiskLimitsSchema.parse(DEFAULT_RISK_LIMITS);
   const universe = await Universe.load(env.UNIVERSE_FILE);
-  const algoIdRules = { mode: env.MODE, broker: env.BROKER };
+  const algoIdRules = { mode: env.MODE, broker: env.BROKER, manualAlgoId: env.MANUAL_ALGO_ID };
   const strategies = await loadStrategyConfigs(env.STRATEGIES_FILE, universe, algoIdRules);
+  // A broker tag's algo ID tells its strategy (the manual orders' included).
+  const algoStrategies = new Map<string, string>([
+    ...strategies.flatMap((c) => (c.algoId === undefined ? [] : [[c.algoId, c.id] as const])),
+    [env.MANUAL_ALGO_ID, MANUAL_STRATEGY_ID],
+  ]);
   // Every task reads the imported calendar (migration 0008) and re-reads it each minute.
   const calendar = await new RefreshingCalendar(db.durable, {
     intervalMs: 60_000,
@@ -160,6 +165,7 @@ export async function composeTradingService(
     universe,
     session,
     portfolio,
+    algoStrategies,
     log,
   });
   const broker = withOrderRateLimit(venue, ratePool, {

@@ -1,12 +1,17 @@
 import * as z from 'zod';
 import {
+  AlgoIdSchema,
+  algoIdTagProblem,
+  BROKER_TAG_BUDGETS,
+  GENERIC_ALGO_ID,
+} from '../../../contract/algo-id';
+import {
   BrokerKindSchema,
   DEFAULT_KITE_TOKEN_NAME,
   KiteTokenNameSchema,
 } from '../../../contract/kite';
 import { RiskLimitsSchema } from '../../../contract/risk-limits';
 import { booleanText, jsonText, parseOrThrow } from '../../../contract/validation';
-import { KiteStrategiesSchema } from './broker/kite/kite-tag';
 import { BrokerStrategiesSchema } from './broker/order-tag';
 
 /** The trading service's environment. Parsed once at start; a bad value stops the start. */
@@ -77,8 +82,6 @@ export const TradingEnvSchema = z
     KITE_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
     /** @default wss://ws.kite.trade/ */
     KITE_TICKER_ROOT: z.url({ protocol: /^wss?$/ }).optional(),
-    /** Strategy id -> `{product, tagPrefix}` at Kite. @default MIS, prefix from the id */
-    KITE_STRATEGIES: jsonText(KiteStrategiesSchema).optional(),
     KITE_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
 
     /** Upstox / Angel One: the stored session the task uses (`tradeops token login --name`). */
@@ -87,8 +90,13 @@ export const TradingEnvSchema = z
     BROKER_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
     /** The local secret store's folder (the local stack's `<dir>/secrets/<broker>`). */
     BROKER_LOCAL_SECRET_DIR: z.string().min(1).optional(),
-    /** Strategy id -> `{product, tagPrefix}` at Upstox / Angel One. @default INTRADAY, prefix from the id */
+    /** Strategy id -> `{product}` at the live broker (Kite MIS/CNC). @default INTRADAY */
     BROKER_STRATEGIES: jsonText(BrokerStrategiesSchema).optional(),
+    /**
+     * The exchange algo ID the operator's manual orders carry (SEBI treats every API order as
+     * algo): the generic one unless the exchange issued the desk another. No strategy may share it.
+     */
+    MANUAL_ALGO_ID: AlgoIdSchema.default(GENERIC_ALGO_ID),
     BROKER_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
     /** @default https://api.upstox.com (the local stack: its simulator) */
     UPSTOX_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
@@ -172,6 +180,17 @@ export const TradingEnvSchema = z
         code: 'custom',
         path: ['BROKER'],
         message: `BROKER=${env.BROKER} places real orders: it needs MODE=LIVE and its confirmation`,
+      });
+    }
+    const manualProblem =
+      env.BROKER === 'paper'
+        ? undefined
+        : algoIdTagProblem(env.MANUAL_ALGO_ID, BROKER_TAG_BUDGETS[env.BROKER], env.BROKER);
+    if (env.MODE === 'LIVE' && manualProblem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MANUAL_ALGO_ID'],
+        message: `${manualProblem}: manual orders could not be sent`,
       });
     }
     const brokerStore =

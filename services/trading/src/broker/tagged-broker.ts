@@ -10,14 +10,7 @@ import {
   type SendThrough,
   sendDirectly,
 } from './broker';
-import {
-  type BrokerStrategies,
-  defaultTagPrefix,
-  digestOfTag,
-  orderDigest,
-  orderTag,
-  prefixOfTag,
-} from './order-tag';
+import { AlgoTags, type BrokerStrategies, digestOfTag, orderDigest } from './order-tag';
 import {
   attributeVenuePositions,
   type OrderStream,
@@ -28,14 +21,16 @@ import {
 } from './tagged-venue';
 
 export interface TaggedBrokerOptions {
-  /** `Broker.name`: upstox, angelone. */
-  readonly name: string;
+  /** `Broker.name`. */
+  readonly name: 'kite' | 'upstox' | 'angelone';
   readonly venue: TaggedVenue;
   readonly stream: OrderStream;
   /** The token's name and expiry, for the token check. */
   readonly token: { readonly name: string; readonly expiresAt: () => number };
-  /** Per-strategy product and tag prefix, parsed with `BrokerStrategiesSchema` at config load. */
+  /** Per-strategy product, parsed with `BrokerStrategiesSchema` at config load. */
   readonly strategies: BrokerStrategies;
+  /** Algo ID -> strategy id of the configured strategies and the manual orders (tag lookups). */
+  readonly algoStrategies: ReadonlyMap<string, string>;
   /** The order book is read this often while orders of ours are working. @default 2000 */
   readonly pollMs?: number;
   /** Extra attempts of a read after a transient error (429, 5xx, no answer). @default 3 */
@@ -69,7 +64,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class TaggedBroker implements Broker {
   readonly name: string;
   private readonly byDigest = new Map<string, Tracked>();
-  private readonly strategyOfPrefix = new Map<string, string>();
+  private readonly tags: AlgoTags;
   private readonly fillListeners: Array<(fill: Fill, order: BrokerOrder) => void> = [];
   private readonly closedListeners: Array<(order: BrokerOrder) => void> = [];
   private problem?: { message: string; at: number };
@@ -79,8 +74,7 @@ export class TaggedBroker implements Broker {
 
   constructor(private readonly options: TaggedBrokerOptions) {
     this.name = options.name;
-    for (const [id, s] of Object.entries(options.strategies))
-      this.strategyOfPrefix.set(s.tagPrefix ?? defaultTagPrefix(id), id);
+    this.tags = new AlgoTags(options.name, options.algoStrategies);
   }
 
   /** Listens to the order stream and starts the poll; the stream's owner starts the stream. */
@@ -123,18 +117,14 @@ export class TaggedBroker implements Broker {
       );
     }
     if (this.problem) throw new BrokerRejectedError(`not sent: ${this.problem.message}`);
+    const tag = this.tags.tagOf(order);
     if (!(await this.read(() => this.options.venue.knowsSymbol(order.symbol))))
       throw new BrokerRejectedError(`${order.symbol} is not in ${label}'s NSE instrument list`);
-    const strategy = this.strategy(order.strategyId);
     const tracked = this.track(order.clientOrderId, order.strategyId, digest);
     try {
       tracked.brokerOrderId = await through(() =>
         this.call(() =>
-          this.options.venue.place({
-            order,
-            product: strategy.product,
-            tag: orderTag(strategy.prefix, order.clientOrderId),
-          }),
+          this.options.venue.place({ order, product: this.productOf(order.strategyId), tag }),
         ),
       );
       return { brokerOrderId: tracked.brokerOrderId };
@@ -230,16 +220,12 @@ export class TaggedBroker implements Broker {
     return tracked?.brokerOrderId ?? (await this.getOrder(clientOrderId))?.brokerOrderId;
   }
 
-  private strategy(strategyId: string): { product: 'INTRADAY' | 'DELIVERY'; prefix: string } {
-    const configured = this.options.strategies[strategyId];
-    const prefix = configured?.tagPrefix ?? defaultTagPrefix(strategyId);
-    if (!this.strategyOfPrefix.has(prefix)) this.strategyOfPrefix.set(prefix, strategyId);
-    return { product: configured?.product ?? 'INTRADAY', prefix };
+  private productOf(strategyId: string): 'INTRADAY' | 'DELIVERY' {
+    return this.options.strategies[strategyId]?.product ?? 'INTRADAY';
   }
 
   private strategyOfTag(tag: string): string {
-    const prefix = prefixOfTag(tag);
-    return this.strategyOfPrefix.get(prefix) ?? `${this.name}-tag:${prefix}`;
+    return this.tags.strategyOf(tag);
   }
 
   private track(clientOrderId: string, strategyId: string, digest: string): Tracked {

@@ -95,6 +95,11 @@ export const StrategiesFileSchema = z
 export interface AlgoIdRules {
   readonly mode: 'PAPER' | 'LIVE';
   readonly broker: BrokerKind;
+  /**
+   * The algo ID of the operator's manual orders (`MANUAL_ALGO_ID`): no strategy may have it, as a
+   * tag's algo ID is how a broker's order is told apart by strategy.
+   */
+  readonly manualAlgoId: string;
 }
 
 /**
@@ -104,6 +109,10 @@ export interface AlgoIdRules {
 export function algoIdProblems(configs: readonly StrategyConfig[], rules: AlgoIdRules): string[] {
   const budget = BROKER_TAG_BUDGETS[rules.broker];
   return configs.flatMap((c) => {
+    if (c.algoId === rules.manualAlgoId)
+      return [
+        `strategy ${c.id}: algo ID "${c.algoId}" is the manual orders' (MANUAL_ALGO_ID); each strategy needs its own`,
+      ];
     if (c.algoId === undefined)
       return rules.mode === 'LIVE'
         ? [
@@ -119,8 +128,8 @@ export function algoIdProblems(configs: readonly StrategyConfig[], rules: AlgoId
 export const DEFAULT_STRATEGIES: readonly StrategyConfig[] = [
   {
     id: 'orb-15',
-    // The generic ID: the sample strategies trade far below the registration threshold.
-    algoId: GENERIC_ALGO_ID,
+    // A placeholder of the exchange's format (the generic 99999 is the manual orders' default).
+    algoId: '10001',
     kind: 'OPENING_RANGE_BREAKOUT',
     enabled: true,
     symbols: ['RELIANCE', 'TCS', 'INFY', 'ICICIBANK', 'LT'],

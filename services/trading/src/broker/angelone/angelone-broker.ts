@@ -1,31 +1,26 @@
-import type { Logger } from 'pino';
 import { SMARTAPI_URLS } from '../../../../common/angelone/smartapi';
-import type { BrokerStrategies } from '../order-tag';
 import { StreamSocket } from '../stream-socket';
-import { TaggedBroker } from '../tagged-broker';
+import { TaggedBroker, type TaggedBrokerOptions } from '../tagged-broker';
 import type { OrderStream } from '../tagged-venue';
 import { AngelOneVenue, type AngelOneVenueOptions } from './angelone-venue';
 
-export interface AngelOneBrokerOptions extends AngelOneVenueOptions {
+export interface AngelOneBrokerOptions
+  extends AngelOneVenueOptions,
+    Pick<
+      TaggedBrokerOptions,
+      'token' | 'strategies' | 'algoStrategies' | 'pollMs' | 'readBackoffMs' | 'log'
+    > {
   /** The account's client code (`x-client-code`). */
   readonly clientCode: string;
   /** The session's feed token (`x-feed-token`). */
   readonly feedToken: () => string;
   /** @default the SDK's wss://tns.angelone.in/smart-order-update */
   readonly orderStreamUrl?: string;
-  /** The token's name and expiry, for the token check. */
-  readonly token: { readonly name: string; readonly expiresAt: () => number };
-  readonly strategies: BrokerStrategies;
-  /** @default 2000 */
-  readonly pollMs?: number;
-  /** @default 200 */
-  readonly readBackoffMs?: number;
   /** Reconnect backoff of the order-status socket. @default 500 */
   readonly reconnectBaseMs?: number;
   readonly reconnectMaxMs?: number;
   /** @default 10000, as the SDK pings */
   readonly heartbeatMs?: number;
-  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 /** Angel One's adapter and the socket that carries its order updates. */
@@ -102,6 +97,7 @@ export function createAngelOneBroker(options: AngelOneBrokerOptions): AngelOneBr
     stream: orderStream(stream),
     token: options.token,
     strategies: options.strategies,
+    algoStrategies: options.algoStrategies,
     pollMs: options.pollMs,
     readBackoffMs: options.readBackoffMs,
     log: options.log,

@@ -13,18 +13,11 @@ import {
   type SendThrough,
   sendDirectly,
 } from '../broker';
+import { AlgoTags, type BrokerStrategies, digestOfTag, orderDigest } from '../order-tag';
 import { KiteCalls } from './kite-calls';
 import { KiteInstruments } from './kite-instruments';
 import { KiteOrderTracker } from './kite-order-tracker';
 import { attributePositions } from './kite-positions';
-import {
-  defaultTagPrefix,
-  digestOfTag,
-  type KiteStrategies,
-  kiteTag,
-  orderDigest,
-  prefixOfTag,
-} from './kite-tag';
 import type { KiteTickerConnection } from './kite-ticker-connection';
 import {
   isTransient,
@@ -47,8 +40,10 @@ export interface KiteBrokerOptions {
   readonly root?: string;
   /** The SDK's per-request timeout; below the breaker's 5 s so the SDK answers first. @default 4000 */
   readonly timeoutMs?: number;
-  /** Per-strategy product and tag prefix, parsed with `KiteStrategiesSchema` at config load. */
-  readonly strategies: KiteStrategies;
+  /** Per-strategy product (INTRADAY is MIS, DELIVERY CNC), parsed at config load. */
+  readonly strategies: BrokerStrategies;
+  /** Algo ID -> strategy id of the configured strategies and the manual orders (tag lookups). */
+  readonly algoStrategies: ReadonlyMap<string, string>;
   /** The ticker carrying order updates (shared with `KiteFeed`; its owner closes it). */
   readonly ticker: KiteTickerConnection;
   /** The order book is read this often while orders of ours are working. @default 2000 */
@@ -77,7 +72,7 @@ export class KiteBroker implements Broker {
   readonly instruments: KiteInstruments;
   private readonly calls: KiteCalls;
   private readonly orders: KiteOrderTracker;
-  private readonly strategyOfPrefix = new Map<string, string>();
+  private readonly tags: AlgoTags;
   private pollTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: KiteBrokerOptions) {
@@ -92,8 +87,7 @@ export class KiteBroker implements Broker {
       getInstruments: (exchange) => this.calls.read(() => kite.getInstruments(exchange)),
       getQuote: (instruments) => this.calls.read(() => kite.getQuote(instruments)),
     });
-    for (const [id, s] of Object.entries(options.strategies))
-      this.strategyOfPrefix.set(s.tagPrefix ?? defaultTagPrefix(id), id);
+    this.tags = new AlgoTags('kite', options.algoStrategies);
   }
 
   /** Order updates dropped: for orders never sent, malformed, or with a wrong checksum. */
@@ -140,10 +134,10 @@ export class KiteBroker implements Broker {
     }
     const problem = this.tokenProblem();
     if (problem) throw new BrokerRejectedError(`not sent: ${problem}`);
+    const tag = this.tags.tagOf(order);
     await this.instruments.load();
     if (!this.instruments.bySymbolName(order.symbol))
       throw new BrokerRejectedError(`${order.symbol} is not in Kite's NSE instrument list`);
-    const strategy = this.strategy(order.strategyId);
     const tracked = this.orders.track(order.clientOrderId, order.strategyId, digest);
     const { kite } = this.calls;
     try {
@@ -154,13 +148,13 @@ export class KiteBroker implements Broker {
             tradingsymbol: order.symbol,
             transaction_type: order.side,
             quantity: order.quantity,
-            product: strategy.product,
+            product: this.productOf(order.strategyId),
             order_type: order.type,
             validity: 'DAY',
             // Only the prices the type takes (checked against it before the order was recorded).
             ...(order.limitPrice === undefined ? {} : { price: order.limitPrice }),
             ...(order.triggerPrice === undefined ? {} : { trigger_price: order.triggerPrice }),
-            tag: kiteTag(strategy.prefix, order.clientOrderId),
+            tag,
           }),
         ),
       );
@@ -250,7 +244,7 @@ export class KiteBroker implements Broker {
   }
 
   marginRate(strategyId: string): number {
-    return this.strategy(strategyId).product === 'MIS' ? (this.options.misMarginRate ?? 0.2) : 1;
+    return this.productOf(strategyId) === 'MIS' ? (this.options.misMarginRate ?? 0.2) : 1;
   }
 
   /** Today's circuit limits of `symbols`, from Kite's quotes. */
@@ -287,15 +281,11 @@ export class KiteBroker implements Broker {
     return tracked?.brokerOrderId ?? (await this.getOrder(clientOrderId))?.brokerOrderId;
   }
 
-  private strategy(strategyId: string): { product: 'MIS' | 'CNC' | 'NRML'; prefix: string } {
-    const configured = this.options.strategies[strategyId];
-    const prefix = configured?.tagPrefix ?? defaultTagPrefix(strategyId);
-    if (!this.strategyOfPrefix.has(prefix)) this.strategyOfPrefix.set(prefix, strategyId);
-    return { product: configured?.product ?? 'MIS', prefix };
+  private productOf(strategyId: string): 'MIS' | 'CNC' {
+    return this.options.strategies[strategyId]?.product === 'DELIVERY' ? 'CNC' : 'MIS';
   }
 
   private strategyOfTag(tag: string): string {
-    const prefix = prefixOfTag(tag);
-    return this.strategyOfPrefix.get(prefix) ?? `kite-tag:${prefix}`;
+    return this.tags.strategyOf(tag);
   }
 }

@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Fill } from '../../domain';
 import type { BrokerOrder } from '../broker';
+import { digestOfTag } from '../order-tag';
 import type { KiteCalls } from './kite-calls';
-import { digestOfTag } from './kite-tag';
 import {
   brokerStatus,
   type KiteOrder,

@@ -1,5 +1,5 @@
 import type { BrokerPosition } from '../broker';
-import { digestOfTag } from './kite-tag';
+import { digestOfTag } from '../order-tag';
 import type { KiteOrder } from './kite-wire';
 
 /**

@@ -1,22 +1,17 @@
-import type { Logger } from 'pino';
-import type { BrokerStrategies } from '../order-tag';
 import { StreamSocket } from '../stream-socket';
-import { TaggedBroker } from '../tagged-broker';
+import { TaggedBroker, type TaggedBrokerOptions } from '../tagged-broker';
 import type { OrderStream } from '../tagged-venue';
 import { UpstoxVenue, type UpstoxVenueOptions } from './upstox-venue';
 
-export interface UpstoxBrokerOptions extends UpstoxVenueOptions {
-  /** The token's name and expiry, for the token check. */
-  readonly token: { readonly name: string; readonly expiresAt: () => number };
-  readonly strategies: BrokerStrategies;
-  /** @default 2000 */
-  readonly pollMs?: number;
-  /** @default 200 */
-  readonly readBackoffMs?: number;
+export interface UpstoxBrokerOptions
+  extends UpstoxVenueOptions,
+    Pick<
+      TaggedBrokerOptions,
+      'token' | 'strategies' | 'algoStrategies' | 'pollMs' | 'readBackoffMs' | 'log'
+    > {
   /** Reconnect backoff of the portfolio stream. @default 500 */
   readonly reconnectBaseMs?: number;
   readonly reconnectMaxMs?: number;
-  readonly log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 /** Upstox's adapter and the portfolio stream that carries its order updates. */
@@ -70,6 +65,7 @@ export function createUpstoxBroker(options: UpstoxBrokerOptions): UpstoxBroker {
     stream: orderStream(stream),
     token: options.token,
     strategies: options.strategies,
+    algoStrategies: options.algoStrategies,
     pollMs: options.pollMs,
     readBackoffMs: options.readBackoffMs,
     log: options.log,
