@@ -1,10 +1,16 @@
 import type { Order, Side } from '../domain';
-import type { BrokerOrderStatus, BrokerPosition, OrderChanges } from './broker';
+import type {
+  BrokerMargin,
+  BrokerOrderStatus,
+  BrokerPosition,
+  OrderChanges,
+  PriceBand,
+} from './broker';
 import { digestOfTag } from './order-tag';
 
 /**
  * What a live broker's REST API and order stream look like to `TaggedBroker`, in broker-neutral
- * terms: each adapter (Upstox, Angel One) maps its SDK's calls and payloads onto these, so the
+ * terms: each adapter (Kite, Upstox, Angel One) maps its SDK's calls and payloads onto these, so the
  * order tracking (idempotent placement, lookup by tag, fills, closes, polling) exists once.
  */
 
@@ -62,6 +68,17 @@ export class VenueError extends Error {
   }
 }
 
+/** An order update whose signature the venue's check refused (Kite's `checksum`): dropped. */
+export class UnverifiedUpdateError extends Error {
+  override readonly name = 'UnverifiedUpdateError';
+  constructor(
+    /** What the update claimed, for the log line. */
+    readonly detail: { orderId?: unknown; tag?: unknown; status?: unknown; symbol?: unknown },
+  ) {
+    super('the order update is not signed by the broker');
+  }
+}
+
 export interface TaggedVenue {
   /** For messages and the unattributed strategy label ("Upstox"). */
   readonly label: string;
@@ -76,8 +93,17 @@ export interface TaggedVenue {
   netPositions(): Promise<Array<{ symbol: string; quantity: number }>>;
   /** Whether the broker lists `symbol` on NSE (an order in an unknown symbol is not sent). */
   knowsSymbol(symbol: string): Promise<boolean>;
-  /** Turns an order-stream payload into an order, or throws naming what is wrong. */
+  /**
+   * Turns an order-stream payload into an order, or throws naming what is wrong (an
+   * `UnverifiedUpdateError` for a signature the venue's check refuses).
+   */
   parseUpdate(raw: unknown): VenueOrder;
+  /** Optional capability: the account's available margin (with `marginRate`). */
+  margin?(): Promise<BrokerMargin>;
+  /** The share of an entry's value the broker blocks for it under a product. */
+  marginRate?(product: 'INTRADAY' | 'DELIVERY'): number;
+  /** Optional capability: today's circuit limits of `symbols`. */
+  priceBands?(symbols: readonly string[]): Promise<ReadonlyMap<string, PriceBand>>;
 }
 
 /** The socket carrying the broker's order updates. */

@@ -12,7 +12,7 @@ export interface FeedFreshnessOptions {
 /**
  * A live feed's freshness from the exchange's own timestamps (last trade, depth), so that a socket
  * that stays open while the exchange goes quiet still reads as stale. `check` logs FEED_STALE and
- * FEED_RECOVER once per change, with the lags; the broker feeds (Upstox, Angel One) share it.
+ * FEED_RECOVER once per change, with the lags; every live feed (Kite, Upstox, Angel One) uses it.
  */
 export class FeedFreshness {
   private lastTick?: number;

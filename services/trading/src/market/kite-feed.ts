@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KiteTickerConnection } from '../broker/kite/kite-ticker-connection';
 import type { Tick } from './bars';
 import type { MarketDataFeed } from './feed';
+import { FeedFreshness } from './feed-freshness';
 import { decodeKiteMessage } from './kite-binary';
 
 export interface KiteFeedOptions {
@@ -20,19 +21,23 @@ export interface KiteFeedOptions {
  * Live market data from Kite's ticker in `full` mode for the universe. Freshness comes from the
  * exchange's own timestamps (last trade time, depth time), so a connection that stays open while
  * the exchange goes quiet still reads as stale; FEED_STALE and FEED_RECOVER are logged once per
- * change. Bad frames and tokens outside the universe are counted and logged, never thrown.
+ * change (`FeedFreshness`, as for the other brokers' feeds). Bad frames and tokens outside the universe are counted and logged, never thrown.
  */
 export class KiteFeed implements MarketDataFeed {
   readonly name = 'kite';
-  private lastTick?: number;
-  private lastDepth?: number;
-  private stale = false;
+  private readonly freshness: FeedFreshness;
   private timer?: NodeJS.Timeout;
   private running = false;
   /** Bad frames, packets for tokens outside the universe, and packets decoded. */
   readonly counters = { malformedMessages: 0, unknownTokens: 0, packets: 0 };
 
   constructor(private readonly options: KiteFeedOptions) {
+    this.freshness = new FeedFreshness({
+      staleSeconds: options.staleSeconds,
+      connected: () => options.ticker.connected(),
+      log: options.log,
+      now: options.now,
+    });
     options.ticker.onBinary((data) => {
       if (this.running) this.onMessage(data);
     });
@@ -42,7 +47,7 @@ export class KiteFeed implements MarketDataFeed {
     this.onTick = onTick;
     this.running = true;
     this.options.ticker.subscribe([...this.options.symbols.keys()], 'full');
-    this.timer = setInterval(() => this.checkFreshness(), this.options.checkMs ?? 1000);
+    this.timer = setInterval(() => this.freshness.check(), this.options.checkMs ?? 1000);
   }
 
   stop(): void {
@@ -52,12 +57,12 @@ export class KiteFeed implements MarketDataFeed {
   }
 
   lastUpdates() {
-    return { ticks: this.lastTick, depth: this.lastDepth };
+    return this.freshness.lastUpdates();
   }
 
   /** Whether the last check found the feed stale. */
   isStale(): boolean {
-    return this.stale;
+    return this.freshness.isStale();
   }
 
   private onTick: (tick: Tick) => void = () => undefined;
@@ -83,10 +88,8 @@ export class KiteFeed implements MarketDataFeed {
       }
       this.counters.packets += 1;
       const now = (this.options.now ?? Date.now)();
-      if (p.lastTradeTime !== undefined)
-        this.lastTick = Math.max(this.lastTick ?? 0, p.lastTradeTime);
-      if (p.exchangeTimestamp !== undefined)
-        this.lastDepth = Math.max(this.lastDepth ?? 0, p.exchangeTimestamp);
+      if (p.lastTradeTime !== undefined) this.freshness.noteTick(p.lastTradeTime);
+      if (p.exchangeTimestamp !== undefined) this.freshness.noteDepth(p.exchangeTimestamp);
       this.onTick({
         symbol,
         price: p.lastPrice,
@@ -95,21 +98,5 @@ export class KiteFeed implements MarketDataFeed {
         time: p.exchangeTimestamp ?? now,
       });
     }
-  }
-
-  private checkFreshness(): void {
-    const now = (this.options.now ?? Date.now)();
-    const limit = (this.options.staleSeconds ?? 5) * 1000;
-    const newest = Math.min(this.lastTick ?? 0, this.lastDepth ?? 0);
-    const stale = now - newest > limit;
-    if (stale === this.stale) return;
-    this.stale = stale;
-    const detail = {
-      tick_lag_sec: this.lastTick === undefined ? null : (now - this.lastTick) / 1000,
-      depth_lag_sec: this.lastDepth === undefined ? null : (now - this.lastDepth) / 1000,
-      connected: this.options.ticker.connected(),
-    };
-    if (stale) this.options.log.warn({ event: 'FEED_STALE', ...detail }, 'FEED_STALE');
-    else this.options.log.info({ event: 'FEED_RECOVER', ...detail }, 'FEED_RECOVER');
   }
 }

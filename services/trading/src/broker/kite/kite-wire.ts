@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { describeIssues } from '../../../../../contract/validation';
+import type { BrokerOrderStatus } from '../broker';
+import { VenueError, type VenueOrder } from '../tagged-venue';
 
 /**
  * Kite Connect v3 payloads as the official SDK hands them over (it unwraps `{status, data}` and
@@ -91,40 +93,29 @@ export const KiteErrorSchema = z
   .object({ error_type: z.string().min(1), message: z.string() })
   .passthrough();
 
-/** A call Kite answered with an error, keeping Kite's `error_type` and message. */
-export class KiteApiError extends Error {
-  override readonly name = 'KiteApiError';
-  constructor(
-    readonly errorType: string,
-    readonly kiteMessage: string,
-  ) {
-    super(`${errorType}: ${kiteMessage}`);
-  }
-}
-
-/** Turns whatever the SDK rejected with into a KiteApiError (or the original Error). */
-export function kiteError(raw: unknown): Error {
-  const parsed = KiteErrorSchema.safeParse(raw);
-  if (parsed.success) return new KiteApiError(parsed.data.error_type, parsed.data.message);
-  return raw instanceof Error ? raw : new Error(`unexpected Kite error: ${JSON.stringify(raw)}`);
-}
-
-/** Kite refused the access token: every later call fails the same way until a new login. */
-export const isTokenError = (e: unknown) =>
-  e instanceof KiteApiError && e.errorType === 'TokenException';
+/** Kite's `error_type`s that say nothing about the request itself: a read may be repeated. */
+const TRANSIENT = new Set(['NetworkException', 'GeneralException', 'DataException']);
 
 /**
- * Kite did not answer, throttled us (429 comes as NetworkException) or failed on its side: a read
- * may be repeated; a placement may or may not have happened.
+ * Turns whatever the SDK rejected with into a VenueError with Kite's `error_type` and message: a
+ * TokenException refuses the token, a 429 (NetworkException), Kite's own failure or no answer is
+ * transient (a placement may or may not have happened), anything else is Kite refusing the call.
  */
-export const isTransient = (e: unknown) =>
-  !(e instanceof KiteApiError) ||
-  e.errorType === 'NetworkException' ||
-  e.errorType === 'GeneralException' ||
-  e.errorType === 'DataException';
+export function kiteError(raw: unknown): VenueError {
+  const parsed = KiteErrorSchema.safeParse(raw);
+  if (parsed.success) {
+    const { error_type: type, message } = parsed.data;
+    const kind =
+      type === 'TokenException' ? 'token' : TRANSIENT.has(type) ? 'transient' : 'refused';
+    return new VenueError('kite', kind, type, message);
+  }
+  const message =
+    raw instanceof Error ? raw.message : `unexpected Kite error: ${JSON.stringify(raw)}`;
+  return new VenueError('kite', 'transient', 'NetworkException', message);
+}
 
 /** Kite's order statuses reduced to ours: anything not final is still working. */
-export function brokerStatus(status: string): 'OPEN' | 'FILLED' | 'CANCELLED' | 'REJECTED' {
+function brokerStatus(status: string): BrokerOrderStatus {
   switch (status) {
     case 'COMPLETE':
       return 'FILLED';
@@ -135,6 +126,22 @@ export function brokerStatus(status: string): 'OPEN' | 'FILLED' | 'CANCELLED' | 
     default:
       return 'OPEN';
   }
+}
+
+/** A Kite order (book row or ticker update) in broker-neutral terms. */
+export function orderFromKite(o: KiteOrder): VenueOrder {
+  return {
+    orderId: o.order_id,
+    tag: o.tag,
+    symbol: o.tradingsymbol,
+    side: o.transaction_type,
+    quantity: o.quantity,
+    filledQuantity: o.filled_quantity,
+    status: brokerStatus(o.status),
+    venueStatus: o.status,
+    statusMessage: o.status_message,
+    exchange: o.exchange,
+  };
 }
 
 /** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
