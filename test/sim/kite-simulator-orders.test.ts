@@ -1,6 +1,6 @@
 import type { Connect, KiteTicker } from 'kiteconnect';
-import { DEFAULT_INSTRUMENTS } from '../../scripts/sim/kite/instruments';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
+import { DEFAULT_INSTRUMENTS } from '../../scripts/sim/shared/instruments';
 import {
   EventLog,
   loggedInClient,

@@ -1,8 +1,9 @@
-import type { FaultState } from '../kite/faults';
-import type { SimInstrument } from '../kite/instruments';
-import type { OrderEngine, SimOrder } from '../kite/order-engine';
-import type { PriceWalk } from '../kite/price-walk';
-import type { SlidingWindow } from '../kite/rate-limit';
+import type { FaultState } from '../shared/faults';
+import type { SimInstrument } from '../shared/instruments';
+import type { OrderEngine } from '../shared/order-engine';
+import type { PriceWalk } from '../shared/price-walk';
+import type { SlidingWindow } from '../shared/rate-limit';
+import type { EnginePlacement, SimOrder } from '../shared/sim-order';
 import type { AngelSessions } from './session';
 import type { AngelStreams } from './streams';
 
@@ -17,7 +18,7 @@ export interface AngelSimContext {
   /** The instrument of an Angel `symboltoken`. */
   instrumentByToken(symbolToken: string): SimInstrument | undefined;
   /** Places through the engine; its refusals become Angel errors. */
-  place(fields: Record<string, string>, source: SimOrder['source']): SimOrder;
+  place(fields: EnginePlacement, source: SimOrder['source']): SimOrder;
   /** Runs an engine call, turning its refusals into Angel's envelope. */
   guard<T>(call: () => T): T;
   positions(): unknown[];

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
-import { type FaultRequest, faultRequestSchema } from '../kite/faults';
-import { toPaise } from '../kite/wire';
 import { phantomOrder } from '../shared/engine-views';
+import { type FaultRequest, faultRequestSchema } from '../shared/faults';
+import { toPaise } from '../shared/units';
 import type { AngelSimContext } from './context';
 import { invalidInput, orderJson, orderUpdateJson, tradeJson } from './wire';
 
@@ -69,12 +69,12 @@ export class AngelSimulatorControl {
     const fields = externalOrderSchema.parse(order);
     const placed = this.ctx.place(
       {
-        exchange: 'NSE',
         tradingsymbol: fields.tradingsymbol,
         transaction_type: fields.transaction_type,
-        quantity: String(fields.quantity),
+        quantity: fields.quantity,
         product: 'MIS',
         order_type: 'MARKET',
+        validity: 'DAY',
       },
       'external',
     );

@@ -1,7 +1,6 @@
 import { isIPv4 } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
-import { parseModifyOrder } from '../kite/order-schemas';
 import type { AngelSimContext } from './context';
 import {
   angelSymbol,
@@ -56,7 +55,7 @@ const placeBody = z.object({
   duration: z.enum(['DAY', 'IOC']),
   price: numberText.optional(),
   triggerprice: numberText.optional(),
-  quantity: numberText,
+  quantity: z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(Number),
   ordertag: z.string().optional(),
 });
 
@@ -75,15 +74,15 @@ const ENGINE_TYPE = {
 } as const;
 
 /**
- * The engine's type and the prices it takes (rupees as text). Stop-loss order types go with the
+ * The engine's type and the prices it takes (rupees). Stop-loss order types go with the
  * STOPLOSS variety and a trigger price; anything else is refused naming the field, as Angel does.
  */
 function typedOrder(
   body: Pick<z.output<typeof placeBody>, 'variety' | 'ordertype' | 'price' | 'triggerprice'>,
 ): {
   order_type: (typeof ENGINE_TYPE)[keyof typeof ENGINE_TYPE];
-  price?: string;
-  trigger_price?: string;
+  price?: number;
+  trigger_price?: number;
 } {
   const type = ENGINE_TYPE[body.ordertype];
   const stop = type === 'SL' || type === 'SL-M';
@@ -99,8 +98,8 @@ function typedOrder(
     throw invalidInput(`Invalid triggerprice: ${JSON.stringify(body.triggerprice ?? null)}`);
   return {
     order_type: type,
-    ...(type === 'LIMIT' || type === 'SL' ? { price: String(price) } : {}),
-    ...(stop ? { trigger_price: String(trigger) } : {}),
+    ...(type === 'LIMIT' || type === 'SL' ? { price } : {}),
+    ...(stop ? { trigger_price: trigger } : {}),
   };
 }
 
@@ -187,7 +186,6 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
     if (!instrument || angelSymbol(instrument) !== body.tradingsymbol) throw symbolNotFound();
     const order = ctx.place(
       {
-        exchange: 'NSE',
         tradingsymbol: instrument.tradingsymbol,
         transaction_type: body.transactiontype,
         quantity: body.quantity,
@@ -214,7 +212,7 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
     const body = parsed(modifyBody, request.body);
     checkVariety(ctx, body.orderid, body.variety);
     const fields = { quantity: body.quantity, ...typedOrder(body) };
-    const order = ctx.guard(() => engine.modify(body.orderid, parseModifyOrder(fields)));
+    const order = ctx.guard(() => engine.modify(body.orderid, fields));
     return success({ orderid: order.orderId, uniqueorderid: `sim-${order.orderId}` });
   });
 

@@ -1,14 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import * as z from 'zod';
-import { FaultState } from '../kite/faults';
-import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../kite/instruments';
-import { OrderEngine } from '../kite/order-engine';
-import { parsePlaceOrder } from '../kite/order-schemas';
-import { PriceWalk } from '../kite/price-walk';
-import { SlidingWindow } from '../kite/rate-limit';
-import { KiteApiError } from '../kite/wire';
 import { enginePositions } from '../shared/engine-views';
+import { FaultState } from '../shared/faults';
+import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../shared/instruments';
+import { OrderEngine } from '../shared/order-engine';
+import { PriceWalk } from '../shared/price-walk';
+import { SlidingWindow } from '../shared/rate-limit';
+import { SimRefusal } from '../shared/sim-order';
 import type { AngelSimContext } from './context';
 import { AngelSimulatorControl, registerAngelControlRoutes } from './control';
 import { registerAngelRoutes } from './routes';
@@ -51,7 +50,7 @@ const ORDER_REQUESTS_PER_SECOND = 20;
 
 /**
  * Starts a SmartAPI simulator on 127.0.0.1: REST, the order-status WebSocket and the WebSocket
- * V2 feed on one port, the control API under `/__sim`. Its book is the Kite simulator's matching
+ * V2 feed on one port, the control API under `/__sim`. Its book is the simulators' shared matching
  * engine and price walk (broker-neutral), rendered in Angel One's shapes.
  */
 export async function startAngelSimulator(options: AngelSimulatorOptions): Promise<AngelSimulator> {
@@ -75,7 +74,7 @@ export async function startAngelSimulator(options: AngelSimulatorOptions): Promi
     try {
       return call();
     } catch (error) {
-      if (error instanceof KiteApiError) throw invalidInput(error.message);
+      if (error instanceof SimRefusal) throw invalidInput(error.message);
       throw error;
     }
   };
@@ -87,8 +86,7 @@ export async function startAngelSimulator(options: AngelSimulatorOptions): Promi
     faults: new FaultState(),
     orderRequestsPerSecond: new SlidingWindow(ORDER_REQUESTS_PER_SECOND, 1000, now),
     instrumentByToken: (token) => byToken.get(token),
-    place: (fields, source) =>
-      guard(() => engine.place(parsePlaceOrder('regular', fields), source)),
+    place: (fields, source) => guard(() => engine.place(fields, source)),
     guard,
     positions: () =>
       enginePositions(engine, instruments).map((p) =>

@@ -9,7 +9,7 @@ import {
   ANGEL_OFFSET,
   ANGEL_PACKET_BYTES,
 } from '../../../services/trading/src/market/angelone-binary';
-import type { MarketState, PriceWalk } from '../kite/price-walk';
+import type { MarketState, PriceWalk } from '../shared/price-walk';
 import type { AngelSessions } from './session';
 import { connectedJson } from './wire';
 

@@ -1,14 +1,14 @@
-import type { SimInstrument } from '../kite/instruments';
-import type { OrderSnapshot, SimTrade } from '../kite/order-engine';
-import { rupees } from '../kite/wire';
 import type { EnginePosition } from '../shared/engine-views';
+import type { SimInstrument } from '../shared/instruments';
+import type { OrderSnapshot, SimTrade } from '../shared/sim-order';
+import { rupees } from '../shared/units';
 
 /**
  * SmartAPI's wire conventions as the simulator speaks them: `{status:true, message:"SUCCESS",
  * errorcode:"", data}` and `{status:false, message, errorcode, data:null}`, the gateway's token
  * refusal `{success:false, message, errorCode, data:""}`, lower-case order statuses, NSE equities
  * as `<SYMBOL>-EQ` with the exchange token as `symboltoken`, quantities as strings where Angel
- * sends strings. The book itself is the Kite simulator's matching engine and price walk.
+ * sends strings. The book itself is the shared engine and price walk (../shared).
  */
 
 /** An error the simulator answers with Angel's envelope (HTTP 200, as Angel answers most). */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { OrderEngine, OrderSnapshot, SimTrade } from './order-engine';
-import type { MarketState, PriceWalk } from './price-walk';
-import { kiteTimestamp, rupees } from './wire';
+import type { OrderEngine } from '../shared/order-engine';
+import type { MarketState, PriceWalk } from '../shared/price-walk';
+import type { OrderSnapshot, SimTrade } from '../shared/sim-order';
+import { istTimestamp, rupees } from '../shared/units';
 
 /**
  * The simulator's book rendered in Kite's JSON shapes: orders (the order book, an order's
@@ -22,11 +23,10 @@ export function orderJson(order: OrderSnapshot, userId: string) {
     status: order.status,
     status_message: order.statusMessage,
     status_message_raw: order.statusMessage,
-    order_timestamp: kiteTimestamp(order.orderEpochMs),
+    order_timestamp: istTimestamp(order.orderEpochMs),
     exchange_update_timestamp:
-      order.exchangeEpochMs === null ? null : kiteTimestamp(order.exchangeEpochMs),
-    exchange_timestamp:
-      order.exchangeEpochMs === null ? null : kiteTimestamp(order.exchangeEpochMs),
+      order.exchangeEpochMs === null ? null : istTimestamp(order.exchangeEpochMs),
+    exchange_timestamp: order.exchangeEpochMs === null ? null : istTimestamp(order.exchangeEpochMs),
     variety: 'regular',
     modified: order.modified,
     exchange: 'NSE',
@@ -84,9 +84,9 @@ export function tradeJson(trade: SimTrade) {
     quantity: trade.quantity,
     exchange_order_id: trade.order.exchangeOrderId,
     transaction_type: trade.order.transactionType,
-    fill_timestamp: kiteTimestamp(trade.fillEpochMs),
-    order_timestamp: kiteTimestamp(trade.order.orderEpochMs),
-    exchange_timestamp: kiteTimestamp(trade.fillEpochMs),
+    fill_timestamp: istTimestamp(trade.fillEpochMs),
+    order_timestamp: istTimestamp(trade.order.orderEpochMs),
+    exchange_timestamp: istTimestamp(trade.fillEpochMs),
   };
 }
 
@@ -147,8 +147,8 @@ export function positionsJson(engine: OrderEngine, walk: PriceWalk) {
 
 /** `GET /user/margins/equity`: cash, what is blocked and what is left. */
 export function equityMarginsJson(engine: OrderEngine) {
-  const used = engine.usedMarginPaise();
-  const cash = engine.cashPaise;
+  const used = engine.account.usedMarginPaise();
+  const cash = engine.account.cashPaise;
   return {
     enabled: true,
     net: rupees(cash - used),
@@ -214,8 +214,8 @@ export function quoteJson(state: MarketState) {
   });
   return {
     instrument_token: state.instrument.instrumentToken,
-    timestamp: kiteTimestamp(state.exchangeSec * 1000),
-    last_trade_time: kiteTimestamp(state.lastTradeSec * 1000),
+    timestamp: istTimestamp(state.exchangeSec * 1000),
+    last_trade_time: istTimestamp(state.lastTradeSec * 1000),
     last_price: rupees(state.ltpPaise),
     last_quantity: state.lastQuantity,
     buy_quantity: state.totalBuyQuantity,

@@ -1,7 +1,7 @@
-import type { FaultState } from './faults';
-import type { OrderEngine } from './order-engine';
-import type { PriceWalk } from './price-walk';
-import type { SlidingWindow } from './rate-limit';
+import type { FaultState } from '../shared/faults';
+import type { OrderEngine } from '../shared/order-engine';
+import type { PriceWalk } from '../shared/price-walk';
+import type { SlidingWindow } from '../shared/rate-limit';
 import type { SessionStore } from './session';
 import type { TickerHub } from './ticker-hub';
 

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { type FaultRequest, faultRequestSchema } from '../shared/faults';
+import type { SimOrder } from '../shared/sim-order';
+import { toPaise } from '../shared/units';
 import { orderJson, orderUpdateJson, positionsJson, tradeJson } from './book-views';
 import type { SimContext } from './context';
-import { type FaultRequest, faultRequestSchema } from './faults';
-import type { SimOrder } from './order-engine';
 import { parsePlaceOrder } from './order-schemas';
 import { truncatedFullMessage } from './ticker-packets';
-import { inputError, toPaise } from './wire';
+import { inputError } from './wire';
 
 const externalOrderSchema = z
   .object({
@@ -161,7 +162,7 @@ export class SimulatorControl {
   setCash(rupees: number): number {
     const paise = toPaise(rupees);
     if (paise === undefined || paise < 0) throw inputError(`Invalid cash: ${rupees}`);
-    this.ctx.engine.setCashPaise(paise);
+    this.ctx.engine.account.setCashPaise(paise);
     return paise / 100;
   }
 

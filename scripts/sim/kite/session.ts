@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { inputError, invalidTokenError, KiteApiError, kiteTimestamp, nextTokenFlush } from './wire';
+import { istTimestamp } from '../shared/units';
+import { inputError, invalidTokenError, KiteApiError, nextTokenFlush } from './wire';
 
 /** The account the simulator logs in: Kite's one user per api_key in a personal app. */
 export interface SimUser {
@@ -118,7 +119,7 @@ export class SessionStore {
       public_token: session.publicToken,
       refresh_token: '',
       enctoken: '',
-      login_time: kiteTimestamp(session.loginEpochMs),
+      login_time: istTimestamp(session.loginEpochMs),
     };
   }
 

@@ -1,18 +1,22 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import * as z from 'zod';
+import { FaultState } from '../shared/faults';
+import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../shared/instruments';
+import { OrderEngine } from '../shared/order-engine';
+import { PriceWalk } from '../shared/price-walk';
+import { SlidingWindow } from '../shared/rate-limit';
+import { SimRefusal } from '../shared/sim-order';
 import { registerApiRoutes } from './api-routes';
 import { orderUpdateJson } from './book-views';
 import type { SimContext } from './context';
 import { registerControlRoutes, SimulatorControl } from './control';
-import { FaultState } from './faults';
-import { DEFAULT_INSTRUMENTS, type SimInstrument } from './instruments';
-import { OrderEngine } from './order-engine';
-import { PriceWalk } from './price-walk';
-import { KITE_ORDER_LIMITS, SlidingWindow } from './rate-limit';
 import { SessionStore } from './session';
 import { TickerHub } from './ticker-hub';
-import { KiteApiError } from './wire';
+import { KiteApiError, kiteRefusal } from './wire';
+
+/** Kite's documented order-request limits. */
+const KITE_ORDER_LIMITS = { perSecond: 10, perMinute: 200 } as const;
 
 /** The port the simulator listens on when none is given: `LOCAL_KITE_PORT`, else 8600. */
 export function defaultKitePort(env: NodeJS.ProcessEnv = process.env): number {
@@ -120,7 +124,8 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
     { parseAs: 'string' },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
-  app.setErrorHandler((error: FastifyError | KiteApiError | z.ZodError, _request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | KiteApiError | SimRefusal | z.ZodError, _, reply) => {
+    const error = thrown instanceof SimRefusal ? kiteRefusal(thrown) : thrown;
     if (error instanceof KiteApiError) return reply.code(error.httpStatus).send(error.toEnvelope());
     if (error instanceof z.ZodError) {
       return reply.code(400).send({

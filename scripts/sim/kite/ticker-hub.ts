@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as z from 'zod';
-import type { PriceWalk } from './price-walk';
+import type { PriceWalk } from '../shared/price-walk';
 import type { SessionStore } from './session';
 import { encodePacket, frame, HEARTBEAT, type TickerMode } from './ticker-packets';
 

@@ -1,4 +1,4 @@
-import type { MarketState } from './price-walk';
+import type { MarketState } from '../shared/price-walk';
 
 /**
  * Kite's binary ticker format, as ticker.js parses it: big-endian int32 fields, prices in paise,

@@ -1,7 +1,9 @@
+import type { SimRefusal } from '../shared/sim-order';
+
 /**
- * Kite Connect v3's wire conventions shared by every route of the simulator: the error envelope,
- * the exception names the official SDKs switch on, and the "YYYY-MM-DD HH:MM:SS" IST timestamps
- * the SDK turns into `Date`s (it converts only 19-character strings).
+ * Kite Connect v3's wire conventions shared by every route of the simulator: the error envelope
+ * and the exception names the official SDKs switch on (the IST timestamps the SDK turns into
+ * `Date`s are `istTimestamp` of shared/units.ts: it converts only 19-character strings).
  */
 
 /** The `error_type` values Kite documents; the SDK rejects with the envelope as it came. */
@@ -40,28 +42,17 @@ export const invalidTokenError = () =>
 /** A bad parameter: Kite names the parameter in backquotes. */
 export const inputError = (message: string) => new KiteApiError(400, 'InputException', message);
 
+/** The engine's refusal as Kite answers it: a bad input, or an order past changing. */
+export const kiteRefusal = (refusal: SimRefusal) =>
+  refusal.kind === 'state'
+    ? new KiteApiError(400, 'OrderException', refusal.message)
+    : inputError(refusal.message);
+
 /** The rate limiter's answer (Kite's gateway sends 429 with this message). */
 export const tooManyRequestsError = () =>
   new KiteApiError(429, 'NetworkException', 'Too many requests');
 
 const IST_OFFSET_MS = 330 * 60_000;
-
-/** Epoch milliseconds as Kite prints them: IST wall-clock time, 19 characters. */
-export function kiteTimestamp(epochMs: number): string {
-  return new Date(epochMs + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-/** Paise (the simulator's integer price unit) to the rupee value Kite's JSON carries. */
-export const rupees = (paise: number): number => Math.round(paise) / 100;
-
-/**
- * A rupee price from a request to integer paise. Returns undefined when the value has more
- * precision than a paisa, which Kite refuses like an off-tick price.
- */
-export function toPaise(rupeeValue: number): number | undefined {
-  const paise = Math.round(rupeeValue * 100);
-  return Math.abs(paise - rupeeValue * 100) < 1e-6 ? paise : undefined;
-}
 
 /**
  * When a Kite access token dies: about 06:00 IST on the day after the login (Kite's documented

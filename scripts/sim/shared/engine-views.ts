@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { SimInstrument } from '../kite/instruments';
-import type { OrderEngine, SimOrder, SimTrade } from '../kite/order-engine';
+import type { SimInstrument } from './instruments';
+import type { OrderEngine } from './order-engine';
+import type { SimOrder, SimTrade } from './sim-order';
 
 /**
- * Views of the Kite simulator's matching engine that the other brokers' simulators (Upstox,
+ * Views of the shared matching engine that the other brokers' simulators (Upstox,
  * Angel One) render in their own shapes: the day's net positions, and a phantom order for the
  * "order update for an order nobody placed" fault.
  */
@@ -39,7 +40,7 @@ export function enginePositions(
           trades,
           boughtQuantity: sum(trades.filter((t) => t.order.transactionType === 'BUY')),
           soldQuantity: sum(trades.filter((t) => t.order.transactionType === 'SELL')),
-          netQuantity: engine.netQuantity(instrument.instrumentToken, product),
+          netQuantity: engine.account.netQuantity(instrument.instrumentToken, product),
         },
       ];
     }),

@@ -1,9 +1,9 @@
-import type { FaultState } from '../kite/faults';
-import type { SimInstrument } from '../kite/instruments';
-import type { OrderEngine, SimOrder } from '../kite/order-engine';
-import type { PlaceOrderFields } from '../kite/order-schemas';
-import type { PriceWalk } from '../kite/price-walk';
-import type { SlidingWindow } from '../kite/rate-limit';
+import type { FaultState } from '../shared/faults';
+import type { SimInstrument } from '../shared/instruments';
+import type { OrderEngine } from '../shared/order-engine';
+import type { PriceWalk } from '../shared/price-walk';
+import type { SlidingWindow } from '../shared/rate-limit';
+import type { EnginePlacement, SimOrder } from '../shared/sim-order';
 import type { UpstoxSessions } from './session';
 import type { UpstoxStreams } from './streams';
 
@@ -17,12 +17,10 @@ export interface UpstoxSimContext {
   readonly orderRequestsPerSecond: SlidingWindow;
   instrumentByKey(key: string): SimInstrument | undefined;
   /** Places through the engine; its refusals become Upstox errors. */
-  place(fields: Record<string, string>, source: SimOrder['source']): SimOrder;
+  place(fields: EnginePlacement, source: SimOrder['source']): SimOrder;
   /** Runs an engine call, turning its refusals into Upstox's envelope. */
   guard<T>(call: () => T): T;
   positions(): unknown[];
   /** Advances the price walk one step, matches resting orders and publishes ticks. */
   step(): void;
 }
-
-export type { PlaceOrderFields };

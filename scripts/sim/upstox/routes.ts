@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
-import { parseModifyOrder } from '../kite/order-schemas';
-import type { SlidingWindow } from '../kite/rate-limit';
+import type { SlidingWindow } from '../shared/rate-limit';
 import type { UpstoxSimContext } from './context';
 import { MARKET_PATH, PORTFOLIO_PATH } from './streams';
 import {
@@ -66,14 +65,14 @@ const modifyBody = z.object({
 });
 
 /**
- * The prices an order type takes, as engine fields (rupees as text); a required one that is 0 is
- * refused naming the field, as Upstox does.
+ * The prices an order type takes, as engine fields (rupees); a required one that is 0 is refused
+ * naming the field, as Upstox does.
  */
 function typedPrices(body: {
   order_type: z.output<typeof orderType>;
   price: number;
   trigger_price: number;
-}): { price?: string; trigger_price?: string } {
+}): { price?: number; trigger_price?: number } {
   const limit = body.order_type === 'LIMIT' || body.order_type === 'SL';
   const stop = body.order_type === 'SL' || body.order_type === 'SL-M';
   if (limit && body.price <= 0)
@@ -89,8 +88,8 @@ function typedPrices(body: {
       body.trigger_price,
     );
   return {
-    ...(limit ? { price: String(body.price) } : {}),
-    ...(stop ? { trigger_price: String(body.trigger_price) } : {}),
+    ...(limit ? { price: body.price } : {}),
+    ...(stop ? { trigger_price: body.trigger_price } : {}),
   };
 }
 
@@ -164,10 +163,9 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
       throw invalidInput('Invalid instrument_token', 'instrument_token', body.instrument_token);
     const order = ctx.place(
       {
-        exchange: 'NSE',
         tradingsymbol: instrument.tradingsymbol,
         transaction_type: body.transaction_type,
-        quantity: String(body.quantity),
+        quantity: body.quantity,
         product: body.product === 'I' ? 'MIS' : 'CNC',
         order_type: body.order_type,
         validity: body.validity,
@@ -190,9 +188,9 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
       order_type: body.order_type,
       validity: body.validity,
       ...typedPrices(body),
-      ...(body.quantity === undefined ? {} : { quantity: String(body.quantity) }),
+      ...(body.quantity === undefined ? {} : { quantity: body.quantity }),
     };
-    const order = ctx.guard(() => engine.modify(body.order_id, parseModifyOrder(fields)));
+    const order = ctx.guard(() => engine.modify(body.order_id, fields));
     return success({ order_id: order.orderId });
   });
 

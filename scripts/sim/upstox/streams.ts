@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import * as z from 'zod';
 import { FEED_TYPE, feedResponseType } from '../../../services/trading/src/market/upstox-proto';
-import type { MarketState, PriceWalk } from '../kite/price-walk';
+import type { MarketState, PriceWalk } from '../shared/price-walk';
 import type { UpstoxSessions } from './session';
 
 /** Where the two streams live, as Upstox's URLs name them. */

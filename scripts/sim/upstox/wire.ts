@@ -1,12 +1,12 @@
-import type { SimInstrument } from '../kite/instruments';
-import type { OrderSnapshot, SimTrade } from '../kite/order-engine';
-import { kiteTimestamp, rupees } from '../kite/wire';
+import type { SimInstrument } from '../shared/instruments';
+import type { OrderSnapshot, SimTrade } from '../shared/sim-order';
+import { istTimestamp, rupees } from '../shared/units';
 
 /**
  * Upstox API v2's wire conventions as the simulator speaks them: `{status:"success", data}` and
  * `{status:"error", errors:[{errorCode, message, propertyPath, invalidValue}]}` (both spellings of
  * the error fields, as Upstox sends them), lower-case order statuses, instrument keys
- * `NSE_EQ|<ISIN>`. The book itself is the Kite simulator's matching engine and price walk.
+ * `NSE_EQ|<ISIN>`. The book itself is the shared engine and price walk (../shared).
  */
 
 /** An error the simulator answers with Upstox's envelope. */
@@ -60,7 +60,7 @@ export const missingApiVersion = () =>
 
 export const success = <T>(data: T) => ({ status: 'success', data });
 
-/** ISINs of the Kite simulator's equities: the instrument key is `NSE_EQ|<ISIN>`. */
+/** ISINs of the shared instrument master's equities: the instrument key is `NSE_EQ|<ISIN>`. */
 const ISIN: Readonly<Record<string, string>> = {
   INFY: 'INE009A01021',
   RELIANCE: 'INE002A01018',
@@ -125,9 +125,8 @@ export function orderJson(order: OrderSnapshot, userId: string) {
     parent_order_id: null,
     order_id: order.orderId,
     variety: 'SIMPLE',
-    order_timestamp: kiteTimestamp(order.orderEpochMs),
-    exchange_timestamp:
-      order.exchangeEpochMs === null ? null : kiteTimestamp(order.exchangeEpochMs),
+    order_timestamp: istTimestamp(order.orderEpochMs),
+    exchange_timestamp: order.exchangeEpochMs === null ? null : istTimestamp(order.exchangeEpochMs),
     is_amo: false,
     order_request_id: '1',
     order_ref_id: `sim-${order.orderId}`,
@@ -152,10 +151,10 @@ export function tradeJson(trade: SimTrade) {
     quantity: trade.quantity,
     exchange_order_id: trade.order.exchangeOrderId ?? '',
     order_id: trade.order.orderId,
-    exchange_timestamp: kiteTimestamp(trade.fillEpochMs),
+    exchange_timestamp: istTimestamp(trade.fillEpochMs),
     average_price: rupees(trade.pricePaise),
     trade_id: trade.tradeId,
     order_ref_id: `sim-${trade.order.orderId}`,
-    order_timestamp: kiteTimestamp(trade.order.orderEpochMs),
+    order_timestamp: istTimestamp(trade.order.orderEpochMs),
   };
 }

@@ -1,7 +1,4 @@
-/**
- * A sliding-window counter: at most `limit` events in any `windowMs`. Kite's order limits are
- * 10 order requests a second and 200 orders a minute.
- */
+/** A sliding-window counter: at most `limit` events in any `windowMs` (a broker's order limits). */
 export class SlidingWindow {
   private readonly stamps: number[] = [];
 
@@ -22,6 +19,3 @@ export class SlidingWindow {
     return true;
   }
 }
-
-/** Kite's documented order-request limits. */
-export const KITE_ORDER_LIMITS = { perSecond: 10, perMinute: 200 } as const;

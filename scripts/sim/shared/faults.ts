@@ -3,9 +3,9 @@ import * as z from 'zod';
 /** The faults a test or the control API can arm; each counter is consumed request by request. */
 export const faultRequestSchema = z
   .object({
-    /** Added to every Kite API answer (not to the control API). */
+    /** Added to every broker API answer (not to the control API). */
     latencyMs: z.number().int().min(0).max(60_000).optional(),
-    /** The next `count` Kite API requests answer this status instead of being served. */
+    /** The next `count` broker API requests answer this status instead of being served. */
     failNext: z
       .object({
         count: z.number().int().min(1).max(10_000),
