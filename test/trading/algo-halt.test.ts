@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import { flattenRequestValue } from '../../contract/flatten-request';
 import { operatorNames } from '../../contract/names';
 import { setAlgoHalt } from '../../services/common/db/algo-halts';
@@ -52,25 +53,25 @@ describe('per-algo halt on the trading service', () => {
     await db.close();
   });
 
-  it('stores the algo ID on every order row and counts orders by algo', async () => {
+  it("stores the algo ID on every order row (manual orders the stage's manual one) and counts orders by algo", async () => {
     const h = await start('task-a', 'true');
 
     const orb = await h.service.submitOrder(entry('orb-15', 'INFY', 1500));
     const manual = await h.service.submitOrder(entry('manual', 'SBIN', 820));
 
     expect(orb).toMatchObject({ outcome: 'ACCEPTED', order: { algoId: ORB } });
-    expect(manual).toMatchObject({ outcome: 'ACCEPTED' });
+    expect(manual).toMatchObject({ outcome: 'ACCEPTED', order: { algoId: GENERIC_ALGO_ID } });
     const { rows } = await db.pool.query(
       'SELECT strategy_id, algo_id FROM orders ORDER BY strategy_id',
     );
     expect(rows).toEqual([
-      { strategy_id: 'manual', algo_id: null },
+      { strategy_id: 'manual', algo_id: GENERIC_ALGO_ID },
       { strategy_id: 'orb-15', algo_id: ORB },
     ]);
     const listed = await h.service.orders({ limit: 10 });
     expect(listed.find((o) => o.strategyId === 'orb-15')?.algoId).toBe(ORB);
     expect(h.service.metrics.get('algo_orders_submitted_total', { algo: ORB })).toBe(1);
-    expect(h.service.metrics.get('algo_orders_submitted_total', { algo: 'none' })).toBe(1);
+    expect(h.service.metrics.get('algo_orders_submitted_total', { algo: GENERIC_ALGO_ID })).toBe(1);
     expect(h.service.metrics.prometheus()).toContain(
       `algo_orders_submitted_total{algo="${ORB}"} 1\n`,
     );

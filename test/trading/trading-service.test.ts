@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import { verifyAuditChain } from '../../services/common/db/audit';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, startHarness, TestClock } from './harness';
@@ -117,7 +118,7 @@ describe('TradingService against PostgreSQL', () => {
     expect(
       h.service.metrics.get('algo_orders_rejected_total', {
         reason: 'PER_TRADE_RISK',
-        algo: 'none',
+        algo: GENERIC_ALGO_ID,
       }),
     ).toBe(1);
   });
