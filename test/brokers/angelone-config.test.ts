@@ -1,16 +1,8 @@
 import { loadTradingConfig } from '../../services/trading/src/config';
+import { liveLocalEnv } from '../support/trading-env';
 
 describe('the trading service environment with BROKER=angelone', () => {
-  const env = {
-    STAGE: 'local',
-    MODE: 'LIVE',
-    LIVE_CONFIRMATION: 'I understand this places real orders',
-    BROKER: 'angelone',
-    BROKER_LOCAL_SECRET_DIR: '/tmp/secrets/angelone',
-    DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
-    CONTROL_TOKEN: 'a-control-token-of-some-length',
-    LOCAL_PARAMETER_FILE: '/tmp/parameters.json',
-  };
+  const env = liveLocalEnv('angelone');
 
   it("refuses to start without the desk's static IP, naming the variable", () => {
     expect(() => loadTradingConfig(env)).toThrow(

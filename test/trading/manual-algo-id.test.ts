@@ -1,16 +1,8 @@
 import { loadTradingConfig } from '../../services/trading/src/config';
+import { liveLocalEnv } from '../support/trading-env';
 
 describe('the manual orders’ algo ID (MANUAL_ALGO_ID)', () => {
-  const live = {
-    STAGE: 'local',
-    MODE: 'LIVE',
-    LIVE_CONFIRMATION: 'I understand this places real orders',
-    BROKER: 'kite',
-    KITE_LOCAL_SECRET_DIR: '/tmp/secrets/kite',
-    DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
-    CONTROL_TOKEN: 'a-control-token-of-some-length',
-    LOCAL_PARAMETER_FILE: '/tmp/parameters.json',
-  };
+  const live = liveLocalEnv('kite');
 
   it("defaults to the exchange's generic algo ID", () => {
     expect(loadTradingConfig(live).env.MANUAL_ALGO_ID).toBe('99999');
