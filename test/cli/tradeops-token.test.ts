@@ -16,9 +16,9 @@ import { handleAdmin } from '../../lambdas/admin/function';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
 import type { CliIo } from '../../scripts/tradeops/cli-support';
 import { run } from '../../scripts/tradeops/main';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { lambdaTokenGate } from '../../services/ops/platform/aws/lambda-token-gate';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports';
@@ -260,7 +260,7 @@ describe('lambdaTokenGate: a login behind the admin function, against the Kite s
 
   beforeEach(async () => {
     simulator = await startTestSimulator();
-    await new LocalKiteSecretStore(path.join(dir, 'secrets')).writeApp({
+    await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').writeApp('PRIMARY', {
       api_key: SIM_CREDENTIALS.apiKey,
       api_secret: SIM_CREDENTIALS.apiSecret,
     });

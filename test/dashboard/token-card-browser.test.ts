@@ -4,9 +4,9 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { stageTokensFor } from '../../contract/broker-tokens';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { LocalTokenAuth } from '../../services/dashboard/src/auth';
 import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer, type DashboardServer } from '../../services/dashboard/src/server';
@@ -45,7 +45,7 @@ const TOKEN = 'card-test-token-0123456789';
     simulator = await startTestSimulator();
     dir = mkdtempSync(path.join(os.tmpdir(), 'token-card-'));
     const secretDir = path.join(dir, 'secrets');
-    await new LocalKiteSecretStore(secretDir).writeApp({
+    await new LocalTokenSecretStore(secretDir, 'kite').writeApp('PRIMARY', {
       api_key: SIM_CREDENTIALS.apiKey,
       api_secret: SIM_CREDENTIALS.apiSecret,
     });
@@ -148,7 +148,9 @@ const TOKEN = 'card-test-token-0123456789';
     // Never a secret or a token on the page.
     const html = await page.content();
     expect(html).not.toContain(SIM_CREDENTIALS.apiSecret);
-    const stored = await new LocalKiteSecretStore(path.join(dir, 'secrets')).readToken('PRIMARY');
+    const stored = await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').readToken(
+      'PRIMARY',
+    );
     expect(html).not.toContain(stored?.token.access_token ?? 'no token stored');
   }, 30_000);
 

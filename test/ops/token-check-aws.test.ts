@@ -9,7 +9,7 @@ import { OpsEnvironmentSchema } from '../../contract/lambda-environment';
 import { DEFAULT_SCHEDULES } from '../../contract/stage';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
-import { kiteLogout } from '../../services/ops/checks/evening-checks';
+import { brokerLogout } from '../../services/ops/checks/evening-checks';
 import { type Check, runChecks } from '../../services/ops/checks/framework';
 import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
@@ -107,11 +107,10 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
   });
 
   it('builds the login without loading or reading anything until a token is asked about', () => {
-    const { tokens, kite } = lambdaContext();
+    const { tokens } = lambdaContext();
 
     expect(tokens?.login.mode).toBe('interactive');
     expect(tokens?.login.where).toBe(`Secrets Manager ${SECRETS}/*`);
-    expect(kite?.store.where).toBe(`Secrets Manager ${SECRETS}/*`);
     expect(sm.calls()).toHaveLength(0);
   });
 
@@ -163,7 +162,7 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
       SecretString: '{}',
     });
 
-    const outcome = await run(kiteLogout);
+    const outcome = await run(brokerLogout);
 
     expect(outcome).toMatchObject({
       status: 'PASS',

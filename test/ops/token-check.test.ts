@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { stageTokensFor } from '../../contract/broker-tokens';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { kiteTokenLogin } from '../../services/common/kite/kite-token-login';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import type { BrokerTokenLogin } from '../../services/common/tokens/token-login';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import type { Check } from '../../services/ops/checks/framework';
 import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
@@ -75,7 +75,7 @@ afterAll(() => db.close());
 beforeEach(async () => {
   simulator = await startTestSimulator();
   dir = mkdtempSync(path.join(os.tmpdir(), 'token-check-'));
-  await new LocalKiteSecretStore(path.join(dir, 'secrets')).writeApp({
+  await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').writeApp('PRIMARY', {
     api_key: SIM_CREDENTIALS.apiKey,
     api_secret: SIM_CREDENTIALS.apiSecret,
   });

@@ -1,9 +1,20 @@
 import { KiteConnect } from 'kiteconnect';
 import * as z from 'zod';
-import { type KiteToken, kiteTokenExpiry } from '../../../contract/kite';
+import { type BrokerToken, DEFAULT_TOKEN_NAME } from '../../../contract/broker-tokens';
+import { kiteTokenExpiry } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import { storedTokenStatus, type TokenProof } from '../tokens/token-login';
-import type { KiteSecretStore } from './kite-secret-store';
+import {
+  logoutStoredToken,
+  storedTokenStatus,
+  type TokenLoginResult,
+  type TokenLogoutResult,
+  type TokenProof,
+  type TokenStatus,
+} from '../tokens/token-login';
+import type { TokenSecretStore } from '../tokens/token-secret-store';
+
+/** A stage's Kite secrets: one app for every named token. */
+type KiteStore = TokenSecretStore<'kite'>;
 
 /** Kite's login page; the simulator has its own (`KiteSimulator.loginUrl`). */
 export const KITE_LOGIN_URL = 'https://kite.zerodha.com/connect/login';
@@ -49,14 +60,6 @@ export function kiteWords(error: unknown): string {
   return String(error);
 }
 
-/** What a login stored, without the access token. */
-export interface KiteLoginResult {
-  readonly name: string;
-  readonly userId: string;
-  readonly loginTime: string;
-  readonly expiresAt: string;
-}
-
 /** Where Kite's API is and how long a call may take. */
 export interface KiteEndpoint {
   /** @default https://api.kite.trade */
@@ -71,11 +74,11 @@ export interface KiteEndpoint {
  * `tradeops token login` and the local stack's simulator login both call it.
  */
 export async function exchangeRequestToken(
-  store: KiteSecretStore,
+  store: KiteStore,
   request: { readonly name: string; readonly requestToken: string; readonly now?: () => number },
   endpoint: KiteEndpoint = {},
-): Promise<KiteLoginResult> {
-  const app = await store.readApp();
+): Promise<TokenLoginResult> {
+  const app = await store.readApp(request.name);
   const kite = new KiteConnect({
     api_key: app.api_key,
     root: endpoint.apiRoot,
@@ -88,7 +91,7 @@ export async function exchangeRequestToken(
     throw new Error(`Kite refused the request_token: ${kiteWords(error)}`);
   }
   const loginMs = (request.now ?? Date.now)();
-  const token: KiteToken = {
+  const token: BrokerToken = {
     access_token: String(session.access_token ?? ''),
     user_id: String(session.user_id ?? ''),
     login_time: new Date(loginMs).toISOString(),
@@ -103,32 +106,19 @@ export async function exchangeRequestToken(
   };
 }
 
-/** One token's state: MISSING (never stored), EXPIRED (past its expiry, or refused by Kite). */
-export interface KiteTokenStatus {
-  readonly name: string;
-  readonly state: 'VALID' | 'EXPIRED' | 'MISSING';
-  readonly userId?: string;
-  readonly loginTime?: number;
-  readonly expiresAt?: number;
-  /** What Kite said to getProfile: the user id, its refusal, or why it could not be asked. */
-  readonly proof: string;
-  /** Kite itself answered for this state; false: decided without Kite (or Kite could not be asked). */
-  readonly provenByKite: boolean;
-}
-
 /**
  * Each named token's state, proven by a `getProfile` call with it: a token whose expiry is in the
  * future but that Kite refuses is EXPIRED, with Kite's words. Kite unreachable: the stored expiry
  * decides and the proof says Kite could not be asked.
  */
 export async function kiteTokenStatus(
-  store: KiteSecretStore,
+  store: KiteStore,
   names: readonly string[],
   endpoint: KiteEndpoint & { readonly now?: () => number } = {},
-): Promise<KiteTokenStatus[]> {
+): Promise<TokenStatus[]> {
   const now = (endpoint.now ?? Date.now)();
-  const app = await store.readApp();
-  const prove = async (token: KiteToken): Promise<TokenProof> => {
+  const app = await store.readApp(DEFAULT_TOKEN_NAME);
+  const prove = async (token: BrokerToken): Promise<TokenProof> => {
     const kite = new KiteConnect({
       api_key: app.api_key,
       access_token: token.access_token,
@@ -145,41 +135,34 @@ export async function kiteTokenStatus(
       return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
     }
   };
-  const rows = await storedTokenStatus((n) => store.readToken(n), names, now, prove);
-  return rows.map(({ proven, ...row }) => ({ ...row, provenByKite: proven }));
-}
-
-/** What a logout did for one named token. */
-export interface KiteLogoutResult {
-  readonly name: string;
-  /** LOGGED_OUT: Kite invalidated the session; NO_TOKEN: none was stored, nothing to log out. */
-  readonly outcome: 'LOGGED_OUT' | 'NO_TOKEN';
-  readonly userId?: string;
+  return storedTokenStatus((n) => store.readToken(n), names, now, prove);
 }
 
 /**
  * Logs the named token's Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the
  * daily logout SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
- * The stored secret is left as it is: the next login replaces it, and Kite refuses it meanwhile.
  */
-export async function logoutKiteSession(
-  store: KiteSecretStore,
+export function logoutKiteSession(
+  store: KiteStore,
   name: string,
   endpoint: KiteEndpoint = {},
-): Promise<KiteLogoutResult> {
-  const stored = await store.readToken(name);
-  if (!stored) return { name, outcome: 'NO_TOKEN' };
-  const app = await store.readApp();
-  const kite = new KiteConnect({
-    api_key: app.api_key,
-    access_token: stored.token.access_token,
-    root: endpoint.apiRoot,
-    timeout: endpoint.timeoutMs ?? 7000,
-  });
-  try {
-    await kite.invalidateAccessToken(stored.token.access_token);
-  } catch (error) {
-    throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
-  }
-  return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
+): Promise<TokenLogoutResult> {
+  return logoutStoredToken(
+    (n) => store.readToken(n),
+    name,
+    async (token) => {
+      const app = await store.readApp(name);
+      const kite = new KiteConnect({
+        api_key: app.api_key,
+        access_token: token.access_token,
+        root: endpoint.apiRoot,
+        timeout: endpoint.timeoutMs ?? 7000,
+      });
+      try {
+        await kite.invalidateAccessToken(token.access_token);
+      } catch (error) {
+        throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
+      }
+    },
+  );
 }

@@ -1,37 +1,22 @@
-import { DEFAULT_KITE_TOKEN_NAME } from '../../../contract/kite';
-import { messageOf } from '../errors';
-import {
-  type BrokerTokenLogin,
-  TokenInputError,
-  type TokenLoginTarget,
-} from '../tokens/token-login';
+import { DEFAULT_TOKEN_NAME } from '../../../contract/broker-tokens';
+import { type BrokerTokenLogin, parsePasted, type TokenLoginTarget } from '../tokens/token-login';
+import { tokenSecretStore } from '../tokens/token-secret-store';
 import {
   exchangeRequestToken,
   KITE_LOGIN_URL,
   kiteLoginLink,
   kiteTokenStatus,
+  logoutKiteSession,
   parseRequestToken,
 } from './kite-login';
-import {
-  type KiteSecretStore,
-  LocalKiteSecretStore,
-  SecretsManagerKiteSecretStore,
-} from './kite-secret-store';
-
-/** The Kite secret store of a target. */
-export function kiteSecretStore(target: TokenLoginTarget): KiteSecretStore {
-  return target.secrets.kind === 'aws'
-    ? new SecretsManagerKiteSecretStore(target.secrets.client, target.stage)
-    : new LocalKiteSecretStore(target.secrets.dir);
-}
 
 /**
  * Kite's login in the token registry: interactive OAuth (the person opens the login link, Kite
- * redirects with a request_token, `generateSession` exchanges it) and `getProfile` as the proof.
- * The same functions `tradeops token login --broker kite` has always called.
+ * redirects with a request_token, `generateSession` exchanges it), `getProfile` as the proof and
+ * `invalidateAccessToken` as the logout.
  */
 export function kiteTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
-  const store = kiteSecretStore(target);
+  const store = tokenSecretStore(target.stage, target.secrets, 'kite');
   const endpoint = { apiRoot: target.apiRoot, timeoutMs: target.timeoutMs };
   return {
     broker: 'kite',
@@ -40,23 +25,15 @@ export function kiteTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
     // One Kite app for every named token.
     loginLink: async () =>
       kiteLoginLink(
-        (await store.readApp(DEFAULT_KITE_TOKEN_NAME)).api_key,
+        (await store.readApp(DEFAULT_TOKEN_NAME)).api_key,
         target.loginUrl ?? KITE_LOGIN_URL,
       ),
     exchange: async ({ name, pasted, now }) => {
-      let requestToken: string;
-      try {
-        if (pasted === undefined) throw new Error('Kite needs the request_token a person pastes');
-        requestToken = parseRequestToken(pasted);
-      } catch (error) {
-        throw new TokenInputError(messageOf(error));
-      }
+      const requestToken = parsePasted(pasted, parseRequestToken, "Kite's request_token");
       return exchangeRequestToken(store, { name, requestToken, now: () => now }, endpoint);
     },
-    status: async (names, now) =>
-      (await kiteTokenStatus(store, names, { ...endpoint, now: () => now })).map(
-        ({ provenByKite, ...row }) => ({ ...row, proven: provenByKite }),
-      ),
+    status: (names, now) => kiteTokenStatus(store, names, { ...endpoint, now: () => now }),
+    logout: (name) => logoutKiteSession(store, name, endpoint),
     listTokens: () => store.listTokens(),
   };
 }
