@@ -375,7 +375,9 @@ export class OpsStack extends StageStack {
         cluster: names.cluster,
         ...(tokens ? { tokens } : {}),
         // Angel One's calls from the CLI name the desk's registered IP (it has no static IP).
-        registeredEgressIps: config.network.registeredEgressIps,
+        ...(config.network.registeredEgressIps.length
+          ? { registeredEgressIps: config.network.registeredEgressIps }
+          : {}),
       }),
     });
     new CfnOutput(this, 'EmergencyStopFunction', {

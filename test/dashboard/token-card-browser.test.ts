@@ -15,6 +15,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { regenerateTokens } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '../../test-results/dashboard');
@@ -49,17 +50,7 @@ const TOKEN = 'card-test-token-0123456789';
       api_key: SIM_CREDENTIALS.apiKey,
       api_secret: SIM_CREDENTIALS.apiSecret,
     });
-    const base = localOpsContext(
-      {
-        databaseUrl: db.url,
-        controlToken: 't',
-        parameterFile: path.join(dir, 'parameters.json'),
-        objectStoreDir: path.join(dir, 'objects'),
-        logDir: path.join(dir, 'logs'),
-        fleetUrl: 'http://127.0.0.1:1',
-      },
-      'dashboard',
-    );
+    const base = localOpsContext(localTokenStack(db, dir, {}), 'dashboard');
     const tokens: TokenAccess = {
       config: stageTokensFor('kite', ['PRIMARY', 'WEBSOCKET1', 'OPTIONCHAIN1']),
       login: tokenLogin('kite', {

@@ -5,7 +5,7 @@ import { stageTokensFor } from '../../contract/broker-tokens';
 import { operatorNames } from '../../contract/names';
 import type { BrokerHealthView } from '../../contract/trading-api';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { exchangeRequestToken, kiteTokenStatus } from '../../services/common/kite/kite-login';
+import { exchangeRequestToken } from '../../services/common/kite/kite-login';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
 import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
@@ -148,7 +148,7 @@ describe('broker-logout on a Kite stage (the evening checklist)', () => {
     await login();
     const outcome = await run(brokerLogout);
     expect(outcome).toMatchObject({ status: 'PASS', detail: 'kite logged out: PRIMARY' });
-    const [status] = await kiteTokenStatus(store, ['PRIMARY'], { apiRoot: simulator.apiRoot });
+    const [status] = await (context().tokens?.login.status(['PRIMARY'], Date.now()) ?? []);
     expect(status).toMatchObject({ state: 'EXPIRED', proven: true });
   });
 

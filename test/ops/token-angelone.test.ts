@@ -1,52 +1,24 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type LocalAngelOne, startLocalAngelOne } from '../../scripts/local/local-angelone';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
-import { run } from '../../scripts/tradeops/main';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { brokerLogout } from '../../services/ops/checks/evening-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { tokenCheck } from '../../services/ops/procedures/token-check';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { tokenAuditRows, useLocalBrokerStack } from '../support/local-token-stack';
+import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
 /**
  * Angel One's unattended token operations end to end: the local stack's Angel One (its session
  * logged in at start from the TOTP seed), the real CLI in process, the token check's renewal,
  * the evening logout, against the Angel One simulator and real PostgreSQL.
  */
-let db: TestDatabase;
-let dir: string;
+const t = useLocalBrokerStack('angelone', ['PRIMARY'], (dir) => startLocalAngelOne(dir, 0));
 let angel: LocalAngelOne;
 let store: LocalTokenSecretStore<'angelone'>;
-let auditFrom = 0;
-const savedDir = process.env.LOCAL_STACK_DIR;
-
-const stack = () => ({
-  databaseUrl: db.url,
-  controlToken: 't',
-  parameterFile: path.join(dir, 'parameters.json'),
-  objectStoreDir: path.join(dir, 'objects'),
-  logDir: path.join(dir, 'logs'),
-  fleetUrl: 'http://127.0.0.1:1',
-  brokerTokens: ['PRIMARY'],
-  broker: 'angelone' as const,
-  angelone: angel.endpoints,
-});
-
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const held = async () => {
   const stored = (await store.readToken('PRIMARY'))?.token;
@@ -54,54 +26,20 @@ const held = async () => {
   return stored;
 };
 
+/** `<action> <outcome> <actor>` of the token audit rows of this test. */
 const auditRows = async () =>
-  (
-    await db.pool.query<{ action: string; outcome: string; actor: string }>(
-      `SELECT action, outcome, actor FROM control_audit
-        WHERE action LIKE 'token-%' AND id > $1 ORDER BY id`,
-      [auditFrom],
-    )
-  ).rows.map((r) => `${r.action} ${r.outcome} ${r.actor}`);
+  (await tokenAuditRows(t.db.pool, t.auditFrom)).map((r) => {
+    const [action, outcome, , actor] = r.split(' ');
+    return `${action} ${outcome} ${actor}`;
+  });
 
 /** The IST date `days` from today. */
 const istDate = (days: number) =>
   new Date(Date.now() + 330 * 60_000 + days * 86_400_000).toISOString().slice(0, 10);
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-  if (savedDir === undefined) delete process.env.LOCAL_STACK_DIR;
-  else process.env.LOCAL_STACK_DIR = savedDir;
-});
-
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'token-angelone-'));
-  angel = await startLocalAngelOne(dir, 0);
+beforeEach(() => {
+  angel = t.live;
   store = new LocalTokenSecretStore(angel.secretDir, 'angelone');
-  process.env.LOCAL_STACK_DIR = dir;
-  writeFileSync(
-    path.join(dir, 'stack.json'),
-    JSON.stringify({
-      ...stack(),
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      tradingUrl: 'http://127.0.0.1:1',
-      dashboardUrl: 'http://127.0.0.1:1',
-      dashboardToken: 't',
-    }),
-  );
-  await db.pool.query('DELETE FROM broker_token_gate');
-  auditFrom = Number(
-    (await db.pool.query<{ id: string | null }>('SELECT max(id) AS id FROM control_audit')).rows[0]
-      ?.id ?? 0,
-  );
-});
-
-afterEach(async () => {
-  await angel.simulator.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('tradeops token on an Angel One stack', () => {
@@ -160,7 +98,7 @@ describe('the checks of an Angel One stage', () => {
       ...before,
       expires_at: new Date(Date.now() + 30 * 60_000).toISOString(),
     });
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
 
     // Act
     const report = await tokenCheck(ctx, {
@@ -181,7 +119,7 @@ describe('the checks of an Angel One stage', () => {
 
   it('leaves a session with hours to spare alone', async () => {
     const before = await held();
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
 
     const report = await tokenCheck(ctx, {
       date: istDate(-1),
@@ -197,7 +135,7 @@ describe('the checks of an Angel One stage', () => {
   });
 
   it('logs the session out in the evening: Angel One refuses it afterwards', async () => {
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
     try {
       const checklist = { ...ctx, day: istDate(-1), calendar: new MarketCalendar() };
 

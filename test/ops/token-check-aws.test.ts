@@ -140,11 +140,8 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
     expect(outcome.detail).toContain('WEBSOCKET1 COOLDOWN');
     expect(outcome.detail).toMatch(/kite cooldown until .* IST after WEBSOCKET1 failed/);
     expect(outcome.detail).toContain('run: tradeops token login prod --broker kite --all-invalid');
-    expect(secretsRead()).toEqual([
-      `${SECRETS}/PRIMARY`,
-      `${SECRETS}/WEBSOCKET1`,
-      `${SECRETS}/app`,
-    ]);
+    // No token to prove with Kite: the app's credentials are not read either.
+    expect(secretsRead()).toEqual([`${SECRETS}/PRIMARY`, `${SECRETS}/WEBSOCKET1`]);
     expect(sm.commandCalls(ListSecretsCommand)).toHaveLength(0);
   });
 
@@ -172,7 +169,7 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
   });
 
   it('fails closed with Secrets Manager own words when a secret cannot be read', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/app` }).rejects(
+    sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/PRIMARY` }).rejects(
       Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), {
         name: 'AccessDeniedException',
       }),

@@ -18,6 +18,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { tokenRenewal } from '../../services/ops/procedures/token-check';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 
 let db: TestDatabase;
 let simulator: KiteSimulator;
@@ -80,17 +81,7 @@ beforeEach(async () => {
     api_secret: SIM_CREDENTIALS.apiSecret,
   });
   await db.pool.query('DELETE FROM broker_token_gate');
-  base = localOpsContext(
-    {
-      databaseUrl: db.url,
-      controlToken: 't',
-      parameterFile: path.join(dir, 'parameters.json'),
-      objectStoreDir: path.join(dir, 'objects'),
-      logDir: path.join(dir, 'logs'),
-      fleetUrl: 'http://127.0.0.1:1',
-    },
-    'scheduler',
-  );
+  base = localOpsContext(localTokenStack(db, dir, {}), 'scheduler');
 });
 
 afterEach(async () => {

@@ -17,6 +17,7 @@ import {
 } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 import { PROJECT_ROOT } from '../support/processes';
 
 const NAMES = ['PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2'];
@@ -90,17 +91,7 @@ beforeEach(async () => {
     (await db.pool.query<{ id: string | null }>('SELECT max(id) AS id FROM control_audit')).rows[0]
       ?.id ?? 0,
   );
-  ctx = localOpsContext(
-    {
-      databaseUrl: db.url,
-      controlToken: 't',
-      parameterFile: path.join(dir, 'parameters.json'),
-      objectStoreDir: path.join(dir, 'objects'),
-      logDir: path.join(dir, 'logs'),
-      fleetUrl: 'http://127.0.0.1:1',
-    },
-    'cli',
-  );
+  ctx = localOpsContext(localTokenStack(db, dir, {}), 'cli');
 });
 
 afterEach(async () => {

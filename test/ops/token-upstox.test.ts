@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { type LocalUpstox, startLocalUpstox } from '../../scripts/local/local-upstox';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
-import { run } from '../../scripts/tradeops/main';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { parseAuthorizationCode, upstoxLoginLink } from '../../services/common/upstox/upstox-login';
@@ -12,7 +9,8 @@ import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { tokenCheck } from '../../services/ops/procedures/token-check';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { tokenAuditRows, useLocalBrokerStack } from '../support/local-token-stack';
+import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
 /**
  * The Upstox runbook's token operations end to end: the local stack's Upstox (six named tokens,
@@ -21,36 +19,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
  */
 const NAMES = ['PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2', 'WEBSOCKET3', 'OPTIONCHAIN1', 'OPTIONCHAIN2'];
 
-let db: TestDatabase;
-let dir: string;
+const t = useLocalBrokerStack('upstox', NAMES, (dir) => startLocalUpstox(dir, 0));
 let upstox: LocalUpstox;
 let store: LocalTokenSecretStore<'upstox'>;
-let auditFrom = 0;
-const savedDir = process.env.LOCAL_STACK_DIR;
-
-const stack = () => ({
-  databaseUrl: db.url,
-  controlToken: 't',
-  parameterFile: path.join(dir, 'parameters.json'),
-  objectStoreDir: path.join(dir, 'objects'),
-  logDir: path.join(dir, 'logs'),
-  fleetUrl: 'http://127.0.0.1:1',
-  brokerTokens: NAMES,
-  broker: 'upstox' as const,
-  upstox: upstox.endpoints,
-});
-
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** A person at the authorize dialog of `name`'s own app: the code its redirect carries. */
 async function codeFor(name: string): Promise<string> {
@@ -71,49 +42,11 @@ async function threeInvalid() {
 }
 
 const auditRows = async () =>
-  (
-    await db.pool.query<{ action: string; outcome: string; after_state: { token?: string } }>(
-      `SELECT action, outcome, after_state FROM control_audit
-        WHERE action LIKE 'token-%' AND id > $1 ORDER BY id`,
-      [auditFrom],
-    )
-  ).rows.map((r) => `${r.action} ${r.outcome} ${r.after_state.token ?? ''}`.trim());
+  (await tokenAuditRows(t.db.pool, t.auditFrom)).map((r) => r.split(' ').slice(0, 3).join(' '));
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.close();
-  if (savedDir === undefined) delete process.env.LOCAL_STACK_DIR;
-  else process.env.LOCAL_STACK_DIR = savedDir;
-});
-
-beforeEach(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'token-upstox-'));
-  upstox = await startLocalUpstox(dir, 0);
+beforeEach(() => {
+  upstox = t.live;
   store = new LocalTokenSecretStore(upstox.secretDir, 'upstox');
-  process.env.LOCAL_STACK_DIR = dir;
-  writeFileSync(
-    path.join(dir, 'stack.json'),
-    JSON.stringify({
-      ...stack(),
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      tradingUrl: 'http://127.0.0.1:1',
-      dashboardUrl: 'http://127.0.0.1:1',
-      dashboardToken: 't',
-    }),
-  );
-  await db.pool.query('DELETE FROM broker_token_gate');
-  auditFrom = Number(
-    (await db.pool.query<{ id: string | null }>('SELECT max(id) AS id FROM control_audit')).rows[0]
-      ?.id ?? 0,
-  );
-});
-
-afterEach(async () => {
-  await upstox.simulator.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('tradeops token on an Upstox stack with six named tokens', () => {
@@ -169,7 +102,7 @@ describe('tradeops token on an Upstox stack with six named tokens', () => {
       ...['--request-token', await codeFor('WEBSOCKET3')],
     );
     const during = await tradeops('token', 'status', 'local');
-    await db.pool.query(
+    await t.db.pool.query(
       `UPDATE broker_token_gate SET cooldown_until = clock_timestamp() - interval '1 second'`,
     );
     const resumed = await tradeops(
@@ -221,7 +154,7 @@ describe('the checks of an Upstox stage', () => {
   it('pages (P2, the page topic) with the exact command when any token is invalid', async () => {
     // Arrange: only OPTIONCHAIN2, neither traded nor streamed with, is invalid.
     unlinkSync(path.join(upstox.secretDir, 'OPTIONCHAIN2.json'));
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
 
     // Act
     const report = await tokenCheck(ctx, {
@@ -232,7 +165,7 @@ describe('the checks of an Upstox stage', () => {
 
     // Assert
     expect(report.status).toBe('FAIL');
-    const pages = readFileSync(path.join(dir, 'notifications.jsonl'), 'utf8')
+    const pages = readFileSync(path.join(t.dir, 'notifications.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { topic: string; subject: string; message: string });
@@ -247,7 +180,7 @@ describe('the checks of an Upstox stage', () => {
 
   it("fails the morning checklist's CRITICAL broker-tokens check (NOT READY) while a streamed token is invalid, and only warns for the others", async () => {
     // Arrange
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
     const checklist = (): ChecklistContext =>
       ({ ...ctx, day: yesterdayIst(), calendar: new MarketCalendar() }) as ChecklistContext;
     const check = () => brokerTokens.run(checklist(), new AbortController().signal);
@@ -274,7 +207,7 @@ describe('the checks of an Upstox stage', () => {
 
   it('logs every session out in the evening: Upstox refuses them afterwards', async () => {
     // Arrange
-    const ctx = localOpsContext(stack(), 'scheduler');
+    const ctx = localOpsContext(t.stack, 'scheduler');
     try {
       const checklist = { ...ctx, day: yesterdayIst(), calendar: new MarketCalendar() };
 

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { BrokerToken } from '../../../contract/broker-tokens';
 import type { AngelOneApp } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import type { TokenLoginResult } from '../tokens/token-login';
+import { loginResult, type TokenLoginResult } from '../tokens/token-login';
 import type { TokenSecretStore } from '../tokens/token-secret-store';
 import { angelOutcome, createSmartApi, type DeskNetwork, type SmartApiClient } from './smartapi';
 import { base32Bytes, totp } from './totp';
@@ -88,7 +88,7 @@ async function store(
     expires_at: new Date(angelJwtExpiry(tokens.jwtToken, loginMs)).toISOString(),
   };
   await target.writeToken(name, token);
-  return { name, userId: token.user_id, loginTime: token.login_time, expiresAt: token.expires_at };
+  return loginResult(name, token);
 }
 
 /**
@@ -136,13 +136,7 @@ export async function renewAngelOneSession(
     stored &&
     Date.parse(stored.expires_at) - now > (request.renewWithinMs ?? ANGELONE_RENEW_WITHIN_MS)
   )
-    return {
-      action: 'valid',
-      name: request.name,
-      userId: stored.user_id,
-      loginTime: stored.login_time,
-      expiresAt: stored.expires_at,
-    };
+    return { action: 'valid', ...loginResult(request.name, stored) };
   if (stored?.refresh_token) {
     const app = await secrets.readApp(request.name);
     const smart = angelClient(app, endpoint, stored.access_token);

@@ -1,10 +1,7 @@
-import { DEFAULT_TOKEN_NAME } from '../../../contract/broker-tokens';
 import {
   type BrokerTokenLogin,
-  logoutStoredToken,
-  storedTokenStatus,
+  storedTokenLogin,
   type TokenLoginTarget,
-  type TokenProof,
 } from '../tokens/token-login';
 import { tokenSecretStore } from '../tokens/token-secret-store';
 import { type AngelOneEndpoint, angelClient, renewAngelOneSession } from './angelone-login';
@@ -32,10 +29,10 @@ export function angelOneTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
       network: { publicIp: target.publicIp },
     };
   };
-  return {
+  return storedTokenLogin({
     broker: 'angelone',
     mode: 'unattended',
-    where: store.where,
+    store,
     loginLink: async () => UNATTENDED,
     exchange: async ({ name, now }) => {
       // Asked for a new session whatever the one held: no "still valid" shortcut.
@@ -46,37 +43,25 @@ export function angelOneTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
       );
       return result;
     },
-    status: async (names, now) => {
-      const app = await store.readApp(DEFAULT_TOKEN_NAME);
-      const prove = async (token: { access_token: string }): Promise<TokenProof> => {
-        const outcome = angelOutcome(
-          await angelClient(app, endpoint(), token.access_token).getProfile(),
-        );
-        if (outcome.ok) return { outcome: 'VALID', proof: 'Angel One profile answered' };
-        const words = `${outcome.code}: ${outcome.message}`;
-        return outcome.kind === 'token'
-          ? { outcome: 'REFUSED', proof: `Angel One refuses it: ${words}` }
-          : { outcome: 'UNREACHABLE', proof: `Angel One not asked (${words})` };
-      };
-      return storedTokenStatus((n) => store.readToken(n), names, now, prove);
-    },
-    logout: async (name) => {
+    prove: async (token, name) => {
       const app = await store.readApp(name);
-      return logoutStoredToken(
-        (n) => store.readToken(n),
-        name,
-        async (token) => {
-          const outcome = angelOutcome(
-            await angelClient(app, endpoint(), token.access_token).logout(app.client_code),
-          );
-          // A session Angel no longer knows is out already.
-          if (!outcome.ok && outcome.kind !== 'token')
-            throw new Error(
-              `Angel One did not log ${name} out: ${outcome.code}: ${outcome.message}`,
-            );
-        },
+      const outcome = angelOutcome(
+        await angelClient(app, endpoint(), token.access_token).getProfile(),
       );
+      if (outcome.ok) return { outcome: 'VALID', proof: 'Angel One profile answered' };
+      const words = `${outcome.code}: ${outcome.message}`;
+      return outcome.kind === 'token'
+        ? { outcome: 'REFUSED', proof: `Angel One refuses it: ${words}` }
+        : { outcome: 'UNREACHABLE', proof: `Angel One not asked (${words})` };
     },
-    listTokens: () => store.listTokens(),
-  };
+    end: async (token, name) => {
+      const app = await store.readApp(name);
+      const outcome = angelOutcome(
+        await angelClient(app, endpoint(), token.access_token).logout(app.client_code),
+      );
+      // A session Angel no longer knows is out already.
+      if (!outcome.ok && outcome.kind !== 'token')
+        throw new Error(`Angel One did not log ${name} out: ${outcome.code}: ${outcome.message}`);
+    },
+  });
 }

@@ -1,16 +1,9 @@
-import { KiteConnect } from 'kiteconnect';
+import { type Connect, KiteConnect } from 'kiteconnect';
 import * as z from 'zod';
-import { type BrokerToken, DEFAULT_TOKEN_NAME } from '../../../contract/broker-tokens';
-import { kiteTokenExpiry } from '../../../contract/brokers';
+import type { BrokerToken } from '../../../contract/broker-tokens';
+import { type KiteApp, kiteTokenExpiry } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import {
-  logoutStoredToken,
-  storedTokenStatus,
-  type TokenLoginResult,
-  type TokenLogoutResult,
-  type TokenProof,
-  type TokenStatus,
-} from '../tokens/token-login';
+import { loginResult, type TokenLoginResult, type TokenProof } from '../tokens/token-login';
 import type { TokenSecretStore } from '../tokens/token-secret-store';
 
 /** A stage's Kite secrets: one app for every named token. */
@@ -68,6 +61,16 @@ export interface KiteEndpoint {
   readonly timeoutMs?: number;
 }
 
+/** The SDK's client on `endpoint` for `app`, with `accessToken` when there is one. */
+function kiteClient(app: KiteApp, endpoint: KiteEndpoint, accessToken?: string): Connect {
+  return new KiteConnect({
+    api_key: app.api_key,
+    ...(accessToken ? { access_token: accessToken } : {}),
+    root: endpoint.apiRoot,
+    timeout: endpoint.timeoutMs ?? 7000,
+  });
+}
+
 /**
  * Exchanges a request_token for an access token (`generateSession`, which sends the checksum
  * sha256(api_key + request_token + api_secret)) and stores it under `name`. The one login path:
@@ -79,11 +82,7 @@ export async function exchangeRequestToken(
   endpoint: KiteEndpoint = {},
 ): Promise<TokenLoginResult> {
   const app = await store.readApp(request.name);
-  const kite = new KiteConnect({
-    api_key: app.api_key,
-    root: endpoint.apiRoot,
-    timeout: endpoint.timeoutMs ?? 7000,
-  });
+  const kite = kiteClient(app, endpoint);
   let session: { access_token?: unknown; user_id?: unknown };
   try {
     session = await kite.generateSession(request.requestToken, app.api_secret);
@@ -98,71 +97,44 @@ export async function exchangeRequestToken(
     expires_at: new Date(kiteTokenExpiry(loginMs)).toISOString(),
   };
   await store.writeToken(request.name, token);
-  return {
-    name: request.name,
-    userId: token.user_id,
-    loginTime: token.login_time,
-    expiresAt: token.expires_at,
-  };
+  return loginResult(request.name, token);
 }
 
 /**
- * Each named token's state, proven by a `getProfile` call with it: a token whose expiry is in the
- * future but that Kite refuses is EXPIRED, with Kite's words. Kite unreachable: the stored expiry
- * decides and the proof says Kite could not be asked.
+ * Kite's proof of a session (`getProfile`): a `TokenException` is Kite refusing it; anything else
+ * means Kite could not be asked.
  */
-export async function kiteTokenStatus(
-  store: KiteStore,
-  names: readonly string[],
-  endpoint: KiteEndpoint & { readonly now?: () => number } = {},
-): Promise<TokenStatus[]> {
-  const now = (endpoint.now ?? Date.now)();
-  const app = await store.readApp(DEFAULT_TOKEN_NAME);
-  const prove = async (token: BrokerToken): Promise<TokenProof> => {
-    const kite = new KiteConnect({
-      api_key: app.api_key,
-      access_token: token.access_token,
-      root: endpoint.apiRoot,
-      timeout: endpoint.timeoutMs ?? 7000,
-    });
-    try {
-      const profile = (await kite.getProfile()) as { user_id?: unknown };
-      return { outcome: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
-    } catch (error) {
-      const type = (error as { error_type?: unknown })?.error_type;
-      if (type === 'TokenException')
-        return { outcome: 'REFUSED', proof: `Kite refuses it: ${kiteWords(error)}` };
-      return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
-    }
-  };
-  return storedTokenStatus((n) => store.readToken(n), names, now, prove);
+export async function proveKiteToken(
+  app: KiteApp,
+  token: BrokerToken,
+  endpoint: KiteEndpoint = {},
+): Promise<TokenProof> {
+  try {
+    const profile = (await kiteClient(app, endpoint, token.access_token).getProfile()) as {
+      user_id?: unknown;
+    };
+    return { outcome: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
+  } catch (error) {
+    const type = (error as { error_type?: unknown })?.error_type;
+    if (type === 'TokenException')
+      return { outcome: 'REFUSED', proof: `Kite refuses it: ${kiteWords(error)}` };
+    return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
+  }
 }
 
 /**
- * Logs the named token's Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the
- * daily logout SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
+ * Logs a Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the daily logout
+ * SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
  */
-export function logoutKiteSession(
-  store: KiteStore,
+export async function endKiteSession(
+  app: KiteApp,
+  token: BrokerToken,
   name: string,
   endpoint: KiteEndpoint = {},
-): Promise<TokenLogoutResult> {
-  return logoutStoredToken(
-    (n) => store.readToken(n),
-    name,
-    async (token) => {
-      const app = await store.readApp(name);
-      const kite = new KiteConnect({
-        api_key: app.api_key,
-        access_token: token.access_token,
-        root: endpoint.apiRoot,
-        timeout: endpoint.timeoutMs ?? 7000,
-      });
-      try {
-        await kite.invalidateAccessToken(token.access_token);
-      } catch (error) {
-        throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
-      }
-    },
-  );
+): Promise<void> {
+  try {
+    await kiteClient(app, endpoint, token.access_token).invalidateAccessToken(token.access_token);
+  } catch (error) {
+    throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
+  }
 }

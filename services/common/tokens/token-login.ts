@@ -1,6 +1,6 @@
 import type { BrokerToken, TokenBroker } from '../../../contract/broker-tokens';
 import type { AnyStage } from '../../../contract/names';
-import type { StoredToken, TokenSecretsLocation } from './token-secret-store';
+import type { TokenSecretStore, TokenSecretsLocation } from './token-secret-store';
 
 /**
  * Where a stage's tokens at a broker live and where the broker answers: what a broker's login
@@ -134,19 +134,39 @@ export type TokenProof =
   /** The broker could not be asked: the stored expiry decides, unproven. */
   | { readonly outcome: 'UNREACHABLE'; readonly proof: string };
 
+/** What a login reports of the session it stored: never a token. */
+export function loginResult(name: string, token: BrokerToken): TokenLoginResult {
+  return {
+    name,
+    userId: token.user_id,
+    loginTime: token.login_time,
+    expiresAt: token.expires_at,
+  };
+}
+
+/** A broker's login exchange, proof and logout, on the stage's store of its secrets. */
+export interface StoredTokenLoginSpec {
+  readonly broker: TokenBroker;
+  readonly mode: BrokerTokenLogin['mode'];
+  readonly store: Pick<TokenSecretStore, 'where' | 'readToken' | 'listTokens'>;
+  loginLink(name: string): Promise<string>;
+  exchange: BrokerTokenLogin['exchange'];
+  /** The broker's profile call with the stored session `name`. */
+  prove(token: BrokerToken, name: string): Promise<TokenProof>;
+  /** The broker's logout of the stored session `name`; throws the broker's refusal. */
+  end(token: BrokerToken, name: string): Promise<void>;
+}
+
 /**
- * Each named token's state from its store: MISSING, EXPIRED by its stored expiry, else proven by
- * `prove` (the broker's profile call) when the broker has one. Shared by every broker's `status`.
+ * A broker's `BrokerTokenLogin` from its exchange, proof and logout: what every broker shares is
+ * here once. `status`: MISSING when nothing is stored, EXPIRED by the stored expiry, else the
+ * broker's proof (a refusal is EXPIRED in its words; unreachable, the stored expiry decides,
+ * unproven). `logout`: NO_TOKEN when nothing is stored, else the broker's logout.
  */
-export async function storedTokenStatus(
-  read: (name: string) => Promise<StoredToken | undefined>,
-  names: readonly string[],
-  now: number,
-  prove?: (token: BrokerToken) => Promise<TokenProof>,
-): Promise<TokenStatus[]> {
-  return Promise.all(
-    names.map(async (name): Promise<TokenStatus> => {
-      const stored = await read(name);
+export function storedTokenLogin(spec: StoredTokenLoginSpec): BrokerTokenLogin {
+  const { store } = spec;
+  const status = (name: string, now: number): Promise<TokenStatus> =>
+    store.readToken(name).then(async (stored) => {
       if (!stored)
         return { name, state: 'MISSING', proof: 'no token stored: run token login', proven: false };
       const { token } = stored;
@@ -158,27 +178,24 @@ export async function storedTokenStatus(
       };
       if (base.expiresAt <= now)
         return { ...base, state: 'EXPIRED', proof: 'past its expiry', proven: false };
-      if (!prove)
-        return { ...base, state: 'VALID', proof: 'the broker has no profile call', proven: false };
-      const answer = await prove(token);
+      const answer = await spec.prove(token, name);
       if (answer.outcome === 'REFUSED')
         return { ...base, state: 'EXPIRED', proof: answer.proof, proven: true };
       return { ...base, state: 'VALID', proof: answer.proof, proven: answer.outcome === 'VALID' };
-    }),
-  );
-}
-
-/**
- * Logs the stored session `name` out with `end` (the broker's logout call): NO_TOKEN when none is
- * stored; `end` throws the broker's refusal in its words.
- */
-export async function logoutStoredToken(
-  read: (name: string) => Promise<StoredToken | undefined>,
-  name: string,
-  end: (token: BrokerToken) => Promise<void>,
-): Promise<TokenLogoutResult> {
-  const stored = await read(name);
-  if (!stored) return { name, outcome: 'NO_TOKEN' };
-  await end(stored.token);
-  return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
+    });
+  return {
+    broker: spec.broker,
+    mode: spec.mode,
+    where: store.where,
+    loginLink: (name) => spec.loginLink(name),
+    exchange: (request) => spec.exchange(request),
+    status: (names, now) => Promise.all(names.map((name) => status(name, now))),
+    logout: async (name) => {
+      const stored = await store.readToken(name);
+      if (!stored) return { name, outcome: 'NO_TOKEN' };
+      await spec.end(stored.token, name);
+      return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
+    },
+    listTokens: () => store.listTokens(),
+  };
 }

@@ -3,14 +3,7 @@ import * as z from 'zod';
 import type { BrokerToken } from '../../../contract/broker-tokens';
 import { type UpstoxApp, upstoxTokenExpiry } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import {
-  logoutStoredToken,
-  storedTokenStatus,
-  type TokenLoginResult,
-  type TokenLogoutResult,
-  type TokenProof,
-  type TokenStatus,
-} from '../tokens/token-login';
+import { loginResult, type TokenLoginResult, type TokenProof } from '../tokens/token-login';
 import type { TokenSecretStore } from '../tokens/token-secret-store';
 
 /** A stage's Upstox secrets: an app (`app-<NAME>`) and a session per named token. */
@@ -139,60 +132,42 @@ export async function exchangeAuthorizationCode(
     expires_at: new Date(upstoxTokenExpiry(loginMs)).toISOString(),
   };
   await store.writeToken(request.name, token);
-  return {
-    name: request.name,
-    userId: token.user_id,
-    loginTime: token.login_time,
-    expiresAt: token.expires_at,
-  };
+  return loginResult(request.name, token);
 }
 
 /**
- * Each named token's state, proven by a profile call with it (`UserApi.getProfile`): a token
- * Upstox refuses is EXPIRED with its words; Upstox unreachable, the stored expiry decides, unproven.
+ * Upstox's proof of a session (`UserApi.getProfile`): a 401 is Upstox refusing it; anything else
+ * means Upstox could not be asked.
  */
-export function upstoxTokenStatus(
-  store: Pick<UpstoxStore, 'readToken'>,
-  names: readonly string[],
-  now: number,
+export async function proveUpstoxToken(
+  token: BrokerToken,
   endpoint: UpstoxEndpoint = {},
-): Promise<TokenStatus[]> {
-  const prove = async (token: BrokerToken): Promise<TokenProof> => {
-    try {
-      const profile = (await call<unknown>((callback) =>
-        new UserApi(apiClient(endpoint, token.access_token)).getProfile('2.0', callback),
-      )) as { data?: { userId?: unknown } } | undefined;
-      return { outcome: 'VALID', proof: `Upstox profile ${String(profile?.data?.userId)}` };
-    } catch (error) {
-      if (refusesToken(error))
-        return { outcome: 'REFUSED', proof: `Upstox refuses it: ${upstoxWords(error)}` };
-      return { outcome: 'UNREACHABLE', proof: `Upstox not asked (${upstoxWords(error)})` };
-    }
-  };
-  return storedTokenStatus((n) => store.readToken(n), names, now, prove);
+): Promise<TokenProof> {
+  try {
+    const profile = (await call<unknown>((callback) =>
+      new UserApi(apiClient(endpoint, token.access_token)).getProfile('2.0', callback),
+    )) as { data?: { userId?: unknown } } | undefined;
+    return { outcome: 'VALID', proof: `Upstox profile ${String(profile?.data?.userId)}` };
+  } catch (error) {
+    if (refusesToken(error))
+      return { outcome: 'REFUSED', proof: `Upstox refuses it: ${upstoxWords(error)}` };
+    return { outcome: 'UNREACHABLE', proof: `Upstox not asked (${upstoxWords(error)})` };
+  }
 }
 
 /**
- * Logs the named session out (`LoginApi.logout`, `DELETE /v2/logout`). A token Upstox already
- * refuses is logged out as far as Upstox is concerned; any other refusal is thrown in its words.
+ * Logs an Upstox session out (`LoginApi.logout`, `DELETE /v2/logout`). A token Upstox already
+ * refuses is out as far as Upstox is concerned; any other refusal is thrown in its words.
  */
-export function logoutUpstoxSession(
-  store: Pick<UpstoxStore, 'readToken'>,
+export async function endUpstoxSession(
+  token: BrokerToken,
   name: string,
   endpoint: UpstoxEndpoint = {},
-): Promise<TokenLogoutResult> {
-  return logoutStoredToken(
-    (n) => store.readToken(n),
-    name,
-    (token) =>
-      call<unknown>((callback) =>
-        new LoginApi(apiClient(endpoint, token.access_token)).logout('2.0', callback),
-      ).then(
-        () => undefined,
-        (error: unknown) => {
-          if (refusesToken(error)) return;
-          throw new Error(`Upstox did not log ${name} out: ${upstoxWords(error)}`);
-        },
-      ),
-  );
+): Promise<void> {
+  await call<unknown>((callback) =>
+    new LoginApi(apiClient(endpoint, token.access_token)).logout('2.0', callback),
+  ).catch((error: unknown) => {
+    if (!refusesToken(error))
+      throw new Error(`Upstox did not log ${name} out: ${upstoxWords(error)}`);
+  });
 }

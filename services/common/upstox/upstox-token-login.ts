@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type BrokerTokenLogin, parsePasted, type TokenLoginTarget } from '../tokens/token-login';
+import {
+  type BrokerTokenLogin,
+  parsePasted,
+  storedTokenLogin,
+  type TokenLoginTarget,
+} from '../tokens/token-login';
 import { tokenSecretStore } from '../tokens/token-secret-store';
 import {
+  endUpstoxSession,
   exchangeAuthorizationCode,
-  logoutUpstoxSession,
   parseAuthorizationCode,
+  proveUpstoxToken,
   UPSTOX_DIALOG_URL,
   upstoxLoginLink,
-  upstoxTokenStatus,
 } from './upstox-login';
 
 /**
@@ -21,10 +26,10 @@ export function upstoxTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
   const endpoint = { apiRoot: target.apiRoot, timeoutMs: target.timeoutMs };
   /** The state each token's last link was sent with. */
   const states = new Map<string, string>();
-  return {
+  return storedTokenLogin({
     broker: 'upstox',
     mode: 'interactive',
-    where: store.where,
+    store,
     loginLink: async (name) => {
       const state = randomBytes(8).toString('hex');
       states.set(name, state);
@@ -42,8 +47,7 @@ export function upstoxTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
       );
       return exchangeAuthorizationCode(store, { name, code, now: () => now }, endpoint);
     },
-    status: (names, now) => upstoxTokenStatus(store, names, now, endpoint),
-    logout: (name) => logoutUpstoxSession(store, name, endpoint),
-    listTokens: () => store.listTokens(),
-  };
+    prove: (token) => proveUpstoxToken(token, endpoint),
+    end: (token, name) => endUpstoxSession(token, name, endpoint),
+  });
 }
