@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { BrokerKind } from './kite';
+import type { BrokerKind } from './brokers';
 
 /*
  * The exchange's algo ID, as SEBI's retail algo framework requires it on every algo order.

@@ -14,6 +14,9 @@ export const TokenNameSchema = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]{0,31}$/, 'expected a token name such as PRIMARY');
 
+/** The name a single-session desk uses, and the trading token of every default set. */
+export const DEFAULT_TOKEN_NAME = 'PRIMARY';
+
 /**
  * A stage's tokens at one broker: their names, the one the trading service places orders with
  * and the ones its data streams use. Each name is its own login (an Upstox token is its own API
@@ -105,8 +108,7 @@ export function requiredTokens(tokens: StageTokens): string[] {
 /**
  * Secrets Manager names of a stage's secrets at a broker, `/algo-trading/<stage>/broker/<broker>/`:
  * each token under its name; the app credentials under `app` (Kite, Angel One: one app) or
- * `app-<NAME>` (Upstox: each token is its own API app). Mirrors `kiteSecretNames`, which is this
- * for Kite.
+ * `app-<NAME>` (Upstox: each token is its own API app).
  */
 export function brokerSecretNames(stage: AnyStage, broker: TokenBroker) {
   const prefix = `/algo-trading/${stage}/broker/${broker}`;
@@ -117,14 +119,14 @@ export function brokerSecretNames(stage: AnyStage, broker: TokenBroker) {
     /** The credentials the login of `name` uses: read by the login, written by a person. */
     app: (name: string) =>
       appPerToken ? `${prefix}/app-${TokenNameSchema.parse(name)}` : `${prefix}/app`,
-    /** `{access_token, user_id, login_time, expires_at[, extra]}`, written by a login. */
+    /** A `BrokerToken`, written by a login. */
     token: (name: string) => `${prefix}/${TokenNameSchema.parse(name)}`,
   } as const;
 }
 
 /**
- * One stored access token, whatever the broker: what `tradeops token login` writes. `extra`
- * holds what a broker returns beside the token (Angel One's feed and refresh tokens).
+ * One stored session, whatever the broker: what `tradeops token login` (and Angel One's renewal)
+ * writes, and what the trading tasks read.
  */
 export const BrokerTokenSchema = z
   .object({
@@ -134,7 +136,10 @@ export const BrokerTokenSchema = z
     login_time: z.iso.datetime({ offset: true }),
     /** ISO 8601. */
     expires_at: z.iso.datetime({ offset: true }),
-    extra: z.record(z.string(), z.string()).optional(),
+    /** Angel One: renews the JWT (generateTokens) without a new TOTP login. */
+    refresh_token: z.string().min(1).optional(),
+    /** Angel One: authenticates the WebSocket V2 feed. */
+    feed_token: z.string().min(1).optional(),
   })
   .strict();
 export type BrokerToken = z.output<typeof BrokerTokenSchema>;

@@ -1,22 +1,17 @@
 import * as z from 'zod';
-import { KiteTokenNameSchema } from './kite';
-import type { AnyStage } from './names';
+import type { TokenBroker } from './broker-tokens';
 
-/** The live brokers besides Kite whose secrets a stage keeps the same way. */
-export const LiveBrokerSchema = z.enum(['upstox', 'angelone']);
-export type LiveBroker = z.output<typeof LiveBrokerSchema>;
+/** The brokers a trading task can trade through; LIVE needs a real one (any but paper). */
+export const BrokerKindSchema = z.enum(['paper', 'kite', 'upstox', 'angelone']);
+export type BrokerKind = z.output<typeof BrokerKindSchema>;
 
-/** Secrets Manager names of a stage's secrets at one broker: the app and each named token. */
-export function brokerSecretNames(stage: AnyStage, broker: LiveBroker) {
-  const prefix = `/algo-trading/${stage}/broker/${broker}`;
-  return {
-    prefix,
-    app: `${prefix}/app`,
-    token: (name: string) => `${prefix}/${KiteTokenNameSchema.parse(name)}`,
-  } as const;
-}
+/** The Kite Connect app's credentials (one app for every named token). */
+export const KiteAppSchema = z
+  .object({ api_key: z.string().min(1), api_secret: z.string().min(1) })
+  .strict();
+export type KiteApp = z.output<typeof KiteAppSchema>;
 
-/** An Upstox API app (one per named token at the desk); never printed or logged. */
+/** An Upstox API app: one per named token at the desk (`app-<NAME>`). */
 export const UpstoxAppSchema = z
   .object({
     client_id: z.string().min(1),
@@ -27,7 +22,7 @@ export const UpstoxAppSchema = z
   .strict();
 export type UpstoxApp = z.output<typeof UpstoxAppSchema>;
 
-/** An Angel One SmartAPI app and the account it logs in unattended; never printed or logged. */
+/** An Angel One SmartAPI app and the account it logs in unattended. */
 export const AngelOneAppSchema = z
   .object({
     api_key: z.string().min(1),
@@ -39,36 +34,29 @@ export const AngelOneAppSchema = z
   .strict();
 export type AngelOneApp = z.output<typeof AngelOneAppSchema>;
 
-/** One stored session at a broker, as a login writes it. */
-export const BrokerTokenSchema = z
-  .object({
-    access_token: z.string().min(1),
-    user_id: z.string().min(1),
-    /** ISO 8601. */
-    login_time: z.iso.datetime({ offset: true }),
-    /** ISO 8601. */
-    expires_at: z.iso.datetime({ offset: true }),
-    /** Angel One: renews the JWT (generateTokens). */
-    refresh_token: z.string().min(1).optional(),
-    /** Angel One: authenticates the WebSocket V2 feed. */
-    feed_token: z.string().min(1).optional(),
-  })
-  .strict();
-export type BrokerToken = z.output<typeof BrokerTokenSchema>;
+/** Each broker's app secret, as a person stores it; never printed, logged or put in a template. */
+export const BROKER_APP_SCHEMAS = {
+  kite: KiteAppSchema,
+  upstox: UpstoxAppSchema,
+  angelone: AngelOneAppSchema,
+} as const satisfies Record<TokenBroker, z.ZodType>;
+export type BrokerApp<B extends TokenBroker> = z.output<(typeof BROKER_APP_SCHEMAS)[B]>;
 
 const IST_OFFSET_MS = 330 * 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/**
- * When an Upstox access token obtained at `loginMs` stops working: 03:30 IST on the day after
- * the login, whatever the time of the login (Upstox's Get Token page), except that one obtained
- * before 03:30 IST dies at 03:30 the same day.
- */
-export function upstoxTokenExpiry(loginMs: number): number {
+/** The first `hourIst` o'clock IST strictly after `loginMs` (epoch ms). */
+function nextIstHour(loginMs: number, hourIst: number): number {
   const ist = loginMs + IST_OFFSET_MS;
   const istMidnight = ist - (((ist % DAY_MS) + DAY_MS) % DAY_MS);
-  let expiry = istMidnight + 3.5 * HOUR_MS;
-  if (expiry <= ist) expiry += DAY_MS;
-  return expiry - IST_OFFSET_MS;
+  let at = istMidnight + hourIst * HOUR_MS;
+  if (at <= ist) at += DAY_MS;
+  return at - IST_OFFSET_MS;
 }
+
+/** A Kite access token dies at the next 06:00 IST (Kite flushes every session then). */
+export const kiteTokenExpiry = (loginMs: number): number => nextIstHour(loginMs, 6);
+
+/** An Upstox access token dies at the next 03:30 IST, whatever the time of the login. */
+export const upstoxTokenExpiry = (loginMs: number): number => nextIstHour(loginMs, 3.5);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BrokerKindSchema } from '../../contract/kite';
+import { BrokerKindSchema } from '../../contract/brokers';
 import { STAGES, type Stage } from '../../contract/stage';
 import { parseOrThrow } from '../../contract/validation';
 import { type StageConfig, type StageConfigInput, StageConfigSchema } from './stage-config';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { BrokerTokenSetsSchema, type StageTokens } from '../../contract/broker-tokens';
-import { BrokerKindSchema } from '../../contract/kite';
+import { BrokerKindSchema } from '../../contract/brokers';
 import { RiskLimitsSchema } from '../../contract/risk-limits';
 import { SchedulesSchema, STAGES } from '../../contract/stage';
 

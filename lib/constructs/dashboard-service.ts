@@ -54,7 +54,12 @@ export interface DashboardServiceProps {
    * The stage's named tokens at its broker and their secrets: the token card proves each token
    * (read only, exactly these secrets). @default none (the paper broker)
    */
-  readonly brokerTokens?: { readonly set: StageTokens; readonly secrets: BrokerSecretSet };
+  readonly brokerTokens?: {
+    readonly set: StageTokens;
+    readonly secrets: BrokerSecretSet;
+    /** The egress IPs registered with the broker (Angel One's calls name the first). */
+    readonly registeredEgressIps: readonly string[];
+  };
 }
 
 /**
@@ -186,6 +191,9 @@ export class DashboardService extends Construct {
         PAGE_TOPIC_ARN: props.topics.page,
         NOTIFY_TOPIC_ARN: props.topics.notify,
         BROKER_TOKEN_SET: JSON.stringify(props.brokerTokens?.set ?? null),
+        ...(props.brokerTokens
+          ? { REGISTERED_EGRESS_IPS: props.brokerTokens.registeredEgressIps.join(',') }
+          : {}),
       },
     });
     acknowledgeTaskDefinition(taskDefinition);

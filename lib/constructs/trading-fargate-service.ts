@@ -8,6 +8,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { TokenBroker } from '../../contract/broker-tokens';
 import { LIVE_CONFIRMATION } from '../../contract/names';
 import type { RiskLimits } from '../../contract/risk-limits';
 import {
@@ -27,22 +28,15 @@ export const TRADING_PORT = 8000;
 export type TradingBroker =
   | { readonly kind: 'paper' }
   | {
-      readonly kind: 'kite';
-      /** `/algo-trading/<stage>/broker/kite/app`: the api key and secret. */
-      readonly app: secretsmanager.ISecret;
-      /** The access token the task uses (`KITE_TOKEN_NAME`). */
-      readonly tokenName: string;
-      /** `/algo-trading/<stage>/broker/kite/<tokenName>`. */
-      readonly token: secretsmanager.ISecret;
-    }
-  | {
-      readonly kind: 'upstox' | 'angelone';
-      /** `/algo-trading/<stage>/broker/<kind>/app`. */
+      readonly kind: TokenBroker;
+      /** The app credentials of the session the task uses (`brokerSecretNames(...).app`). */
       readonly app: secretsmanager.ISecret;
       /** The session the task uses (`BROKER_TOKEN_NAME`). */
       readonly tokenName: string;
       /** `/algo-trading/<stage>/broker/<kind>/<tokenName>`. */
       readonly token: secretsmanager.ISecret;
+      /** Angel One: the static IP its calls name (`ANGELONE_PUBLIC_IP`). */
+      readonly publicIp?: string;
     };
 
 export interface TradingFargateServiceProps {
@@ -161,11 +155,11 @@ export class TradingFargateService extends Construct {
         SESSION_CLOCK: 'nse',
         METRICS_EMF: 'true',
         BROKER: broker.kind,
-        ...(broker.kind === 'kite'
-          ? { KITE_SECRET_STORE: 'secrets-manager', KITE_TOKEN_NAME: broker.tokenName }
-          : {}),
-        ...(broker.kind === 'upstox' || broker.kind === 'angelone'
+        ...(broker.kind !== 'paper'
           ? { BROKER_SECRET_STORE: 'secrets-manager', BROKER_TOKEN_NAME: broker.tokenName }
+          : {}),
+        ...(broker.kind !== 'paper' && broker.publicIp
+          ? { ANGELONE_PUBLIC_IP: broker.publicIp }
           : {}),
         ...(props.mode === 'LIVE' ? { LIVE_CONFIRMATION } : {}),
       },

@@ -120,7 +120,13 @@ export class DashboardStack extends StageStack {
       cpu: settings.cpu,
       memoryMiB: settings.memoryMiB,
       brokerTokens:
-        tokens && props.brokerSecrets ? { set: tokens, secrets: props.brokerSecrets } : undefined,
+        tokens && props.brokerSecrets
+          ? {
+              set: tokens,
+              secrets: props.brokerSecrets,
+              registeredEgressIps: config.network.registeredEgressIps,
+            }
+          : undefined,
     });
     this.dashboard.securityGroup.addIngressRule(
       albSecurityGroup,

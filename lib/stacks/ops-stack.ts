@@ -374,6 +374,10 @@ export class OpsStack extends StageStack {
         recordsBucket,
         cluster: names.cluster,
         ...(tokens ? { tokens } : {}),
+        // Angel One's calls from the CLI name the desk's registered IP (it has no static IP).
+        ...(config.network.registeredEgressIps.length
+          ? { registeredEgressIps: config.network.registeredEgressIps }
+          : {}),
       }),
     });
     new CfnOutput(this, 'EmergencyStopFunction', {

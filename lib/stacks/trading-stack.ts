@@ -10,9 +10,7 @@ import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
 import { operatorNames } from '../../contract/names';
 import { stageTokenSet } from '../config/stage-config';
 import { AlertTopics } from '../constructs/alert-topics';
-import type { BrokerSecretSet } from '../constructs/broker-secret-set';
 import { BrokerSecrets } from '../constructs/broker-secrets';
-import { KiteSecrets } from '../constructs/kite-secrets';
 import { retentionDays } from '../constructs/retention';
 import type { ServiceImageFactory } from '../constructs/service-images';
 import type { TradingDatabase } from '../constructs/trading-database';
@@ -29,6 +27,21 @@ export interface TradingStackProps extends StageStackProps {
 }
 
 /**
+ * The IP Angel One's calls name (`X-ClientPublicIP`): the first registered egress IP. Angel One
+ * takes a primary and a secondary static IP; with a NAT gateway per AZ both are registered, and a
+ * task's calls leave through the NAT of its own AZ, so the packets come from a registered IP
+ * whichever it is; the header names the primary (docs/RUNBOOK.md, "Static IP").
+ */
+function angelOnePublicIp(registered: readonly string[]): string {
+  const [primary] = registered;
+  if (!primary)
+    throw new Error(
+      'broker angelone needs the egress IPs registered with Angel One: -c registeredEgressIps=<ip1>,<ip2>',
+    );
+  return primary;
+}
+
+/**
  * Compute: the ECS cluster and its Cloud Map namespace, the shared service log group, the kill
  * flag and the flatten request parameters, the page/notify topics, the control token and the
  * trading service.
@@ -40,14 +53,8 @@ export class TradingStack extends StageStack {
   readonly flattenRequest: ssm.StringParameter;
   readonly topics: AlertTopics;
   readonly controlToken: secretsmanager.Secret;
-  /** With `-c broker=kite` only. */
-  readonly kiteSecrets?: KiteSecrets;
-  /** With `-c broker=upstox|angelone` only. */
-  readonly liveSecrets?: BrokerSecrets;
-  /** The secrets of the stage's broker (its app and named tokens); none for the paper broker. */
-  get brokerSecrets(): BrokerSecretSet | undefined {
-    return this.kiteSecrets ?? this.liveSecrets;
-  }
+  /** The secrets of the stage's live broker (its apps and named tokens); none on paper. */
+  readonly brokerSecrets?: BrokerSecrets;
   readonly trading: TradingFargateService;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -106,23 +113,20 @@ export class TradingStack extends StageStack {
     });
 
     const tokens = stageTokenSet(config);
-    if (config.broker === 'kite' && tokens) {
-      this.kiteSecrets = new KiteSecrets(this, 'KiteSecrets', {
-        stage: config.stage,
-        encryptionKey: props.dataKey,
-        tokenNames: tokens.names,
-      });
+    if (config.broker !== 'paper' && tokens) {
+      // Kite's construct id predates the others': kept, so that its retained secrets keep theirs.
+      this.brokerSecrets = new BrokerSecrets(
+        this,
+        config.broker === 'kite' ? 'KiteSecrets' : 'BrokerSecrets',
+        {
+          stage: config.stage,
+          broker: config.broker,
+          encryptionKey: props.dataKey,
+          tokenNames: tokens.names,
+        },
+      );
     }
-    if ((config.broker === 'upstox' || config.broker === 'angelone') && tokens) {
-      this.liveSecrets = new BrokerSecrets(this, 'BrokerSecrets', {
-        stage: config.stage,
-        broker: config.broker,
-        encryptionKey: props.dataKey,
-        tokenNames: tokens.names,
-      });
-    }
-    const kite = this.kiteSecrets;
-    const live = this.liveSecrets;
+    const secrets = this.brokerSecrets;
 
     this.trading = new TradingFargateService(this, 'TradingService', {
       cluster: this.cluster,
@@ -130,21 +134,17 @@ export class TradingStack extends StageStack {
       stage: config.stage,
       mode: config.mode,
       broker:
-        kite && tokens
+        secrets && tokens
           ? {
-              kind: 'kite',
-              app: kite.app,
+              kind: secrets.broker,
+              app: secrets.appOf(tokens.trades),
               tokenName: tokens.trades,
-              token: kite.token(tokens.trades),
+              token: secrets.token(tokens.trades),
+              ...(secrets.broker === 'angelone'
+                ? { publicIp: angelOnePublicIp(config.network.registeredEgressIps) }
+                : {}),
             }
-          : live && tokens
-            ? {
-                kind: live.broker,
-                app: live.app,
-                tokenName: tokens.trades,
-                token: live.token(tokens.trades),
-              }
-            : { kind: 'paper' },
+          : { kind: 'paper' },
       image: props.images('trading'),
       logGroup: this.logGroup,
       flag: this.flag,

@@ -1,14 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
-import { AngelOneAppSchema } from '../../contract/brokers';
-import { DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
+import { stageTokensFor } from '../../contract/broker-tokens';
 import { LIVE_CONFIRMATION } from '../../contract/names';
-import {
-  type AngelOneLoginResult,
-  loginAngelOne,
-} from '../../services/common/angelone/angelone-login';
-import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { type AngelSimulator, startAngelSimulator } from '../sim/angelone/simulator';
+import { type LocalBroker, loginLocally } from './local-login';
 
 /** The local stack's Angel One secret store: `<dir>/secrets/angelone`. */
 export function localAngelOneSecretDir(dir: string): string {
@@ -19,23 +15,22 @@ export function localAngelOneSecretDir(dir: string): string {
 const LOCAL_PUBLIC_IP = '127.0.0.1';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** A running Angel One simulator, logged in, and what the trading tasks need to trade LIVE on it. */
-export interface LocalAngelOne {
-  readonly simulator: AngelSimulator;
-  readonly login: AngelOneLoginResult;
-  readonly secretDir: string;
-  /** Environment of a trading task: MODE=LIVE with BROKER=angelone against the simulator. */
-  readonly taskEnv: Readonly<Record<string, string>>;
-}
+/** A running Angel One simulator, its sessions logged in. */
+export type LocalAngelOne = LocalBroker<AngelSimulator>;
 
 /**
  * Starts the Angel One simulator with made-up account credentials (a fresh API key, PIN and TOTP
- * seed each start), stores them in the local secret store as the app secret and logs in
- * unattended through `loginAngelOne`, the path `tradeops token login --broker angelone` and the
- * token check's renewal take. The LIVE confirmation is implied here and only here: the orders go
- * to this simulator.
+ * seed each start), stores them as the app secret and logs each named session in unattended
+ * through `loginLocally` (the registry's Angel One login: the path `tradeops token login --broker
+ * angelone` and the token check's renewal take). The LIVE confirmation is implied here and only
+ * here: the orders go to this simulator.
  */
-export async function startLocalAngelOne(dir: string, port: number): Promise<LocalAngelOne> {
+export async function startLocalAngelOne(
+  dir: string,
+  port: number,
+  names?: readonly string[],
+): Promise<LocalAngelOne> {
+  const tokens = stageTokensFor('angelone', names);
   const app = {
     api_key: randomBytes(6).toString('hex'),
     client_code: 'S1234567',
@@ -52,22 +47,23 @@ export async function startLocalAngelOne(dir: string, port: number): Promise<Loc
   });
   try {
     const secretDir = localAngelOneSecretDir(dir);
-    const store = new LocalBrokerSecretStore(secretDir, AngelOneAppSchema, 'angelone');
-    await store.writeApp(app);
-    const login = await loginAngelOne(
-      store,
-      { name: DEFAULT_KITE_TOKEN_NAME },
-      { root: simulator.apiRoot, network: { publicIp: LOCAL_PUBLIC_IP } },
+    await new LocalTokenSecretStore(secretDir, 'angelone').writeApp(tokens.trades, app);
+    const endpoints = { apiRoot: simulator.apiRoot, secretDir, publicIp: LOCAL_PUBLIC_IP };
+    const logins = await loginLocally(
+      'angelone',
+      { stage: 'local', secrets: { kind: 'local', dir: secretDir }, ...endpoints },
+      tokens.names,
     );
     return {
       simulator,
-      login,
+      logins,
       secretDir,
+      endpoints,
       taskEnv: {
         MODE: 'LIVE',
         LIVE_CONFIRMATION,
         BROKER: 'angelone',
-        BROKER_TOKEN_NAME: DEFAULT_KITE_TOKEN_NAME,
+        BROKER_TOKEN_NAME: tokens.trades,
         BROKER_SECRET_STORE: 'local',
         BROKER_LOCAL_SECRET_DIR: secretDir,
         ANGELONE_API_ROOT: simulator.apiRoot,

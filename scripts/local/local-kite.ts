@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { type BrokerKind, BrokerKindSchema, DEFAULT_KITE_TOKEN_NAME } from '../../contract/kite';
+import { DEFAULT_TOKEN_NAME } from '../../contract/broker-tokens';
+import { type BrokerKind, BrokerKindSchema } from '../../contract/brokers';
 import { LIVE_CONFIRMATION } from '../../contract/names';
 import { parseOrThrow } from '../../contract/validation';
-import {
-  exchangeRequestToken,
-  type KiteLoginResult,
-  kiteLoginLink,
-  parseRequestToken,
-} from '../../services/common/kite/kite-login';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import {
   type KiteSimulator,
   type KiteSimulatorOptions,
   startKiteSimulator,
 } from '../sim/kite/simulator';
+import { type LocalBroker, loginLocally } from './local-login';
 
 /** `--broker paper|kite|upstox|angelone` from the command line. @default paper */
 export function brokerArgument(argv: readonly string[]): BrokerKind {
@@ -33,20 +29,13 @@ export function localKiteSecretDir(dir: string): string {
   return path.join(dir, 'secrets', 'kite');
 }
 
-/** A running simulator, logged in, and what the trading tasks need to trade LIVE against it. */
-export interface LocalKite {
-  readonly simulator: KiteSimulator;
-  readonly login: KiteLoginResult;
-  readonly secretDir: string;
-  /** Environment of a trading task: MODE=LIVE with BROKER=kite against the simulator. */
-  readonly taskEnv: Readonly<Record<string, string>>;
-}
+/** A running Kite simulator, logged in. */
+export type LocalKite = LocalBroker<KiteSimulator>;
 
 /**
  * Starts the Kite simulator with made-up app credentials (a fresh secret each start), stores them
- * in the local secret store and logs in as a person would: opens the login link, takes the
- * request_token from the redirect URL and exchanges it through `exchangeRequestToken`, the path
- * `tradeops token login` takes. The LIVE confirmation is implied here and only here: the orders
+ * in the local secret store and logs in through `loginLocally`: the registry's Kite login, the
+ * path `tradeops token login` takes, with the login link's redirect pasted as a person would. The LIVE confirmation is implied here and only here: the orders
  * go to the simulator this function started. `simulator`: more of its options (the benchmark's
  * clock and door hook).
  */
@@ -66,31 +55,31 @@ export async function startLocalKite(
   });
   try {
     const secretDir = localKiteSecretDir(dir);
-    const store = new LocalKiteSecretStore(secretDir);
-    await store.writeApp({ api_key: apiKey, api_secret: apiSecret });
-    const res = await fetch(kiteLoginLink(apiKey, sim.loginUrl), { redirect: 'manual' });
-    const redirect = res.headers.get('location');
-    if (res.status !== 302 || !redirect)
-      throw new Error(`the simulator's login page answered ${res.status} without a redirect`);
-    const login = await exchangeRequestToken(
-      store,
-      { name: DEFAULT_KITE_TOKEN_NAME, requestToken: parseRequestToken(redirect) },
-      { apiRoot: sim.apiRoot },
+    await new LocalTokenSecretStore(secretDir, 'kite').writeApp(DEFAULT_TOKEN_NAME, {
+      api_key: apiKey,
+      api_secret: apiSecret,
+    });
+    const endpoints = { apiRoot: sim.apiRoot, secretDir, loginUrl: sim.loginUrl };
+    const logins = await loginLocally(
+      'kite',
+      { stage: 'local', secrets: { kind: 'local', dir: secretDir }, ...endpoints },
+      [DEFAULT_TOKEN_NAME],
     );
     return {
       simulator: sim,
-      login,
+      logins,
       secretDir,
+      endpoints,
       taskEnv: {
         MODE: 'LIVE',
         LIVE_CONFIRMATION,
         BROKER: 'kite',
-        KITE_TOKEN_NAME: DEFAULT_KITE_TOKEN_NAME,
-        KITE_SECRET_STORE: 'local',
-        KITE_LOCAL_SECRET_DIR: secretDir,
+        BROKER_TOKEN_NAME: DEFAULT_TOKEN_NAME,
+        BROKER_SECRET_STORE: 'local',
+        BROKER_LOCAL_SECRET_DIR: secretDir,
         KITE_API_ROOT: sim.apiRoot,
         KITE_TICKER_ROOT: sim.tickerRoot,
-        KITE_TOKEN_POLL_MS: '1000',
+        BROKER_TOKEN_POLL_MS: '1000',
       },
     };
   } catch (error) {

@@ -2,9 +2,17 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { BrokerKindSchema } from '../../contract/kite';
+import { BrokerKindSchema } from '../../contract/brokers';
 import { parseOrThrow } from '../../contract/validation';
 import { localDir } from './paths';
+
+/** A live broker's simulator and local secrets (`LocalBrokerEndpoints` of the ops context). */
+const LocalBrokerSchema = z.object({
+  apiRoot: z.string(),
+  secretDir: z.string(),
+  loginUrl: z.string().optional(),
+  publicIp: z.string().optional(),
+});
 
 export const LocalStackInfoSchema = z.object({
   pid: z.number().int(),
@@ -22,19 +30,12 @@ export const LocalStackInfoSchema = z.object({
   brokerTokens: z.array(z.string()).default([]),
   /** The broker the trading tasks use: paper, or a live broker against its local simulator. */
   broker: BrokerKindSchema.default('paper'),
-  /** With `--broker kite`: the simulator's endpoints and the local Kite secret store. */
-  kite: z
-    .object({
-      apiRoot: z.string(),
-      tickerRoot: z.string(),
-      loginUrl: z.string(),
-      secretDir: z.string(),
-    })
-    .optional(),
-  /** With `--broker upstox`: the simulator's API and the local Upstox secret store. */
-  upstox: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
-  /** With `--broker angelone`: the simulator's API and the local Angel One secret store. */
-  angelone: z.object({ apiRoot: z.string(), secretDir: z.string() }).optional(),
+  /** With `--broker kite`: the simulator's endpoints (and its ticker) and the local secrets. */
+  kite: LocalBrokerSchema.extend({ tickerRoot: z.string(), loginUrl: z.string() }).optional(),
+  /** With `--broker upstox`: the simulator's API and authorize dialog and the local secrets. */
+  upstox: LocalBrokerSchema.optional(),
+  /** With `--broker angelone`: the simulator's API, the IP it sees and the local secrets. */
+  angelone: LocalBrokerSchema.optional(),
 });
 /** What a running local stack tells the CLI and the dashboard about itself. */
 export type LocalStackInfo = z.output<typeof LocalStackInfoSchema>;

@@ -19,14 +19,17 @@ import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer } from '../../services/dashboard/src/server';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import { buildFleetServer } from './fleet-server';
-import { type LocalAngelOne, startLocalAngelOne } from './local-angelone';
+import { startLocalAngelOne } from './local-angelone';
 import { LocalFleet, type LocalServiceSpec } from './local-fleet';
 import { brokerArgument, type LocalKite, startLocalKite } from './local-kite';
+import type { LocalBroker } from './local-login';
 import { describeNextRuns, LocalScheduler } from './local-scheduler';
-import { type LocalUpstox, startLocalUpstox } from './local-upstox';
+import { startLocalUpstox } from './local-upstox';
 import { localDir, localPostgresDataDir } from './paths';
 import { type LocalPostgres, startLocalPostgres } from './postgres';
 import { removeStackInfo, writeStackInfo } from './stack-info';
+
+const BROKER_LABELS = { kite: 'Kite', upstox: 'Upstox', angelone: 'Angel One' } as const;
 
 /** Ports of the local stack; each can be overridden by its environment variable. */
 const port = (fallback: number) => z.coerce.number().int().min(1024).max(65_535).default(fallback);
@@ -126,24 +129,16 @@ async function main(): Promise<void> {
   const { applied } = await migrate(pool).finally(() => pool.end());
 
   const broker = brokerArgument(process.argv.slice(2));
+  const tokenNames = env.LOCAL_BROKER_TOKENS.length > 0 ? env.LOCAL_BROKER_TOKENS : undefined;
   let kite: LocalKite | undefined;
-  if (broker === 'kite') {
-    console.log(`Starting the Kite simulator (port ${env.LOCAL_KITE_PORT}) and logging in...`);
-    kite = await startLocalKite(dir, env.LOCAL_KITE_PORT);
+  let live: LocalBroker<{ stop(): Promise<void> }> | undefined;
+  if (broker !== 'paper') {
+    console.log(`Starting the ${BROKER_LABELS[broker]} simulator and logging in...`);
+    if (broker === 'kite') live = kite = await startLocalKite(dir, env.LOCAL_KITE_PORT);
+    if (broker === 'upstox') live = await startLocalUpstox(dir, env.LOCAL_UPSTOX_PORT, tokenNames);
+    if (broker === 'angelone')
+      live = await startLocalAngelOne(dir, env.LOCAL_ANGELONE_PORT, tokenNames);
   }
-  let upstox: LocalUpstox | undefined;
-  if (broker === 'upstox') {
-    console.log(`Starting the Upstox simulator (port ${env.LOCAL_UPSTOX_PORT}) and logging in...`);
-    upstox = await startLocalUpstox(dir, env.LOCAL_UPSTOX_PORT);
-  }
-  let angelone: LocalAngelOne | undefined;
-  if (broker === 'angelone') {
-    console.log(
-      `Starting the Angel One simulator (port ${env.LOCAL_ANGELONE_PORT}) and logging in...`,
-    );
-    angelone = await startLocalAngelOne(dir, env.LOCAL_ANGELONE_PORT);
-  }
-  const live = kite ?? upstox ?? angelone;
 
   const parameterFile = path.join(dir, 'parameters.json');
   const flag = await seedParameters(new LocalParameterStore(parameterFile));
@@ -190,14 +185,9 @@ async function main(): Promise<void> {
     objectStoreDir,
     logDir,
     fleetUrl,
-    brokerTokens:
-      env.LOCAL_BROKER_TOKENS.length > 0 || !live ? env.LOCAL_BROKER_TOKENS : [live.login.name],
+    brokerTokens: live ? live.logins.map((l) => l.name) : env.LOCAL_BROKER_TOKENS,
     broker,
-    kite: kite && {
-      apiRoot: kite.simulator.apiRoot,
-      secretDir: kite.secretDir,
-      loginUrl: kite.simulator.loginUrl,
-    },
+    ...(live && broker !== 'paper' ? { [broker]: live.endpoints } : {}),
   };
 
   // The dashboard, in process: the same procedures as the CLI, behind the printed token.
@@ -217,13 +207,10 @@ async function main(): Promise<void> {
     dashboardUrl,
     dashboardToken,
     kite: kite && {
-      apiRoot: kite.simulator.apiRoot,
-      tickerRoot: kite.simulator.tickerRoot,
+      ...kite.endpoints,
       loginUrl: kite.simulator.loginUrl,
-      secretDir: kite.secretDir,
+      tickerRoot: kite.simulator.tickerRoot,
     },
-    upstox: upstox && { apiRoot: upstox.simulator.apiRoot, secretDir: upstox.secretDir },
-    angelone: angelone && { apiRoot: angelone.simulator.apiRoot, secretDir: angelone.secretDir },
   });
 
   // The Ops stack's schedules, locally: the same IST times; `--now` also runs each once at start.
@@ -242,9 +229,7 @@ async function main(): Promise<void> {
     await Promise.all([opsContext.pool.end(), dashboardContext.pool.end()]);
     await fleet.stopAll();
     await fleetServer.close();
-    await kite?.simulator.stop();
-    await upstox?.simulator.stop();
-    await angelone?.simulator.stop();
+    await live?.simulator.stop();
     await pg.stop();
     await removeStackInfo();
     console.log('Stopped.');
@@ -270,13 +255,9 @@ async function main(): Promise<void> {
 
   console.log(`
 Local stack is up (${
-    kite
-      ? `LIVE mode on Kite: the simulator at ${kite.simulator.apiRoot}, token ${kite.login.name} of ${kite.login.userId} until ${kite.login.expiresAt}`
-      : upstox
-        ? `LIVE mode on Upstox: the simulator at ${upstox.simulator.apiRoot}, token ${upstox.login.name} of ${upstox.login.userId} until ${upstox.login.expiresAt}`
-        : angelone
-          ? `LIVE mode on Angel One: the simulator at ${angelone.simulator.apiRoot}, session ${angelone.login.name} of ${angelone.login.userId} until ${angelone.login.expiresAt}`
-          : 'PAPER mode'
+    live && broker !== 'paper'
+      ? `LIVE mode on ${BROKER_LABELS[broker]}: the simulator at ${live.endpoints.apiRoot}, ${live.logins.map((l) => `token ${l.name} of ${l.userId} until ${l.expiresAt}`).join(', ')}`
+      : 'PAPER mode'
   }, simulated NSE session at ${trading.env('', 0).SESSION_SPEED}x, flag "${flag}").
   Dashboard         ${dashboardUrl}/login?token=${dashboardToken}
   Trading service   ${tradingUrl}/state   (also /positions, /orders, /metrics, /api/health/feeds)

@@ -52,7 +52,7 @@ async function withTokens<T>(
     return withLocalStack((ctx) => {
       if (!ctx.tokens)
         throw new UsageError(
-          'the local stack runs the paper broker: start it with "npm start -- --broker kite"',
+          'the local stack runs the paper broker: start it with "npm start -- --broker kite|upstox|angelone"',
         );
       if (options.broker && options.broker !== ctx.tokens.config.broker)
         throw new UsageError(
@@ -84,7 +84,11 @@ async function withTokens<T>(
     io.err(`the Ops stack of ${stage} publishes no admin function: its token gate cannot be asked`);
   return fn(ctx, {
     config,
-    login: tokenLogin(broker, { stage, secrets: { kind: 'aws', client } }),
+    login: tokenLogin(broker, {
+      stage,
+      secrets: { kind: 'aws', client },
+      publicIp: discovery?.registeredEgressIps?.[0],
+    }),
     ...(admin ? { gate: lambdaTokenGate(lambda, admin) } : {}),
   });
 }

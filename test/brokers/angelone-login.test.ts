@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type AngelOneApp, AngelOneAppSchema } from '../../contract/brokers';
+import type { AngelOneApp } from '../../contract/brokers';
 import type { AngelSimulator } from '../../scripts/sim/angelone/simulator';
 import {
   angelJwtExpiry,
@@ -9,7 +9,7 @@ import {
   renewAngelOneSession,
 } from '../../services/common/angelone/angelone-login';
 import { createSmartApi } from '../../services/common/angelone/smartapi';
-import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { ANGEL_SIM_ACCOUNT, startTestAngelSimulator, TEST_NETWORK } from './angelone-venue';
 
 const HOUR = 3_600_000;
@@ -29,7 +29,7 @@ describe('angelJwtExpiry', () => {
 describe('Angel One unattended login and renewal against the simulator', () => {
   let simulator: AngelSimulator;
   let dir: string;
-  let store: LocalBrokerSecretStore<AngelOneApp>;
+  let store: LocalTokenSecretStore<'angelone'>;
   let clock: number;
   const app: AngelOneApp = {
     api_key: ANGEL_SIM_ACCOUNT.apiKey,
@@ -43,8 +43,8 @@ describe('Angel One unattended login and renewal against the simulator', () => {
     clock = Date.parse('2026-11-25T07:30:00+05:30');
     simulator = await startTestAngelSimulator({ now });
     dir = await mkdtemp(path.join(tmpdir(), 'angelone-login-'));
-    store = new LocalBrokerSecretStore(dir, AngelOneAppSchema, 'angelone');
-    await store.writeApp(app);
+    store = new LocalTokenSecretStore(dir, 'angelone');
+    await store.writeApp('PRIMARY', app);
   });
   afterEach(async () => {
     await simulator.stop();
@@ -79,7 +79,7 @@ describe('Angel One unattended login and renewal against the simulator', () => {
   });
 
   it('refuses a TOTP of another seed with AB1050 and stores nothing', async () => {
-    await store.writeApp({ ...app, totp_secret: 'GEZDGNBVGY3TQOJQ' });
+    await store.writeApp('PRIMARY', { ...app, totp_secret: 'GEZDGNBVGY3TQOJQ' });
 
     const attempt = loginAngelOne(store, { name: 'PRIMARY', now }, endpoint());
 
@@ -90,7 +90,7 @@ describe('Angel One unattended login and renewal against the simulator', () => {
   });
 
   it('refuses a wrong PIN with AB1000', async () => {
-    await store.writeApp({ ...app, pin: '9999' });
+    await store.writeApp('PRIMARY', { ...app, pin: '9999' });
 
     await expect(loginAngelOne(store, { name: 'PRIMARY', now }, endpoint())).rejects.toThrow(
       /AB1000: Invalid Email Or Password/,

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UpstoxAppSchema, upstoxTokenExpiry } from '../../contract/brokers';
+import { upstoxTokenExpiry } from '../../contract/brokers';
 import { AUTH_CODE_TTL_MS } from '../../scripts/sim/upstox/session';
 import type { UpstoxSimulator } from '../../scripts/sim/upstox/simulator';
-import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import {
   exchangeAuthorizationCode,
   parseAuthorizationCode,
@@ -44,15 +44,15 @@ describe('parseAuthorizationCode', () => {
 describe('Upstox login exchange against the simulator', () => {
   let simulator: UpstoxSimulator;
   let dir: string;
-  let store: LocalBrokerSecretStore<ReturnType<typeof UpstoxAppSchema.parse>>;
+  let store: LocalTokenSecretStore<'upstox'>;
   let clock: number;
 
   beforeEach(async () => {
     clock = Date.parse('2026-11-25T08:45:00+05:30');
     simulator = await startTestUpstoxSimulator({ now: () => clock });
     dir = await mkdtemp(path.join(tmpdir(), 'upstox-login-'));
-    store = new LocalBrokerSecretStore(dir, UpstoxAppSchema, 'upstox');
-    await store.writeApp({
+    store = new LocalTokenSecretStore(dir, 'upstox');
+    await store.writeApp('PRIMARY', {
       client_id: UPSTOX_SIM_APP.clientId,
       client_secret: UPSTOX_SIM_APP.clientSecret,
       redirect_uri: simulator.redirectUri,
@@ -65,7 +65,7 @@ describe('Upstox login exchange against the simulator', () => {
 
   /** Opens the login link as a browser would and returns the redirect the dialog answers. */
   async function logIn(state: string): Promise<string> {
-    const app = await store.readApp();
+    const app = await store.readApp('PRIMARY');
     const res = await fetch(upstoxLoginLink(app, state, simulator.dialogUrl), {
       redirect: 'manual',
     });
@@ -98,6 +98,7 @@ describe('Upstox login exchange against the simulator', () => {
       { name: 'PRIMARY', code },
       { apiRoot: simulator.apiRoot },
     );
+    await store.writeApp('WEBSOCKET1', await store.readApp('PRIMARY'));
 
     const again = exchangeAuthorizationCode(
       store,
@@ -126,8 +127,8 @@ describe('Upstox login exchange against the simulator', () => {
 
   it('refuses a wrong client secret with Upstox words, and spends the code', async () => {
     const code = parseAuthorizationCode(await logIn('s1'));
-    const app = await store.readApp();
-    await store.writeApp({ ...app, client_secret: 'wrong' });
+    const app = await store.readApp('PRIMARY');
+    await store.writeApp('PRIMARY', { ...app, client_secret: 'wrong' });
 
     const wrong = exchangeAuthorizationCode(
       store,
@@ -135,7 +136,7 @@ describe('Upstox login exchange against the simulator', () => {
       { apiRoot: simulator.apiRoot },
     );
     await expect(wrong).rejects.toThrow(/UDAPI100016: Invalid Credentials/);
-    await store.writeApp(app);
+    await store.writeApp('PRIMARY', app);
     const retry = exchangeAuthorizationCode(
       store,
       { name: 'PRIMARY', code },
@@ -146,7 +147,7 @@ describe('Upstox login exchange against the simulator', () => {
   });
 
   it('answers a login link with a redirect URL other than the registered one with UDAPI100068', async () => {
-    const app = await store.readApp();
+    const app = await store.readApp('PRIMARY');
     const link = upstoxLoginLink(
       { ...app, redirect_uri: 'https://elsewhere.example/cb' },
       's',

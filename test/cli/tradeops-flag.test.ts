@@ -6,9 +6,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
-import { run } from '../../scripts/tradeops/main';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
+import { tradeopsInProcess } from '../support/tradeops';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
@@ -26,17 +25,8 @@ const DISCOVERY = {
 };
 
 /** Runs the CLI in process, as `tradeops <args>` on a terminal that is not interactive. */
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args, '--region', 'ap-south-1'], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+/** The CLI in process, against ap-south-1. */
+const tradeops = (...args: string[]) => tradeopsInProcess(...args, '--region', 'ap-south-1');
 
 const untouched = () => {
   expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);

@@ -14,17 +14,17 @@ import { stageTokensFor } from '../../contract/broker-tokens';
 import { ValidationError } from '../../contract/validation';
 import { handleAdmin } from '../../lambdas/admin/function';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
-import { run } from '../../scripts/tradeops/main';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { lambdaTokenGate } from '../../services/ops/platform/aws/lambda-token-gate';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports';
 import { regenerateTokens } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
+import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
@@ -78,18 +78,6 @@ const gateEvents = () =>
     event: JSON.parse(Buffer.from(c.args[0].input.Payload as Uint8Array).toString('utf8')),
   }));
 
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
 const gateRow = async () =>
   (
     await db.pool.query<{ claim_id: string | null; failed_token: string | null; cooling: boolean }>(
@@ -107,17 +95,7 @@ beforeEach(async () => {
   for (const m of [ssm, lambda, sm, s3]) m.reset();
   await db.pool.query('DELETE FROM broker_token_gate');
   dir = mkdtempSync(path.join(os.tmpdir(), 'tradeops-token-'));
-  const local = localOpsContext(
-    {
-      databaseUrl: db.url,
-      controlToken: 't',
-      parameterFile: path.join(dir, 'parameters.json'),
-      objectStoreDir: path.join(dir, 'objects'),
-      logDir: path.join(dir, 'logs'),
-      fleetUrl: 'http://127.0.0.1:1',
-    },
-    'lambda',
-  );
+  const local = localOpsContext(localTokenStack(db, dir, {}), 'lambda');
   fnCtx = { ...local, stage: 'dev' };
   ssm
     .on(GetParameterCommand, { Name: '/algo-trading/dev/ops' })
@@ -260,7 +238,7 @@ describe('lambdaTokenGate: a login behind the admin function, against the Kite s
 
   beforeEach(async () => {
     simulator = await startTestSimulator();
-    await new LocalKiteSecretStore(path.join(dir, 'secrets')).writeApp({
+    await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').writeApp('PRIMARY', {
       api_key: SIM_CREDENTIALS.apiKey,
       api_secret: SIM_CREDENTIALS.apiSecret,
     });

@@ -1,25 +1,13 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
 import { parseDuration } from '../../scripts/tradeops/log-commands';
-import { run } from '../../scripts/tradeops/main';
+import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
 
 /** Runs the CLI in process, as `tradeops <args>` on a terminal that is not interactive. */
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 afterEach(() => {
   ssm.reset();

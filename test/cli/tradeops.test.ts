@@ -17,10 +17,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
 import { deployPlan } from '../../scripts/tradeops/deploy-commands';
-import { run } from '../../scripts/tradeops/main';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
+import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
@@ -44,17 +43,6 @@ const DISCOVERY = {
 };
 
 /** Runs the CLI in process, as `tradeops <args>` on a terminal that is not interactive. */
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const result = (outcome: ProcedureResult['outcome']): ProcedureResult => ({
   id: 'kill-20261123T093000-abcd',

@@ -4,11 +4,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import * as z from 'zod';
-import {
-  neutralLayout,
-  SecretsManagerTokenSecretStore,
-} from '../../services/common/tokens/token-secret-store';
+import { SecretsManagerTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 
 const sm = mockClient(SecretsManagerClient);
 const token = {
@@ -21,7 +17,7 @@ const store = () =>
   new SecretsManagerTokenSecretStore(
     new SecretsManagerClient({ region: 'ap-south-1' }),
     'prod',
-    neutralLayout('upstox', z.object({ api_key: z.string(), api_secret: z.string() }).strict()),
+    'upstox',
   );
 
 afterEach(() => sm.reset());
@@ -79,9 +75,14 @@ describe('SecretsManagerTokenSecretStore', () => {
 
   it("reads each Upstox token's own app, and writes a validated token as a new version", async () => {
     // Arrange
+    const app2 = {
+      client_id: 'c2',
+      client_secret: 's2',
+      redirect_uri: 'https://desk.example/upstox/callback',
+    };
     sm.on(GetSecretValueCommand, {
       SecretId: '/algo-trading/prod/broker/upstox/app-WEBSOCKET2',
-    }).resolves({ SecretString: JSON.stringify({ api_key: 'k2', api_secret: 's2' }) });
+    }).resolves({ SecretString: JSON.stringify(app2) });
     sm.on(PutSecretValueCommand).resolves({ VersionId: 'v3' });
 
     // Act
@@ -90,12 +91,43 @@ describe('SecretsManagerTokenSecretStore', () => {
     const bad = store().writeToken('WEBSOCKET2', { ...token, access_token: '' });
 
     // Assert
-    expect(app).toEqual({ api_key: 'k2', api_secret: 's2' });
+    expect(app).toEqual(app2);
     expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({
       SecretId: '/algo-trading/prod/broker/upstox/WEBSOCKET2',
       SecretString: JSON.stringify(token),
     });
     await expect(bad).rejects.toThrow(/access_token/);
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+  });
+
+  it("keeps Angel One's refresh and feed tokens, and refuses a field no broker writes", async () => {
+    // Arrange
+    const angel = new SecretsManagerTokenSecretStore(
+      new SecretsManagerClient({ region: 'ap-south-1' }),
+      'prod',
+      'angelone',
+    );
+    const session = { ...token, refresh_token: 'rt-1', feed_token: 'ft-1' };
+    sm.on(GetSecretValueCommand, { SecretId: '/algo-trading/prod/broker/angelone/PRIMARY' })
+      .resolvesOnce({ SecretString: JSON.stringify(session), VersionId: 'v1' })
+      .resolvesOnce({ SecretString: JSON.stringify({ ...session, extra: { x: 'y' } }) });
+
+    // Act
+    const read = await angel.readToken('PRIMARY');
+    const bad = angel.readToken('PRIMARY');
+
+    // Assert
+    expect(read?.token).toEqual(session);
+    await expect(bad).rejects.toThrow(
+      /secret \/algo-trading\/prod\/broker\/angelone\/PRIMARY.*extra/,
+    );
+  });
+
+  it("says what to store when the app secret is still the deployment's {}", async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
+
+    await expect(store().readApp('PRIMARY')).rejects.toThrow(
+      "secret /algo-trading/prod/broker/upstox/app-PRIMARY is empty: store the upstox app's credentials in it",
+    );
   });
 });

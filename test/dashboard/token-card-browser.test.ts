@@ -4,9 +4,9 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { stageTokensFor } from '../../contract/broker-tokens';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { LocalTokenAuth } from '../../services/dashboard/src/auth';
 import { localControl } from '../../services/dashboard/src/control';
 import { buildDashboardServer, type DashboardServer } from '../../services/dashboard/src/server';
@@ -15,6 +15,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { regenerateTokens } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, '../../test-results/dashboard');
@@ -45,21 +46,11 @@ const TOKEN = 'card-test-token-0123456789';
     simulator = await startTestSimulator();
     dir = mkdtempSync(path.join(os.tmpdir(), 'token-card-'));
     const secretDir = path.join(dir, 'secrets');
-    await new LocalKiteSecretStore(secretDir).writeApp({
+    await new LocalTokenSecretStore(secretDir, 'kite').writeApp('PRIMARY', {
       api_key: SIM_CREDENTIALS.apiKey,
       api_secret: SIM_CREDENTIALS.apiSecret,
     });
-    const base = localOpsContext(
-      {
-        databaseUrl: db.url,
-        controlToken: 't',
-        parameterFile: path.join(dir, 'parameters.json'),
-        objectStoreDir: path.join(dir, 'objects'),
-        logDir: path.join(dir, 'logs'),
-        fleetUrl: 'http://127.0.0.1:1',
-      },
-      'dashboard',
-    );
+    const base = localOpsContext(localTokenStack(db, dir, {}), 'dashboard');
     const tokens: TokenAccess = {
       config: stageTokensFor('kite', ['PRIMARY', 'WEBSOCKET1', 'OPTIONCHAIN1']),
       login: tokenLogin('kite', {
@@ -148,7 +139,9 @@ const TOKEN = 'card-test-token-0123456789';
     // Never a secret or a token on the page.
     const html = await page.content();
     expect(html).not.toContain(SIM_CREDENTIALS.apiSecret);
-    const stored = await new LocalKiteSecretStore(path.join(dir, 'secrets')).readToken('PRIMARY');
+    const stored = await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').readToken(
+      'PRIMARY',
+    );
     expect(html).not.toContain(stored?.token.access_token ?? 'no token stored');
   }, 30_000);
 

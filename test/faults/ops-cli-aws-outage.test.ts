@@ -16,8 +16,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CliIo } from '../../scripts/tradeops/cli-support';
-import { run } from '../../scripts/tradeops/main';
+import { tradeopsInProcess } from '../support/tradeops';
 
 const ssm = mockClient(SSMClient);
 const lambda = mockClient(LambdaClient);
@@ -34,17 +33,8 @@ const DISCOVERY = {
   cluster: 'algo-trading-prod-cluster',
 };
 
-async function tradeops(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    stdin: { isTTY: false } as NodeJS.ReadStream,
-  };
-  const code = await run(['node', 'tradeops', ...args, '--region', 'ap-south-1'], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+/** The CLI in process, against ap-south-1. */
+const tradeops = (...args: string[]) => tradeopsInProcess(...args, '--region', 'ap-south-1');
 
 const awsError = (name: string, status: number) =>
   Object.assign(new Error(`${name} from the test`), {

@@ -15,12 +15,16 @@ interface Statement {
 }
 
 /** A synthesised stage's ops functions, their roles' statements, env and discovery parameter. */
-function opsOf(context: Record<string, string>, kiteNames?: string[]) {
+function opsOf(context: Record<string, string>, tokenNames?: string[]) {
+  const broker = (context.broker ?? 'kite') as 'kite' | 'upstox' | 'angelone';
   const { stacks } = buildStage(context, {
     nag: false,
     configure: (c) =>
-      kiteNames
-        ? { ...c, brokerTokens: { ...c.brokerTokens, kite: stageTokensFor('kite', kiteNames) } }
+      tokenNames
+        ? {
+            ...c,
+            brokerTokens: { ...c.brokerTokens, [broker]: stageTokensFor(broker, tokenNames) },
+          }
         : c,
   });
   const ops = Template.fromStack(stacks.ops);
@@ -44,7 +48,7 @@ function opsOf(context: Record<string, string>, kiteNames?: string[]) {
   };
   const kiteSecretIds = Object.fromEntries(
     Object.entries(trading.findResources('AWS::SecretsManager::Secret'))
-      .filter(([, r]) => String(r.Properties.Name).includes('/broker/kite/'))
+      .filter(([, r]) => String(r.Properties.Name).includes(`/broker/${broker}/`))
       .map(([id, r]) => [String(r.Properties.Name).split('/').pop(), id]),
   );
   return {
@@ -157,6 +161,42 @@ describe('dashboard stack on Kite (LIVE): the token card', () => {
       expect(JSON.stringify(read?.Resource)).toContain(String(stage.kiteSecretIds[name]));
     expect(statements.flatMap((s) => [s.Action].flat())).not.toContain(
       'secretsmanager:PutSecretValue',
+    );
+  });
+});
+
+describe.each([
+  ['upstox', ['app-PRIMARY', 'app-WEBSOCKET1', 'PRIMARY', 'WEBSOCKET1'], 'read'],
+  ['angelone', ['app', 'PRIMARY', 'WEBSOCKET1'], 'renew'],
+] as const)('ops stack on %s (LIVE)', (broker, secrets, tokenCheck) => {
+  const stage = opsOf(
+    { stage: 'prod', mode: 'LIVE', broker, registeredEgressIps: '13.232.1.1,13.232.1.2' },
+    ['PRIMARY', 'WEBSOCKET1'],
+  );
+  const access = (prefix: string) =>
+    stage.statementsOf(prefix).filter((s) => JSON.stringify(s.Resource).includes('BrokerSecrets'));
+
+  it.each(READERS)('%s reads every app and session secret of the stage', (prefix) => {
+    const read = access(prefix).find((s) => s.Sid === 'ReadBrokerSecrets');
+    const resources = JSON.stringify(read?.Resource);
+
+    expect([read?.Resource].flat()).toHaveLength(secrets.length);
+    for (const name of secrets) expect(resources).toContain(String(stage.kiteSecretIds[name]));
+  });
+
+  it(`lets the token check ${tokenCheck} (an unattended login renews), nothing else write`, () => {
+    const puts = (prefix: string) =>
+      access(prefix).filter((s) => [s.Action].flat().includes('secretsmanager:PutSecretValue'));
+
+    expect(puts('TokenCheck')).toHaveLength(tokenCheck === 'renew' ? 1 : 0);
+    expect(JSON.stringify(puts('TokenCheck'))).not.toContain(String(stage.kiteSecretIds.app));
+    for (const prefix of [...READERS, ...NON_READERS].filter((p) => p !== 'TokenCheck'))
+      expect(puts(prefix)).toEqual([]);
+  });
+
+  it("publishes the registered egress IPs (Angel One's calls from the CLI name the first)", () => {
+    expect(stage.discovery()).toContain(
+      '\\"registeredEgressIps\\":[\\"13.232.1.1\\",\\"13.232.1.2\\"]',
     );
   });
 });

@@ -1,5 +1,4 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { stageTokensFor } from '../../contract/broker-tokens';
 import { buildStage } from './synth';
 
 describe('trading service (prod)', () => {
@@ -171,41 +170,8 @@ describe('trading service (prod)', () => {
   });
 });
 
-describe('trading service in LIVE mode on Kite', () => {
-  // A desk with a second Kite session beside the trading one.
-  const { stacks } = buildStage(
-    {
-      stage: 'prod',
-      mode: 'LIVE',
-      broker: 'kite',
-      registeredEgressIps: '13.232.1.1,13.232.1.2',
-    },
-    {
-      nag: false,
-      configure: (c) => ({
-        ...c,
-        brokerTokens: {
-          ...c.brokerTokens,
-          kite: stageTokensFor('kite', ['PRIMARY', 'WEBSOCKET1']),
-        },
-      }),
-    },
-  );
-  const trading = Template.fromStack(stacks.trading);
-  const env = () => {
-    const td = Object.values(trading.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties;
-    return Object.fromEntries(
-      td.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: string }) => [
-        e.Name,
-        e.Value,
-      ]),
-    );
-  };
-  const kiteSecrets = () =>
-    Object.entries(trading.findResources('AWS::SecretsManager::Secret')).filter(([, r]) =>
-      String(r.Properties.Name).startsWith('/algo-trading/prod/broker/kite/'),
-    );
-
+describe('trading service: LIVE needs a live broker', () => {
+  // Each live broker's secrets and task environment: trading-live-brokers.test.ts.
   it('refuses LIVE with the paper broker at synth', () => {
     expect(() => buildStage({ stage: 'prod', mode: 'LIVE', broker: 'paper' })).toThrow(
       /broker: mode LIVE needs a live broker \(-c broker=kite\|upstox\|angelone\)/,
@@ -219,51 +185,10 @@ describe('trading service in LIVE mode on Kite', () => {
     expect(() => buildStage({ stage: 'prod' }).app.synth()).not.toThrow();
   });
 
-  it('carries the typed confirmation, BROKER=kite and the token the task uses', () => {
-    expect(env()).toMatchObject({
-      MODE: 'LIVE',
-      LIVE_CONFIRMATION: 'CONFIRM LIVE TRADING',
-      BROKER: 'kite',
-      KITE_SECRET_STORE: 'secrets-manager',
-      KITE_TOKEN_NAME: 'PRIMARY',
-      STAGE: 'prod',
-    });
-  });
-
-  it('creates the app and token secrets as {} (no value in the template), encrypted and retained', () => {
-    const secrets = kiteSecrets();
-
-    expect(secrets.map(([, r]) => r.Properties.Name).sort()).toEqual(
-      ['app', 'PRIMARY', 'WEBSOCKET1'].map((n) => `/algo-trading/prod/broker/kite/${n}`).sort(),
-    );
-    for (const [, r] of secrets) {
-      expect(r.Properties.SecretString).toBe('{}');
-      expect(r.Properties.GenerateSecretString).toBeUndefined();
-      expect(r.Properties.KmsKeyId).toBeDefined();
-      expect(r.DeletionPolicy).toBe('Retain');
-    }
-  });
-
-  it('lets the task read the app secret and its own token, and no other token', () => {
-    const ids = Object.fromEntries(kiteSecrets().map(([id, r]) => [r.Properties.Name, id]));
-    const policies = Object.values(trading.findResources('AWS::IAM::Policy')).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes('TradingServiceTaskRole'),
-    );
-    const reads = policies
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
-      .flatMap((s) => [s.Resource].flat())
-      .map((r) => JSON.stringify(r));
-
-    expect(reads).toContain(JSON.stringify({ Ref: ids['/algo-trading/prod/broker/kite/app'] }));
-    expect(reads).toContain(JSON.stringify({ Ref: ids['/algo-trading/prod/broker/kite/PRIMARY'] }));
-    expect(reads.join()).not.toContain(ids['/algo-trading/prod/broker/kite/WEBSOCKET1']);
-  });
-
-  it('creates no Kite secret and sets BROKER=paper on the paper broker', () => {
+  it('creates no broker secret and sets BROKER=paper on the paper broker', () => {
     const paper = Template.fromStack(buildStage({ stage: 'prod' }).stacks.trading);
 
-    expect(JSON.stringify(paper.toJSON())).not.toContain('/broker/kite/');
+    expect(JSON.stringify(paper.toJSON())).not.toContain('/broker/');
     expect(JSON.stringify(paper.findResources('AWS::ECS::TaskDefinition'))).toContain(
       '{"Name":"BROKER","Value":"paper"}',
     );

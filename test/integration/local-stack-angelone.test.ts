@@ -1,7 +1,6 @@
 import { GENERIC_ALGO_ID } from '../../contract/algo-id';
-import { AngelOneAppSchema } from '../../contract/brokers';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
-import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { AngelOneVenue } from '../../services/trading/src/broker/angelone/angelone-venue';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
@@ -37,8 +36,8 @@ describe('the local stack LIVE on the Angel One simulator', () => {
   };
   /** The official SDK as the desk would use it, with the session the stack logged in with. */
   const sdk = async () => {
-    const store = new LocalBrokerSecretStore(angelone.secretDir, AngelOneAppSchema, 'angelone');
-    const [app, stored] = await Promise.all([store.readApp(), store.readToken('PRIMARY')]);
+    const store = new LocalTokenSecretStore(angelone.secretDir, 'angelone');
+    const [app, stored] = await Promise.all([store.readApp('PRIMARY'), store.readToken('PRIMARY')]);
     return new AngelOneVenue({
       apiKey: app.api_key,
       accessToken: () => stored?.token.access_token ?? '',

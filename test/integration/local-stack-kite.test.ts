@@ -3,7 +3,7 @@ import path from 'node:path';
 import { KiteConnect } from 'kiteconnect';
 import { GENERIC_ALGO_ID } from '../../contract/algo-id';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
@@ -38,8 +38,8 @@ describe('the local stack LIVE on the Kite simulator', () => {
   };
   /** The SDK as the desk would use it, with the token the stack logged in with. */
   const sdk = async () => {
-    const store = new LocalKiteSecretStore(kite.secretDir);
-    const app = await store.readApp();
+    const store = new LocalTokenSecretStore(kite.secretDir, 'kite');
+    const app = await store.readApp('PRIMARY');
     const stored = await store.readToken('PRIMARY');
     return new KiteConnect({
       api_key: app.api_key,

@@ -1,7 +1,6 @@
 import { GENERIC_ALGO_ID } from '../../contract/algo-id';
-import { UpstoxAppSchema } from '../../contract/brokers';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
-import { LocalBrokerSecretStore } from '../../services/common/broker-secret-store';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { UpstoxVenue } from '../../services/trading/src/broker/upstox/upstox-venue';
 import { buy, spawnQuietLocalStack } from '../support/local-stack';
 import { eventually } from '../trading/harness';
@@ -36,7 +35,7 @@ describe('the local stack LIVE on the Upstox simulator', () => {
   };
   /** The official SDK as the desk would use it, with the token the stack logged in with. */
   const sdk = async () => {
-    const store = new LocalBrokerSecretStore(upstox.secretDir, UpstoxAppSchema, 'upstox');
+    const store = new LocalTokenSecretStore(upstox.secretDir, 'upstox');
     const token = (await store.readToken('PRIMARY'))?.token.access_token ?? '';
     return { venue: new UpstoxVenue({ accessToken: () => token, apiRoot: upstox.apiRoot }), token };
   };

@@ -1,13 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stageTokensFor } from '../../contract/broker-tokens';
 import { operatorNames } from '../../contract/names';
 import type { BrokerHealthView } from '../../contract/trading-api';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { exchangeRequestToken, kiteTokenStatus } from '../../services/common/kite/kite-login';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
+import { exchangeRequestToken } from '../../services/common/kite/kite-login';
 import { MarketCalendar } from '../../services/common/market-calendar';
-import { kiteLogout } from '../../services/ops/checks/evening-checks';
+import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
+import { brokerLogout } from '../../services/ops/checks/evening-checks';
 import { type Check, runChecks } from '../../services/ops/checks/framework';
 import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
@@ -39,13 +41,19 @@ const yesterdayIst = () =>
   new Date(Date.now() + 330 * 60_000 - 86_400_000).toISOString().slice(0, 10);
 
 let simulator: KiteSimulator;
-let store: LocalKiteSecretStore;
+let store: LocalTokenSecretStore<'kite'>;
 let dir: string;
 
+/** A Kite stage's tokens through the registry's Kite login (no gate: nothing generates here). */
 function context(
-  kite: ChecklistContext['kite'] = {
-    store,
-    endpoint: { apiRoot: simulator.apiRoot, timeoutMs: 2000 },
+  tokens: ChecklistContext['tokens'] = {
+    config: stageTokensFor('kite', ['PRIMARY']),
+    login: tokenLogin('kite', {
+      stage: 'local',
+      secrets: { kind: 'local', dir },
+      apiRoot: simulator.apiRoot,
+      timeoutMs: 2000,
+    }),
   },
 ): ChecklistContext {
   return {
@@ -53,7 +61,7 @@ function context(
     names: operatorNames('local'),
     fleet,
     trading: new ConnectedKite(),
-    kite,
+    tokens,
     now: Date.now,
     settings: { ...DEFAULT_OPS_SETTINGS, brokerTokens: ['PRIMARY'] },
     day: yesterdayIst(),
@@ -75,8 +83,11 @@ async function login(name = 'PRIMARY') {
 beforeEach(async () => {
   simulator = await startTestSimulator();
   dir = mkdtempSync(path.join(os.tmpdir(), 'kite-checks-'));
-  store = new LocalKiteSecretStore(dir);
-  await store.writeApp({ api_key: SIM_CREDENTIALS.apiKey, api_secret: SIM_CREDENTIALS.apiSecret });
+  store = new LocalTokenSecretStore(dir, 'kite');
+  await store.writeApp('PRIMARY', {
+    api_key: SIM_CREDENTIALS.apiKey,
+    api_secret: SIM_CREDENTIALS.apiSecret,
+  });
 });
 
 afterEach(async () => {
@@ -91,8 +102,10 @@ describe('broker-tokens on a Kite stage (proven with getProfile against the simu
     const outcome = await run(brokerTokens);
     // Assert
     expect(outcome.status).toBe('PASS');
-    expect(outcome.detail).toContain('1 Kite token(s) proven by Kite');
-    expect(outcome.detail).toContain(`PRIMARY ${SIM_CREDENTIALS.userId}`);
+    expect(outcome.detail).toContain(
+      'FAST EXIT: all 1 tokens valid past 15:30 IST, proven by kite',
+    );
+    expect(JSON.stringify(outcome.data)).toContain(`Kite profile ${SIM_CREDENTIALS.userId}`);
   });
 
   it('fails with Kite own words for a token whose expiry is ahead but that Kite refuses', async () => {
@@ -101,17 +114,16 @@ describe('broker-tokens on a Kite stage (proven with getProfile against the simu
     const outcome = await run(brokerTokens);
     expect(outcome).toMatchObject({
       status: 'FAIL',
-      detail:
-        'PRIMARY EXPIRED: Kite refuses it: TokenException: Incorrect `api_key` or `access_token`.',
     });
+    expect(outcome.detail).toMatch(
+      /^PRIMARY EXPIRED: Kite refuses it: TokenException: Incorrect `api_key` or `access_token`\.; run: tradeops token login local --broker kite --all-invalid$/,
+    );
   });
 
   it('fails for a named token never stored', async () => {
     const outcome = await run(brokerTokens);
-    expect(outcome).toMatchObject({
-      status: 'FAIL',
-      detail: 'PRIMARY MISSING: no token stored: run token login',
-    });
+    expect(outcome.status).toBe('FAIL');
+    expect(outcome.detail).toMatch(/^PRIMARY MISSING: no token stored: run token login; run: /);
   });
 
   it('fails, never passes, when Kite cannot be reached', async () => {
@@ -131,32 +143,32 @@ describe('broker-tokens on a Kite stage (proven with getProfile against the simu
   });
 });
 
-describe('kite-logout (the evening checklist)', () => {
+describe('broker-logout on a Kite stage (the evening checklist)', () => {
   it('logs the session out through the SDK: Kite refuses the token afterwards', async () => {
     await login();
-    const outcome = await run(kiteLogout);
-    expect(outcome).toMatchObject({ status: 'PASS', detail: 'logged out: PRIMARY' });
-    const [status] = await kiteTokenStatus(store, ['PRIMARY'], { apiRoot: simulator.apiRoot });
-    expect(status).toMatchObject({ state: 'EXPIRED', provenByKite: true });
+    const outcome = await run(brokerLogout);
+    expect(outcome).toMatchObject({ status: 'PASS', detail: 'kite logged out: PRIMARY' });
+    const [status] = await (context().tokens?.login.status(['PRIMARY'], Date.now()) ?? []);
+    expect(status).toMatchObject({ state: 'EXPIRED', proven: true });
   });
 
   it('fails when Kite cannot be reached to log out', async () => {
     await login();
     await simulator.stop();
-    const outcome = await run(kiteLogout);
+    const outcome = await run(brokerLogout);
     expect(outcome.status).toBe('FAIL');
     expect(outcome.detail).toMatch(/^Kite did not log PRIMARY out: /);
   });
 
   it('says so when no token is stored', async () => {
-    expect(await run(kiteLogout)).toMatchObject({
+    expect(await run(brokerLogout)).toMatchObject({
       status: 'PASS',
       detail: 'no session logged out; no token stored: PRIMARY',
     });
   });
 
   it('is skipped on a paper stage', async () => {
-    expect(await run(kiteLogout, { ...context(), kite: undefined })).toMatchObject({
+    expect(await run(brokerLogout, { ...context(), tokens: undefined })).toMatchObject({
       status: 'SKIPPED',
     });
   });

@@ -9,7 +9,7 @@ import { OpsEnvironmentSchema } from '../../contract/lambda-environment';
 import { DEFAULT_SCHEDULES } from '../../contract/stage';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
-import { kiteLogout } from '../../services/ops/checks/evening-checks';
+import { brokerLogout } from '../../services/ops/checks/evening-checks';
 import { type Check, runChecks } from '../../services/ops/checks/framework';
 import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
@@ -107,11 +107,10 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
   });
 
   it('builds the login without loading or reading anything until a token is asked about', () => {
-    const { tokens, kite } = lambdaContext();
+    const { tokens } = lambdaContext();
 
     expect(tokens?.login.mode).toBe('interactive');
     expect(tokens?.login.where).toBe(`Secrets Manager ${SECRETS}/*`);
-    expect(kite?.store.where).toBe(`Secrets Manager ${SECRETS}/*`);
     expect(sm.calls()).toHaveLength(0);
   });
 
@@ -141,11 +140,8 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
     expect(outcome.detail).toContain('WEBSOCKET1 COOLDOWN');
     expect(outcome.detail).toMatch(/kite cooldown until .* IST after WEBSOCKET1 failed/);
     expect(outcome.detail).toContain('run: tradeops token login prod --broker kite --all-invalid');
-    expect(secretsRead()).toEqual([
-      `${SECRETS}/PRIMARY`,
-      `${SECRETS}/WEBSOCKET1`,
-      `${SECRETS}/app`,
-    ]);
+    // No token to prove with Kite: the app's credentials are not read either.
+    expect(secretsRead()).toEqual([`${SECRETS}/PRIMARY`, `${SECRETS}/WEBSOCKET1`]);
     expect(sm.commandCalls(ListSecretsCommand)).toHaveLength(0);
   });
 
@@ -163,7 +159,7 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
       SecretString: '{}',
     });
 
-    const outcome = await run(kiteLogout);
+    const outcome = await run(brokerLogout);
 
     expect(outcome).toMatchObject({
       status: 'PASS',
@@ -173,7 +169,7 @@ describe('the ops functions in AWS: the named tokens from Secrets Manager and th
   });
 
   it('fails closed with Secrets Manager own words when a secret cannot be read', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/app` }).rejects(
+    sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/PRIMARY` }).rejects(
       Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), {
         name: 'AccessDeniedException',
       }),

@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { stageTokensFor } from '../../contract/broker-tokens';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { kiteTokenLogin } from '../../services/common/kite/kite-token-login';
 import { MarketCalendar } from '../../services/common/market-calendar';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import type { BrokerTokenLogin } from '../../services/common/tokens/token-login';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import type { Check } from '../../services/ops/checks/framework';
 import { brokerTokens } from '../../services/ops/checks/morning-checks';
 import type { ChecklistContext } from '../../services/ops/checks/support';
@@ -18,6 +18,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { tokenRenewal } from '../../services/ops/procedures/token-check';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 
 let db: TestDatabase;
 let simulator: KiteSimulator;
@@ -75,22 +76,12 @@ afterAll(() => db.close());
 beforeEach(async () => {
   simulator = await startTestSimulator();
   dir = mkdtempSync(path.join(os.tmpdir(), 'token-check-'));
-  await new LocalKiteSecretStore(path.join(dir, 'secrets')).writeApp({
+  await new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite').writeApp('PRIMARY', {
     api_key: SIM_CREDENTIALS.apiKey,
     api_secret: SIM_CREDENTIALS.apiSecret,
   });
   await db.pool.query('DELETE FROM broker_token_gate');
-  base = localOpsContext(
-    {
-      databaseUrl: db.url,
-      controlToken: 't',
-      parameterFile: path.join(dir, 'parameters.json'),
-      objectStoreDir: path.join(dir, 'objects'),
-      logDir: path.join(dir, 'logs'),
-      fleetUrl: 'http://127.0.0.1:1',
-    },
-    'scheduler',
-  );
+  base = localOpsContext(localTokenStack(db, dir, {}), 'scheduler');
 });
 
 afterEach(async () => {

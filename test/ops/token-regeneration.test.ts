@@ -5,9 +5,9 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { stageTokensFor } from '../../contract/broker-tokens';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
-import { LocalKiteSecretStore } from '../../services/common/kite/kite-secret-store';
 import { PgTokenGate } from '../../services/common/tokens/token-gate';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { localTokenStack } from '../support/local-token-stack';
 import { PROJECT_ROOT } from '../support/processes';
 
 const NAMES = ['PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2'];
@@ -24,7 +25,7 @@ const NAMES = ['PRIMARY', 'WEBSOCKET1', 'WEBSOCKET2'];
 let db: TestDatabase;
 let simulator: KiteSimulator;
 let dir: string;
-let store: LocalKiteSecretStore;
+let store: LocalTokenSecretStore<'kite'>;
 let ctx: OpsContext & { readonly pool: Pool };
 /** The last audit row before the test: each test reads its own rows of the one chain. */
 let auditFrom = 0;
@@ -80,24 +81,17 @@ afterAll(() => db.close());
 beforeEach(async () => {
   simulator = await startTestSimulator();
   dir = mkdtempSync(path.join(os.tmpdir(), 'token-regen-'));
-  store = new LocalKiteSecretStore(path.join(dir, 'secrets'));
-  await store.writeApp({ api_key: SIM_CREDENTIALS.apiKey, api_secret: SIM_CREDENTIALS.apiSecret });
+  store = new LocalTokenSecretStore(path.join(dir, 'secrets'), 'kite');
+  await store.writeApp('PRIMARY', {
+    api_key: SIM_CREDENTIALS.apiKey,
+    api_secret: SIM_CREDENTIALS.apiSecret,
+  });
   await db.pool.query('DELETE FROM broker_token_gate');
   auditFrom = Number(
     (await db.pool.query<{ id: string | null }>('SELECT max(id) AS id FROM control_audit')).rows[0]
       ?.id ?? 0,
   );
-  ctx = localOpsContext(
-    {
-      databaseUrl: db.url,
-      controlToken: 't',
-      parameterFile: path.join(dir, 'parameters.json'),
-      objectStoreDir: path.join(dir, 'objects'),
-      logDir: path.join(dir, 'logs'),
-      fleetUrl: 'http://127.0.0.1:1',
-    },
-    'cli',
-  );
+  ctx = localOpsContext(localTokenStack(db, dir, {}), 'cli');
 });
 
 afterEach(async () => {

@@ -8,8 +8,7 @@ export function liveLocalEnv(
     MODE: 'LIVE',
     LIVE_CONFIRMATION: 'I understand this places real orders',
     BROKER: broker,
-    [broker === 'kite' ? 'KITE_LOCAL_SECRET_DIR' : 'BROKER_LOCAL_SECRET_DIR']:
-      `/tmp/secrets/${broker}`,
+    BROKER_LOCAL_SECRET_DIR: `/tmp/secrets/${broker}`,
     DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
     CONTROL_TOKEN: 'a-control-token-of-some-length',
     LOCAL_PARAMETER_FILE: '/tmp/parameters.json',

@@ -172,7 +172,7 @@ describe('trading service process', () => {
         STAGE: 'local',
         MODE: 'LIVE',
         BROKER: 'kite',
-        KITE_LOCAL_SECRET_DIR: path.dirname(parameterFile),
+        BROKER_LOCAL_SECRET_DIR: path.dirname(parameterFile),
         DATABASE_URL: db.url,
         LOCAL_PARAMETER_FILE: parameterFile,
         CONTROL_TOKEN: TOKEN,

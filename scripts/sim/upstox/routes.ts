@@ -154,6 +154,11 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
     }),
   );
 
+  app.delete('/v2/logout', async (request) => {
+    sessions.logout((request as { accessToken?: string }).accessToken ?? '');
+    return success(true);
+  });
+
   app.post('/v2/order/place', async (request, reply) => {
     const body = parsed(placeBody, request.body);
     if (body.tag !== undefined && body.tag.length > MAX_TAG)

@@ -9,6 +9,14 @@ export interface UpstoxSimUser {
   readonly redirectUri: string;
   readonly userId: string;
   readonly userName: string;
+  /** More API apps of the same account (a desk keeps one per named token), same redirect URL. */
+  readonly moreApps?: readonly UpstoxSimApp[];
+}
+
+/** An API app's credentials. */
+export interface UpstoxSimApp {
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 /** An authorization code is good for this long (Upstox's are short-lived). */
@@ -31,14 +39,21 @@ export class UpstoxSessions {
   private readonly tokens = new Map<string, { loginMs: number; expiresMs: number }>();
   private readonly streamCodes = new Map<string, { token: string; expiresMs: number }>();
 
+  /** client_id -> client_secret of every app of the account. */
+  private readonly apps: ReadonlyMap<string, string>;
+
   constructor(
     readonly user: UpstoxSimUser,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.apps = new Map(
+      [user, ...(user.moreApps ?? [])].map((app) => [app.clientId, app.clientSecret]),
+    );
+  }
 
   /** The authorize dialog: checks the app and returns the redirect carrying a fresh code. */
   authorize(clientId: string, redirectUri: string, state: string | undefined): string {
-    if (clientId !== this.user.clientId || redirectUri !== this.user.redirectUri)
+    if (!this.apps.has(clientId) || redirectUri !== this.user.redirectUri)
       throw wrongClientOrRedirect();
     const target = new URL(redirectUri);
     target.searchParams.set('code', this.issueCode());
@@ -65,9 +80,10 @@ export class UpstoxSessions {
     // Spent by this attempt whatever its outcome.
     this.codes.delete(fields.code);
     this.usedCodes.add(fields.code);
-    if (fields.client_id !== this.user.clientId || fields.redirect_uri !== this.user.redirectUri)
+    const secret = this.apps.get(fields.client_id);
+    if (secret === undefined || fields.redirect_uri !== this.user.redirectUri)
       throw wrongClientOrRedirect();
-    if (!sameText(fields.client_secret, this.user.clientSecret)) throw invalidCredentials();
+    if (!sameText(fields.client_secret, secret)) throw invalidCredentials();
     if (expiresAt === undefined || reused || expiresAt < this.now())
       throw invalidCredentials('Invalid Auth code');
     const loginMs = this.now();
@@ -103,6 +119,11 @@ export class UpstoxSessions {
     if (!entry || entry.expiresMs < this.now()) return false;
     const session = this.tokens.get(entry.token);
     return session !== undefined && session.expiresMs > this.now();
+  }
+
+  /** `DELETE /v2/logout`: the session of the (authenticated) token ends. */
+  logout(token: string): void {
+    this.tokens.delete(token);
   }
 
   /** Fault injection: every access token dies now ("401 errors during trading"). */

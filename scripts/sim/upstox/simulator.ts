@@ -11,7 +11,7 @@ import { SimRefusal } from '../shared/sim-order';
 import type { UpstoxSimContext } from './context';
 import { registerUpstoxControlRoutes, UpstoxSimulatorControl } from './control';
 import { registerUpstoxRoutes } from './routes';
-import { UpstoxSessions } from './session';
+import { UpstoxSessions, type UpstoxSimApp } from './session';
 import { UpstoxStreams } from './streams';
 import { instrumentKey, invalidInput, orderUpdateJson, UpstoxSimError } from './wire';
 
@@ -25,6 +25,8 @@ export interface UpstoxSimulatorOptions {
   readonly port?: number;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** More apps of the account (one per named token at the desk). @default none */
+  readonly moreApps?: readonly UpstoxSimApp[];
   /** The app's registered redirect URL. @default the simulator's own `/__sim/redirect` */
   readonly redirectUri?: string;
   readonly userId: string;
@@ -75,6 +77,7 @@ export async function startUpstoxSimulator(
       },
       userId: options.userId,
       userName: 'Sim Trader',
+      moreApps: options.moreApps,
     },
     now,
   );

@@ -1,7 +1,9 @@
 import * as z from 'zod';
-import type { AngelOneApp, BrokerToken } from '../../../contract/brokers';
+import type { BrokerToken } from '../../../contract/broker-tokens';
+import type { AngelOneApp } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import type { BrokerSecretStore } from '../broker-secret-store';
+import { loginResult, type TokenLoginResult } from '../tokens/token-login';
+import type { TokenSecretStore } from '../tokens/token-secret-store';
 import { angelOutcome, createSmartApi, type DeskNetwork, type SmartApiClient } from './smartapi';
 import { base32Bytes, totp } from './totp';
 
@@ -14,13 +16,8 @@ export interface AngelOneEndpoint {
   readonly network: DeskNetwork;
 }
 
-/** What a login or renewal stored, without the tokens. */
-export interface AngelOneLoginResult {
-  readonly name: string;
-  readonly userId: string;
-  readonly loginTime: string;
-  readonly expiresAt: string;
-}
+/** A stage's Angel One secrets: one app (the account) and a session per named token. */
+type AngelStore = TokenSecretStore<'angelone'>;
 
 /** A fresh JWT lives 24 to 28 hours (Angel's notice); its `exp` claim says exactly. */
 const MIN_JWT_LIFETIME_MS = 24 * 3_600_000;
@@ -58,7 +55,11 @@ function answer<S extends z.ZodType>(schema: S, raw: unknown, step: string): z.o
   return parseOrThrow(schema, outcome.data, `Angel One ${step} answer`);
 }
 
-function client(app: AngelOneApp, endpoint: AngelOneEndpoint, jwt?: string): SmartApiClient {
+export function angelClient(
+  app: AngelOneApp,
+  endpoint: AngelOneEndpoint,
+  jwt?: string,
+): SmartApiClient {
   return createSmartApi({
     apiKey: app.api_key,
     root: endpoint.root,
@@ -70,12 +71,12 @@ function client(app: AngelOneApp, endpoint: AngelOneEndpoint, jwt?: string): Sma
 
 /** Stores a new session (its user id confirmed by `getProfile`) under `name`. */
 async function store(
-  target: Pick<BrokerSecretStore<AngelOneApp>, 'writeToken'>,
+  target: Pick<AngelStore, 'writeToken'>,
   smart: SmartApiClient,
   name: string,
   tokens: z.output<typeof TokensSchema>,
   loginMs: number,
-): Promise<AngelOneLoginResult> {
+): Promise<TokenLoginResult> {
   smart.setAccessToken(tokens.jwtToken);
   const profile = answer(ProfileSchema, await smart.getProfile(), 'the profile of the new session');
   const token: BrokerToken = {
@@ -87,7 +88,7 @@ async function store(
     expires_at: new Date(angelJwtExpiry(tokens.jwtToken, loginMs)).toISOString(),
   };
   await target.writeToken(name, token);
-  return { name, userId: token.user_id, loginTime: token.login_time, expiresAt: token.expires_at };
+  return loginResult(name, token);
 }
 
 /**
@@ -96,13 +97,13 @@ async function store(
  * refresh token, the feed token and the JWT's expiry. Nothing is stored on a refusal.
  */
 export async function loginAngelOne(
-  secrets: Pick<BrokerSecretStore<AngelOneApp>, 'readApp' | 'writeToken'>,
+  secrets: Pick<AngelStore, 'readApp' | 'writeToken'>,
   request: { readonly name: string; readonly now?: () => number },
   endpoint: AngelOneEndpoint,
-): Promise<AngelOneLoginResult> {
-  const app = await secrets.readApp();
+): Promise<TokenLoginResult> {
+  const app = await secrets.readApp(request.name);
   const loginMs = (request.now ?? Date.now)();
-  const smart = client(app, endpoint);
+  const smart = angelClient(app, endpoint);
   const code = totp(base32Bytes(app.totp_secret), loginMs);
   const tokens = answer(
     TokensSchema,
@@ -113,7 +114,7 @@ export async function loginAngelOne(
 }
 
 /** What `renewAngelOneSession` did. */
-export type AngelOneRenewal = AngelOneLoginResult & {
+export type AngelOneRenewal = TokenLoginResult & {
   /** `valid`: not near its expiry, untouched; `renewed`: generateTokens; `logged-in`: TOTP. */
   readonly action: 'valid' | 'renewed' | 'logged-in';
 };
@@ -125,7 +126,7 @@ export type AngelOneRenewal = AngelOneLoginResult & {
  * other failure is thrown: the session held stays as it was.
  */
 export async function renewAngelOneSession(
-  secrets: Pick<BrokerSecretStore<AngelOneApp>, 'readApp' | 'readToken' | 'writeToken'>,
+  secrets: Pick<AngelStore, 'readApp' | 'readToken' | 'writeToken'>,
   request: { readonly name: string; readonly now?: () => number; readonly renewWithinMs?: number },
   endpoint: AngelOneEndpoint,
 ): Promise<AngelOneRenewal> {
@@ -135,16 +136,10 @@ export async function renewAngelOneSession(
     stored &&
     Date.parse(stored.expires_at) - now > (request.renewWithinMs ?? ANGELONE_RENEW_WITHIN_MS)
   )
-    return {
-      action: 'valid',
-      name: request.name,
-      userId: stored.user_id,
-      loginTime: stored.login_time,
-      expiresAt: stored.expires_at,
-    };
+    return { action: 'valid', ...loginResult(request.name, stored) };
   if (stored?.refresh_token) {
-    const app = await secrets.readApp();
-    const smart = client(app, endpoint, stored.access_token);
+    const app = await secrets.readApp(request.name);
+    const smart = angelClient(app, endpoint, stored.access_token);
     const outcome = angelOutcome(await smart.generateToken(stored.refresh_token));
     if (outcome.ok) {
       const tokens = parseOrThrow(TokensSchema, outcome.data, 'Angel One generateTokens answer');

@@ -1,9 +1,13 @@
-import { KiteConnect } from 'kiteconnect';
+import { type Connect, KiteConnect } from 'kiteconnect';
 import * as z from 'zod';
-import { type KiteToken, kiteTokenExpiry } from '../../../contract/kite';
+import type { BrokerToken } from '../../../contract/broker-tokens';
+import { type KiteApp, kiteTokenExpiry } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import { storedTokenStatus, type TokenProof } from '../tokens/token-login';
-import type { KiteSecretStore } from './kite-secret-store';
+import { loginResult, type TokenLoginResult, type TokenProof } from '../tokens/token-login';
+import type { TokenSecretStore } from '../tokens/token-secret-store';
+
+/** A stage's Kite secrets: one app for every named token. */
+type KiteStore = TokenSecretStore<'kite'>;
 
 /** Kite's login page; the simulator has its own (`KiteSimulator.loginUrl`). */
 export const KITE_LOGIN_URL = 'https://kite.zerodha.com/connect/login';
@@ -49,14 +53,6 @@ export function kiteWords(error: unknown): string {
   return String(error);
 }
 
-/** What a login stored, without the access token. */
-export interface KiteLoginResult {
-  readonly name: string;
-  readonly userId: string;
-  readonly loginTime: string;
-  readonly expiresAt: string;
-}
-
 /** Where Kite's API is and how long a call may take. */
 export interface KiteEndpoint {
   /** @default https://api.kite.trade */
@@ -65,22 +61,28 @@ export interface KiteEndpoint {
   readonly timeoutMs?: number;
 }
 
+/** The SDK's client on `endpoint` for `app`, with `accessToken` when there is one. */
+function kiteClient(app: KiteApp, endpoint: KiteEndpoint, accessToken?: string): Connect {
+  return new KiteConnect({
+    api_key: app.api_key,
+    ...(accessToken ? { access_token: accessToken } : {}),
+    root: endpoint.apiRoot,
+    timeout: endpoint.timeoutMs ?? 7000,
+  });
+}
+
 /**
  * Exchanges a request_token for an access token (`generateSession`, which sends the checksum
  * sha256(api_key + request_token + api_secret)) and stores it under `name`. The one login path:
  * `tradeops token login` and the local stack's simulator login both call it.
  */
 export async function exchangeRequestToken(
-  store: KiteSecretStore,
+  store: KiteStore,
   request: { readonly name: string; readonly requestToken: string; readonly now?: () => number },
   endpoint: KiteEndpoint = {},
-): Promise<KiteLoginResult> {
-  const app = await store.readApp();
-  const kite = new KiteConnect({
-    api_key: app.api_key,
-    root: endpoint.apiRoot,
-    timeout: endpoint.timeoutMs ?? 7000,
-  });
+): Promise<TokenLoginResult> {
+  const app = await store.readApp(request.name);
+  const kite = kiteClient(app, endpoint);
   let session: { access_token?: unknown; user_id?: unknown };
   try {
     session = await kite.generateSession(request.requestToken, app.api_secret);
@@ -88,98 +90,51 @@ export async function exchangeRequestToken(
     throw new Error(`Kite refused the request_token: ${kiteWords(error)}`);
   }
   const loginMs = (request.now ?? Date.now)();
-  const token: KiteToken = {
+  const token: BrokerToken = {
     access_token: String(session.access_token ?? ''),
     user_id: String(session.user_id ?? ''),
     login_time: new Date(loginMs).toISOString(),
     expires_at: new Date(kiteTokenExpiry(loginMs)).toISOString(),
   };
   await store.writeToken(request.name, token);
-  return {
-    name: request.name,
-    userId: token.user_id,
-    loginTime: token.login_time,
-    expiresAt: token.expires_at,
-  };
-}
-
-/** One token's state: MISSING (never stored), EXPIRED (past its expiry, or refused by Kite). */
-export interface KiteTokenStatus {
-  readonly name: string;
-  readonly state: 'VALID' | 'EXPIRED' | 'MISSING';
-  readonly userId?: string;
-  readonly loginTime?: number;
-  readonly expiresAt?: number;
-  /** What Kite said to getProfile: the user id, its refusal, or why it could not be asked. */
-  readonly proof: string;
-  /** Kite itself answered for this state; false: decided without Kite (or Kite could not be asked). */
-  readonly provenByKite: boolean;
+  return loginResult(request.name, token);
 }
 
 /**
- * Each named token's state, proven by a `getProfile` call with it: a token whose expiry is in the
- * future but that Kite refuses is EXPIRED, with Kite's words. Kite unreachable: the stored expiry
- * decides and the proof says Kite could not be asked.
+ * Kite's proof of a session (`getProfile`): a `TokenException` is Kite refusing it; anything else
+ * means Kite could not be asked.
  */
-export async function kiteTokenStatus(
-  store: KiteSecretStore,
-  names: readonly string[],
-  endpoint: KiteEndpoint & { readonly now?: () => number } = {},
-): Promise<KiteTokenStatus[]> {
-  const now = (endpoint.now ?? Date.now)();
-  const app = await store.readApp();
-  const prove = async (token: KiteToken): Promise<TokenProof> => {
-    const kite = new KiteConnect({
-      api_key: app.api_key,
-      access_token: token.access_token,
-      root: endpoint.apiRoot,
-      timeout: endpoint.timeoutMs ?? 7000,
-    });
-    try {
-      const profile = (await kite.getProfile()) as { user_id?: unknown };
-      return { outcome: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
-    } catch (error) {
-      const type = (error as { error_type?: unknown })?.error_type;
-      if (type === 'TokenException')
-        return { outcome: 'REFUSED', proof: `Kite refuses it: ${kiteWords(error)}` };
-      return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
-    }
-  };
-  const rows = await storedTokenStatus((n) => store.readToken(n), names, now, prove);
-  return rows.map(({ proven, ...row }) => ({ ...row, provenByKite: proven }));
-}
-
-/** What a logout did for one named token. */
-export interface KiteLogoutResult {
-  readonly name: string;
-  /** LOGGED_OUT: Kite invalidated the session; NO_TOKEN: none was stored, nothing to log out. */
-  readonly outcome: 'LOGGED_OUT' | 'NO_TOKEN';
-  readonly userId?: string;
+export async function proveKiteToken(
+  app: KiteApp,
+  token: BrokerToken,
+  endpoint: KiteEndpoint = {},
+): Promise<TokenProof> {
+  try {
+    const profile = (await kiteClient(app, endpoint, token.access_token).getProfile()) as {
+      user_id?: unknown;
+    };
+    return { outcome: 'VALID', proof: `Kite profile ${String(profile.user_id)}` };
+  } catch (error) {
+    const type = (error as { error_type?: unknown })?.error_type;
+    if (type === 'TokenException')
+      return { outcome: 'REFUSED', proof: `Kite refuses it: ${kiteWords(error)}` };
+    return { outcome: 'UNREACHABLE', proof: `Kite not asked (${kiteWords(error)})` };
+  }
 }
 
 /**
- * Logs the named token's Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the
- * daily logout SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
- * The stored secret is left as it is: the next login replaces it, and Kite refuses it meanwhile.
+ * Logs a Kite session out (`invalidateAccessToken`, `DELETE /session/token`): the daily logout
+ * SEBI's framework requires. Throws, with Kite's words, when Kite could not do it.
  */
-export async function logoutKiteSession(
-  store: KiteSecretStore,
+export async function endKiteSession(
+  app: KiteApp,
+  token: BrokerToken,
   name: string,
   endpoint: KiteEndpoint = {},
-): Promise<KiteLogoutResult> {
-  const stored = await store.readToken(name);
-  if (!stored) return { name, outcome: 'NO_TOKEN' };
-  const app = await store.readApp();
-  const kite = new KiteConnect({
-    api_key: app.api_key,
-    access_token: stored.token.access_token,
-    root: endpoint.apiRoot,
-    timeout: endpoint.timeoutMs ?? 7000,
-  });
+): Promise<void> {
   try {
-    await kite.invalidateAccessToken(stored.token.access_token);
+    await kiteClient(app, endpoint, token.access_token).invalidateAccessToken(token.access_token);
   } catch (error) {
     throw new Error(`Kite did not log ${name} out: ${kiteWords(error)}`);
   }
-  return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
 }

@@ -1,62 +1,42 @@
-import { DEFAULT_KITE_TOKEN_NAME } from '../../../contract/kite';
-import { messageOf } from '../errors';
+import { DEFAULT_TOKEN_NAME } from '../../../contract/broker-tokens';
 import {
   type BrokerTokenLogin,
-  TokenInputError,
+  parsePasted,
+  storedTokenLogin,
   type TokenLoginTarget,
 } from '../tokens/token-login';
+import { tokenSecretStore } from '../tokens/token-secret-store';
 import {
+  endKiteSession,
   exchangeRequestToken,
   KITE_LOGIN_URL,
   kiteLoginLink,
-  kiteTokenStatus,
   parseRequestToken,
+  proveKiteToken,
 } from './kite-login';
-import {
-  type KiteSecretStore,
-  LocalKiteSecretStore,
-  SecretsManagerKiteSecretStore,
-} from './kite-secret-store';
-
-/** The Kite secret store of a target. */
-export function kiteSecretStore(target: TokenLoginTarget): KiteSecretStore {
-  return target.secrets.kind === 'aws'
-    ? new SecretsManagerKiteSecretStore(target.secrets.client, target.stage)
-    : new LocalKiteSecretStore(target.secrets.dir);
-}
 
 /**
  * Kite's login in the token registry: interactive OAuth (the person opens the login link, Kite
- * redirects with a request_token, `generateSession` exchanges it) and `getProfile` as the proof.
- * The same functions `tradeops token login --broker kite` has always called.
+ * redirects with a request_token, `generateSession` exchanges it), `getProfile` as the proof and
+ * `invalidateAccessToken` as the logout. One Kite app for every named token.
  */
 export function kiteTokenLogin(target: TokenLoginTarget): BrokerTokenLogin {
-  const store = kiteSecretStore(target);
+  const store = tokenSecretStore(target.stage, target.secrets, 'kite');
   const endpoint = { apiRoot: target.apiRoot, timeoutMs: target.timeoutMs };
-  return {
+  return storedTokenLogin({
     broker: 'kite',
     mode: 'interactive',
-    where: store.where,
-    // One Kite app for every named token.
+    store,
     loginLink: async () =>
       kiteLoginLink(
-        (await store.readApp(DEFAULT_KITE_TOKEN_NAME)).api_key,
+        (await store.readApp(DEFAULT_TOKEN_NAME)).api_key,
         target.loginUrl ?? KITE_LOGIN_URL,
       ),
     exchange: async ({ name, pasted, now }) => {
-      let requestToken: string;
-      try {
-        if (pasted === undefined) throw new Error('Kite needs the request_token a person pastes');
-        requestToken = parseRequestToken(pasted);
-      } catch (error) {
-        throw new TokenInputError(messageOf(error));
-      }
+      const requestToken = parsePasted(pasted, parseRequestToken, "Kite's request_token");
       return exchangeRequestToken(store, { name, requestToken, now: () => now }, endpoint);
     },
-    status: async (names, now) =>
-      (await kiteTokenStatus(store, names, { ...endpoint, now: () => now })).map(
-        ({ provenByKite, ...row }) => ({ ...row, proven: provenByKite }),
-      ),
-    listTokens: () => store.listTokens(),
-  };
+    prove: async (token, name) => proveKiteToken(await store.readApp(name), token, endpoint),
+    end: async (token, name) => endKiteSession(await store.readApp(name), token, name, endpoint),
+  });
 }

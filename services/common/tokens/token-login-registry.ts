@@ -1,30 +1,26 @@
 import type { TokenBroker } from '../../../contract/broker-tokens';
-import { kiteTokenLogin } from '../kite/kite-token-login';
 import type { BrokerTokenLogin, BrokerTokenLoginFactory, TokenLoginTarget } from './token-login';
 
 /**
- * The login of each broker (see `BrokerTokenLogin`). Kite's is built in; Upstox's and Angel
- * One's are added here (or with `registerTokenLogin` at start) when their exchanges land: the CLI,
- * the token check and the dashboard pick them up with no change of their own.
+ * The login of each broker (see `BrokerTokenLogin`): the CLI, the token check, the checklists and
+ * the dashboard reach a broker's login exchange, proof and logout through here only. Each is
+ * required when first asked for: a stage loads its own broker's SDK and no other (Angel One's
+ * patches modules as it loads).
  */
-const LOGINS = new Map<TokenBroker, BrokerTokenLoginFactory>([['kite', kiteTokenLogin]]);
+const LOGINS: Readonly<Record<TokenBroker, () => BrokerTokenLoginFactory>> = {
+  kite: () =>
+    (require('../kite/kite-token-login') as typeof import('../kite/kite-token-login'))
+      .kiteTokenLogin,
+  upstox: () =>
+    (require('../upstox/upstox-token-login') as typeof import('../upstox/upstox-token-login'))
+      .upstoxTokenLogin,
+  angelone: () =>
+    (
+      require('../angelone/angelone-token-login') as typeof import('../angelone/angelone-token-login')
+    ).angelOneTokenLogin,
+};
 
-/** Adds (or replaces) a broker's login. */
-export function registerTokenLogin(broker: TokenBroker, factory: BrokerTokenLoginFactory): void {
-  LOGINS.set(broker, factory);
-}
-
-/** The brokers with a login in this build. */
-export function registeredTokenBrokers(): TokenBroker[] {
-  return [...LOGINS.keys()];
-}
-
-/** The login of `broker` for one stage; a broker without one is an error naming those there are. */
+/** The login of `broker` for one stage. */
 export function tokenLogin(broker: TokenBroker, target: TokenLoginTarget): BrokerTokenLogin {
-  const factory = LOGINS.get(broker);
-  if (!factory)
-    throw new Error(
-      `no ${broker} login in this build (registered: ${registeredTokenBrokers().join(', ')}): register it in services/common/tokens/token-login-registry.ts`,
-    );
-  return factory(target);
+  return LOGINS[broker]()(target);
 }

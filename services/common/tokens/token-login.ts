@@ -1,7 +1,6 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { TokenBroker } from '../../../contract/broker-tokens';
+import type { BrokerToken, TokenBroker } from '../../../contract/broker-tokens';
 import type { AnyStage } from '../../../contract/names';
-import type { StoredToken } from './token-secret-store';
+import type { TokenSecretStore, TokenSecretsLocation } from './token-secret-store';
 
 /**
  * Where a stage's tokens at a broker live and where the broker answers: what a broker's login
@@ -10,15 +9,18 @@ import type { StoredToken } from './token-secret-store';
 export interface TokenLoginTarget {
   readonly stage: AnyStage;
   /** Secrets Manager (the SDK's default credentials) in AWS; a folder on the local stack. */
-  readonly secrets:
-    | { readonly kind: 'aws'; readonly client: SecretsManagerClient }
-    | { readonly kind: 'local'; readonly dir: string };
+  readonly secrets: TokenSecretsLocation;
   /** The broker's API root (a simulator's on the local stack). @default the broker's own */
   readonly apiRoot?: string;
   /** The broker's login page (a simulator's on the local stack). @default the broker's own */
   readonly loginUrl?: string;
   /** How long one call to the broker may take. @default 7000 */
   readonly timeoutMs?: number;
+  /**
+   * The desk's static IP registered with the broker (Angel One's `X-ClientPublicIP`): the egress
+   * IP the calls leave from. An Angel One login without it is refused.
+   */
+  readonly publicIp?: string;
 }
 
 /** One named token as its broker sees it. COOLDOWN is the gate's, never a login's. */
@@ -47,6 +49,14 @@ export interface TokenLoginResult {
   readonly expiresAt: string;
 }
 
+/** What a logout did for one named token. */
+export interface TokenLogoutResult {
+  readonly name: string;
+  /** LOGGED_OUT: the broker ended the session; NO_TOKEN: none was stored, nothing to log out. */
+  readonly outcome: 'LOGGED_OUT' | 'NO_TOKEN';
+  readonly userId?: string;
+}
+
 /**
  * A broker's login, as the token operations use it. This is the interface each broker's login
  * exchange plugs into (Kite: services/common/kite/kite-token-login.ts; Upstox and Angel One in
@@ -65,7 +75,9 @@ export interface TokenLoginResult {
  * it throws with the broker's own words otherwise (the caller starts the cooldown; an
  * implementation never retries). `status` proves each token with the broker's profile call where
  * it has one (`proven: true`), and decides from the stored expiry where it has none or the broker
- * could not be asked (`proven: false`).
+ * could not be asked (`proven: false`). `logout` ends the named session at the broker (the
+ * evening checklist's daily logout); the stored secret stays (the broker refuses it meanwhile, the
+ * next login replaces it); it throws, with the broker's words, when the broker could not do it.
  */
 export interface BrokerTokenLogin {
   readonly broker: TokenBroker;
@@ -81,6 +93,7 @@ export interface BrokerTokenLogin {
     readonly now: number;
   }): Promise<TokenLoginResult>;
   status(names: readonly string[], now: number): Promise<TokenStatus[]>;
+  logout(name: string): Promise<TokenLogoutResult>;
   /** Names of the tokens stored. */
   listTokens(): Promise<string[]>;
 }
@@ -91,6 +104,23 @@ export interface BrokerTokenLogin {
  */
 export class TokenInputError extends Error {
   override readonly name = 'TokenInputError';
+}
+
+/**
+ * What a person pasted, parsed by `parse`; anything it refuses (or nothing pasted) is a
+ * `TokenInputError`, raised before the broker is asked.
+ */
+export function parsePasted<T>(
+  pasted: string | undefined,
+  parse: (text: string) => T,
+  what: string,
+): T {
+  try {
+    if (pasted === undefined) throw new Error(`nothing pasted: the login needs ${what}`);
+    return parse(pasted);
+  } catch (error) {
+    throw new TokenInputError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** Builds a broker's login for one stage. */
@@ -104,26 +134,39 @@ export type TokenProof =
   /** The broker could not be asked: the stored expiry decides, unproven. */
   | { readonly outcome: 'UNREACHABLE'; readonly proof: string };
 
-/** What a token must carry for its state to be told. */
-interface ExpiringToken {
-  readonly user_id: string;
-  readonly login_time: string;
-  readonly expires_at: string;
+/** What a login reports of the session it stored: never a token. */
+export function loginResult(name: string, token: BrokerToken): TokenLoginResult {
+  return {
+    name,
+    userId: token.user_id,
+    loginTime: token.login_time,
+    expiresAt: token.expires_at,
+  };
+}
+
+/** A broker's login exchange, proof and logout, on the stage's store of its secrets. */
+export interface StoredTokenLoginSpec {
+  readonly broker: TokenBroker;
+  readonly mode: BrokerTokenLogin['mode'];
+  readonly store: Pick<TokenSecretStore, 'where' | 'readToken' | 'listTokens'>;
+  loginLink(name: string): Promise<string>;
+  exchange: BrokerTokenLogin['exchange'];
+  /** The broker's profile call with the stored session `name`. */
+  prove(token: BrokerToken, name: string): Promise<TokenProof>;
+  /** The broker's logout of the stored session `name`; throws the broker's refusal. */
+  end(token: BrokerToken, name: string): Promise<void>;
 }
 
 /**
- * Each named token's state from its store: MISSING, EXPIRED by its stored expiry, else proven by
- * `prove` (the broker's profile call) when the broker has one. Shared by every broker's `status`.
+ * A broker's `BrokerTokenLogin` from its exchange, proof and logout: what every broker shares is
+ * here once. `status`: MISSING when nothing is stored, EXPIRED by the stored expiry, else the
+ * broker's proof (a refusal is EXPIRED in its words; unreachable, the stored expiry decides,
+ * unproven). `logout`: NO_TOKEN when nothing is stored, else the broker's logout.
  */
-export async function storedTokenStatus<T extends ExpiringToken>(
-  read: (name: string) => Promise<StoredToken<T> | undefined>,
-  names: readonly string[],
-  now: number,
-  prove?: (token: T) => Promise<TokenProof>,
-): Promise<TokenStatus[]> {
-  return Promise.all(
-    names.map(async (name): Promise<TokenStatus> => {
-      const stored = await read(name);
+export function storedTokenLogin(spec: StoredTokenLoginSpec): BrokerTokenLogin {
+  const { store } = spec;
+  const status = (name: string, now: number): Promise<TokenStatus> =>
+    store.readToken(name).then(async (stored) => {
       if (!stored)
         return { name, state: 'MISSING', proof: 'no token stored: run token login', proven: false };
       const { token } = stored;
@@ -135,12 +178,24 @@ export async function storedTokenStatus<T extends ExpiringToken>(
       };
       if (base.expiresAt <= now)
         return { ...base, state: 'EXPIRED', proof: 'past its expiry', proven: false };
-      if (!prove)
-        return { ...base, state: 'VALID', proof: 'the broker has no profile call', proven: false };
-      const answer = await prove(token);
+      const answer = await spec.prove(token, name);
       if (answer.outcome === 'REFUSED')
         return { ...base, state: 'EXPIRED', proof: answer.proof, proven: true };
       return { ...base, state: 'VALID', proof: answer.proof, proven: answer.outcome === 'VALID' };
-    }),
-  );
+    });
+  return {
+    broker: spec.broker,
+    mode: spec.mode,
+    where: store.where,
+    loginLink: (name) => spec.loginLink(name),
+    exchange: (request) => spec.exchange(request),
+    status: (names, now) => Promise.all(names.map((name) => status(name, now))),
+    logout: async (name) => {
+      const stored = await store.readToken(name);
+      if (!stored) return { name, outcome: 'NO_TOKEN' };
+      await spec.end(stored.token, name);
+      return { name, outcome: 'LOGGED_OUT', userId: stored.token.user_id };
+    },
+    listTokens: () => store.listTokens(),
+  };
 }

@@ -6,59 +6,41 @@ import {
   ListSecretsCommand,
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type * as z from 'zod';
 import {
+  type BrokerToken,
   BrokerTokenSchema,
   brokerSecretNames,
   type TokenBroker,
   TokenNameSchema,
 } from '../../../contract/broker-tokens';
+import { BROKER_APP_SCHEMAS, type BrokerApp } from '../../../contract/brokers';
 import type { AnyStage } from '../../../contract/names';
 import { parseOrThrow } from '../../../contract/validation';
 
-/** A stored token and the version it was read at (changes with every login). */
-export interface StoredToken<T> {
-  readonly token: T;
+/** A stored session and the version it was read at (changes with every login). */
+export interface StoredToken {
+  readonly token: BrokerToken;
   readonly version: string;
 }
 
 /**
- * Where a stage keeps a broker's app credentials and access tokens: Secrets Manager in AWS, a
- * folder locally. Values are parsed at the edge; a secret that does not parse is an error naming
- * the secret, never a silent default.
+ * Where a stage keeps one broker's app credentials and named sessions
+ * (`/algo-trading/<stage>/broker/<broker>/...`, see `brokerSecretNames`): Secrets Manager in AWS,
+ * a folder locally. The one store of the token operations, the logins and the trading tasks.
+ * Values are parsed at the edge with the broker's app schema and the one token schema; a secret
+ * that does not parse is an error naming the secret, never a silent default.
  */
-export interface TokenSecretStore<App, Token> {
+export interface TokenSecretStore<B extends TokenBroker = TokenBroker> {
+  readonly broker: B;
   /** Where the secrets live, for messages (never a value). */
   readonly where: string;
-  /** The app credentials the login of `name` uses (Upstox: one app per token). */
-  readApp(name: string): Promise<App>;
-  /** The named token, or undefined when none was ever stored. */
-  readToken(name: string): Promise<StoredToken<Token> | undefined>;
-  writeToken(name: string, token: Token): Promise<void>;
-  /** Names of the tokens stored. */
+  /** The app credentials the session `name` logs in with (Upstox: one app per token). */
+  readApp(name: string): Promise<BrokerApp<B>>;
+  /** The named session, or undefined when none was ever stored. */
+  readToken(name: string): Promise<StoredToken | undefined>;
+  writeToken(name: string, token: BrokerToken): Promise<void>;
+  /** Names of the sessions stored. */
   listTokens(): Promise<string[]>;
-}
-
-/** What a broker's secrets hold: its app's credentials and its tokens, as zod schemas. */
-export interface SecretLayout<App, Token> {
-  readonly broker: TokenBroker;
-  readonly appSchema: z.ZodType<App>;
-  readonly tokenSchema: z.ZodType<Token>;
-  /** Said when the app secret is not there. */
-  readonly missingApp: string;
-}
-
-/** The layout of any broker whose token is the broker-neutral one and whose app is any object. */
-export function neutralLayout<App>(
-  broker: TokenBroker,
-  appSchema: z.ZodType<App>,
-): SecretLayout<App, z.output<typeof BrokerTokenSchema>> {
-  return {
-    broker,
-    appSchema,
-    tokenSchema: BrokerTokenSchema,
-    missingApp: `deploy the stage with -c broker=${broker} and store the app's credentials`,
-  };
 }
 
 const parseJson = (text: string, what: string): unknown => {
@@ -70,59 +52,62 @@ const parseJson = (text: string, what: string): unknown => {
 };
 
 const isNotFound = (error: unknown) =>
-  (error as { name?: string; code?: string })?.name === 'ResourceNotFoundException' ||
+  (error as { name?: string })?.name === 'ResourceNotFoundException' ||
   (error as { code?: string })?.code === 'ENOENT';
 
-/** The file of a secret in a local store: its name after the broker's prefix. */
-const localFile = (prefix: string, secretName: string) =>
-  `${secretName.slice(prefix.length + 1)}.json`;
-
 /**
- * The local stack's store: `<dir>/app.json` (or `app-<NAME>.json`) and `<dir>/<NAME>.json`,
- * written atomically, mode 600.
+ * The local stack's store: `<dir>/app.json` (Upstox: `app-<NAME>.json`) and `<dir>/<NAME>.json`,
+ * the secret names after the broker's prefix; written atomically, mode 600.
  */
-export class LocalTokenSecretStore<App, Token> implements TokenSecretStore<App, Token> {
+export class LocalTokenSecretStore<B extends TokenBroker> implements TokenSecretStore<B> {
+  // The stage only shapes the prefix, which a local file name drops.
   private readonly names: ReturnType<typeof brokerSecretNames>;
 
   constructor(
     private readonly dir: string,
-    private readonly layout: SecretLayout<App, Token>,
+    readonly broker: B,
   ) {
-    // The stage only shapes the prefix, which a local file name drops.
-    this.names = brokerSecretNames('local', layout.broker);
+    this.names = brokerSecretNames('local', broker);
   }
 
   get where(): string {
     return this.dir;
   }
 
-  async readApp(name: string): Promise<App> {
-    const file = path.join(this.dir, localFile(this.names.prefix, this.names.app(name)));
+  private file(secretName: string): string {
+    return path.join(this.dir, `${secretName.slice(this.names.prefix.length + 1)}.json`);
+  }
+
+  async readApp(name: string): Promise<BrokerApp<B>> {
+    const file = this.file(this.names.app(name));
     const text = await readFile(file, 'utf8').catch((error: unknown) => {
-      if (isNotFound(error)) throw new Error(`no ${this.layout.broker} app credentials in ${file}`);
+      if (isNotFound(error)) throw new Error(`no ${this.broker} app credentials in ${file}`);
       throw error;
     });
     return parseOrThrow(
-      this.layout.appSchema,
+      BROKER_APP_SCHEMAS[this.broker],
       parseJson(text, file),
-      `${this.layout.broker} app secret ${file}`,
+      `${this.broker} app secret ${file}`,
+    ) as BrokerApp<B>;
+  }
+
+  /** Stores the app credentials of `name`'s login (the local stack does, for its simulator). */
+  async writeApp(name: string, app: BrokerApp<B>): Promise<void> {
+    const schema = BROKER_APP_SCHEMAS[this.broker];
+    await this.write(
+      this.file(this.names.app(name)),
+      parseOrThrow(schema, app, `${this.broker} app`),
     );
   }
 
-  /** Stores the app's credentials (the local stack does, for its simulator). */
-  async writeApp(name: string, app: App): Promise<void> {
-    const value = parseOrThrow(this.layout.appSchema, app, `${this.layout.broker} app credentials`);
-    await this.write(localFile(this.names.prefix, this.names.app(name)), value);
-  }
-
-  async readToken(name: string): Promise<StoredToken<Token> | undefined> {
-    const file = path.join(this.dir, localFile(this.names.prefix, this.names.token(name)));
+  async readToken(name: string): Promise<StoredToken | undefined> {
+    const file = this.file(this.names.token(name));
     try {
       const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
       const token = parseOrThrow(
-        this.layout.tokenSchema,
+        BrokerTokenSchema,
         parseJson(text, file),
-        `${this.layout.broker} token ${file}`,
+        `${this.broker} token ${file}`,
       );
       return { token, version: `${info.mtimeMs}-${info.size}-${info.ino}` };
     } catch (error) {
@@ -131,9 +116,9 @@ export class LocalTokenSecretStore<App, Token> implements TokenSecretStore<App, 
     }
   }
 
-  async writeToken(name: string, token: Token): Promise<void> {
-    const value = parseOrThrow(this.layout.tokenSchema, token, `${this.layout.broker} token`);
-    await this.write(localFile(this.names.prefix, this.names.token(name)), value);
+  async writeToken(name: string, token: BrokerToken): Promise<void> {
+    const value = parseOrThrow(BrokerTokenSchema, token, `${this.broker} token`);
+    await this.write(this.file(this.names.token(name)), value);
   }
 
   async listTokens(): Promise<string[]> {
@@ -148,9 +133,8 @@ export class LocalTokenSecretStore<App, Token> implements TokenSecretStore<App, 
       .sort();
   }
 
-  private async write(file: string, value: unknown): Promise<void> {
+  private async write(target: string, value: unknown): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const target = path.join(this.dir, file);
     const temp = `${target}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(value), { mode: 0o600 });
     await rename(temp, target);
@@ -158,42 +142,42 @@ export class LocalTokenSecretStore<App, Token> implements TokenSecretStore<App, 
 }
 
 /**
- * A stage's broker secrets in Secrets Manager (`/algo-trading/<stage>/broker/<broker>/...`), through
- * the SDK's default credentials. The deployment creates the secrets holding `{}` (read as "no
- * login yet"); a login puts a new version, which running tasks notice.
+ * A stage's secrets at one broker in Secrets Manager. The deployment creates them holding `{}`
+ * (read as "no login yet"); a login puts a new version, which running tasks notice.
  */
-export class SecretsManagerTokenSecretStore<App, Token> implements TokenSecretStore<App, Token> {
+export class SecretsManagerTokenSecretStore<B extends TokenBroker> implements TokenSecretStore<B> {
   private readonly names: ReturnType<typeof brokerSecretNames>;
 
   constructor(
     private readonly client: SecretsManagerClient,
     stage: AnyStage,
-    private readonly layout: SecretLayout<App, Token>,
+    readonly broker: B,
   ) {
-    this.names = brokerSecretNames(stage, layout.broker);
+    this.names = brokerSecretNames(stage, broker);
   }
 
   get where(): string {
     return `Secrets Manager ${this.names.prefix}/*`;
   }
 
-  async readApp(name: string): Promise<App> {
+  private missing(id: string): Error {
+    return new Error(`secret ${id} does not exist: deploy the stage with -c broker=${this.broker}`);
+  }
+
+  async readApp(name: string): Promise<BrokerApp<B>> {
     const id = this.names.app(name);
     const out = await this.client
       .send(new GetSecretValueCommand({ SecretId: id }))
       .catch((error: unknown) => {
-        if (isNotFound(error))
-          throw new Error(`secret ${id} does not exist: ${this.layout.missingApp}`);
-        throw error;
+        throw isNotFound(error) ? this.missing(id) : error;
       });
-    return parseOrThrow(
-      this.layout.appSchema,
-      parseJson(out.SecretString ?? '', id),
-      `secret ${id}`,
-    );
+    const raw = parseJson(out.SecretString ?? '', id);
+    if (raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0)
+      throw new Error(`secret ${id} is empty: store the ${this.broker} app's credentials in it`);
+    return parseOrThrow(BROKER_APP_SCHEMAS[this.broker], raw, `secret ${id}`) as BrokerApp<B>;
   }
 
-  async readToken(name: string): Promise<StoredToken<Token> | undefined> {
+  async readToken(name: string): Promise<StoredToken | undefined> {
     const id = this.names.token(name);
     try {
       const out = await this.client.send(new GetSecretValueCommand({ SecretId: id }));
@@ -201,7 +185,7 @@ export class SecretsManagerTokenSecretStore<App, Token> implements TokenSecretSt
       const raw = parseJson(out.SecretString ?? '', id);
       if (raw !== null && typeof raw === 'object' && Object.keys(raw).length === 0)
         return undefined;
-      const token = parseOrThrow(this.layout.tokenSchema, raw, `secret ${id}`);
+      const token = parseOrThrow(BrokerTokenSchema, raw, `secret ${id}`);
       return { token, version: out.VersionId ?? '' };
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -209,17 +193,13 @@ export class SecretsManagerTokenSecretStore<App, Token> implements TokenSecretSt
     }
   }
 
-  async writeToken(name: string, token: Token): Promise<void> {
+  async writeToken(name: string, token: BrokerToken): Promise<void> {
     const id = this.names.token(name);
-    const value = parseOrThrow(this.layout.tokenSchema, token, `${this.layout.broker} token`);
+    const value = parseOrThrow(BrokerTokenSchema, token, `${this.broker} token`);
     await this.client
       .send(new PutSecretValueCommand({ SecretId: id, SecretString: JSON.stringify(value) }))
       .catch((error: unknown) => {
-        if (isNotFound(error))
-          throw new Error(
-            `secret ${id} does not exist: deploy the stage with -c broker=${this.layout.broker}`,
-          );
-        throw error;
+        throw isNotFound(error) ? this.missing(id) : error;
       });
   }
 
@@ -241,4 +221,20 @@ export class SecretsManagerTokenSecretStore<App, Token> implements TokenSecretSt
     } while (NextToken);
     return names.sort();
   }
+}
+
+/** Where a stage's secrets are: Secrets Manager (in AWS), or a folder (the local stack). */
+export type TokenSecretsLocation =
+  | { readonly kind: 'aws'; readonly client: SecretsManagerClient }
+  | { readonly kind: 'local'; readonly dir: string };
+
+/** The store of the stage's secrets at `broker`. */
+export function tokenSecretStore<B extends TokenBroker>(
+  stage: AnyStage,
+  secrets: TokenSecretsLocation,
+  broker: B,
+): TokenSecretStore<B> {
+  return secrets.kind === 'aws'
+    ? new SecretsManagerTokenSecretStore(secrets.client, stage, broker)
+    : new LocalTokenSecretStore(secrets.dir, broker);
 }

@@ -31,6 +31,8 @@ declare module 'upstox-js-sdk' {
       },
       callback: UpstoxCallback,
     ): void;
+    /** `DELETE /v2/logout`: ends the session of the client's bearer token. */
+    logout(apiVersion: string, callback: UpstoxCallback): void;
   }
 
   export class UserApi {

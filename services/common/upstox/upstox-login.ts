@@ -1,8 +1,13 @@
-import { ApiClient, LoginApi } from 'upstox-js-sdk';
+import { ApiClient, LoginApi, UserApi } from 'upstox-js-sdk';
 import * as z from 'zod';
-import { type BrokerToken, type UpstoxApp, upstoxTokenExpiry } from '../../../contract/brokers';
+import type { BrokerToken } from '../../../contract/broker-tokens';
+import { type UpstoxApp, upstoxTokenExpiry } from '../../../contract/brokers';
 import { parseOrThrow } from '../../../contract/validation';
-import type { BrokerSecretStore } from '../broker-secret-store';
+import { loginResult, type TokenLoginResult, type TokenProof } from '../tokens/token-login';
+import type { TokenSecretStore } from '../tokens/token-secret-store';
+
+/** A stage's Upstox secrets: an app (`app-<NAME>`) and a session per named token. */
+type UpstoxStore = TokenSecretStore<'upstox'>;
 
 /** Upstox's authorize dialog; the simulator has its own (`UpstoxSimulator.dialogUrl`). */
 export const UPSTOX_DIALOG_URL = 'https://api.upstox.com/v2/login/authorization/dialog';
@@ -60,14 +65,6 @@ export function upstoxWords(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What a login stored, without the access token. */
-export interface UpstoxLoginResult {
-  readonly name: string;
-  readonly userId: string;
-  readonly loginTime: string;
-  readonly expiresAt: string;
-}
-
 /** Where Upstox's API is and how long a call may take. */
 export interface UpstoxEndpoint {
   /** @default https://api.upstox.com */
@@ -75,6 +72,25 @@ export interface UpstoxEndpoint {
   /** @default 7000 */
   readonly timeoutMs?: number;
 }
+
+/** The SDK's client on `endpoint`, with `accessToken` as its bearer. */
+function apiClient(endpoint: UpstoxEndpoint, accessToken?: string): ApiClient {
+  const client = new ApiClient();
+  if (endpoint.apiRoot) client.basePath = endpoint.apiRoot.replace(/\/+$/, '');
+  client.timeout = endpoint.timeoutMs ?? 7000;
+  if (accessToken) client.authentications.OAUTH2.accessToken = accessToken;
+  return client;
+}
+
+/** An SDK call as a promise; a rejection keeps the SDK's error (status, body). */
+const call = <T>(run: (callback: (error: unknown, data: T) => void) => void) =>
+  new Promise<T>((resolve, reject) =>
+    run((error, data) => (error ? reject(error) : resolve(data))),
+  );
+
+/** Upstox refuses the token itself (401, UDAPI100050 "Invalid token used to access API"). */
+const refusesToken = (error: unknown) =>
+  (error as { status?: number })?.status === 401 || /UDAPI100050/.test(upstoxWords(error));
 
 const TokenAnswerSchema = z
   .object({ accessToken: z.string().min(1), userId: z.string().min(1) })
@@ -87,16 +103,13 @@ const TokenAnswerSchema = z
  * its outcome (Upstox's rule), so a refusal means a new login.
  */
 export async function exchangeAuthorizationCode(
-  store: Pick<BrokerSecretStore<UpstoxApp>, 'readApp' | 'writeToken'>,
+  store: Pick<UpstoxStore, 'readApp' | 'writeToken'>,
   request: { readonly name: string; readonly code: string; readonly now?: () => number },
   endpoint: UpstoxEndpoint = {},
-): Promise<UpstoxLoginResult> {
-  const app = await store.readApp();
-  const client = new ApiClient();
-  if (endpoint.apiRoot) client.basePath = endpoint.apiRoot.replace(/\/+$/, '');
-  client.timeout = endpoint.timeoutMs ?? 7000;
-  const raw = await new Promise<unknown>((resolve, reject) =>
-    new LoginApi(client).token(
+): Promise<TokenLoginResult> {
+  const app = await store.readApp(request.name);
+  const raw = await call<unknown>((callback) =>
+    new LoginApi(apiClient(endpoint)).token(
       '2.0',
       {
         code: request.code,
@@ -105,12 +118,11 @@ export async function exchangeAuthorizationCode(
         redirectUri: app.redirect_uri,
         grantType: 'authorization_code',
       },
-      (error, data) =>
-        error
-          ? reject(new Error(`Upstox refused the authorization code: ${upstoxWords(error)}`))
-          : resolve(data),
+      callback,
     ),
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`Upstox refused the authorization code: ${upstoxWords(error)}`);
+  });
   const answer = parseOrThrow(TokenAnswerSchema, raw, 'Upstox token answer');
   const loginMs = (request.now ?? Date.now)();
   const token: BrokerToken = {
@@ -120,10 +132,42 @@ export async function exchangeAuthorizationCode(
     expires_at: new Date(upstoxTokenExpiry(loginMs)).toISOString(),
   };
   await store.writeToken(request.name, token);
-  return {
-    name: request.name,
-    userId: token.user_id,
-    loginTime: token.login_time,
-    expiresAt: token.expires_at,
-  };
+  return loginResult(request.name, token);
+}
+
+/**
+ * Upstox's proof of a session (`UserApi.getProfile`): a 401 is Upstox refusing it; anything else
+ * means Upstox could not be asked.
+ */
+export async function proveUpstoxToken(
+  token: BrokerToken,
+  endpoint: UpstoxEndpoint = {},
+): Promise<TokenProof> {
+  try {
+    const profile = (await call<unknown>((callback) =>
+      new UserApi(apiClient(endpoint, token.access_token)).getProfile('2.0', callback),
+    )) as { data?: { userId?: unknown } } | undefined;
+    return { outcome: 'VALID', proof: `Upstox profile ${String(profile?.data?.userId)}` };
+  } catch (error) {
+    if (refusesToken(error))
+      return { outcome: 'REFUSED', proof: `Upstox refuses it: ${upstoxWords(error)}` };
+    return { outcome: 'UNREACHABLE', proof: `Upstox not asked (${upstoxWords(error)})` };
+  }
+}
+
+/**
+ * Logs an Upstox session out (`LoginApi.logout`, `DELETE /v2/logout`). A token Upstox already
+ * refuses is out as far as Upstox is concerned; any other refusal is thrown in its words.
+ */
+export async function endUpstoxSession(
+  token: BrokerToken,
+  name: string,
+  endpoint: UpstoxEndpoint = {},
+): Promise<void> {
+  await call<unknown>((callback) =>
+    new LoginApi(apiClient(endpoint, token.access_token)).logout('2.0', callback),
+  ).catch((error: unknown) => {
+    if (!refusesToken(error))
+      throw new Error(`Upstox did not log ${name} out: ${upstoxWords(error)}`);
+  });
 }

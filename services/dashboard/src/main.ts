@@ -28,6 +28,12 @@ const DashboardEnvSchema = z.object({
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
   /** JSON: the stage's named tokens at its broker (the token card), or `null` on paper. */
   BROKER_TOKEN_SET: jsonText(StageTokensSchema.nullable()),
+  /** The egress IPs registered with the broker, comma-separated (Angel One's calls name the first). */
+  REGISTERED_EGRESS_IPS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(z.ipv4())),
 });
 
 async function main(): Promise<void> {
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
     db,
     controlToken,
     tokens: env.BROKER_TOKEN_SET ?? undefined,
+    settings: { registeredEgressIps: env.REGISTERED_EGRESS_IPS },
   });
   const app = buildDashboardServer({
     ctx,

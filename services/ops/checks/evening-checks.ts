@@ -1,6 +1,5 @@
 import { snapshotIdentifier } from '../../../contract/names';
 import { verifyAuditChain } from '../../common/db/audit';
-import { logoutKiteSession } from '../../common/kite/kite-login';
 import { formatIst } from '../../common/time';
 import { verifyExport } from '../export/export-files';
 import { reconciliationProblems } from '../fleet/trading-tasks';
@@ -161,23 +160,17 @@ export const auditChain: Check<ChecklistContext> = {
 };
 
 /**
- * The daily logout SEBI's framework requires: every stored Kite token's session invalidated
- * through the SDK (`invalidateAccessToken`). A logout that could not be done is a FAIL.
+ * The daily logout SEBI's framework requires: every named session of the stage's broker ended at
+ * the broker through its login's `logout` (Kite `invalidateAccessToken`, Upstox `DELETE
+ * /v2/logout`, Angel One `logout`). A logout that could not be done is a FAIL.
  */
-export const kiteLogout: Check<ChecklistContext> = {
-  name: 'kite-logout',
+export const brokerLogout: Check<ChecklistContext> = {
+  name: 'broker-logout',
   severity: 'HIGH',
   async run(ctx) {
-    if (!ctx.kite) return skipped('paper broker: no broker session to log out');
-    const { store, endpoint } = ctx.kite;
-    // The stage's named tokens where it has them: in AWS a function reads its own secrets and
-    // lists none (ListSecrets would show every secret of the account).
-    const names = ctx.tokens
-      ? [...ctx.tokens.config.names]
-      : [...new Set([...ctx.settings.brokerTokens, ...(await store.listTokens())])];
-    const results = await Promise.allSettled(
-      names.map((name) => logoutKiteSession(store, name, endpoint)),
-    );
+    if (!ctx.tokens) return skipped('paper broker: no broker session to log out');
+    const { config, login } = ctx.tokens;
+    const results = await Promise.allSettled(config.names.map((name) => login.logout(name)));
     const failed = results.flatMap((r) =>
       r.status === 'rejected'
         ? [r.reason instanceof Error ? r.reason.message : String(r.reason)]
@@ -187,7 +180,9 @@ export const kiteLogout: Check<ChecklistContext> = {
     const loggedOut = done.filter((r) => r.outcome === 'LOGGED_OUT').map((r) => r.name);
     const none = done.filter((r) => r.outcome === 'NO_TOKEN').map((r) => r.name);
     const summary = [
-      loggedOut.length ? `logged out: ${loggedOut.join(', ')}` : 'no session logged out',
+      loggedOut.length
+        ? `${config.broker} logged out: ${loggedOut.join(', ')}`
+        : 'no session logged out',
       none.length ? `no token stored: ${none.join(', ')}` : '',
     ]
       .filter(Boolean)
@@ -208,7 +203,7 @@ export const EVENING_CHECKS: readonly Check<ChecklistContext>[] = [
   auditChain,
 ];
 
-/** The evening checklist of a stage: a Kite stage's ends with the daily logout; a paper one's does not. */
+/** The evening checklist of a stage: a live broker's ends with the daily logout; paper's does not. */
 export function eveningChecks(ctx: OpsContext): readonly Check<ChecklistContext>[] {
-  return ctx.kite ? [...EVENING_CHECKS, kiteLogout] : EVENING_CHECKS;
+  return ctx.tokens ? [...EVENING_CHECKS, brokerLogout] : EVENING_CHECKS;
 }

@@ -1,5 +1,4 @@
 import { messageOf } from '../../common/errors';
-import { kiteTokenStatus } from '../../common/kite/kite-login';
 import { formatIst } from '../../common/time';
 import { type Check, fail, pass, skipped, warn } from './framework';
 import {
@@ -146,7 +145,6 @@ export const brokerTokens: Check<ChecklistContext> = {
       return fail(`${broker.name} is not connected (circuit ${broker.circuitBreaker})`);
     const close = closeOf(ctx, ctx.day);
     const closeText = ctx.calendar.day(ctx.day).session?.close ?? '15:30';
-    if (ctx.kite) return kiteTokensProven(ctx, broker.name, close, closeText);
     const byName = new Map(broker.tokens.map((t) => [t.name, Date.parse(t.expiresAt)]));
     const expected = ctx.settings.brokerTokens.length
       ? ctx.settings.brokerTokens
@@ -168,37 +166,6 @@ export const brokerTokens: Check<ChecklistContext> = {
     );
   },
 };
-
-/**
- * A Kite stage's tokens, each proven by Kite (`getProfile`, the status `tradeops token status`
- * prints): refused, missing, expiring before the close, or not proven (Kite unreachable) is a
- * FAIL. A secret that cannot be read throws, which the framework reports as a FAIL.
- */
-async function kiteTokensProven(
-  ctx: ChecklistContext,
-  brokerName: string,
-  close: number,
-  closeText: string,
-) {
-  const kite = ctx.kite as NonNullable<ChecklistContext['kite']>;
-  const expected = ctx.settings.brokerTokens.length
-    ? ctx.settings.brokerTokens
-    : await kite.store.listTokens();
-  if (expected.length === 0) return fail(`no Kite token stored in ${kite.store.where}`);
-  const rows = await kiteTokenStatus(kite.store, expected, { ...kite.endpoint, now: ctx.now });
-  const bad = rows.filter(
-    (r) => r.state !== 'VALID' || !r.provenByKite || (r.expiresAt ?? 0) <= close,
-  );
-  const line = (r: (typeof rows)[number]) =>
-    r.state === 'VALID' && r.provenByKite
-      ? `${r.name} expires ${formatIst(r.expiresAt ?? 0)}, before ${closeText} IST`
-      : `${r.name} ${r.state === 'VALID' ? 'not proven' : r.state}: ${r.proof}`;
-  if (bad.length) return fail(bad.map(line).join('; '), rows);
-  return pass(
-    `${brokerName} connected; ${rows.length} Kite token(s) proven by Kite, valid past ${closeText} IST (${rows.map((r) => `${r.name} ${r.userId ?? ''}`.trim()).join(', ')})`,
-    rows,
-  );
-}
 
 export const feedFreshness: Check<ChecklistContext> = {
   name: 'feed-freshness',

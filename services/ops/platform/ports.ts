@@ -6,8 +6,6 @@ import type { Schedules } from '../../../contract/stage';
 import { DEFAULT_SCHEDULES } from '../../../contract/stage';
 import type { AuditSource } from '../../common/db/audit';
 import type { AuditSpool } from '../../common/db/audit-spool';
-import type { KiteEndpoint } from '../../common/kite/kite-login';
-import type { KiteSecretStore } from '../../common/kite/kite-secret-store';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
 import type { TokenGate } from '../../common/tokens/token-gate';
 import type { BrokerTokenLogin } from '../../common/tokens/token-login';
@@ -206,24 +204,14 @@ export interface OpsContext {
   readonly database?: DatabaseAdmin;
   readonly targets?: TargetHealthSource;
   /**
-   * The stage's Kite secrets and API when its broker is Kite: the token checks prove each token
-   * with Kite and the evening checklist logs the session out. Absent: the paper broker.
-   */
-  readonly kite?: KiteAccess;
-  /**
    * The stage's named broker tokens, their broker's login and its cooldown gate: `tradeops token`,
-   * the token check and the dashboard's token card. Absent: the paper broker.
+   * the token check, the checklists (the morning proof, the evening logout) and the dashboard's
+   * token card. Absent: the paper broker.
    */
   readonly tokens?: TokenAccess;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly settings: OpsSettings;
-}
-
-/** Where a Kite stage's secrets are and where its Kite API answers. */
-export interface KiteAccess {
-  readonly store: KiteSecretStore;
-  readonly endpoint: KiteEndpoint;
 }
 
 /** A stage's named tokens at its broker, the broker's login and the gate in front of it. */

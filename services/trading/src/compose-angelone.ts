@@ -1,4 +1,3 @@
-import { AngelOneAppSchema } from '../../../contract/brokers';
 import { SMARTAPI_URLS } from '../../common/angelone/smartapi';
 import { angelSocketHeaders, createAngelOneBroker } from './broker/angelone/angelone-broker';
 import { StreamSocket } from './broker/stream-socket';
@@ -22,8 +21,8 @@ export async function composeAngelOne(
 ): Promise<ComposedVenue> {
   const { env } = config;
   const { log, universe } = deps;
-  const store = brokerSecretStore(config, 'angelone', AngelOneAppSchema);
-  const app = await store.readApp();
+  const store = brokerSecretStore(config, 'angelone');
+  const app = await store.readApp(env.BROKER_TOKEN_NAME);
   let angel: ReturnType<typeof createAngelOneBroker> | undefined;
   const token = await startBrokerToken(config, store, {
     label: 'Angel One',

@@ -1,18 +1,12 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as pg from 'pg';
 import type { Logger } from 'pino';
 import { DEFAULT_BROKER_TOKENS } from '../../../contract/stage';
-import {
-  type KiteSecretStore,
-  LocalKiteSecretStore,
-  SecretsManagerKiteSecretStore,
-} from '../../common/kite/kite-secret-store';
 import type { Broker } from './broker/broker';
 import { KiteBroker } from './broker/kite/kite-broker';
 import { KiteTickerConnection } from './broker/kite/kite-ticker-connection';
-import { KiteTokenSource } from './broker/kite/kite-token-source';
 import { PaperBroker } from './broker/paper-broker';
 import { composeAngelOne } from './compose-angelone';
+import { brokerSecretStore, startBrokerToken } from './compose-live-broker';
 import { composeUpstox } from './compose-upstox';
 import type { TradingConfig } from './config';
 import { CsvReplayFeed, type MarketDataFeed, SimulatedFeed } from './market/feed';
@@ -38,16 +32,6 @@ export interface VenueDeps {
   /** Algo ID -> strategy id, for the live brokers' tag lookups. */
   readonly algoStrategies: ReadonlyMap<string, string>;
   readonly log: Logger;
-}
-
-/** The stage's Kite secret store, as configured. */
-export function kiteSecretStore(config: TradingConfig): KiteSecretStore {
-  if (config.kiteSecretStore === 'local')
-    return new LocalKiteSecretStore(config.env.KITE_LOCAL_SECRET_DIR as string);
-  return new SecretsManagerKiteSecretStore(
-    new SecretsManagerClient({ maxAttempts: 3 }),
-    config.env.STAGE,
-  );
 }
 
 /**
@@ -89,18 +73,15 @@ export async function composeVenue(config: TradingConfig, deps: VenueDeps): Prom
   if (env.BROKER === 'upstox') return composeUpstox(config, deps);
   if (env.BROKER === 'angelone') return composeAngelOne(config, deps);
 
-  const store = kiteSecretStore(config);
-  const app = await store.readApp();
+  const store = brokerSecretStore(config, 'kite');
+  const app = await store.readApp(env.BROKER_TOKEN_NAME);
   let kite: KiteBroker | undefined;
-  const token = new KiteTokenSource(store, {
-    name: env.KITE_TOKEN_NAME,
-    pollMs: env.KITE_TOKEN_POLL_MS,
-    urgent: () => kite?.tokenProblem() !== undefined,
-    // A call with the new token clears the adapter's token problem (and the halt it holds).
-    onChange: () => void kite?.positions().catch(() => undefined),
+  const token = await startBrokerToken(config, store, {
+    label: 'Kite',
+    broker: 'kite',
+    adapter: () => kite,
     log,
   });
-  await token.start();
   const ticker = new KiteTickerConnection({
     apiKey: app.api_key,
     accessToken: () => token.accessToken(),
@@ -111,7 +92,7 @@ export async function composeVenue(config: TradingConfig, deps: VenueDeps): Prom
     apiKey: app.api_key,
     apiSecret: app.api_secret,
     accessToken: () => token.accessToken(),
-    token: { name: env.KITE_TOKEN_NAME, expiresAt: () => token.expiresAt() },
+    token: { name: env.BROKER_TOKEN_NAME, expiresAt: () => token.expiresAt() },
     root: env.KITE_API_ROOT,
     strategies: env.BROKER_STRATEGIES ?? {},
     algoStrategies: deps.algoStrategies,

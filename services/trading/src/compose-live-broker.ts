@@ -1,39 +1,28 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
-import type * as z from 'zod';
-import type { LiveBroker } from '../../../contract/brokers';
-import {
-  type BrokerSecretStore,
-  LocalBrokerSecretStore,
-  SecretsManagerBrokerSecretStore,
-} from '../../common/broker-secret-store';
+import type { TokenBroker } from '../../../contract/broker-tokens';
+import { type TokenSecretStore, tokenSecretStore } from '../../common/tokens/token-secret-store';
 import { BrokerTokenSource } from './broker/broker-token-source';
 import type { TaggedBroker } from './broker/tagged-broker';
 import type { TradingConfig } from './config';
 import type { Universe } from './universe';
 
 /**
- * What composing Upstox and Angel One share: the stage's secret store of the broker, the session
+ * What composing the live brokers shares: the stage's secret store of the broker, the session
  * re-read from it, and the universe mapped onto the broker's instrument keys.
  */
 
-/** The stage's store of one live broker's secrets, as configured. */
-export function brokerSecretStore<App>(
+/** The stage's store of its live broker's secrets, as configured. */
+export function brokerSecretStore<B extends TokenBroker>(
   config: TradingConfig,
-  broker: LiveBroker,
-  appSchema: z.ZodType<App>,
-): BrokerSecretStore<App> {
-  if (config.brokerSecretStore === 'local')
-    return new LocalBrokerSecretStore(
-      config.env.BROKER_LOCAL_SECRET_DIR as string,
-      appSchema,
-      broker,
-    );
-  return new SecretsManagerBrokerSecretStore(
-    new SecretsManagerClient({ maxAttempts: 3 }),
+  broker: B,
+): TokenSecretStore<B> {
+  return tokenSecretStore(
     config.env.STAGE,
+    config.brokerSecretStore === 'local'
+      ? { kind: 'local', dir: config.env.BROKER_LOCAL_SECRET_DIR as string }
+      : { kind: 'aws', client: new SecretsManagerClient({ maxAttempts: 3 }) },
     broker,
-    appSchema,
   );
 }
 
@@ -44,11 +33,11 @@ export function brokerSecretStore<App>(
  */
 export async function startBrokerToken(
   config: TradingConfig,
-  store: BrokerSecretStore<unknown>,
+  store: Pick<TokenSecretStore, 'where' | 'readToken'>,
   options: {
     readonly label: string;
-    readonly broker: LiveBroker;
-    readonly adapter: () => TaggedBroker | undefined;
+    readonly broker: TokenBroker;
+    readonly adapter: () => Pick<TaggedBroker, 'tokenProblem' | 'positions'> | undefined;
     readonly log: Logger;
   },
 ): Promise<BrokerTokenSource> {

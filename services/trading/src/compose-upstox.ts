@@ -1,4 +1,3 @@
-import { UpstoxAppSchema } from '../../../contract/brokers';
 import { StreamSocket } from './broker/stream-socket';
 import { createUpstoxBroker } from './broker/upstox/upstox-broker';
 import type { ComposedVenue, VenueDeps } from './compose-broker';
@@ -18,7 +17,7 @@ export async function composeUpstox(
 ): Promise<ComposedVenue> {
   const { env } = config;
   const { log, universe } = deps;
-  const store = brokerSecretStore(config, 'upstox', UpstoxAppSchema);
+  const store = brokerSecretStore(config, 'upstox');
   let upstox: ReturnType<typeof createUpstoxBroker> | undefined;
   const token = await startBrokerToken(config, store, {
     label: 'Upstox',

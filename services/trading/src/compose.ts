@@ -211,7 +211,7 @@ export async function composeTradingService(
     stage: env.STAGE,
     taskId,
     broker,
-    tokenName: env.KITE_TOKEN_NAME,
+    tokenName: env.BROKER_TOKEN_NAME,
     notifier: pageNotifier(env, log),
     log,
   });

@@ -5,11 +5,8 @@ import {
   BROKER_TAG_BUDGETS,
   GENERIC_ALGO_ID,
 } from '../../../contract/algo-id';
-import {
-  BrokerKindSchema,
-  DEFAULT_KITE_TOKEN_NAME,
-  KiteTokenNameSchema,
-} from '../../../contract/kite';
+import { DEFAULT_TOKEN_NAME, TokenNameSchema } from '../../../contract/broker-tokens';
+import { BrokerKindSchema } from '../../../contract/brokers';
 import { RiskLimitsSchema } from '../../../contract/risk-limits';
 import { booleanText, jsonText, parseOrThrow } from '../../../contract/validation';
 import { BrokerStrategiesSchema } from './broker/order-tag';
@@ -70,26 +67,19 @@ export const TradingEnvSchema = z
     SESSION_CLOCK: z.enum(['nse', 'simulated']).optional(),
     SESSION_SPEED: z.coerce.number().min(1).max(600).default(1),
 
-    /** Who the orders go to: the paper venue (MODE=PAPER) or Zerodha Kite (MODE=LIVE). */
+    /** Who the orders go to: the paper venue (MODE=PAPER) or a live broker (MODE=LIVE). */
     BROKER: BrokerKindSchema.default('paper'),
-    /** The stored access token the task uses (`tradeops token login --name`). */
-    KITE_TOKEN_NAME: KiteTokenNameSchema.default(DEFAULT_KITE_TOKEN_NAME),
-    /** @default local on the local stack, else secrets-manager */
-    KITE_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
-    /** The local secret store's folder (the local stack's `<dir>/secrets/kite`). */
-    KITE_LOCAL_SECRET_DIR: z.string().min(1).optional(),
+    /** The live broker's stored session the task uses (`tradeops token login --name`). */
+    BROKER_TOKEN_NAME: TokenNameSchema.default(DEFAULT_TOKEN_NAME),
+    /** The live broker's secrets. @default local on the local stack, else secrets-manager */
+    BROKER_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
+    /** The local secret store's folder (the local stack's `<dir>/secrets/<broker>`). */
+    BROKER_LOCAL_SECRET_DIR: z.string().min(1).optional(),
+    BROKER_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
     /** @default https://api.kite.trade (the local stack: its simulator) */
     KITE_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
     /** @default wss://ws.kite.trade/ */
     KITE_TICKER_ROOT: z.url({ protocol: /^wss?$/ }).optional(),
-    KITE_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
-
-    /** Upstox / Angel One: the stored session the task uses (`tradeops token login --name`). */
-    BROKER_TOKEN_NAME: KiteTokenNameSchema.default(DEFAULT_KITE_TOKEN_NAME),
-    /** Upstox / Angel One secrets. @default local on the local stack, else secrets-manager */
-    BROKER_SECRET_STORE: z.enum(['secrets-manager', 'local']).optional(),
-    /** The local secret store's folder (the local stack's `<dir>/secrets/<broker>`). */
-    BROKER_LOCAL_SECRET_DIR: z.string().min(1).optional(),
     /** Strategy id -> `{product}` at the live broker (Kite MIS/CNC). @default INTRADAY */
     BROKER_STRATEGIES: jsonText(BrokerStrategiesSchema).optional(),
     /**
@@ -97,7 +87,6 @@ export const TradingEnvSchema = z
      * algo): the generic one unless the exchange issued the desk another. No strategy may share it.
      */
     MANUAL_ALGO_ID: AlgoIdSchema.default(GENERIC_ALGO_ID),
-    BROKER_TOKEN_POLL_MS: z.coerce.number().int().min(500).max(300_000).default(15_000),
     /** @default https://api.upstox.com (the local stack: its simulator) */
     UPSTOX_API_ROOT: z.url({ protocol: /^https?$/ }).optional(),
     /** Placement, modify, cancel. @default https://api-hft.upstox.com, or UPSTOX_API_ROOT when set */
@@ -195,11 +184,7 @@ export const TradingEnvSchema = z
     }
     const brokerStore =
       env.BROKER_SECRET_STORE ?? (env.STAGE === 'local' ? 'local' : 'secrets-manager');
-    if (
-      (env.BROKER === 'upstox' || env.BROKER === 'angelone') &&
-      brokerStore === 'local' &&
-      !env.BROKER_LOCAL_SECRET_DIR
-    ) {
+    if (env.BROKER !== 'paper' && brokerStore === 'local' && !env.BROKER_LOCAL_SECRET_DIR) {
       ctx.addIssue({
         code: 'custom',
         path: ['BROKER_LOCAL_SECRET_DIR'],
@@ -211,15 +196,6 @@ export const TradingEnvSchema = z
         code: 'custom',
         path: ['ANGELONE_PUBLIC_IP'],
         message: "required with BROKER=angelone: the desk's static IP registered with Angel One",
-      });
-    }
-    const kiteStore =
-      env.KITE_SECRET_STORE ?? (env.STAGE === 'local' ? 'local' : 'secrets-manager');
-    if (env.BROKER === 'kite' && kiteStore === 'local' && !env.KITE_LOCAL_SECRET_DIR) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KITE_LOCAL_SECRET_DIR'],
-        message: 'required with a local Kite secret store',
       });
     }
     if (env.FEED === 'csv' && !env.FEED_CSV_FILE) {
@@ -235,8 +211,7 @@ export interface TradingConfig {
   readonly parameterStore: 'ssm' | 'local';
   readonly sessionClock: 'nse' | 'simulated';
   readonly emf: boolean;
-  readonly kiteSecretStore: 'secrets-manager' | 'local';
-  /** Where Upstox / Angel One secrets live. */
+  /** Where the live broker's secrets live. */
   readonly brokerSecretStore: 'secrets-manager' | 'local';
 }
 
@@ -249,7 +224,6 @@ export function loadTradingConfig(source: NodeJS.ProcessEnv): TradingConfig {
     // Locally the market is open whenever a newcomer runs it; AWS stages follow the NSE.
     sessionClock: env.SESSION_CLOCK ?? (local ? 'simulated' : 'nse'),
     emf: env.METRICS_EMF ?? !local,
-    kiteSecretStore: env.KITE_SECRET_STORE ?? (local ? 'local' : 'secrets-manager'),
     brokerSecretStore: env.BROKER_SECRET_STORE ?? (local ? 'local' : 'secrets-manager'),
   };
 }

@@ -16,7 +16,6 @@ import type { BrokerTokenLogin } from '../../../common/tokens/token-login';
 import { ObjectStoreAuditSpool } from '../object-store-audit-spool';
 import {
   DEFAULT_OPS_SETTINGS,
-  type KiteAccess,
   type ObjectStore,
   type OpsContext,
   type OpsSettings,
@@ -59,9 +58,6 @@ const secretsManagerSdk = /* @__PURE__ */ deferredModule(() =>
 );
 const tokenLoginRegistryModule = /* @__PURE__ */ deferredModule(() =>
   require('../../../common/tokens/token-login-registry'),
-);
-const kiteSecretStoreModule = /* @__PURE__ */ deferredModule(() =>
-  require('../../../common/kite/kite-secret-store'),
 );
 const tokenGateModule = /* @__PURE__ */ deferredModule(() =>
   require('../../../common/tokens/token-gate'),
@@ -273,7 +269,7 @@ export function awsContext(options: AwsContextOptions, ...parts: AwsContextPart[
  * The stage's named broker tokens (`AwsContextOptions.tokens`): its broker's login from the
  * registry on Secrets Manager, and the cooldown gate in the database where there is one. The
  * token check, the checklists and the dashboard then prove each token exactly as the local stack
- * does. A Kite stage also gets `kite` (the evening logout).
+ * does. Angel One's calls name the first registered egress IP (see docs/RUNBOOK.md, "Static IP").
  */
 export const withBrokerTokens: AwsContextPart = ({ options, config, instrument: i }) => {
   const tokens = options.tokens;
@@ -296,6 +292,7 @@ export const withBrokerTokens: AwsContextPart = ({ options, config, instrument: 
       const built = tokenLogin(broker, {
         stage,
         secrets: { kind: 'aws', client: await secrets() },
+        publicIp: options.settings?.registeredEgressIps?.[0],
       });
       // The IAM of the token check follows the contract's mode: a login that differs is refused.
       if (built.mode !== mode)
@@ -304,22 +301,6 @@ export const withBrokerTokens: AwsContextPart = ({ options, config, instrument: 
     },
     { broker, mode, where },
   );
-  const kite: KiteAccess | undefined =
-    broker === 'kite'
-      ? {
-          store: lazyAdapter(
-            async () => {
-              const { SecretsManagerKiteSecretStore } =
-                await loadModule<typeof import('../../../common/kite/kite-secret-store')>(
-                  kiteSecretStoreModule,
-                );
-              return new SecretsManagerKiteSecretStore(await secrets(), stage);
-            },
-            { where },
-          ),
-          endpoint: {},
-        }
-      : undefined;
   return {
     tokens: {
       config: tokens,
@@ -336,7 +317,6 @@ export const withBrokerTokens: AwsContextPart = ({ options, config, instrument: 
           }
         : {}),
     },
-    ...(kite ? { kite } : {}),
   };
 };
 

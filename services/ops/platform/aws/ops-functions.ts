@@ -27,6 +27,8 @@ export const OpsDiscoverySchema = z.object({
   cluster: z.string(),
   /** The stage's named broker tokens; absent: the paper broker (or a stack from before them). */
   tokens: StageTokensSchema.optional(),
+  /** The egress IPs registered with the broker (Angel One's calls name the first). */
+  registeredEgressIps: z.array(z.ipv4()).optional(),
 });
 export type OpsDiscovery = z.output<typeof OpsDiscoverySchema>;
 

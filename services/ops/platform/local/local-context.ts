@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { Pool } from 'pg';
 import { stageTokensFor } from '../../../../contract/broker-tokens';
-import type { BrokerKind } from '../../../../contract/kite';
+import type { BrokerKind } from '../../../../contract/brokers';
 import { operatorNames } from '../../../../contract/names';
 import type { AuditSource } from '../../../common/db/audit';
 import { FileAuditSpool } from '../../../common/db/audit-spool';
-import { LocalKiteSecretStore } from '../../../common/kite/kite-secret-store';
 import { LocalParameterStore } from '../../../common/parameters/local-parameter-store';
 import { sleep } from '../../../common/retry';
 import { PgTokenGate } from '../../../common/tokens/token-gate';
@@ -33,38 +32,43 @@ export interface LocalStackEndpoints {
   readonly brokerTokens?: readonly string[];
   /** The broker the trading tasks use. @default 'paper' */
   readonly broker?: BrokerKind;
-  /** With the Kite broker: the simulator's API and the local Kite secret store. */
-  readonly kite?: {
-    readonly apiRoot: string;
-    readonly secretDir: string;
-    /** The simulator's login page (the link `tradeops token login` and the dashboard show). */
-    readonly loginUrl?: string;
-  };
+  /** With a live broker, under its name: its simulator and the local secret store. */
+  readonly kite?: LocalBrokerEndpoints;
+  readonly upstox?: LocalBrokerEndpoints;
+  readonly angelone?: LocalBrokerEndpoints;
 }
 
-/** A Kite stack's named tokens: Kite's login from the registry, the gate in the local database. */
+/** Where a live broker's simulator answers and its local secrets are. */
+export interface LocalBrokerEndpoints {
+  readonly apiRoot: string;
+  readonly secretDir: string;
+  /** The simulator's login page (the link `tradeops token login` and the dashboard show). */
+  readonly loginUrl?: string;
+  /** The "static IP" the simulator sees (Angel One's header). */
+  readonly publicIp?: string;
+}
+
+/**
+ * A live broker stack's named tokens: the broker's login from the registry on the local secrets
+ * and simulator, the gate in the local database. A live stack that does not say where its secrets
+ * are is an error.
+ */
 function localTokens(stack: LocalStackEndpoints, pool: Pool): OpsContext['tokens'] {
-  if (stack.broker !== 'kite' || !stack.kite) return undefined;
+  const broker = stack.broker ?? 'paper';
+  if (broker === 'paper') return undefined;
+  const endpoints = stack[broker];
+  if (!endpoints)
+    throw new Error(`the local stack runs ${broker} but does not say where its secrets are`);
   return {
-    config: stageTokensFor('kite', stack.brokerTokens),
-    login: tokenLogin('kite', {
+    config: stageTokensFor(broker, stack.brokerTokens),
+    login: tokenLogin(broker, {
       stage: 'local',
-      secrets: { kind: 'local', dir: stack.kite.secretDir },
-      apiRoot: stack.kite.apiRoot,
-      loginUrl: stack.kite.loginUrl,
+      secrets: { kind: 'local', dir: endpoints.secretDir },
+      apiRoot: endpoints.apiRoot,
+      loginUrl: endpoints.loginUrl,
+      publicIp: endpoints.publicIp,
     }),
     gate: new PgTokenGate(pool, 'local'),
-  };
-}
-
-/** A Kite stack's secrets and simulator; a Kite stack that does not say where they are is an error. */
-function localKite(stack: LocalStackEndpoints): OpsContext['kite'] {
-  if (stack.broker !== 'kite') return undefined;
-  if (!stack.kite)
-    throw new Error('the local stack runs Kite but does not say where its secrets are');
-  return {
-    store: new LocalKiteSecretStore(stack.kite.secretDir),
-    endpoint: { apiRoot: stack.kite.apiRoot },
   };
 }
 
@@ -101,7 +105,6 @@ export function localOpsContext(
       stack.databaseUrl,
       path.join(stack.objectStoreDir, 'backups', 'snapshots'),
     ),
-    kite: localKite(stack),
     tokens: localTokens(stack, pool),
     now: Date.now,
     sleep,

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { StoredBrokerToken } from '../../../common/broker-secret-store';
+import type { StoredToken, TokenSecretStore } from '../../../common/tokens/token-secret-store';
 
 export interface BrokerTokenSourceOptions {
-  /** "Upstox", "Angel One": for messages. */
+  /** "Kite", "Upstox", "Angel One": for messages. */
   readonly label: string;
   /** `--broker` of the login command the messages name. */
   readonly broker: string;
@@ -19,22 +19,18 @@ export interface BrokerTokenSourceOptions {
 }
 
 /**
- * The session a running task uses at Upstox or Angel One, re-read from the stage's secret store so
+ * The session a running task uses at its live broker, re-read from the stage's secret store so
  * that a new login (a new secret version) is used without a restart, quickly while the broker
  * refuses the one held. No token at start stops the start: a LIVE task does not come up unable to
- * trade. (Kite's `KiteTokenSource` is the same procedure on Kite's store; the two can merge once
- * the named-token layer is broker-neutral.)
+ * trade.
  */
 export class BrokerTokenSource {
-  private value?: StoredBrokerToken;
+  private value?: StoredToken;
   private timer?: NodeJS.Timeout;
   private lastRead = 0;
 
   constructor(
-    private readonly store: {
-      readonly where: string;
-      readToken(name: string): Promise<StoredBrokerToken | undefined>;
-    },
+    private readonly store: Pick<TokenSecretStore, 'where' | 'readToken'>,
     private readonly options: BrokerTokenSourceOptions,
   ) {}
 

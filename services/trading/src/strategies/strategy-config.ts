@@ -5,7 +5,7 @@ import {
   BROKER_TAG_BUDGETS,
   GENERIC_ALGO_ID,
 } from '../../../../contract/algo-id';
-import type { BrokerKind } from '../../../../contract/kite';
+import type { BrokerKind } from '../../../../contract/brokers';
 
 const id = z
   .string()
