@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { GroupCommit } from '../../../common/group-commit';
 import type { Slot } from '../broker/order-rate-slots';
 import type { BatchSlotRow, SlotClaim } from '../broker/order-rate-store';
 import type { Order } from '../domain';
@@ -92,44 +93,33 @@ export interface EntrySlots {
   settleBatch(row: BatchSlotRow, askedAt: number): { slot?: Slot; refusal: string };
 }
 
-/** One order waiting to be recorded. */
+/** One order to be recorded. */
 interface Pending {
   readonly order: Order;
   readonly fence?: FenceCheck;
   readonly slot: boolean;
-  resolve(outcome: InsertOutcome): void;
-  reject(error: unknown): void;
 }
 
 interface OutcomeRow extends BatchSlotRow {
   outcome: 'WRITTEN' | 'LEASE_LOST' | 'DUPLICATE' | 'ORDER_RATE';
 }
 
-export interface OrderInsertsOptions {
-  /** Orders in one statement at most. @default 500 */
-  readonly maxBatch?: number;
-}
-
 /**
- * Group commit of new orders: the orders that arrive while a batch is being committed (or in the
- * same turn of the event loop) are written together by the next, in one statement, one round
- * trip and one commit (one WAL flush) on the synchronously committing pool. Each caller learns its
- * own order's outcome once its batch committed; a batch the database refuses fails its own
- * orders, each with the database's error. One batch in flight at a time: the next one would wait
- * for the bucket's lock anyway, and waiting here lets it grow.
+ * Group commit of new orders (`GroupCommit`): the orders that arrive while a batch is being
+ * committed are written together by the next, in one statement, one round trip and one commit
+ * (one WAL flush) on the synchronously committing pool. Each caller learns its own order's
+ * outcome once its batch committed; a batch the database refuses fails its own orders, each with
+ * the database's error. One batch in flight at a time: the next one would wait for the bucket's
+ * lock anyway, and waiting here lets it grow.
  */
 export class OrderInserts {
-  private queue: Pending[] = [];
-  private writing = false;
-  private scheduled = false;
-  private readonly maxBatch: number;
+  private readonly batches: GroupCommit<Pending, InsertOutcome>;
 
   constructor(
     private readonly pool: Pool,
     private readonly slots: EntrySlots,
-    options: OrderInsertsOptions = {},
   ) {
-    this.maxBatch = options.maxBatch ?? 500;
+    this.batches = new GroupCommit((batch) => this.write(batch));
   }
 
   /**
@@ -137,45 +127,22 @@ export class OrderInserts {
    * client's order rate.
    */
   insert(order: Order, options: { fence?: FenceCheck; slot: boolean }): Promise<InsertOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ order, ...options, resolve, reject });
-      this.schedule();
-    });
+    return this.batches.add({ order, ...options });
   }
 
-  private schedule(): void {
-    if (this.writing || this.scheduled) return;
-    this.scheduled = true;
-    // After the I/O callbacks of this turn: requests read together go out together.
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.writeNext();
+  private async write(batch: readonly Pending[]): Promise<InsertOutcome[]> {
+    const values = this.values(batch);
+    const askedAt = Date.now();
+    const { rows } = await this.pool.query<OutcomeRow>({
+      name: 'orders-insert-batch',
+      text: INSERT_BATCH,
+      values,
     });
-  }
-
-  private async writeNext(): Promise<void> {
-    if (this.writing || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    this.writing = true;
-    try {
-      const askedAt = Date.now();
-      const { rows } = await this.pool.query<OutcomeRow>({
-        name: 'orders-insert-batch',
-        text: INSERT_BATCH,
-        values: this.values(batch),
-      });
-      if (rows.length !== batch.length)
-        throw new Error(`the order batch answered ${rows.length} rows for ${batch.length} orders`);
-      const answer = rows[0] as OutcomeRow;
-      const { slot, refusal } = this.slots.settleBatch(answer, askedAt);
-      for (const [i, p] of batch.entries())
-        p.resolve(this.outcome(rows[i] as OutcomeRow, p, slot, refusal));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-    } finally {
-      this.writing = false;
-      if (this.queue.length > 0) this.schedule();
-    }
+    const first = rows[0];
+    if (!first || rows.length !== batch.length)
+      throw new Error(`the order batch answered ${rows.length} rows for ${batch.length} orders`);
+    const { slot, refusal } = this.slots.settleBatch(first, askedAt);
+    return rows.map((row, i) => this.outcome(row, batch[i] as Pending, slot, refusal));
   }
 
   private outcome(
