@@ -158,7 +158,7 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
           (
             await db.pool.query(
               `SELECT 1 FROM pg_stat_activity
-                WHERE application_name = 'trading/task-a' AND wait_event_type = 'Lock'
+                WHERE application_name = 'trading/task-a/orders' AND wait_event_type = 'Lock'
                   AND query LIKE 'WITH input AS%'`,
             )
           ).rowCount === 1,

@@ -54,6 +54,12 @@ export interface PoolOptions {
   readonly max?: number;
   /** Commit without waiting for the WAL flush: only for data the broker can give back. */
   readonly relaxedCommit?: boolean;
+  /**
+   * Plan each prepared statement once per connection (plan_cache_mode=force_generic_plan): for a
+   * pool of hot-path batch statements, which PostgreSQL would otherwise plan again on every call
+   * (a batch's arrays make each call look different to it).
+   */
+  readonly genericPlans?: boolean;
   readonly applicationName: string;
   /**
    * An idle connection died (a failover, a restart). The pool replaces it on next use; without a
@@ -73,7 +79,13 @@ export async function createPool(location: DatabaseLocation, options: PoolOption
     application_name: options.applicationName,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    options: options.relaxedCommit ? '-c synchronous_commit=off' : undefined,
+    options:
+      [
+        options.relaxedCommit ? '-c synchronous_commit=off' : '',
+        options.genericPlans ? '-c plan_cache_mode=force_generic_plan' : '',
+      ]
+        .filter(Boolean)
+        .join(' ') || undefined,
   };
   const onIdleError =
     options.onIdleError ??

@@ -15,6 +15,12 @@ import {
 export interface TradingDatabase {
   readonly durable: Pool;
   readonly relaxed: Pool;
+  /**
+   * The group commit of new orders (`OrderInserts`), on connections of its own: commits
+   * synchronously, plans its statement once per connection, never waits behind other work.
+   * @default durable
+   */
+  readonly orders?: Pool;
 }
 
 interface OrderRow {
@@ -84,7 +90,7 @@ export class OrderRepository {
     private readonly db: TradingDatabase,
     slots: EntrySlots,
   ) {
-    this.inserts = new OrderInserts(db.durable, slots);
+    this.inserts = new OrderInserts(db.orders ?? db.durable, slots);
   }
 
   /**
