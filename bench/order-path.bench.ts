@@ -34,9 +34,27 @@ interface Point {
   /** Answered 201 per second of the run (from the first request due to the last answer). */
   readonly served: number;
   readonly codes: string;
-  /** CPU per order, microseconds: the server process and PostgreSQL. */
+  /**
+   * CPU per order, microseconds, of the server process and of PostgreSQL, beyond what each spends
+   * idle (the service's timers, feed and leases; measured before the sweep).
+   */
   readonly cpuServerUs: number;
   readonly cpuPostgresUs: number;
+}
+
+/** CPU seconds per second spent with no load: the server and PostgreSQL. */
+interface Idle {
+  readonly server: number;
+  readonly postgres: number;
+}
+
+async function idleCpu(pid: number, dataDir: string, seconds: number): Promise<Idle> {
+  const before = { server: cpuSecondsOf(pid), postgres: postgresCpuSeconds(dataDir) };
+  await sleep(seconds * 1000);
+  return {
+    server: (cpuSecondsOf(pid) - before.server) / seconds,
+    postgres: (postgresCpuSeconds(dataDir) - before.postgres) / seconds,
+  };
 }
 
 let offset = 0;
@@ -48,6 +66,7 @@ async function measure(
   dataDir: string,
   rate: number,
   seconds: number,
+  idle: Idle = { server: 0, postgres: 0 },
 ): Promise<Point> {
   const cpu = { server: cpuSecondsOf(pid), postgres: postgresCpuSeconds(dataDir) };
   const base = offset;
@@ -60,15 +79,16 @@ async function measure(
     request: (i) => ({ method: 'POST', path: '/orders', headers, body: order(base + i) }),
   });
   const ok = result.statusCounts['201'] ?? 0;
-  const us = (sec: number) => Math.round((sec / Math.max(1, ok)) * 1e6);
+  const us = (sec: number, idleRate: number) =>
+    Math.round(((sec - idleRate * result.seconds) / Math.max(1, ok)) * 1e6);
   return {
     s: summarize(result.latenciesMs),
     served: ok / result.seconds,
     codes: Object.entries(result.statusCounts)
       .map(([c, n]) => `${c}:${n}`)
       .join(' '),
-    cpuServerUs: us(cpuSecondsOf(pid) - cpu.server),
-    cpuPostgresUs: us(postgresCpuSeconds(dataDir) - cpu.postgres),
+    cpuServerUs: us(cpuSecondsOf(pid) - cpu.server, idle.server),
+    cpuPostgresUs: us(postgresCpuSeconds(dataDir) - cpu.postgres, idle.postgres),
   };
 }
 
@@ -142,10 +162,18 @@ async function main() {
       printCensus(`statements of the order path at ${rate}/s`, census, rate * seconds);
     }
 
+    const idle = {
+      path: await idleCpu(pid, dataDir, 3),
+      floor: await idleCpu(floorPid, dataDir, 3),
+    };
+    const ms = (x: number) => `${(x * 1000).toFixed(0)} ms/s`;
+    console.log(
+      `idle CPU (subtracted below): service ${ms(idle.path.server)} + postgres ${ms(idle.path.postgres)}; floor ${ms(idle.floor.server)} + postgres ${ms(idle.floor.postgres)}`,
+    );
     const points: Array<{ rate: number; path: Point; floor: Point }> = [];
     for (const rate of RATES) {
-      const p = await measure(url, pid, dataDir, rate, SECONDS);
-      const fl = await measure(floor.url, floorPid, dataDir, rate, SECONDS);
+      const p = await measure(url, pid, dataDir, rate, SECONDS, idle.path);
+      const fl = await measure(floor.url, floorPid, dataDir, rate, SECONDS, idle.floor);
       points.push({ rate, path: p, floor: fl });
       report(`order path ${rate}/s (served ${p.served.toFixed(0)}/s, ${p.codes})`, p.s, 'ms');
       report(`floor      ${rate}/s (served ${fl.served.toFixed(0)}/s, ${fl.codes})`, fl.s, 'ms');

@@ -1,4 +1,6 @@
 import pino from 'pino';
+import { RiskLimitsSchema } from '../../contract/risk-limits';
+import { DEFAULT_RISK_LIMITS } from '../../contract/stage';
 import { composeTradingService } from '../../services/trading/src/compose';
 import { loadTradingConfig } from '../../services/trading/src/config';
 import type { OrderRequest } from '../../services/trading/src/domain';
@@ -14,7 +16,7 @@ export interface RefusedInProcess {
 
 /**
  * Runs the trading service inside this process on `stack`'s database (production limits: 8
- * orders/s) and offers `rate` orders a second for `seconds`: entries, every fourth without its
+ * orders/s, no duplicate window) and offers `rate` orders a second for `seconds`: entries, every fourth without its
  * stop (MISSING_STOP). Each refusal is timed from the call to its answer; one that answers before
  * the next turn of the event loop did no I/O at all, so touched no database on its way.
  */
@@ -35,6 +37,9 @@ export async function refusedInProcess(
   const { service, close } = await composeTradingService(config, {
     taskId: 'bench-in-process',
     log: pino({ level: 'silent' }),
+    // Production limits, without the duplicate window: the entries refused are refused for the
+    // order rate (8/s), not as repeats of one another.
+    limitsOverride: RiskLimitsSchema.parse({ ...DEFAULT_RISK_LIMITS, duplicateWindowMs: 0 }),
   });
   await service.start();
   try {
