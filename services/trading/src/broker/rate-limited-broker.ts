@@ -25,7 +25,8 @@ const MAX_ENTRY_RESTAMPS = 2;
 
 /**
  * The broker's door: every message (new order, cancel) takes a slot of the client's order-rate
- * limit, shared by all tasks, right before it is sent. An entry without a slot is refused
+ * limit, shared by all tasks, right before it is sent; the order manager's entries bring theirs,
+ * taken in the statement that recorded them (`submitEntry`). An entry without a slot is refused
  * (`OrderRateRefusedError`); an exit or a cancel waits in line for its slot and is sent only if
  * it is still valid then (the exit not cancelled meanwhile, the order not already closed).
  * Only the venue call runs inside the caller's `through` (its breaker's timer): the wait for a
