@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
 import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
 import type { Order } from '../../services/trading/src/domain';
-import { OrderInserts } from '../../services/trading/src/oms/order-inserts';
+import { type InsertOutcome, OrderInserts } from '../../services/trading/src/oms/order-inserts';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from './harness';
 
 const LIMIT = 3;
 const FENCE = { holder: 'task-a', fenceToken: 7 };
@@ -155,6 +156,44 @@ describe('OrderInserts (group commit)', () => {
       entries.slice(0, 2).map((o) => o.clientOrderId),
     );
     expect(limiter.refusalWaitMs()).toBeGreaterThan(0);
+  });
+
+  it('writes no order whose lease another task took while its batch waited for the bucket', async () => {
+    // Arrange: the batch waits on the bucket lock this test holds.
+    const inserts = new OrderInserts(db.pool, limiter);
+    await db.pool.query("INSERT INTO order_rate_buckets (bucket) VALUES ('test/client')");
+    const blocker = await db.pool.connect();
+    const entry = order();
+    let outcome: Promise<InsertOutcome>;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(
+        "SELECT 1 FROM order_rate_buckets WHERE bucket = 'test/client' FOR UPDATE",
+      );
+      outcome = inserts.insert(entry, { fence: FENCE, slot: true });
+      await eventually(
+        async () =>
+          (
+            await db.pool.query(
+              "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'",
+            )
+          ).rowCount === 1,
+        5000,
+        'the batch waiting for the bucket',
+      );
+
+      // Act: another task takes the strategy over meanwhile.
+      await db.pool.query(
+        "UPDATE strategy_leases SET holder = 'task-b', fence_token = fence_token + 1 WHERE strategy_id = 'ma-cross'",
+      );
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+
+    // Assert
+    expect((await outcome).status).toBe('LEASE_LOST');
+    expect(await stored([entry])).toEqual([]);
   });
 
   it('fails only the orders of a batch the database refuses, each with its error', async () => {

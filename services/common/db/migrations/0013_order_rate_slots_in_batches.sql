@@ -83,3 +83,15 @@ $$;
 -- The window of a busy client holds thousands of stamps and is rewritten by every grant: stored
 -- out of line but not compressed, so a grant does not compress and decompress it each time.
 ALTER TABLE order_rate_buckets ALTER COLUMN stamps SET STORAGE EXTERNAL;
+
+-- Whether `p_holder` holds the strategy under `p_token` now: VOLATILE, so it reads the leases as
+-- they are when it runs, not as the calling statement's snapshot saw them. A batch of orders may
+-- wait for the bucket's lock; it checks its fences again once it holds it, so an order is never
+-- written on a lease that another task took over meanwhile.
+CREATE FUNCTION holds_strategy_lease(p_strategy text, p_holder text, p_token bigint)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM strategy_leases
+                  WHERE strategy_id = p_strategy AND holder = p_holder AND fence_token = p_token
+                    AND expires_at > clock_timestamp());
+END $$;

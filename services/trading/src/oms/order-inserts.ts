@@ -30,8 +30,10 @@ const extra = (k: number) => `$${NEW_ORDER_COLUMNS.length + k}`;
  * One statement for a whole batch, one round trip and one commit: per order, the lease check (a
  * fenced order is written only while its holder still holds the strategy under its token), the
  * duplicate check, the order-rate slot of an entry (`take_order_rate_slots`, under the bucket's
- * lock until the commit) and the insert. An entry without a slot is not written. Answers, in the
- * batch's order, what became of each, with the batch's slot answer.
+ * lock until the commit), the lease check again once the bucket is held (the batch may have
+ * waited for it), and the insert. An entry without a slot is not written; a slot taken for an
+ * order whose lease went meanwhile stays taken (the safe side). Answers, in the batch's order,
+ * what became of each, with the batch's slot answer.
  */
 const INSERT_BATCH = `WITH input AS (
     SELECT * FROM unnest(${NEW_ORDER_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')},
@@ -52,22 +54,29 @@ const INSERT_BATCH = `WITH input AS (
   ), slots AS (
     SELECT * FROM take_order_rate_slots(${extra(4)}, ${extra(5)}, ${extra(6)}, ${extra(7)}, ${extra(8)}::int[],
       (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok AND NOT seen))
-  ), written AS (
-    INSERT INTO orders (${columns.join(', ')}, status)
-    SELECT ${columns.map((c) => `r.${c}`).join(', ')}, 'NEW'
+  ), fenced AS (
+    -- Checked again once the bucket is held (after slots): the lease as it is now.
+    SELECT r.*, (r.holder IS NULL OR holds_strategy_lease(r.strategy_id, r.holder, r.lease_token))
+             AS still_held
       FROM ranked r CROSS JOIN slots s
      WHERE r.lease_ok AND NOT r.seen AND (NOT r.wants_slot OR r.slot_rank <= s.granted)
-     ORDER BY r.seq
+  ), written AS (
+    INSERT INTO orders (${columns.join(', ')}, status)
+    SELECT ${columns.map((c) => `f.${c}`).join(', ')}, 'NEW'
+      FROM fenced f WHERE f.still_held
+     ORDER BY f.seq
     ON CONFLICT (client_order_id) DO NOTHING
     RETURNING client_order_id
   )
-  SELECT CASE WHEN NOT r.lease_ok THEN 'LEASE_LOST'
+  SELECT CASE WHEN NOT r.lease_ok OR NOT f.still_held THEN 'LEASE_LOST'
               WHEN r.seen THEN 'DUPLICATE'
               WHEN r.wants_slot AND r.slot_rank > s.granted THEN 'ORDER_RATE'
               WHEN w.client_order_id IS NULL THEN 'DUPLICATE'
               ELSE 'WRITTEN' END AS outcome,
          s.granted, s.retry_ms, s.used, s.tasks, s.stamp::text AS stamp
-    FROM ranked r CROSS JOIN slots s LEFT JOIN written w ON w.client_order_id = r.client_order_id
+    FROM ranked r CROSS JOIN slots s
+         LEFT JOIN fenced f ON f.seq = r.seq
+         LEFT JOIN written w ON w.client_order_id = r.client_order_id
    ORDER BY r.seq`;
 
 /** Whose lease a fenced order is written under. */
