@@ -55,9 +55,10 @@ export interface PoolOptions {
   /** Commit without waiting for the WAL flush: only for data the broker can give back. */
   readonly relaxedCommit?: boolean;
   /**
-   * Plan each prepared statement once per connection (plan_cache_mode=force_generic_plan): for a
-   * pool of hot-path batch statements, which PostgreSQL would otherwise plan again on every call
-   * (a batch's arrays make each call look different to it).
+   * Plan each named statement once per connection (plan_cache_mode=force_generic_plan; unnamed
+   * ones are planned per call whatever this says): for pools whose named statements are hot-path
+   * batches, which PostgreSQL would otherwise plan again on every call (a batch's arrays make
+   * each call look different to it). Planning such a statement costs more than running it.
    */
   readonly genericPlans?: boolean;
   readonly applicationName: string;

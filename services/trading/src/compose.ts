@@ -93,6 +93,8 @@ export async function composeTradingService(
       applicationName: `trading/${taskId}/relaxed`,
       max: 10,
       relaxedCommit: true,
+      // Its named statements are the fill and acknowledgement batches.
+      genericPlans: true,
       onIdleError,
     }),
     // One batch of new orders in flight at a time (`OrderInserts`); the second is a spare.
