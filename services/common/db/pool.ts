@@ -56,9 +56,11 @@ export interface PoolOptions {
   readonly relaxedCommit?: boolean;
   /**
    * Plan each named statement once per connection (plan_cache_mode=force_generic_plan; unnamed
-   * ones are planned per call whatever this says): for pools whose named statements are hot-path
-   * batches, which PostgreSQL would otherwise plan again on every call (a batch's arrays make
-   * each call look different to it). Planning such a statement costs more than running it.
+   * ones are planned per call whatever this says): for a pool whose named statements are
+   * hot-path batches, which PostgreSQL would otherwise plan again on every call (a batch's arrays
+   * make each call look different to it), when planning costs more than running. Only for
+   * statements whose best plan does not depend on table sizes: a plan made while a table is
+   * empty may scan all of it, for as long as the connection lives.
    */
   readonly genericPlans?: boolean;
   readonly applicationName: string;

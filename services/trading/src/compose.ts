@@ -93,8 +93,6 @@ export async function composeTradingService(
       applicationName: `trading/${taskId}/relaxed`,
       max: 10,
       relaxedCommit: true,
-      // Its named statements are the fill and acknowledgement batches.
-      genericPlans: true,
       onIdleError,
     }),
     // One batch of new orders in flight at a time (`OrderInserts`); the second is a spare.
@@ -112,7 +110,6 @@ export async function composeTradingService(
     applicationName: `trading/${taskId}/paper-venue`,
     max: 10,
     relaxedCommit: true,
-    genericPlans: true,
     onIdleError,
   });
   // Its own small pool: a slot is not kept waiting behind order inserts (its age counts).

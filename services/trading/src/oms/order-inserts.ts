@@ -29,10 +29,11 @@ const extra = (k: number) => `$${NEW_ORDER_COLUMNS.length + k}`;
 /**
  * One statement for a whole batch, one round trip and one commit: per order, the lease check (a
  * fenced order is written only while its holder still holds the strategy under its token), the
- * duplicate check, the order-rate slot of an entry (`take_order_rate_slots`, under the bucket's
+ * order-rate slot of an entry (`take_order_rate_slots`, under the bucket's
  * lock until the commit), the lease check again once the bucket is held (the batch may have
- * waited for it), and the insert. An entry without a slot is not written; a slot taken for an
- * order whose lease went meanwhile stays taken (the safe side). Answers, in the batch's order,
+ * waited for it), and the insert (a client order id recorded already is not written again). An
+ * entry without a slot is not written; a slot taken for an order whose lease went meanwhile, or
+ * for a repeat, stays taken (the safe side). Answers, in the batch's order,
  * what became of each, with the batch's slot answer.
  */
 const INSERT_BATCH = `WITH input AS (
@@ -40,26 +41,28 @@ const INSERT_BATCH = `WITH input AS (
                          ${extra(1)}::boolean[], ${extra(2)}::text[], ${extra(3)}::bigint[])
       WITH ORDINALITY AS x(${columns.join(', ')}, wants_slot, holder, lease_token, seq)
   ), checked AS (
+    -- No lookup in orders here: planned once per connection, possibly on an empty table, it
+    -- could become a scan of every order. A repeated client order id is left to ON CONFLICT
+    -- (its slot stays taken: repeats that reach the database are rare, and that errs safe).
     SELECT x.*,
            (x.holder IS NULL OR EXISTS (
              SELECT 1 FROM strategy_leases l
               WHERE l.strategy_id = x.strategy_id AND l.holder = x.holder
-                AND l.fence_token = x.lease_token AND l.expires_at > now())) AS lease_ok,
-           EXISTS (SELECT 1 FROM orders o WHERE o.client_order_id = x.client_order_id) AS seen
+                AND l.fence_token = x.lease_token AND l.expires_at > now())) AS lease_ok
       FROM input x
   ), ranked AS (
-    SELECT c.*, count(*) FILTER (WHERE c.wants_slot AND c.lease_ok AND NOT c.seen)
+    SELECT c.*, count(*) FILTER (WHERE c.wants_slot AND c.lease_ok)
                   OVER (ORDER BY c.seq) AS slot_rank
       FROM checked c
   ), slots AS (
     SELECT * FROM take_order_rate_slots(${extra(4)}, ${extra(5)}, ${extra(6)}, ${extra(7)}, ${extra(8)}::int[],
-      (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok AND NOT seen))
+      (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok))
   ), fenced AS (
     -- Checked again once the bucket is held (after slots): the lease as it is now.
     SELECT r.*, (r.holder IS NULL OR holds_strategy_lease(r.strategy_id, r.holder, r.lease_token))
              AS still_held
       FROM ranked r CROSS JOIN slots s
-     WHERE r.lease_ok AND NOT r.seen AND (NOT r.wants_slot OR r.slot_rank <= s.granted)
+     WHERE r.lease_ok AND (NOT r.wants_slot OR r.slot_rank <= s.granted)
   ), written AS (
     INSERT INTO orders (${columns.join(', ')}, status)
     SELECT ${columns.map((c) => `f.${c}`).join(', ')}, 'NEW'
@@ -69,7 +72,6 @@ const INSERT_BATCH = `WITH input AS (
     RETURNING client_order_id
   )
   SELECT CASE WHEN NOT r.lease_ok OR NOT f.still_held THEN 'LEASE_LOST'
-              WHEN r.seen THEN 'DUPLICATE'
               WHEN r.wants_slot AND r.slot_rank > s.granted THEN 'ORDER_RATE'
               WHEN w.client_order_id IS NULL THEN 'DUPLICATE'
               ELSE 'WRITTEN' END AS outcome,
