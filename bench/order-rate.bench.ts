@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import type { OrderRateView } from '../services/trading/src/broker/order-rate-limiter';
+import type { OrderRateView } from '../services/trading/src/broker/order-rate-slots';
 import { BENCH_TOKEN, sleep, startBenchStack } from './support/bench-stack';
 import { openLoop } from './support/open-loop';
 

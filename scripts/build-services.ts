@@ -2,6 +2,7 @@ import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { messageOf } from '../services/common/errors';
+import { UPSTOX_PROTO_FILE } from '../services/trading/src/market/upstox-proto';
 
 /** The ECS services: each is bundled into one file that the container runs. */
 export const SERVICE_ENTRIES = {
@@ -37,6 +38,15 @@ export async function buildService(name: ServiceName, outDir: string): Promise<s
   await cp(path.join(ROOT, 'services/common/db/migrations'), path.join(outDir, 'migrations'), {
     recursive: true,
   });
+  // Upstox's feed schema, from the SDK (services/trading/src/market/upstox-proto.ts looks here).
+  if (name === 'trading') {
+    const sdk = path.dirname(require.resolve('upstox-js-sdk'));
+    await mkdir(path.join(outDir, 'proto'));
+    await cp(
+      path.join(sdk, 'feeder', 'proto', UPSTOX_PROTO_FILE),
+      path.join(outDir, 'proto', UPSTOX_PROTO_FILE),
+    );
+  }
   // The dashboard serves its page from `public` beside main.js (server.ts: ../public from src).
   if (name === 'dashboard') {
     await cp(path.join(ROOT, 'services/dashboard/public'), path.join(outDir, 'public'), {

@@ -16,6 +16,8 @@ export const names = operatorNames('local');
 
 export interface BenchStack {
   readonly urls: readonly string[];
+  /** Process ids of the services, in the order of `urls` (their CPU is read from /proc). */
+  readonly pids: readonly number[];
   readonly store: LocalParameterStore;
   readonly pg: LocalPostgres;
   readonly databaseUrl: string;
@@ -87,6 +89,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   for (const url of urls) await waitReady(url);
   return {
     urls,
+    pids: procs.map((p) => p.pid ?? 0),
     store,
     pg,
     databaseUrl,

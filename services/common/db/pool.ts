@@ -54,6 +54,15 @@ export interface PoolOptions {
   readonly max?: number;
   /** Commit without waiting for the WAL flush: only for data the broker can give back. */
   readonly relaxedCommit?: boolean;
+  /**
+   * Plan each named statement once per connection (plan_cache_mode=force_generic_plan; unnamed
+   * ones are planned per call whatever this says): for a pool whose named statements are
+   * hot-path batches, which PostgreSQL would otherwise plan again on every call (a batch's arrays
+   * make each call look different to it), when planning costs more than running. Only for
+   * statements whose best plan does not depend on table sizes: a plan made while a table is
+   * empty may scan all of it, for as long as the connection lives.
+   */
+  readonly genericPlans?: boolean;
   readonly applicationName: string;
   /**
    * An idle connection died (a failover, a restart). The pool replaces it on next use; without a
@@ -73,7 +82,13 @@ export async function createPool(location: DatabaseLocation, options: PoolOption
     application_name: options.applicationName,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    options: options.relaxedCommit ? '-c synchronous_commit=off' : undefined,
+    options:
+      [
+        options.relaxedCommit ? '-c synchronous_commit=off' : '',
+        options.genericPlans ? '-c plan_cache_mode=force_generic_plan' : '',
+      ]
+        .filter(Boolean)
+        .join(' ') || undefined,
   };
   const onIdleError =
     options.onIdleError ??

@@ -5,8 +5,8 @@ import { type AnyStage, operatorNames } from '../../../contract/names';
 import type { RiskLimits } from '../../../contract/risk-limits';
 import { FileAuditSpool } from '../../common/db/audit-spool';
 import type { ParameterStore } from '../../common/parameters/parameter-store';
-import type { Broker } from './broker/broker';
 import type { SharedOrderRateLimiter } from './broker/order-rate-limiter';
+import type { RateLimitedBroker } from './broker/rate-limited-broker';
 import { AlgoControls } from './controls/algo-controls';
 import { Auditor } from './controls/auditor';
 import { ControlActions } from './controls/control-actions';
@@ -79,8 +79,8 @@ export interface TradingServiceDeps {
   readonly db: TradingDatabase;
   readonly parameters: ParameterStore;
   /** The broker behind its order-rate door (`withOrderRateLimit`). */
-  readonly broker: Broker;
-  /** The client's shared order-rate limiter that `broker` takes its slots from. */
+  readonly broker: RateLimitedBroker;
+  /** The client's shared order-rate limiter that `broker` and entries' records take slots from. */
   readonly orderRate: SharedOrderRateLimiter;
   readonly feed: MarketDataFeed;
   readonly session: TradingSession;
@@ -137,6 +137,7 @@ export function wireTradingService(
     new OrderJournal(path.join(journalDir, 'order-journal.jsonl')),
     database,
     controlStore,
+    deps.orderRate,
   );
   const riskEvents = new RiskEventWriter(deps.db.relaxed, (err) =>
     log.error({ err }, 'writing risk events failed'),

@@ -116,6 +116,13 @@ export async function composeTradingService(
       relaxedCommit: true,
       onIdleError,
     }),
+    // One batch of new orders in flight at a time (`OrderInserts`); the second is a spare.
+    orders: await createPool(location, {
+      applicationName: `trading/${taskId}/orders`,
+      max: 2,
+      genericPlans: true,
+      onIdleError,
+    }),
   };
   const venueLocation = env.PAPER_VENUE_DATABASE_URL
     ? { url: env.PAPER_VENUE_DATABASE_URL }
@@ -225,7 +232,13 @@ export async function composeTradingService(
       calendar.stop();
       await closeVenue();
       await app.close();
-      await Promise.all([db.durable.end(), db.relaxed.end(), venuePool.end(), ratePool.end()]);
+      await Promise.all([
+        db.durable.end(),
+        db.relaxed.end(),
+        db.orders.end(),
+        venuePool.end(),
+        ratePool.end(),
+      ]);
     },
   };
 }

@@ -1,45 +1,13 @@
 import type { Pool } from 'pg';
 import { sleep } from '../../../common/retry';
 import { OrderRateLocalShare } from './order-rate-local-share';
-import { OrderRateStore, type SlotRow } from './order-rate-store';
-
-/** The answer to a request for a slot of the client's order rate. */
-export type SlotAnswer =
-  | Slot
-  | { readonly granted: false; readonly retryInMs: number; readonly why: string };
-
-/** A granted slot of the client's order rate. */
-export interface Slot {
-  readonly granted: true;
-  /**
-   * Local time (`now`) when the slot was asked for. The database stamped the slot after this,
-   * so `now() - askedAt` bounds how long the message has been on its way since its stamp.
-   */
-  readonly askedAt: number;
-  /** The database's stamp of the slot (absent for a slot of the local share). */
-  readonly stamp?: string;
-}
-
-/** How the limiter answered, since it started (the bench reports the refused path's cost). */
-export interface OrderRateCounts {
-  /** Slot requests answered by the database (granted or refused). */
-  readonly databaseRoundTrips: number;
-  /** Entries refused here without asking the database (the next slot is known not to be free). */
-  readonly localRefusals: number;
-  /**
-   * Late entries refused: the window at their send time had no room (ORDER_RATE; the slot stays
-   * consumed).
-   */
-  readonly lateEntries: number;
-  /** Late entries whose stamp was moved to their send time (the window had room) and sent. */
-  readonly restampedEntries: number;
-  /** Exits and cancels sent late, their stamp moved to when they were sent. */
-  readonly restamped: number;
-  /** Messages answered by the venue later than the margin, counted again at their answer. */
-  readonly restampedOnAnswer: number;
-  /** Exits and cancels whose grant came back so late that they waited for another slot. */
-  readonly lateRetries: number;
-}
+import type { OrderRateView, Slot, SlotAnswer } from './order-rate-slots';
+import {
+  type BatchSlotRow,
+  OrderRateStore,
+  type SlotClaim,
+  type SlotRow,
+} from './order-rate-store';
 
 /** Whose messages the limiter counts, against what limit, and how it treats the database. */
 export interface OrderRateLimiterOptions {
@@ -71,26 +39,13 @@ export interface OrderRateLimiterOptions {
   readonly onDatabaseError?: (error: unknown) => void;
 }
 
-/** What `GET /api/health/rate-limits` shows. */
-export interface OrderRateView {
-  readonly upstream: 'broker-orders';
-  readonly limit: number;
-  readonly windowSeconds: number;
-  readonly used: number;
-  readonly usagePct: number;
-  /** `shared`: slots from PostgreSQL; `local-share`: the database is unreachable. */
-  readonly mode: 'shared' | 'local-share';
-  readonly tasksSeen: number;
-  /** Exits and cancels of this task waiting in line for a slot. */
-  readonly waiting: number;
-  readonly counts: OrderRateCounts;
-}
-
 /**
  * The client's order-rate limit, shared by every trading task of the stage through PostgreSQL: a
  * sliding window of `1 s + marginMs` over the database clock, one round trip per slot
  * (`take_order_rate_slot`). A refusal says when the next slot frees; until then refusals are
  * answered here without asking the database, so a burst costs one round trip per freed slot.
+ * The order manager's entries take theirs in the statement that records them, a batch at a time
+ * (`batchClaim`, `settleBatch`; see `OrderInserts`): no round trip of their own.
  *
  * Entries (`tryTake`) need the database: without it they are refused (they could not be recorded
  * anyway). Exits and cancels (`take`) wait in line for a slot and are never refused: while the
@@ -364,6 +319,47 @@ export class SharedOrderRateLimiter {
         ? this.localShare()
         : this.refuse(1, 'the order-rate database is unreachable');
     }
+    this.answered(row, row.granted ? 1 : 0);
+    if (!row.granted)
+      return this.refuse(
+        row.retry_ms,
+        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
+      );
+    return { granted: true, askedAt: started, stamp: row.stamp ?? undefined };
+  }
+
+  /**
+   * What an order batch's statement carries to take its entries' slots with their records (one
+   * round trip and one commit for both; see `OrderInserts`).
+   */
+  batchClaim(): SlotClaim {
+    return {
+      bucket: this.options.bucket,
+      limit: this.limit,
+      windowMs: this.windowMs,
+      taskId: this.options.taskId,
+      backfill: this.share.backfill(this.now()),
+    };
+  }
+
+  /**
+   * The answer of an order batch's statement sent at `askedAt`: the slot its granted entries
+   * share (checked by the door before each send, as any slot), and why the others were refused.
+   */
+  settleBatch(row: BatchSlotRow, askedAt: number): { slot?: Slot; refusal: string } {
+    if (row.used !== null)
+      this.answered({ ...row, used: row.used, tasks: row.tasks ?? 1 }, row.granted);
+    return {
+      slot: row.stamp === null ? undefined : { granted: true, askedAt, stamp: row.stamp },
+      refusal: `ORDER_RATE: the client's ${this.limit} messages per ${this.windowMs} ms are taken; next slot in about ${row.retry_ms} ms`,
+    };
+  }
+
+  /** Takes in the database's answer to a request that was granted `granted` slots. */
+  private answered(
+    row: { readonly retry_ms: number; readonly used: number; readonly tasks: number },
+    granted: number,
+  ): void {
     const now = this.now();
     this.counts.databaseRoundTrips += 1;
     this.share.reported();
@@ -371,15 +367,8 @@ export class SharedOrderRateLimiter {
     this.lastUsed = row.used;
     this.lastUsedAt = now;
     this.peak = Math.max(this.peak, row.used);
-    if (!row.granted) {
-      this.blockedUntil = Math.max(this.blockedUntil, now + row.retry_ms);
-      return this.refuse(
-        row.retry_ms,
-        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
-      );
-    }
-    this.share.sentShared(now);
-    return { granted: true, askedAt: started, stamp: row.stamp ?? undefined };
+    for (let i = 0; i < granted; i += 1) this.share.sentShared(now);
+    if (row.retry_ms > 0) this.blockedUntil = Math.max(this.blockedUntil, now + row.retry_ms);
   }
 
   /** This task's share of the limit while the database is unreachable. */

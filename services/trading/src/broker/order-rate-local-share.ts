@@ -1,4 +1,4 @@
-import type { SlotAnswer } from './order-rate-limiter';
+import type { SlotAnswer } from './order-rate-slots';
 
 /**
  * This task's own sends in the order-rate window. While the database is unreachable they are

@@ -11,6 +11,31 @@ export interface SlotRow {
   stamp: string | null;
 }
 
+/**
+ * What an order batch's statement carries to take its entries' slots in the statement that
+ * records them (`take_order_rate_slots`, see `OrderInserts`).
+ */
+export interface SlotClaim {
+  readonly bucket: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly taskId: string;
+  /** Ages (ms) of this task's sends on its local share that the database has not counted. */
+  readonly backfill: readonly number[];
+}
+
+/**
+ * The answer of `take_order_rate_slots` for a batch: its first `granted` entries share the slot
+ * stamp `stamp`. `used` and `tasks` are null when no entry of the batch asked (nothing counted).
+ */
+export interface BatchSlotRow {
+  granted: number;
+  retry_ms: number;
+  used: number | null;
+  tasks: number | null;
+  stamp: string | null;
+}
+
 /** Which window the store counts in, and how long it waits for the database. */
 export interface OrderRateStoreOptions {
   readonly bucket: string;

@@ -1,4 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
+import { GroupCommit } from '../../../common/group-commit';
 import { addDays, istDate, istTimeOn } from '../../../common/time';
 import { type Fill, type Order, orderPricesProblem } from '../domain';
 import {
@@ -35,6 +36,8 @@ export class PaperBroker implements Broker {
   private readonly closedListeners: Array<(order: BrokerOrder) => void> = [];
   /** The orders the venue works on, and their fills. */
   private readonly matching: PaperMatching;
+  /** New orders received together are stamped and booked in one statement. */
+  private readonly receipts = new GroupCommit<Order, string>((orders) => this.receive(orders));
 
   constructor(
     private readonly db: Pool,
@@ -78,27 +81,7 @@ export class PaperBroker implements Broker {
     if (!this.quotes.quote(order.symbol)) {
       throw new BrokerRejectedError(`no market in ${order.symbol}`);
     }
-    const { rows } = await this.query<{ broker_order_id: string }>(
-      `WITH receipt AS (INSERT INTO paper.messages (kind, client_order_id) VALUES ('NEW', $1))
-       INSERT INTO paper.orders (broker_order_id, client_order_id, strategy_id, symbol, side, order_type,
-         quantity, limit_price, trigger_price, status)
-       VALUES ('PB-' || lpad(nextval('paper.order_seq')::text, 9, '0'), $1, $2, $3, $4, $5, $6, $7, $8, 'OPEN')
-       ON CONFLICT (client_order_id) DO UPDATE SET updated_at = paper.orders.updated_at
-       RETURNING broker_order_id`,
-      [
-        order.clientOrderId,
-        order.strategyId,
-        order.symbol,
-        order.side,
-        order.type,
-        order.quantity,
-        order.limitPrice ?? null,
-        order.triggerPrice ?? null,
-      ],
-      'paper-submit',
-    );
-    const brokerOrderId = rows[0]?.broker_order_id;
-    if (!brokerOrderId) throw new Error('paper venue did not return an order id');
+    const brokerOrderId = await this.receipts.add(order);
     this.matching.work({
       brokerOrderId,
       clientOrderId: order.clientOrderId,
@@ -151,6 +134,49 @@ export class PaperBroker implements Broker {
     if (rowCount !== 1)
       throw new BrokerRejectedError(`order cannot be modified: it filled or closed meanwhile`);
     this.matching.amend(clientOrderId, next);
+  }
+
+  /**
+   * Stamps the receipt of each new order and books it (a repeated client order id gets its order
+   * back, booked once); answers the broker order ids in the orders' order.
+   */
+  private async receive(orders: readonly Order[]): Promise<string[]> {
+    const unique = [...new Map(orders.map((o) => [o.clientOrderId, o])).values()];
+    const { rows } = await this.query<{ client_order_id: string; broker_order_id: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[],
+                              $7::numeric[], $8::numeric[])
+           WITH ORDINALITY AS x(client_order_id, strategy_id, symbol, side, order_type, quantity,
+                                limit_price, trigger_price, seq)
+       ), receipt AS (
+         INSERT INTO paper.messages (kind, client_order_id)
+         SELECT 'NEW', client_order_id FROM input ORDER BY seq
+       )
+       INSERT INTO paper.orders (broker_order_id, client_order_id, strategy_id, symbol, side, order_type,
+         quantity, limit_price, trigger_price, status)
+       SELECT 'PB-' || lpad(nextval('paper.order_seq')::text, 9, '0'), client_order_id, strategy_id,
+              symbol, side, order_type, quantity, limit_price, trigger_price, 'OPEN'
+         FROM input ORDER BY seq
+       ON CONFLICT (client_order_id) DO UPDATE SET updated_at = paper.orders.updated_at
+       RETURNING client_order_id, broker_order_id`,
+      [
+        unique.map((o) => o.clientOrderId),
+        unique.map((o) => o.strategyId),
+        unique.map((o) => o.symbol),
+        unique.map((o) => o.side),
+        unique.map((o) => o.type),
+        unique.map((o) => o.quantity),
+        unique.map((o) => o.limitPrice ?? null),
+        unique.map((o) => o.triggerPrice ?? null),
+      ],
+      'paper-submit-batch',
+    );
+    const ids = new Map(rows.map((r) => [r.client_order_id, r.broker_order_id]));
+    return orders.map((o) => {
+      const id = ids.get(o.clientOrderId);
+      if (!id) throw new Error(`paper venue did not return an order id for ${o.clientOrderId}`);
+      return id;
+    });
   }
 
   private async cancelNow(clientOrderId: string): Promise<void> {

@@ -12,11 +12,8 @@ import {
   type SendThrough,
   sendDirectly,
 } from './broker';
-import {
-  type OrderRateLimiterOptions,
-  SharedOrderRateLimiter,
-  type Slot,
-} from './order-rate-limiter';
+import { type OrderRateLimiterOptions, SharedOrderRateLimiter } from './order-rate-limiter';
+import type { Slot, SlotAnswer } from './order-rate-slots';
 
 /** An entry refused for the client's order rate: it never left this task. */
 export class OrderRateRefusedError extends BrokerRejectedError {
@@ -30,8 +27,9 @@ const CLOSED_MEMORY = 10_000;
 const MAX_ENTRY_RESTAMPS = 2;
 
 /**
- * The broker's door: every message (new order, modify, cancel) takes a slot of the client's order-rate
- * limit, shared by all tasks, right before it is sent. An entry without a slot is refused
+ * The broker's door: every message (new order, modify, cancel) takes a slot of the client's
+ * order-rate limit, shared by all tasks, right before it is sent; the order manager's entries bring
+ * theirs, taken in the statement that recorded them (`submitEntry`). An entry without a slot is refused
  * (`OrderRateRefusedError`); an exit or a cancel waits in line for its slot and is sent only if
  * it is still valid then (the exit not cancelled meanwhile, the order not already closed).
  * Only the venue call runs inside the caller's `through` (its breaker's timer): the wait for a
@@ -91,11 +89,24 @@ export class RateLimitedBroker implements Broker {
         );
       return sent.result;
     }
-    let slot = await this.limiter.tryTake();
+    const slot = await this.limiter.tryTake();
     if (!slot.granted)
       throw new OrderRateRefusedError(
         `ORDER_RATE: ${slot.why}; next slot in about ${slot.retryInMs} ms`,
       );
+    return this.submitEntry(order, slot, through);
+  }
+
+  /**
+   * Sends an entry on a slot it already holds (taken in the statement that recorded it, see
+   * `OrderInserts`), checked right before the call as every slot is.
+   */
+  async submitEntry(
+    order: Order,
+    granted: Slot,
+    through: SendThrough = sendDirectly,
+  ): Promise<{ brokerOrderId: string }> {
+    let slot: SlotAnswer = granted;
     for (let restamps = 0; ; restamps += 1) {
       // Nothing awaits between this check and the venue call (`through` calls synchronously).
       if (this.limiter.sendDecision(slot, 'entry') === 'send')

@@ -6,15 +6,9 @@ import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
 } from '../health/database-health';
-import {
-  type FenceCheck,
-  type FillRecord,
-  OrderRepository,
-  type TradingDatabase,
-} from '../oms/order-repository';
+import type { EntrySlots, FenceCheck, InsertOutcome } from '../oms/order-inserts';
+import { type FillRecord, OrderRepository, type TradingDatabase } from '../oms/order-repository';
 import type { JournalEntry, OrderJournal } from './order-journal';
-
-const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
 
 /**
  * The order repository with a journal behind it for a database outage. An exit (reduce-only)
@@ -32,8 +26,9 @@ export class JournaledOrderRepository extends OrderRepository {
     private readonly journal: OrderJournal,
     private readonly health: DatabaseHealth,
     private readonly controls: ControlsRepository,
+    slots: EntrySlots,
   ) {
-    super(db);
+    super(db, slots);
   }
 
   /** Entries still waiting for the database. */
@@ -41,10 +36,13 @@ export class JournaledOrderRepository extends OrderRepository {
     return this.journal.size;
   }
 
-  override async insertNew(order: Order, fence?: FenceCheck): Promise<boolean> {
+  override async insertNew(
+    order: Order,
+    options: { fence?: FenceCheck; slot?: boolean } = {},
+  ): Promise<InsertOutcome> {
     if (await this.caughtUp()) {
       try {
-        return await super.insertNew(order, fence);
+        return await super.insertNew(order, options);
       } catch (error) {
         if (!isDatabaseUnavailable(error)) throw error;
         this.health.report(error);
@@ -55,8 +53,9 @@ export class JournaledOrderRepository extends OrderRepository {
         `the database is unreachable (${this.health.cause() ?? 'journal not yet replayed'}): an entry is never sent before it is durable`,
       );
     }
-    await this.journal.append({ kind: 'order', order: { ...order }, fence });
-    return true;
+    // The exit takes its order-rate slot at the broker's door, in line.
+    await this.journal.append({ kind: 'order', order: { ...order }, fence: options.fence });
+    return { status: 'WRITTEN' };
   }
 
   override setStatus(
@@ -138,13 +137,9 @@ export class JournaledOrderRepository extends OrderRepository {
   private async apply(entry: JournalEntry): Promise<void> {
     switch (entry.kind) {
       case 'order':
-        try {
-          // Unfenced: the exit reached the broker already; its record must exist whoever holds
-          // the lease now.
-          await super.insertNew(entry.order);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-        }
+        // Unfenced: the exit reached the broker already; its record must exist whoever holds
+        // the lease now (already there: DUPLICATE, nothing to do).
+        await super.insertNew(entry.order);
         return;
       case 'status':
         return super.setStatus(entry.orderId, entry.status, {

@@ -1,6 +1,7 @@
 import { JsonLinesFile } from '../../../common/json-lines-file';
 import type { Order, OrderStatus } from '../domain';
-import type { FenceCheck, FillRecord } from '../oms/order-repository';
+import type { FenceCheck } from '../oms/order-inserts';
+import type { FillRecord } from '../oms/order-repository';
 
 /** One write that PostgreSQL could not take when it happened, in the order it happened. */
 export type JournalEntry =

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { messageOf } from '../../../common/errors';
-import { type Broker, BrokerRejectedError } from '../broker/broker';
-import { OrderRateRefusedError } from '../broker/rate-limited-broker';
+import { BrokerRejectedError } from '../broker/broker';
+import { OrderRateRefusedError, type RateLimitedBroker } from '../broker/rate-limited-broker';
 import { isStopType, type Order, type OrderRequest, type Side, type TradingState } from '../domain';
 import type { CircuitBreaker } from '../health/circuit-breaker';
 import { DatabaseUnavailableError } from '../health/database-health';
@@ -12,6 +12,7 @@ import type { PreTradeRisk, RejectReason } from '../risk/pre-trade-risk';
 import type { RiskEventWriter } from '../risk/risk-event-writer';
 import { Flattener } from './flattener';
 import { OrderBook } from './order-book';
+import type { InsertOutcome } from './order-inserts';
 import { OrderReconciliation } from './order-reconciliation';
 import type { OrderRepository } from './order-repository';
 import { OrderUpdates } from './order-updates';
@@ -78,7 +79,8 @@ export interface ReconcileReport {
 /** Everything the order manager and its parts work with. */
 export interface OrderManagerDeps {
   readonly repo: OrderRepository;
-  readonly broker: Broker;
+  /** The broker behind the client's order-rate door. */
+  readonly broker: RateLimitedBroker;
   readonly breaker: CircuitBreaker;
   readonly portfolio: Portfolio;
   readonly risk: PreTradeRisk;
@@ -95,8 +97,6 @@ export interface OrderManagerDeps {
   /** The exchange algo ID an order of this strategy carries, if it has one. */
   algoIdOf(strategyId: string): string | undefined;
 }
-
-const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
 
 /**
  * Order lifecycle NEW -> ACK -> PARTIAL -> FILLED / CANCELLED / REJECTED. An order is committed
@@ -183,27 +183,33 @@ export class OrderManager {
     };
     // Reserved before the first await: the next risk check (an exit beside this exit) sees it.
     this.book.track(order);
+    let written: InsertOutcome;
     try {
-      const written = await deps.repo.insertNew(order, {
-        holder: deps.taskId,
-        fenceToken: lease.fenceToken,
+      // An entry takes its order-rate slot in the statement that records it.
+      written = await deps.repo.insertNew(order, {
+        fence: { holder: deps.taskId, fenceToken: lease.fenceToken },
+        slot: !order.reduceOnly,
       });
-      if (!written) {
-        this.book.untrack(order);
+    } catch (error) {
+      this.book.untrack(order);
+      if (error instanceof DatabaseUnavailableError)
+        return this.rejected(request, 'DATABASE_UNAVAILABLE', error.message);
+      throw error;
+    }
+    if (written.status !== 'WRITTEN') {
+      this.book.untrack(order);
+      if (written.status === 'ORDER_RATE')
+        return this.rejected(request, 'ORDER_RATE', written.message);
+      if (written.status === 'LEASE_LOST')
         return this.rejected(
           request,
           'LEASE_LOST',
           `lease of ${request.strategyId} (token ${lease.fenceToken}) is no longer ours`,
         );
-      }
-    } catch (error) {
-      this.book.untrack(order);
-      if (error instanceof DatabaseUnavailableError)
-        return this.rejected(request, 'DATABASE_UNAVAILABLE', error.message);
-      if (!isUniqueViolation(error)) throw error;
       const existing = await deps.repo.byClientOrderId(request.clientOrderId);
-      if (existing) return { outcome: 'EXISTING', order: existing };
-      throw error;
+      if (!existing)
+        throw new Error(`order ${request.clientOrderId} is recorded but could not be read back`);
+      return { outcome: 'EXISTING', order: existing };
     }
     // A halt while the insert was in flight: the entry is recorded but never sent.
     if (order.status === 'CANCELLED' || (!order.reduceOnly && deps.state() !== 'ACTIVE')) {
@@ -217,9 +223,12 @@ export class OrderManager {
 
     try {
       // The breaker times the venue call only, not an exit's wait for its order-rate slot.
-      const ack = await deps.broker.submit(order, (send) =>
-        deps.breaker.run(send, (error) => !(error instanceof BrokerRejectedError)),
-      );
+      const through = <T>(send: () => Promise<T>) =>
+        deps.breaker.run(send, (error) => !(error instanceof BrokerRejectedError));
+      const { slot } = written;
+      const ack = await (slot
+        ? deps.broker.submitEntry(order, slot, through)
+        : deps.broker.submit(order, through));
       order.brokerOrderId = ack.brokerOrderId;
       if (order.status === 'NEW') order.status = 'ACK';
       this.updates.acknowledged(order.id, ack.brokerOrderId);

@@ -1,5 +1,11 @@
 import type { Pool, QueryResultRow } from 'pg';
 import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../domain';
+import {
+  type EntrySlots,
+  type FenceCheck,
+  type InsertOutcome,
+  OrderInserts,
+} from './order-inserts';
 
 /**
  * Two pools on one database. `durable` commits synchronously: what must survive anything (an
@@ -9,6 +15,12 @@ import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../dom
 export interface TradingDatabase {
   readonly durable: Pool;
   readonly relaxed: Pool;
+  /**
+   * The group commit of new orders (`OrderInserts`), on connections of its own: commits
+   * synchronously, plans its statement once per connection, never waits behind other work.
+   * @default durable
+   */
+  readonly orders?: Pool;
 }
 
 interface OrderRow {
@@ -65,11 +77,6 @@ const ORDER_COLUMNS = `id, client_order_id, strategy_id, symbol, side, order_typ
   trigger_price, stop_price, reduce_only, status, filled_quantity, avg_fill_price, broker_order_id,
   status_reason, fence_token, trading_day::text AS trading_day, created_at, algo_id`;
 
-export interface FenceCheck {
-  readonly holder: string;
-  readonly fenceToken: number;
-}
-
 export interface FillRecord {
   readonly fill: Fill;
   readonly order: Order;
@@ -80,50 +87,27 @@ export interface FillRecord {
 }
 
 export class OrderRepository {
-  constructor(private readonly db: TradingDatabase) {}
+  private readonly inserts: OrderInserts;
+
+  /** `slots`: the client's order-rate limiter, whose slots entries take with their records. */
+  constructor(
+    private readonly db: TradingDatabase,
+    slots: EntrySlots,
+  ) {
+    this.inserts = new OrderInserts(db.orders ?? db.durable, slots);
+  }
 
   /**
-   * Writes a NEW order, committed before it goes to the broker. With a fence, the row is only
-   * written while `holder` still holds the strategy's lease under `fenceToken`: returns false
-   * otherwise. A duplicate client order id throws (unique violation).
+   * Writes a NEW order, committed before it goes to the broker, in a group commit with the
+   * orders that arrive meanwhile (`OrderInserts`). With a fence, the row is only written while
+   * `fence.holder` still holds the strategy's lease under its token. An entry (`slot`) is
+   * written only with a slot of the client's order rate, taken in the same statement.
    */
-  async insertNew(order: Order, fence?: FenceCheck): Promise<boolean> {
-    const values = [
-      order.id,
-      order.clientOrderId,
-      order.strategyId,
-      order.symbol,
-      order.side,
-      order.type,
-      order.quantity,
-      order.limitPrice ?? null,
-      order.stopPrice ?? null,
-      order.reduceOnly,
-      order.fenceToken ?? null,
-      order.tradingDay,
-      order.algoId ?? null,
-      order.triggerPrice ?? null,
-    ];
-    const insert = `INSERT INTO orders (id, client_order_id, strategy_id, symbol, side, order_type, quantity,
-        limit_price, stop_price, reduce_only, status, fence_token, trading_day, algo_id, trigger_price)`;
-    if (!fence) {
-      await this.named(
-        this.db.durable,
-        'order-insert',
-        `${insert} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13, $14)`,
-        values,
-      );
-      return true;
-    }
-    const { rowCount } = await this.named(
-      this.db.durable,
-      'order-insert-fenced',
-      `${insert} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'NEW', $11, $12, $13, $14
-        WHERE EXISTS (SELECT 1 FROM strategy_leases
-                       WHERE strategy_id = $3 AND holder = $15 AND fence_token = $16 AND expires_at > now())`,
-      [...values, fence.holder, fence.fenceToken],
-    );
-    return rowCount === 1;
+  insertNew(
+    order: Order,
+    options: { fence?: FenceCheck; slot?: boolean } = {},
+  ): Promise<InsertOutcome> {
+    return this.inserts.insert(order, { fence: options.fence, slot: options.slot ?? false });
   }
 
   async byClientOrderId(clientOrderId: string): Promise<Order | undefined> {

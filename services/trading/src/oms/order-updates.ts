@@ -8,6 +8,11 @@ import type { OrderBook } from './order-book';
 import type { FillRecord, OrderRepository } from './order-repository';
 import type { Portfolio } from './portfolio';
 
+/** A write of the book that the broker can give back: an acknowledgement or a fill. */
+type BookWrite =
+  | { readonly kind: 'ack'; readonly ack: { orderId: string; brokerOrderId: string } }
+  | { readonly kind: 'fill'; readonly fill: FillRecord };
+
 /** What applying fills and status changes needs. */
 export interface OrderUpdatesDeps {
   readonly repo: OrderRepository;
@@ -27,28 +32,38 @@ export class OrderUpdates {
   private readonly appliedFills = new Map<string, Set<string>>();
   /** Status writes, one at a time, in the order they happened. */
   private chain: Promise<void> = Promise.resolve();
-  /** Acknowledgements, written in batches (the broker holds them too). */
-  private readonly acks: BatchWriter<{ orderId: string; brokerOrderId: string }>;
-  /** Fills with their orders and positions, written in batches, in order. */
-  private readonly fillWrites: BatchWriter<FillRecord>;
+  /**
+   * Acknowledgements and fills with their orders and positions, written in batches (the broker
+   * holds them too), one batch at a time: a batch's acknowledgements before its fills, so an
+   * order's NEW -> ACK is written before the fill that follows it, whichever arrived first.
+   */
+  private readonly writes: BatchWriter<BookWrite>;
 
   constructor(
     private readonly book: OrderBook,
     private readonly deps: OrderUpdatesDeps,
   ) {
-    const retrying = <T>(what: string, write: (items: readonly T[]) => Promise<unknown>) =>
-      new BatchWriter<T>({
-        flush: async (items) => {
-          await retry(() => write(items), { attempts: 3, baseDelayMs: 50 });
-        },
-        onError: (err, items) =>
-          deps.log.error(
-            { err, count: items.length },
-            `writing ${what} failed; reconciliation on take-over repairs it`,
-          ),
-      });
-    this.acks = retrying('acknowledgements', (items) => deps.repo.ackOrders(items));
-    this.fillWrites = retrying('fills', (items) => deps.repo.recordFills(items));
+    this.writes = new BatchWriter<BookWrite>({
+      flush: async (items) => {
+        const acks = items.flatMap((w) => (w.kind === 'ack' ? [w.ack] : []));
+        const fills = items.flatMap((w) => (w.kind === 'fill' ? [w.fill] : []));
+        const options = { attempts: 3, baseDelayMs: 50 };
+        // The fills are tried even when the acknowledgements could not be written.
+        const failed: unknown[] = [];
+        if (acks.length > 0)
+          await retry(() => deps.repo.ackOrders(acks), options).catch((e) => failed.push(e));
+        if (fills.length > 0)
+          await retry(() => deps.repo.recordFills(fills), options).catch((e) => failed.push(e));
+        if (failed.length > 0) throw failed[0];
+      },
+      // Off the order's path: a few orders' worth per statement even at a low rate.
+      maxDelayMs: 10,
+      onError: (err, items) =>
+        deps.log.error(
+          { err, count: items.length },
+          'writing acknowledgements and fills failed; reconciliation on take-over repairs it',
+        ),
+    });
   }
 
   /**
@@ -57,7 +72,7 @@ export class OrderUpdates {
    * reconciliation rebuilds a lost write.
    */
   acknowledged(orderId: string, brokerOrderId: string): void {
-    this.acks.add({ orderId, brokerOrderId });
+    this.writes.add({ kind: 'ack', ack: { orderId, brokerOrderId } });
   }
 
   /** The broker fill ids already recorded for an order taken over from the database. */
@@ -90,7 +105,7 @@ export class OrderUpdates {
     return this.serial(async () => {
       if (o.status !== 'CANCELLED') return false;
       this.book.retire(o);
-      await this.fillWrites.drain();
+      await this.writes.drain();
       await this.deps.repo.setStatus(o.id, 'CANCELLED', { reason });
       return true;
     });
@@ -99,13 +114,13 @@ export class OrderUpdates {
   /** Resolves when every fill, acknowledgement and status write received so far is done. */
   async drain(): Promise<void> {
     await this.chain;
-    await Promise.all([this.acks.drain(), this.fillWrites.drain()]);
+    await this.writes.drain();
   }
 
   /** A status change, written after the fills queued before it: a late fill never undoes it. */
   writeStatus(orderId: string, status: OrderStatus, reason?: string): Promise<void> {
     return this.serial(async () => {
-      await this.fillWrites.drain();
+      await this.writes.drain();
       await this.deps.repo.setStatus(orderId, status, { reason });
     });
   }
@@ -159,12 +174,15 @@ export class OrderUpdates {
       this.appliedFills.delete(order.clientOrderId);
     }
     deps.metrics.inc('algo_fills_total', { algo: algoLabel(order.algoId) });
-    this.fillWrites.add({
-      fill,
-      order: { ...order },
-      realizedPnl: effect.realizedPnl,
-      closesPosition: effect.closesPosition,
-      position: effect.position,
+    this.writes.add({
+      kind: 'fill',
+      fill: {
+        fill,
+        order: { ...order },
+        realizedPnl: effect.realizedPnl,
+        closesPosition: effect.closesPosition,
+        position: effect.position,
+      },
     });
     return true;
   }
