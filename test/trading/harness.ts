@@ -27,6 +27,7 @@ import {
 } from '../../services/trading/src/strategies/strategy-config';
 import type { TradingService } from '../../services/trading/src/trading-service';
 import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
+import type { TestDatabase } from '../support/database';
 
 /** A feed the test drives: `push` delivers a tick now. */
 export class ManualFeed implements MarketDataFeed {
@@ -231,4 +232,25 @@ export async function eventually<T>(
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`,
   );
+}
+
+/** After a test: stops the harness it started, if any (a failed stop still drops the database). */
+export async function stopHarnessAndDatabase(
+  h: Harness | undefined,
+  db: TestDatabase,
+): Promise<void> {
+  await h?.stop().catch(() => undefined);
+  await db.close();
+}
+
+/** The control actions audited so far, oldest first. */
+export async function auditActions(db: TestDatabase) {
+  const { rows } = await db.pool.query<{
+    action: string;
+    reason: string;
+    before_state: unknown;
+    after_state: unknown;
+    actor: string;
+  }>('SELECT action, reason, before_state, after_state, actor FROM control_audit ORDER BY id');
+  return rows;
 }
