@@ -27,3 +27,22 @@ export async function stopApi({ db, h, app }: ApiFixture): Promise<void> {
   await h.stop();
   await db.close();
 }
+
+/** The API the tests of the file that calls `useApi` run against: set before its first test. */
+export let db: TestDatabase;
+export let h: Harness;
+export let app: TradingServer;
+
+/** Starts the API before the calling describe's tests and stops it after them. */
+export function useApi(options: Omit<HarnessOptions, 'url'>): void {
+  beforeAll(async () => {
+    ({ db, h, app } = await startApi(options));
+  });
+  // Fresh quotes for every test: readiness, feed status and the price collar need them < 5 s old.
+  beforeEach(() => h.quoteAll());
+  afterAll(() => stopApi({ db, h, app }));
+}
+
+/** A POST with the control token to the API that `useApi` started. */
+export const post = (url: string, payload: object) =>
+  app.inject({ method: 'POST', url, headers: auth, payload });

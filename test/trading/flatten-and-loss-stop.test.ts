@@ -1,11 +1,10 @@
 import { verifyAuditChain } from '../../services/common/db/audit';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import {
   auditActions,
+  databasePerTest,
   eventually,
   type Harness,
   startHarness,
-  stopHarnessAndDatabase,
   TestClock,
 } from './harness';
 import { infyEntry } from './order-requests';
@@ -13,13 +12,8 @@ import { infyEntry } from './order-requests';
 // Flattening (on request, by a flatten request in the parameter store, on the daily loss stop)
 // and the guarantees around it: never an exit twice, the loss stop kept across a restart.
 describe('TradingService against PostgreSQL', () => {
-  let db: TestDatabase;
   let h: Harness;
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(() => stopHarnessAndDatabase(h, db));
+  const db = databasePerTest(() => h);
 
   it('flattens every position; the dry run lists the legs and sends nothing', async () => {
     h = await startHarness({ url: db.url, flag: 'true' });

@@ -1,19 +1,8 @@
-import type { TradingServer } from '../../services/trading/src/http/server';
-import type { TestDatabase } from '../support/database';
-import { auth, startApi, stopApi } from './api-fixture';
-import { eventually, type Harness } from './harness';
+import { app, db, h, post, useApi } from './api-fixture';
+import { eventually } from './harness';
 
 describe('HTTP API', () => {
-  let db: TestDatabase;
-  let h: Harness;
-  let app: TradingServer;
-
-  beforeAll(async () => {
-    ({ db, h, app } = await startApi({ flag: 'true' }));
-  });
-  // Fresh quotes for every test: readiness, feed status and the price collar need them < 5 s old.
-  beforeEach(() => h.quoteAll());
-  afterAll(() => stopApi({ db, h, app }));
+  useApi({ flag: 'true' });
 
   describe('orders and controls', () => {
     it('returns a filled order for its client id too (a client retrying after a timeout)', async () => {
@@ -25,12 +14,7 @@ describe('HTTP API', () => {
         quantity: 1,
         stopPrice: 3400,
       };
-      const first = await app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: auth,
-        payload: body,
-      });
+      const first = await post('/orders', body);
       expect(first.statusCode).toBe(201);
       await eventually(
         async () =>
@@ -43,12 +27,7 @@ describe('HTTP API', () => {
         'the order to fill',
       );
 
-      const again = await app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: auth,
-        payload: body,
-      });
+      const again = await post('/orders', body);
 
       expect(again.statusCode).toBe(200);
       expect(again.json().order).toMatchObject({ id: first.json().order.id, status: 'FILLED' });
@@ -66,23 +45,13 @@ describe('HTTP API', () => {
         stopPrice: 1475,
       };
 
-      const first = await app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: auth,
-        payload: body,
-      });
-      const again = await app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: auth,
-        payload: body,
-      });
-      const refused = await app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: auth,
-        payload: { ...body, clientOrderId: 'http-2', quantity: 100, stopPrice: 1400 },
+      const first = await post('/orders', body);
+      const again = await post('/orders', body);
+      const refused = await post('/orders', {
+        ...body,
+        clientOrderId: 'http-2',
+        quantity: 100,
+        stopPrice: 1400,
       });
 
       expect(first.statusCode).toBe(201);
@@ -93,12 +62,7 @@ describe('HTTP API', () => {
     });
 
     it('pushes a halt through POST /control/halt and reports it in /state', async () => {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/control/halt',
-        headers: auth,
-        payload: { requestedBy: 'emergency-stop', reason: 'drill' },
-      });
+      const res = await post('/control/halt', { requestedBy: 'emergency-stop', reason: 'drill' });
       const state = (await app.inject({ method: 'GET', url: '/state' })).json();
 
       expect(res.statusCode).toBe(200);
@@ -112,17 +76,13 @@ describe('HTTP API', () => {
     });
 
     it('resets a circuit breaker by name and names the known ones otherwise', async () => {
-      const ok = await app.inject({
-        method: 'POST',
-        url: '/api/health/circuit-breakers/broker/reset',
-        headers: auth,
-        payload: { requestedBy: 'oncall', reason: 'broker back' },
+      const ok = await post('/api/health/circuit-breakers/broker/reset', {
+        requestedBy: 'oncall',
+        reason: 'broker back',
       });
-      const unknown = await app.inject({
-        method: 'POST',
-        url: '/api/health/circuit-breakers/kite/reset',
-        headers: auth,
-        payload: { requestedBy: 'oncall', reason: 'x' },
+      const unknown = await post('/api/health/circuit-breakers/kite/reset', {
+        requestedBy: 'oncall',
+        reason: 'x',
       });
 
       expect(ok.statusCode).toBe(200);

@@ -1,19 +1,7 @@
-import type { TradingServer } from '../../services/trading/src/http/server';
-import type { TestDatabase } from '../support/database';
-import { auth, startApi, stopApi, TOKEN } from './api-fixture';
-import type { Harness } from './harness';
+import { app, auth, db, h, TOKEN, useApi } from './api-fixture';
 
 describe('HTTP API', () => {
-  let db: TestDatabase;
-  let h: Harness;
-  let app: TradingServer;
-
-  beforeAll(async () => {
-    ({ db, h, app } = await startApi({ flag: 'true' }));
-  });
-  // Fresh quotes for every test: readiness, feed status and the price collar need them < 5 s old.
-  beforeEach(() => h.quoteAll());
-  afterAll(() => stopApi({ db, h, app }));
+  useApi({ flag: 'true' });
 
   // The service audits its own state transitions in the background (HALTED -> ACTIVE as it
   // starts): those rows are not the request's doing, and may land at any moment.

@@ -1,14 +1,8 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness, stopHarnessAndDatabase } from './harness';
+import { databasePerTest, type Harness, startHarness } from './harness';
 
 describe('reconciliation on take-over', () => {
-  let db: TestDatabase;
   let h: Harness;
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(() => stopHarnessAndDatabase(h, db));
+  const db = databasePerTest(() => h);
 
   /** What a task that died mid-flight leaves: orders of ours, the broker's record of them. */
   async function seedCrashedTask() {

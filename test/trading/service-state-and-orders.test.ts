@@ -1,23 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import {
-  auditActions,
-  eventually,
-  type Harness,
-  startHarness,
-  stopHarnessAndDatabase,
-} from './harness';
+import { auditActions, databasePerTest, eventually, type Harness, startHarness } from './harness';
 import { infyEntry } from './order-requests';
 
 // The service's state from the flag, its orders (recorded before the broker sees them, refused
 // ones as risk events), a service-wide pause, and working entries cancelled on a halt.
 describe('TradingService against PostgreSQL', () => {
-  let db: TestDatabase;
   let h: Harness;
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(() => stopHarnessAndDatabase(h, db));
+  const db = databasePerTest(() => h);
 
   it('starts HALTED and goes ACTIVE when the flag says "true", auditing each transition with its cause', async () => {
     h = await startHarness({ url: db.url, flag: 'false' });
