@@ -89,42 +89,37 @@ describe('ops stack (prod)', () => {
           .map((action) => ({ action, resource: st.Resource, condition: st.Condition })),
       );
 
-    it.each(AUDITING)('lets %s put, read and delete objects under audit-spool/ only', (prefix) => {
+    /** Asserts that a policy of the role the function runs as has these statements. */
+    const expectRoleStatements = (prefix: string, statements: unknown[]) => {
       const [, resource] = fn(prefix);
       const roleId = resource.Properties.Role['Fn::GetAtt'][0];
 
       ops.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: roleId }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
-              Resource: spooled,
-            }),
-            { Sid: 'ReadAuditSpool', Effect: 'Allow', Action: 's3:GetObject', Resource: spooled },
-          ]),
-        },
+        PolicyDocument: { Statement: Match.arrayWith(statements) },
       });
+    };
+
+    it.each(AUDITING)('lets %s put, read and delete objects under audit-spool/ only', (prefix) => {
+      expectRoleStatements(prefix, [
+        Match.objectLike({
+          Action: Match.arrayWith(['s3:DeleteObject*', 's3:PutObject']),
+          Resource: spooled,
+        }),
+        { Sid: 'ReadAuditSpool', Effect: 'Allow', Action: 's3:GetObject', Resource: spooled },
+      ]);
     });
 
     it.each(AUDITING)('lets %s list the bucket only under the audit-spool/ prefix', (prefix) => {
-      const [, resource] = fn(prefix);
-      const roleId = resource.Properties.Role['Fn::GetAtt'][0];
-
-      ops.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: roleId }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            {
-              Sid: 'ListAuditSpool',
-              Effect: 'Allow',
-              Action: 's3:ListBucket',
-              Resource: bucketArn,
-              Condition: { StringLike: { 's3:prefix': 'audit-spool/*' } },
-            },
-          ]),
+      expectRoleStatements(prefix, [
+        {
+          Sid: 'ListAuditSpool',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: bucketArn,
+          Condition: { StringLike: { 's3:prefix': 'audit-spool/*' } },
         },
-      });
+      ]);
       // Nothing else reaches the bucket itself: no s3:List* or s3:GetBucket* from a read grant.
       const onBucket = s3Grants(prefix).filter((g) => g.resource === bucketArn);
       expect(onBucket).toEqual([
