@@ -59,7 +59,7 @@ function isUnscopedAction(action: string): boolean {
     /^xray:/,
     /^cloudwatch:PutMetricData$/,
     /^ecr:GetAuthorizationToken$/,
-    // No resource type; the policy scopes it with the ecs:cluster condition (asserted in ops-stack.test).
+    // No resource type; the policy scopes it with the ecs:cluster condition (asserted in ops-stack-permissions.test).
     /^ecs:ListTasks$/,
     /^ecs:ListTaskDefinitions$/,
     /^cloudwatch:GetMetricStatistics$/,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spawn-stack';
 import { istDate } from '../../services/common/time';
+import { buy as buyPaper, tradingApi } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 const ORB = '10001';
@@ -20,27 +21,9 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 describe('per-algo controls and the records on the local stack', () => {
   let stack: SpawnedLocalStack;
   const tradeops = (...args: string[]) => stack.tradeops(...args);
-  const api = async (method: 'GET' | 'POST', urlPath: string, body?: unknown) => {
-    const res = await fetch(`${stack.info.tradingUrl}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${stack.info.controlToken}`,
-        'content-type': 'application/json',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = (method: 'GET' | 'POST', urlPath: string) => tradingApi(stack, method, urlPath);
   const buy = (strategyId: string, symbol: string, stopPrice: number) =>
-    api('POST', '/orders', {
-      strategyId,
-      symbol,
-      side: 'BUY',
-      type: 'MARKET',
-      quantity: 10,
-      stopPrice,
-      requestedBy: 'test',
-    });
+    buyPaper(stack, symbol, stopPrice, strategyId);
   const held = async (strategyId: string, symbol: string) =>
     (
       (await api('GET', '/positions')).body.positions as Array<{

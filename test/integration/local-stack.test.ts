@@ -2,7 +2,8 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
-import { buy as buyPaper, spawnQuietLocalStack } from '../support/local-stack';
+import { CLEAN_KILL_STEPS } from '../support/kill-steps';
+import { buy as buyPaper, spawnQuietLocalStack, tradingApi } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 /**
@@ -13,17 +14,7 @@ describe('the local stack, end to end, through the CLI', () => {
   let stack: SpawnedLocalStack;
   const tradeops = (...args: string[]) => stack.tradeops(...args);
 
-  const api = async (method: 'GET' | 'POST', urlPath: string, body?: unknown) => {
-    const res = await fetch(`${stack.info.tradingUrl}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${stack.info.controlToken}`,
-        'content-type': 'application/json',
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = (method: 'GET' | 'POST', urlPath: string) => tradingApi(stack, method, urlPath);
   const positions = async () =>
     (
       (await api('GET', '/positions')).body.positions as Array<{ symbol: string; quantity: number }>
@@ -179,18 +170,7 @@ describe('the local stack, end to end, through the CLI', () => {
       outcome: 'OK',
       requestedBy: 'oncall@desk',
     });
-    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
-      ['flag', 'ok'],
-      ['flatten-request', 'ok'],
-      ['push-halt', 'ok'],
-      ['cancel-working-orders', 'ok'],
-      ['flatten', 'ok'],
-      ['verify-flat', 'ok'],
-      ['scale-to-zero', 'skipped'],
-      ['incident-bundle', 'ok'],
-      ['page', 'ok'],
-      ['audit', 'ok'],
-    ]);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual(CLEAN_KILL_STEPS);
     // Flat when the command returns, not eventually.
     expect(await positions()).toEqual([]);
     expect(await state()).toBe('HALTED');

@@ -11,13 +11,13 @@ import type { DispatchResult } from '../../services/ops/dispatch';
 import {
   entry,
   openPositions,
-  startTradingFixture,
+  startServiceUnderOps,
+  stopServiceUnderOps,
   type TestContext,
-  TestFleet,
   type TradingFixture,
-  testOpsContext,
+  tradingFlag,
 } from '../ops/support';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 
 /** What EventBridge delivers when an auto-kill alarm goes into ALARM. */
 const alarmEvent = (state = 'ALARM', timestamp = '2026-11-23T05:00:00.000+0000') => ({
@@ -49,27 +49,15 @@ describe('ops Lambda handlers', () => {
   let db: TestDatabase;
   let trading: TradingFixture;
   let ctx: TestContext;
-  const flag = async () =>
-    (await ctx.parameters.getParameters([ctx.names.flagParameter])).found.get(
-      ctx.names.flagParameter,
-    )?.value;
+  const flag = () => tradingFlag(ctx);
   const auditRows = async () =>
     Number((await db.pool.query('SELECT count(*) FROM control_audit')).rows[0].count);
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    trading = await startTradingFixture({ url: db.url, flag: 'true' });
+    ({ db, trading, ctx } = await startServiceUnderOps({ flag: 'true' }));
     await openPositions(trading, db.pool, [entry('INFY')]);
-    ctx = testOpsContext({
-      db: db.pool,
-      parameters: trading.harness.store,
-      fleet: new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]),
-    });
   });
-  afterEach(async () => {
-    await trading.stop();
-    await db.close();
-  });
+  afterEach(() => stopServiceUnderOps({ db, trading }));
 
   describe('emergency-stop', () => {
     it('stops on an auto-kill alarm, naming the alarm as requester and reason, and audits it as the alarm', async () => {

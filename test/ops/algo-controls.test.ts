@@ -7,16 +7,17 @@ import { halt } from '../../services/ops/procedures/halt';
 import { type ReadinessRunner, resume } from '../../services/ops/procedures/resume';
 import { flatten } from '../../services/ops/procedures/service-controls';
 import { status } from '../../services/ops/procedures/status';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
+import { CLEAN_ALGO_KILL_STEPS } from '../support/kill-steps';
 import { eventually } from '../trading/harness';
 import {
   entry,
   openPositions,
-  startTradingFixture,
+  startServiceUnderOps,
+  stopServiceUnderOps,
   type TestContext,
-  TestFleet,
   type TradingFixture,
-  testOpsContext,
+  tradingFlag,
 } from './support';
 
 // The sample strategies: orb-15 under algo ID 10001 (INFY, TCS), ma-cross under 10002 (SBIN).
@@ -29,30 +30,18 @@ describe('per-algo controls (halt, flatten, resume, kill --algo)', () => {
   let db: TestDatabase;
   let trading: TradingFixture;
   let ctx: TestContext;
-  const flag = async () =>
-    (await ctx.parameters.getParameters([ctx.names.flagParameter])).found.get(
-      ctx.names.flagParameter,
-    )?.value;
+  const flag = () => tradingFlag(ctx);
   const submit = (strategyId: string, symbol: string, stop: number) =>
     trading.harness.service.submitOrder(asStrategy(strategyId, entry(symbol, 10, stop)));
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    trading = await startTradingFixture({ url: db.url, flag: 'true' });
+    ({ db, trading, ctx } = await startServiceUnderOps({ flag: 'true' }));
     await openPositions(trading, db.pool, [
       asStrategy('orb-15', entry('INFY', 10, 1490)),
       asStrategy('ma-cross', entry('SBIN', 10, 810)),
     ]);
-    ctx = testOpsContext({
-      db: db.pool,
-      parameters: trading.harness.store,
-      fleet: new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]),
-    });
   });
-  afterEach(async () => {
-    await trading.stop();
-    await db.close();
-  });
+  afterEach(() => stopServiceUnderOps({ db, trading }));
 
   it('halts one algo durably and on every task, leaving the flag and the other algo trading', async () => {
     const result = await halt(ctx, { requestedBy: 'oncall@desk', reason: 'runaway', algoId: ORB });
@@ -168,19 +157,7 @@ describe('per-algo controls (halt, flatten, resume, kill --algo)', () => {
     });
 
     expect(result.outcome).toBe('OK');
-    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
-      ['algo-halt', 'ok'],
-      ['push-algo-halt', 'ok'],
-      ['flatten-request', 'ok'],
-      ['push-halt', 'skipped'],
-      ['cancel-working-orders', 'ok'],
-      ['flatten', 'ok'],
-      ['verify-flat', 'ok'],
-      ['scale-to-zero', 'skipped'],
-      ['incident-bundle', 'ok'],
-      ['page', 'ok'],
-      ['audit', 'ok'],
-    ]);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual(CLEAN_ALGO_KILL_STEPS);
     expect(await flag()).toBe('true');
     expect(trading.harness.internals.states.state()).toBe('ACTIVE');
     expect(trading.harness.internals.portfolio.position('orb-15', 'INFY')?.quantity).toBe(0);

@@ -2,16 +2,17 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { verifyAuditChain } from '../../services/common/db/audit';
 import { DESIRED_COUNT_TAG, emergencyStop } from '../../services/ops/procedures/emergency-stop';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
+import { CLEAN_KILL_STEPS } from '../support/kill-steps';
 import { eventually } from '../trading/harness';
 import {
   entry,
   openPositions,
-  startTradingFixture,
+  startServiceUnderOps,
+  stopServiceUnderOps,
   type TestContext,
-  TestFleet,
+  type TestFleet,
   type TradingFixture,
-  testOpsContext,
 } from './support';
 
 const request = { requestedBy: 'oncall@desk', reason: 'drill', scaleToZero: false };
@@ -23,33 +24,18 @@ describe('emergencyStop against a real trading service', () => {
   let ctx: TestContext;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    trading = await startTradingFixture({ url: db.url, flag: 'true' });
+    const ops = await startServiceUnderOps({ flag: 'true' });
+    ({ db, trading, ctx } = ops);
+    fleet = ops.ctx.fleet;
     await openPositions(trading, db.pool, [entry('INFY'), entry('TCS', 10, 3400)]);
-    fleet = new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]);
-    ctx = testOpsContext({ db: db.pool, parameters: trading.harness.store, fleet });
   });
-  afterEach(async () => {
-    await trading.stop();
-    await db.close();
-  });
+  afterEach(() => stopServiceUnderOps({ db, trading }));
 
   it('halts, flattens, verifies zero, bundles, pages and audits', async () => {
     const result = await emergencyStop(ctx, request);
 
     expect(result.outcome).toBe('OK');
-    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
-      ['flag', 'ok'],
-      ['flatten-request', 'ok'],
-      ['push-halt', 'ok'],
-      ['cancel-working-orders', 'ok'],
-      ['flatten', 'ok'],
-      ['verify-flat', 'ok'],
-      ['scale-to-zero', 'skipped'],
-      ['incident-bundle', 'ok'],
-      ['page', 'ok'],
-      ['audit', 'ok'],
-    ]);
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual(CLEAN_KILL_STEPS);
     expect(trading.harness.internals.portfolio.openPositions()).toEqual([]);
     expect(trading.harness.internals.states.state()).toBe('HALTED');
     const flag = await ctx.parameters.getParameters([

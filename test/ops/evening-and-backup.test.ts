@@ -14,15 +14,16 @@ import {
 import { recordsProcedure } from '../../services/ops/procedures/records';
 import { runScheduled } from '../../services/ops/procedures/scheduled';
 import { tradeExport } from '../../services/ops/procedures/trade-export';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../support/database';
+import { databaseUrl, type TestDatabase } from '../support/database';
 import {
   entry,
   openPositions,
-  startTradingFixture,
+  opsContextFor,
+  startServiceUnderOps,
+  stopServiceUnderOps,
   type TestContext,
-  TestFleet,
+  type TestFleet,
   type TradingFixture,
-  testOpsContext,
 } from './support';
 
 const DAY = '2026-11-23';
@@ -38,8 +39,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
   const restored: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    trading = await startTradingFixture({ url: db.url, flag: 'true' });
+    ({ db, trading } = await startServiceUnderOps({ flag: 'true' }));
     trading.harness.quoteAll();
     await seedTrades(db.pool, { day: DAY, count: 500 });
     await appendAudit(db.pool, {
@@ -54,11 +54,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
 
   beforeEach(() => {
     snapshotDir = mkdtempSync(path.join(os.tmpdir(), 'snapshots-'));
-    const base = testOpsContext({
-      db: db.pool,
-      parameters: trading.harness.store,
-      fleet: new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]),
-    });
+    const base = opsContextFor(trading, db.pool);
     ctx = {
       ...base,
       now: () => EVENING,
@@ -67,8 +63,7 @@ describe('evening checklist, backup and restore against PostgreSQL', () => {
   });
 
   afterAll(async () => {
-    await trading.stop();
-    await db.close();
+    await stopServiceUnderOps({ db, trading });
     const admin = new Pool({ connectionString: databaseUrl('postgres') });
     for (const name of restored)
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

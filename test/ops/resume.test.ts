@@ -1,11 +1,11 @@
 import { type ReadinessRunner, resume } from '../../services/ops/procedures/resume';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
 import {
-  startTradingFixture,
+  startServiceUnderOps,
+  stopServiceUnderOps,
   type TestContext,
-  TestFleet,
   type TradingFixture,
-  testOpsContext,
+  tradingFlag,
 } from './support';
 
 const ready: ReadinessRunner = async () => ({ status: 'READY', runId: 'r-1', failing: [] });
@@ -19,24 +19,12 @@ describe('resume', () => {
   let db: TestDatabase;
   let trading: TradingFixture;
   let ctx: TestContext;
-  const flag = async () =>
-    (await ctx.parameters.getParameters([ctx.names.flagParameter])).found.get(
-      ctx.names.flagParameter,
-    )?.value;
+  const flag = () => tradingFlag(ctx);
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    trading = await startTradingFixture({ url: db.url, flag: 'false' });
-    ctx = testOpsContext({
-      db: db.pool,
-      parameters: trading.harness.store,
-      fleet: new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]),
-    });
+    ({ db, trading, ctx } = await startServiceUnderOps({ flag: 'false' }));
   });
-  afterEach(async () => {
-    await trading.stop();
-    await db.close();
-  });
+  afterEach(() => stopServiceUnderOps({ db, trading }));
 
   it('enables trading after a fresh readiness check and clean reconciliation, auditing who and why', async () => {
     const result = await resume(

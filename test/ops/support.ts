@@ -23,6 +23,7 @@ import {
 } from '../../services/ops/platform/ports';
 import { TradingClient } from '../../services/ops/platform/trading-client';
 import { buildServer, type TradingServer } from '../../services/trading/src/http/server';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, type HarnessOptions, startHarness } from '../trading/harness';
 
 export const TOKEN = 'ops-test-control-token-0123456789';
@@ -167,6 +168,44 @@ export function testOpsContext(options: {
     },
   };
 }
+
+/** An OpsContext over a trading fixture: its parameter store, and a fleet listing its one task. */
+export function opsContextFor(
+  trading: TradingFixture,
+  db: Pool,
+): TestContext & { readonly fleet: TestFleet } {
+  const fleet = new TestFleet([{ taskId: 'task-a', url: trading.url, status: 'RUNNING' }]);
+  return { ...testOpsContext({ db, parameters: trading.harness.store, fleet }), fleet };
+}
+
+/** A fresh database, a real trading service on it, and an OpsContext over that service. */
+export interface ServiceUnderOps {
+  readonly db: TestDatabase;
+  readonly trading: TradingFixture;
+  readonly ctx: TestContext & { readonly fleet: TestFleet };
+}
+
+export async function startServiceUnderOps(
+  options: Omit<HarnessOptions, 'url'>,
+): Promise<ServiceUnderOps> {
+  const db = await createTestDatabase();
+  const trading = await startTradingFixture({ ...options, url: db.url });
+  return { db, trading, ctx: opsContextFor(trading, db.pool) };
+}
+
+/** Stops the trading service and drops its database. */
+export async function stopServiceUnderOps({
+  db,
+  trading,
+}: Pick<ServiceUnderOps, 'db' | 'trading'>): Promise<void> {
+  await trading.stop();
+  await db.close();
+}
+
+/** The trading flag's value in the context's parameter store (undefined when it is not set). */
+export const tradingFlag = async (ctx: OpsContext): Promise<string | undefined> =>
+  (await ctx.parameters.getParameters([ctx.names.flagParameter])).found.get(ctx.names.flagParameter)
+    ?.value;
 
 export const entry = (symbol = 'INFY', quantity = 100, stopPrice = 1485) => ({
   clientOrderId: `e-${symbol}-${Math.random().toString(36).slice(2, 8)}`,

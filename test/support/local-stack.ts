@@ -18,22 +18,41 @@ export function spawnQuietLocalStack(
   return spawnLocalStack({ STRATEGIES_FILE: file, ...env }, 90_000, args);
 }
 
-/** A paper market buy through the trading API (10 shares, stop about 2% under the price). */
-export async function buy(stack: SpawnedLocalStack, symbol: string, stopPrice: number) {
-  const res = await fetch(`${stack.info.tradingUrl}/orders`, {
-    method: 'POST',
+/** A request to the stack's trading API with its control token; the answer's status and JSON. */
+export async function tradingApi(
+  stack: SpawnedLocalStack,
+  method: 'GET' | 'POST',
+  urlPath: string,
+  body?: unknown,
+) {
+  const res = await fetch(`${stack.info.tradingUrl}${urlPath}`, {
+    method,
     headers: {
       authorization: `Bearer ${stack.info.controlToken}`,
       'content-type': 'application/json',
     },
-    body: JSON.stringify({
-      symbol,
-      side: 'BUY',
-      type: 'MARKET',
-      quantity: 10,
-      stopPrice,
-      requestedBy: 'test',
-    }),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * A paper market buy through the trading API (10 shares, stop about 2% under the price), for
+ * the manual strategy unless `strategyId` names another.
+ */
+export function buy(
+  stack: SpawnedLocalStack,
+  symbol: string,
+  stopPrice: number,
+  strategyId?: string,
+) {
+  return tradingApi(stack, 'POST', '/orders', {
+    strategyId,
+    symbol,
+    side: 'BUY',
+    type: 'MARKET',
+    quantity: 10,
+    stopPrice,
+    requestedBy: 'test',
+  });
 }

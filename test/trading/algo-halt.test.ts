@@ -44,6 +44,18 @@ describe('per-algo halt on the trading service', () => {
     h.quoteAll();
     return h;
   };
+  /** A service holding 10 INFY under orb-15 (algo ORB) and 10 SBIN under ma-cross (algo MA). */
+  const startHoldingBothAlgos = async () => {
+    const h = await start('task-a', 'true');
+    await h.service.submitOrder(entry('orb-15', 'INFY', 1500));
+    await h.service.submitOrder(entry('ma-cross', 'SBIN', 820));
+    await eventually(
+      () =>
+        h.internals.portfolio.position('orb-15', 'INFY')?.quantity === 10 &&
+        h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity === 10,
+    );
+    return h;
+  };
 
   beforeEach(async () => {
     db = await createTestDatabase();
@@ -163,14 +175,7 @@ describe('per-algo halt on the trading service', () => {
   });
 
   it("flattens one algo's positions only", async () => {
-    const h = await start('task-a', 'true');
-    await h.service.submitOrder(entry('orb-15', 'INFY', 1500));
-    await h.service.submitOrder(entry('ma-cross', 'SBIN', 820));
-    await eventually(
-      () =>
-        h.internals.portfolio.position('orb-15', 'INFY')?.quantity === 10 &&
-        h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity === 10,
-    );
+    const h = await startHoldingBothAlgos();
 
     const result = await h.service.flattenAlgo(who, MA, false);
 
@@ -180,14 +185,7 @@ describe('per-algo halt on the trading service', () => {
   });
 
   it('halts and flattens one algo from a flatten request naming it (the kill that reaches no task)', async () => {
-    const h = await start('task-a', 'true');
-    await h.service.submitOrder(entry('orb-15', 'INFY', 1500));
-    await h.service.submitOrder(entry('ma-cross', 'SBIN', 820));
-    await eventually(
-      () =>
-        h.internals.portfolio.position('orb-15', 'INFY')?.quantity === 10 &&
-        h.internals.portfolio.position('ma-cross', 'SBIN')?.quantity === 10,
-    );
+    const h = await startHoldingBothAlgos();
 
     await h.store.putParameter(
       h.names.flattenRequestParameter,

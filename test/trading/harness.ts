@@ -28,6 +28,7 @@ import {
 } from '../../services/trading/src/strategies/strategy-config';
 import type { TradingService } from '../../services/trading/src/trading-service';
 import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /** A feed the test drives: `push` delivers a tick now. */
 export class ManualFeed implements MarketDataFeed {
@@ -232,4 +233,51 @@ export async function eventually<T>(
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`,
   );
+}
+
+/**
+ * A fresh database for each test of the enclosing describe; after each test, the harness it
+ * started (`harness()`, if any) is stopped and the database dropped. The answer reads the current
+ * test's database.
+ */
+export function databasePerTest(harness: () => Harness | undefined): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeEach(async () => {
+    current = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await harness()
+      ?.stop()
+      .catch(() => undefined);
+    await current?.close();
+    current = undefined;
+  });
+  const now = (): TestDatabase => {
+    if (!current) throw new Error('the test database exists only while a test runs');
+    return current;
+  };
+  return {
+    get name() {
+      return now().name;
+    },
+    get url() {
+      return now().url;
+    },
+    get pool() {
+      return now().pool;
+    },
+    close: () => now().close(),
+  };
+}
+
+/** The control actions audited so far, oldest first. */
+export async function auditActions(db: TestDatabase) {
+  const { rows } = await db.pool.query<{
+    action: string;
+    reason: string;
+    before_state: unknown;
+    after_state: unknown;
+    actor: string;
+  }>('SELECT action, reason, before_state, after_state, actor FROM control_audit ORDER BY id');
+  return rows;
 }

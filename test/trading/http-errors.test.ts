@@ -1,10 +1,8 @@
-import pino from 'pino';
 import { parseJsonBody } from '../../services/common/http-json';
-import { buildServer, type TradingServer } from '../../services/trading/src/http/server';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness } from './harness';
-
-const TOKEN = 'test-control-token-0123456789';
+import type { TradingServer } from '../../services/trading/src/http/server';
+import type { TestDatabase } from '../support/database';
+import { startApi, stopApi, TOKEN } from './api-fixture';
+import type { Harness } from './harness';
 
 describe('parseJsonBody', () => {
   it('names the literal of a number too large for a float, and its field', () => {
@@ -45,16 +43,9 @@ describe('HTTP API: a refused body names the real problem and writes nothing', (
   let app: TradingServer;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    h = await startHarness({ url: db.url, flag: 'true' });
-    app = buildServer(h.service, { controlToken: TOKEN, log: pino({ level: 'silent' }) });
-    await app.ready();
+    ({ db, h, app } = await startApi({ flag: 'true' }));
   });
-  afterAll(async () => {
-    await app.close();
-    await h.stop();
-    await db.close();
-  });
+  afterAll(() => stopApi({ db, h, app }));
 
   const orders = async () =>
     (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM orders')).rows[0]?.n;

@@ -1,9 +1,10 @@
 import type { Quote } from '../../services/trading/src/broker/broker';
-import type { OrderRequest, Position, TradingState } from '../../services/trading/src/domain';
+import type { Position, TradingState } from '../../services/trading/src/domain';
 import { DuplicateDetector } from '../../services/trading/src/risk/duplicate-detector';
 import { PreTradeRisk, type RiskView } from '../../services/trading/src/risk/pre-trade-risk';
 import { DEFAULT_UNIVERSE } from '../../services/trading/src/universe';
 import { TEST_LIMITS } from './harness';
+import { infyEntry as entry } from './order-requests';
 
 const NOW = 1_800_000_000_000;
 
@@ -28,19 +29,6 @@ class FakeView implements RiskView {
   heatInr = () => this.heat;
   dailyPnlInr = () => this.pnl;
 }
-
-// INFY at 1500, stop 1485: 15 risk per share; 100 shares = INR 1,500 risk, 150,000 notional.
-const entry = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientOrderId: `c-${Math.random()}`,
-  strategyId: 'manual',
-  symbol: 'INFY',
-  side: 'BUY',
-  type: 'MARKET',
-  quantity: 100,
-  stopPrice: 1485,
-  reduceOnly: false,
-  ...overrides,
-});
 
 describe('PreTradeRisk', () => {
   let view: FakeView;

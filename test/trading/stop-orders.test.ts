@@ -1,19 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { OrderRequest } from '../../services/trading/src/domain';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually, type Harness, startHarness } from './harness';
-
-const order = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
-  clientOrderId: randomUUID(),
-  strategyId: 'manual',
-  symbol: 'INFY',
-  side: 'BUY',
-  type: 'MARKET',
-  quantity: 100,
-  stopPrice: 1485,
-  reduceOnly: false,
-  ...overrides,
-});
+import { infyEntry as order } from './order-requests';
 
 // A protective stop of the long entry above: sell everything once INFY trades at 1495 or lower
 // (above the position's own stop at 1485, which the engine watches on every tick).

@@ -1,19 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { canonicalJson } from '../../services/common/canonical-json';
-import { buildServer, type TradingServer } from '../../services/trading/src/http/server';
 import {
   DEFAULT_STRATEGIES,
   type StrategyConfig,
 } from '../../services/trading/src/strategies/strategy-config';
 import { strategyConfigDigest } from '../../services/trading/src/strategies/strategy-digest';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness } from './harness';
-
-const TOKEN = 'test-control-token-0123456789';
-const auth = { authorization: `Bearer ${TOKEN}` };
+import { type ApiFixture, auth, startApi, stopApi } from './api-fixture';
 
 /** The file an operator edited: orb-15 with a longer range, ma-cross dropped. */
 const EDITED: StrategyConfig[] = [
@@ -27,27 +21,24 @@ const EDITED: StrategyConfig[] = [
   },
 ];
 
-interface Stage {
-  db: TestDatabase;
-  h: Harness;
-  app: TradingServer;
-}
+type Stage = ApiFixture;
 
 async function startStage(mode: 'PAPER' | 'LIVE'): Promise<Stage> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'strategies-')), 'strategies.json');
   writeFileSync(file, JSON.stringify(EDITED));
-  const db = await createTestDatabase();
-  const h = await startHarness({ url: db.url, flag: 'true', mode, strategiesFile: file });
-  const app = buildServer(h.service, { controlToken: TOKEN, log: pino({ level: 'silent' }) });
-  await app.ready();
-  return { db, h, app };
+  return startApi({ flag: 'true', mode, strategiesFile: file });
 }
 
-async function stopStage(stage: Stage | undefined): Promise<void> {
-  if (!stage) return;
-  await stage.app.close();
-  await stage.h.stop();
-  await stage.db.close();
+/** A stage for the tests of the enclosing describe: started before them, stopped after them. */
+function stageFor(mode: 'PAPER' | 'LIVE'): Stage {
+  const stage = {} as Stage;
+  beforeAll(async () => {
+    Object.assign(stage, await startStage(mode));
+  }, 60_000);
+  afterAll(async () => {
+    if ('app' in stage) await stopApi(stage);
+  });
+  return stage;
 }
 
 const reload = (stage: Stage, body: Record<string, unknown>) =>
@@ -87,12 +78,7 @@ describe('strategy config digest', () => {
 });
 
 describe('POST /strategies/reload in a LIVE stage (two-person rule)', () => {
-  let live: Stage;
-
-  beforeAll(async () => {
-    live = await startStage('LIVE');
-  }, 60_000);
-  afterAll(() => stopStage(live));
+  const live = stageFor('LIVE');
 
   it('refuses a reload without an approver, audits the refusal and reloads nothing', async () => {
     // Act
@@ -181,12 +167,7 @@ describe('POST /strategies/reload in a LIVE stage (two-person rule)', () => {
 });
 
 describe('POST /strategies/reload in a PAPER stage', () => {
-  let paper: Stage;
-
-  beforeAll(async () => {
-    paper = await startStage('PAPER');
-  }, 60_000);
-  afterAll(() => stopStage(paper));
+  const paper = stageFor('PAPER');
 
   it('reloads on one person, and audits the config digests before and after', async () => {
     // Act
