@@ -110,12 +110,14 @@ async function burst(label: string, fire: (i: number) => Promise<unknown>) {
 }
 
 // The service path's strategies: one on INFY for the latency series, 25 on four other symbols
-// for the burst (their prices stay flat until then: no crossing, no order).
+// for the burst (their prices stay flat until then: no crossing, no order). LIVE needs each its
+// own algo ID (placeholders: the exchange issues real ones).
 const BURST_SYMBOLS = ['RELIANCE', 'TCS', 'HDFCBANK', 'SBIN'];
 const STRATEGIES = [
-  { id: 'lat', symbols: ['INFY'] },
+  { id: 'lat', algoId: '20000', symbols: ['INFY'] },
   ...Array.from({ length: 25 }, (_, i) => ({
     id: `burst-${String(i + 1).padStart(2, '0')}`,
+    algoId: String(20001 + i),
     symbols: BURST_SYMBOLS,
   })),
 ].map((s) => ({ ...s, kind: 'MA_CROSSOVER', fast: 2, slow: 3, stopPct: 1, riskFraction: 1 }));
