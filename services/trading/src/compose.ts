@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
+import { BROKER_ORDER_CAPS } from '../../../contract/broker-order-caps';
 import { type RiskLimits, RiskLimitsSchema } from '../../../contract/risk-limits';
 import { DEFAULT_RISK_LIMITS } from '../../../contract/stage';
 import { RefreshingCalendar } from '../../common/calendar/calendar-store';
@@ -179,7 +180,9 @@ export async function composeTradingService(
     bucket: `${env.STAGE}/client`,
     taskId,
     limit: limits.maxOrdersPerSecond,
+    brokerCaps: BROKER_ORDER_CAPS[env.BROKER],
     marginMs: limits.orderRateMarginMs,
+    onDailyCap: (why) => log.error({ why }, 'exit or cancel not sent: the broker daily cap'),
     onDatabaseError: (err) =>
       log.warn(
         { err },

@@ -1,43 +1,21 @@
 import type { Pool } from 'pg';
 import { sleep } from '../../../common/retry';
+import { DAY_CAP_RECHECK_MS, OrderRateCaps } from './order-rate-caps';
 import { OrderRateLocalShare } from './order-rate-local-share';
-import type { OrderRateView, Slot, SlotAnswer } from './order-rate-slots';
+import type { OrderRateLimiterOptions } from './order-rate-options';
+import {
+  DailyOrderCapError,
+  type OrderRateView,
+  type Slot,
+  type SlotAnswer,
+} from './order-rate-slots';
 import {
   type BatchSlotRow,
+  type OrderCap,
   OrderRateStore,
   type SlotClaim,
   type SlotRow,
 } from './order-rate-store';
-
-/** Whose messages the limiter counts, against what limit, and how it treats the database. */
-export interface OrderRateLimiterOptions {
-  /** The client whose messages are counted (one per stage: every task shares it). */
-  readonly bucket: string;
-  readonly taskId: string;
-  /** Messages per second the client may send. */
-  readonly limit: number;
-  /**
-   * Added to the 1 s window: a message may take this long from its slot to the venue and no
-   * 1-second window at the venue still holds more than `limit`.
-   */
-  readonly marginMs: number;
-  /**
-   * The part of the margin this task may use between asking for a slot and calling the broker;
-   * the rest is for the way from the broker call to the venue's receipt (network, the venue's
-   * own queue), which nothing here can bound. @default marginMs / 2
-   */
-  readonly sendBudgetMs?: number;
-  /**
-   * Bound on one database round trip; beyond it the database counts as unreachable. Generous: a
-   * slow database still counts sends, a share taken on a false alarm may not. @default 1000
-   */
-  readonly timeoutMs?: number;
-  /** After a failed round trip the database is not asked again for this long. @default 1000 */
-  readonly retryDatabaseAfterMs?: number;
-  readonly now?: () => number;
-  /** The database could not be asked (the limiter falls back as documented on the class). */
-  readonly onDatabaseError?: (error: unknown) => void;
-}
 
 /**
  * The client's order-rate limit, shared by every trading task of the stage through PostgreSQL: a
@@ -46,6 +24,12 @@ export interface OrderRateLimiterOptions {
  * answered here without asking the database, so a burst costs one round trip per freed slot.
  * The order manager's entries take theirs in the statement that records them, a batch at a time
  * (`batchClaim`, `settleBatch`; see `OrderInserts`): no round trip of their own.
+ *
+ * The same statement counts the broker's own caps (`brokerCaps`: its minute, over the stamps kept
+ * for the minute, and its IST day, a count in the bucket row): a slot is granted only when every
+ * cap has room, and a refusal names the cap that binds. At the daily cap entries are refused
+ * without a wait and exits and cancels are refused too (`dailyCapReached` says why). Known gap:
+ * the local share used while the database is unreachable counts only the second.
  *
  * Entries (`tryTake`) need the database: without it they are refused (they could not be recorded
  * anyway). Exits and cancels (`take`) wait in line for a slot and are never refused: while the
@@ -87,7 +71,11 @@ export class SharedOrderRateLimiter {
     restampedOnAnswer: 0,
     lateRetries: 0,
   };
+  private readonly caps: OrderRateCaps;
   private blockedUntil = 0;
+  private blockedWhy = '';
+  /** Until then the broker's daily cap is known used up: asked again at most once a second. */
+  private dayCapUntil = 0;
   private databaseDownUntil = 0;
   private tasksSeen = 1;
   private lastUsed = 0;
@@ -103,8 +91,14 @@ export class SharedOrderRateLimiter {
     db: Pool,
     private readonly options: OrderRateLimiterOptions,
   ) {
-    this.limit = options.limit;
     this.windowMs = 1000 + options.marginMs;
+    this.caps = new OrderRateCaps(
+      options.limit,
+      this.windowMs,
+      options.brokerCaps,
+      options.minuteMs,
+    );
+    this.limit = this.caps.perSecond;
     this.now = options.now ?? Date.now;
     this.sendBudgetMs = options.sendBudgetMs ?? Math.floor(options.marginMs / 2);
     this.store = new OrderRateStore(db, {
@@ -112,6 +106,7 @@ export class SharedOrderRateLimiter {
       taskId: options.taskId,
       limit: this.limit,
       windowMs: this.windowMs,
+      caps: this.caps.store,
       timeoutMs: options.timeoutMs ?? 1000,
     });
     this.share = new OrderRateLocalShare(this.windowMs);
@@ -119,7 +114,7 @@ export class SharedOrderRateLimiter {
 
   /** Milliseconds until a slot may be free, as far as this task knows (0: ask). */
   refusalWaitMs(): number {
-    return Math.max(0, this.blockedUntil - this.now());
+    return Math.max(0, Math.max(this.blockedUntil, this.dayCapUntil) - this.now());
   }
 
   /**
@@ -160,11 +155,8 @@ export class SharedOrderRateLimiter {
     if (this.waiting > 0 || wait > 0) this.counts.localRefusals += 1;
     if (this.waiting > 0)
       return this.refuse(Math.max(wait, 1), 'exits and cancels are waiting for slots');
-    if (wait > 0)
-      return this.refuse(
-        wait,
-        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
-      );
+    if (this.now() < this.dayCapUntil) return this.caps.refusal('day', 0);
+    if (wait > 0) return this.refuse(wait, this.blockedWhy || this.caps.why('second'));
     if (this.now() < this.databaseDownUntil)
       return this.refuse(
         this.databaseDownUntil - this.now(),
@@ -294,6 +286,7 @@ export class SharedOrderRateLimiter {
   private async waitForSlot(stillValid: () => boolean): Promise<Slot | undefined> {
     for (;;) {
       if (!stillValid()) return undefined;
+      if (this.now() < this.dayCapUntil) return this.dailyCapReached();
       const wait = this.refusalWaitMs();
       if (wait > 0) {
         await sleep(wait);
@@ -301,6 +294,7 @@ export class SharedOrderRateLimiter {
       }
       const answer = this.now() < this.databaseDownUntil ? this.localShare() : await this.ask(true);
       if (answer.granted) return answer;
+      if (answer.cap === 'day') return this.dailyCapReached();
       if (answer.retryInMs > 0)
         this.blockedUntil = Math.max(this.blockedUntil, this.now() + answer.retryInMs);
     }
@@ -320,11 +314,7 @@ export class SharedOrderRateLimiter {
         : this.refuse(1, 'the order-rate database is unreachable');
     }
     this.answered(row, row.granted ? 1 : 0);
-    if (!row.granted)
-      return this.refuse(
-        row.retry_ms,
-        `the client's ${this.limit} messages per ${this.windowMs} ms are taken`,
-      );
+    if (!row.granted) return this.caps.refusal(row.cap, this.refusalWaitMs());
     return { granted: true, askedAt: started, stamp: row.stamp ?? undefined };
   }
 
@@ -339,6 +329,7 @@ export class SharedOrderRateLimiter {
       windowMs: this.windowMs,
       taskId: this.options.taskId,
       backfill: this.share.backfill(this.now()),
+      caps: this.caps.store,
     };
   }
 
@@ -351,13 +342,21 @@ export class SharedOrderRateLimiter {
       this.answered({ ...row, used: row.used, tasks: row.tasks ?? 1 }, row.granted);
     return {
       slot: row.stamp === null ? undefined : { granted: true, askedAt, stamp: row.stamp },
-      refusal: `ORDER_RATE: the client's ${this.limit} messages per ${this.windowMs} ms are taken; next slot in about ${row.retry_ms} ms`,
+      refusal:
+        row.cap === 'day'
+          ? `ORDER_RATE: ${this.caps.why('day')}`
+          : `ORDER_RATE: ${this.caps.why(row.cap)}; next slot in about ${row.retry_ms} ms`,
     };
   }
 
   /** Takes in the database's answer to a request that was granted `granted` slots. */
   private answered(
-    row: { readonly retry_ms: number; readonly used: number; readonly tasks: number },
+    row: {
+      readonly retry_ms: number;
+      readonly used: number;
+      readonly tasks: number;
+      readonly cap: OrderCap | null;
+    },
     granted: number,
   ): void {
     const now = this.now();
@@ -368,7 +367,25 @@ export class SharedOrderRateLimiter {
     this.lastUsedAt = now;
     this.peak = Math.max(this.peak, row.used);
     for (let i = 0; i < granted; i += 1) this.share.sentShared(now);
-    if (row.retry_ms > 0) this.blockedUntil = Math.max(this.blockedUntil, now + row.retry_ms);
+    if (row.cap === 'day') this.dayCapUntil = now + DAY_CAP_RECHECK_MS;
+    if (row.retry_ms > 0 && now + row.retry_ms >= this.blockedUntil) {
+      this.blockedUntil = now + row.retry_ms;
+      this.blockedWhy = this.caps.why(row.cap);
+    }
+  }
+
+  /**
+   * An exit or cancel at the broker's daily cap is refused, loudly, not kept waiting: past the
+   * cap the broker refuses every order message until the next IST day, so a wait in line would
+   * hold every later exit behind it all day, and sending anyway would only collect refusals (and
+   * repeated excess can get the app blocked, exits included). Refused, it reaches a person now:
+   * the order manager records a risk event and the service logs an error, so the position is
+   * closed by hand (or the count corrected) while there is still time.
+   */
+  private dailyCapReached(): never {
+    const why = this.caps.why('day');
+    this.options.onDailyCap?.(why);
+    throw new DailyOrderCapError(why);
   }
 
   /** This task's share of the limit while the database is unreachable. */

@@ -1,9 +1,19 @@
 /** The answers and the view of the client's order-rate limiter (`SharedOrderRateLimiter`). */
 
 /** The answer to a request for a slot of the client's order rate. */
-export type SlotAnswer =
-  | Slot
-  | { readonly granted: false; readonly retryInMs: number; readonly why: string };
+export type SlotAnswer = Slot | SlotRefusal;
+
+/** A refused slot: how long until the binding cap frees, and which cap it is. */
+export interface SlotRefusal {
+  readonly granted: false;
+  readonly retryInMs: number;
+  readonly why: string;
+  /** 'day': the broker's daily cap is used up; nothing frees it before the next IST day. */
+  readonly cap?: 'second' | 'minute' | 'day';
+}
+
+/** An exit or cancel waiting in line met the broker's daily cap: it is not sent. */
+export class DailyOrderCapError extends Error {}
 
 /** A granted slot of the client's order rate. */
 export interface Slot {

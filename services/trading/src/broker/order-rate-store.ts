@@ -9,6 +9,25 @@ export interface SlotRow {
   /** Tasks that asked for a slot in the last minute. */
   tasks: number;
   stamp: string | null;
+  /** The binding cap of a refusal (null when granted). */
+  cap: OrderCap | null;
+}
+
+/** The cap a refusal met: the per-second window, the broker's minute, or its day. */
+export type OrderCap = 'second' | 'minute' | 'day';
+
+/** The broker's caps beyond the per-second window, as the slot statement takes them. */
+export interface MinuteAndDayCaps {
+  /** Stamps per `minuteMs` (null: none). */
+  readonly perMinute: number | null;
+  readonly minuteMs: number;
+  /** Messages per IST day (null: none). */
+  readonly perDay: number | null;
+}
+
+/** The statement's parameters after the backfill, in its order (see `take_order_rate_slots`). */
+export function capParams(caps: MinuteAndDayCaps): [number | null, number, number | null] {
+  return [caps.perMinute, caps.minuteMs, caps.perDay];
 }
 
 /**
@@ -22,6 +41,7 @@ export interface SlotClaim {
   readonly taskId: string;
   /** Ages (ms) of this task's sends on its local share that the database has not counted. */
   readonly backfill: readonly number[];
+  readonly caps: MinuteAndDayCaps;
 }
 
 /**
@@ -34,6 +54,7 @@ export interface BatchSlotRow {
   used: number | null;
   tasks: number | null;
   stamp: string | null;
+  cap: OrderCap | null;
 }
 
 /** Which window the store counts in, and how long it waits for the database. */
@@ -42,6 +63,7 @@ export interface OrderRateStoreOptions {
   readonly taskId: string;
   readonly limit: number;
   readonly windowMs: number;
+  readonly caps: MinuteAndDayCaps;
   /** Bound on one round trip: a later answer counts as none. */
   readonly timeoutMs: number;
 }
@@ -73,14 +95,14 @@ export class OrderRateStore {
    * share that the database has not counted yet; they are counted into the window first.
    */
   async take(backfill: readonly number[]): Promise<SlotRow> {
-    const { bucket, limit, windowMs, taskId } = this.options;
+    const { bucket, limit, windowMs, taskId, caps } = this.options;
     const result = await withTimeout(
       this.db.query<SlotRow>({
         name: 'take-order-rate-slot',
         // The stamp as text: a JavaScript Date would drop its microseconds, and `restamp`
         // finds the stamp by equality.
-        text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp FROM take_order_rate_slot($1, $2, $3, $4, $5)',
-        values: [bucket, limit, windowMs, taskId, backfill],
+        text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp, cap FROM take_order_rate_slot($1, $2, $3, $4, $5, $6, $7, $8)',
+        values: [bucket, limit, windowMs, taskId, backfill, ...capParams(caps)],
       }),
       this.options.timeoutMs,
     );

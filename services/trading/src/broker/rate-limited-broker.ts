@@ -12,13 +12,27 @@ import {
   type SendThrough,
   sendDirectly,
 } from './broker';
-import { type OrderRateLimiterOptions, SharedOrderRateLimiter } from './order-rate-limiter';
-import type { Slot, SlotAnswer } from './order-rate-slots';
+import { SharedOrderRateLimiter } from './order-rate-limiter';
+import type { OrderRateLimiterOptions } from './order-rate-options';
+import {
+  DailyOrderCapError,
+  type Slot,
+  type SlotAnswer,
+  type SlotRefusal,
+} from './order-rate-slots';
 
 /** An entry refused for the client's order rate: it never left this task. */
 export class OrderRateRefusedError extends BrokerRejectedError {
   /** The reject reason the order manager reports. */
   readonly reason = 'ORDER_RATE';
+
+  constructor(
+    message: string,
+    /** The cap it met; 'day': the broker's daily cap, used up until the next IST day. */
+    readonly cap?: SlotRefusal['cap'],
+  ) {
+    super(message);
+  }
 }
 
 // Enough to know that a cancel queued behind the limit has become moot.
@@ -92,7 +106,10 @@ export class RateLimitedBroker implements Broker {
     const slot = await this.limiter.tryTake();
     if (!slot.granted)
       throw new OrderRateRefusedError(
-        `ORDER_RATE: ${slot.why}; next slot in about ${slot.retryInMs} ms`,
+        slot.cap === 'day'
+          ? `ORDER_RATE: ${slot.why}`
+          : `ORDER_RATE: ${slot.why}; next slot in about ${slot.retryInMs} ms`,
+        slot.cap,
       );
     return this.submitEntry(order, slot, through);
   }
@@ -116,7 +133,8 @@ export class RateLimitedBroker implements Broker {
           `ORDER_RATE: each of ${restamps + 1} slots came ${this.limiter.sendBudgetMs} ms or more after it was asked for (a busy process); not sent`,
         );
       slot = await this.limiter.restampEntry(slot);
-      if (!slot.granted) throw new OrderRateRefusedError(`ORDER_RATE: ${slot.why}; not sent`);
+      if (!slot.granted)
+        throw new OrderRateRefusedError(`ORDER_RATE: ${slot.why}; not sent`, slot.cap);
     }
   }
 
@@ -186,7 +204,11 @@ export class RateLimitedBroker implements Broker {
     send: () => Promise<T>,
   ): Promise<{ result: T } | undefined> {
     for (;;) {
-      const slot: Slot | undefined = await this.limiter.take(stillValid);
+      const slot: Slot | undefined = await this.limiter.take(stillValid).catch((error) => {
+        if (error instanceof DailyOrderCapError)
+          throw new OrderRateRefusedError(`ORDER_RATE: ${error.message}; not sent`, 'day');
+        throw error;
+      });
       if (!slot) return undefined;
       const decision = this.limiter.sendDecision(slot, 'exit');
       if (decision === 'retake') continue;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { GroupCommit } from '../../../common/group-commit';
 import type { Slot } from '../broker/order-rate-slots';
-import type { BatchSlotRow, SlotClaim } from '../broker/order-rate-store';
+import { type BatchSlotRow, capParams, type SlotClaim } from '../broker/order-rate-store';
 import type { Order } from '../domain';
 
 /**
@@ -58,7 +58,8 @@ const INSERT_BATCH = `WITH input AS (
       FROM checked c
   ), slots AS (
     SELECT * FROM take_order_rate_slots(${extra(4)}, ${extra(5)}, ${extra(6)}, ${extra(7)}, ${extra(8)}::int[],
-      (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok))
+      (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok),
+      ${extra(9)}::int, ${extra(10)}::int, ${extra(11)}::int)
   ), fenced AS (
     -- Checked again once the bucket is held (after slots): the lease as it is now.
     SELECT r.*, (r.holder IS NULL OR holds_strategy_lease(r.strategy_id, r.holder, r.lease_token))
@@ -77,7 +78,7 @@ const INSERT_BATCH = `WITH input AS (
               WHEN r.wants_slot AND r.slot_rank > s.granted THEN 'ORDER_RATE'
               WHEN w.client_order_id IS NULL THEN 'DUPLICATE'
               ELSE 'WRITTEN' END AS outcome,
-         s.granted, s.retry_ms, s.used, s.tasks, s.stamp::text AS stamp
+         s.granted, s.retry_ms, s.used, s.tasks, s.stamp::text AS stamp, s.cap
     FROM ranked r CROSS JOIN slots s
          LEFT JOIN fenced f ON f.seq = r.seq
          LEFT JOIN written w ON w.client_order_id = r.client_order_id
@@ -186,6 +187,7 @@ export class OrderInserts {
       claim.windowMs,
       claim.taskId,
       claim.backfill,
+      ...capParams(claim.caps),
     ];
   }
 }

@@ -240,6 +240,8 @@ export class OrderManager {
         this.book.retire(order);
         await deps.repo.setStatus(order.id, 'REJECTED', { reason: error.message });
         const reason = error instanceof OrderRateRefusedError ? 'ORDER_RATE' : 'BROKER_REJECTED';
+        if (order.reduceOnly && error instanceof OrderRateRefusedError && error.cap === 'day')
+          this.exitAtDailyCap(order, error.message);
         deps.metrics.inc('algo_orders_rejected_total', { reason, algo: algoLabel(order.algoId) });
         return { outcome: 'REJECTED', reason, message: error.message, order };
       }
@@ -330,6 +332,25 @@ export class OrderManager {
   /** Resolves when every fill, acknowledgement and status write received so far is done. */
   drain(): Promise<void> {
     return this.updates.drain();
+  }
+
+  /**
+   * An exit refused at the broker's daily cap (see `SharedOrderRateLimiter`): the position stays
+   * open until a person closes it, so it is said as loudly as a breach.
+   */
+  private exitAtDailyCap(order: Order, message: string): void {
+    this.deps.log.error(
+      { clientOrderId: order.clientOrderId, strategyId: order.strategyId, symbol: order.symbol },
+      `exit not sent: ${message}; close the position by hand`,
+    );
+    this.deps.riskEvents.record({
+      kind: 'BREACH',
+      rule: 'BROKER_DAILY_ORDER_CAP',
+      strategyId: order.strategyId,
+      symbol: order.symbol,
+      detail: { message, clientOrderId: order.clientOrderId, quantity: order.quantity },
+      at: Date.now(),
+    });
   }
 
   private rejected(request: OrderRequest, reason: SubmitRejection, message: string): SubmitResult {
