@@ -12,6 +12,7 @@ import {
 } from '../../services/trading/src/broker/rate-limited-broker';
 import type { Order } from '../../services/trading/src/domain';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from './harness';
 
 // Kite's caps scaled down: 5 orders a "minute" of 1.5 s (the second's window is 1.2 s) and 7 a day.
 const SCALED: BrokerOrderCaps = { label: 'Kite', perSecond: 10, perMinute: 5, perDay: 7 };
@@ -31,15 +32,6 @@ const limiterOn = (db: TestDatabase, caps: BrokerOrderCaps, onDailyCap?: (why: s
 async function takeEntries(limiter: SharedOrderRateLimiter, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1)
     expect(await limiter.tryTake()).toMatchObject({ granted: true });
-}
-
-/** Polls `probe` until it answers true; fails after a generous deadline. */
-async function eventually(probe: () => Promise<boolean>, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("the broker's own order caps", () => {
@@ -83,7 +75,11 @@ describe('SharedOrderRateLimiter with minute and day caps (PostgreSQL)', () => {
     if (refused.granted) throw new Error('expected a refusal');
     expect(refused.retryInMs).toBeGreaterThan(0);
     expect(refused.retryInMs).toBeLessThanOrEqual(MINUTE_MS);
-    await eventually(async () => (await limiter.tryTake()).granted);
+    await eventually(
+      async () => (await limiter.tryTake()).granted,
+      10_000,
+      'a slot after the minute',
+    );
   });
 
   it('names the broker per-second cap when it is the tighter one', async () => {

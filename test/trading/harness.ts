@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { GENERIC_ALGO_ID } from '../../contract/algo-id';
+import type { BrokerOrderCaps } from '../../contract/broker-order-caps';
 import { operatorNames } from '../../contract/names';
 import { type RiskLimits, RiskLimitsSchema } from '../../contract/risk-limits';
 import { createPool } from '../../services/common/db/pool';
@@ -90,6 +91,8 @@ export interface HarnessOptions {
   readonly mode?: 'PAPER' | 'LIVE';
   /** Where a strategy reload reads from. @default the built-in strategies */
   readonly strategiesFile?: string;
+  /** The broker's own order caps the door counts. @default none (the paper venue's) */
+  readonly brokerCaps?: BrokerOrderCaps;
 }
 
 export interface Harness {
@@ -154,6 +157,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       taskId,
       limit: limits.maxOrdersPerSecond,
       marginMs: limits.orderRateMarginMs,
+      brokerCaps: options.brokerCaps,
     },
   );
   const taskOptions: TradingServiceOptions = {
