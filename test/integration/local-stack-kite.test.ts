@@ -78,13 +78,9 @@ describeLocalStackOn(
       const { request_token } = (await sim('POST', '/__sim/request-token')) as {
         request_token: string;
       };
-      const login = await tradeops(
-        'token',
-        'login',
-        'local',
-        '--broker',
-        'kite',
-        '--request-token',
+      const tokenLogin = (pasted: string) =>
+        tradeops('token', 'login', 'local', '--broker', 'kite', '--request-token', pasted);
+      const login = await tokenLogin(
         `http://127.0.0.1/redirect?request_token=${request_token}&status=success`,
       );
 
@@ -97,15 +93,7 @@ describeLocalStackOn(
         'the renewed token',
       );
       expect((await tradeops('token', 'status', 'local')).stdout).toMatch(/PRIMARY\s+VALID/);
-      const reused = await tradeops(
-        'token',
-        'login',
-        'local',
-        '--broker',
-        'kite',
-        '--request-token',
-        request_token,
-      );
+      const reused = await tokenLogin(request_token);
       expect(reused.code).not.toBe(0);
       expect(reused.stderr).toMatch(/Kite refused the request_token: TokenException/);
     }, 120_000);
