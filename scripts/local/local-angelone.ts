@@ -1,15 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import path from 'node:path';
 import { stageTokensFor } from '../../contract/broker-tokens';
-import { LIVE_CONFIRMATION } from '../../contract/names';
-import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 import { type AngelSimulator, startAngelSimulator } from '../sim/angelone/simulator';
-import { type LocalBroker, loginLocally } from './local-login';
-
-/** The local stack's Angel One secret store: `<dir>/secrets/angelone`. */
-export function localAngelOneSecretDir(dir: string): string {
-  return path.join(dir, 'secrets', 'angelone');
-}
+import { type LocalBroker, localBrokerOn } from './local-login';
 
 /** The desk's "static IP" on the local stack: the loopback the simulator sees. */
 const LOCAL_PUBLIC_IP = '127.0.0.1';
@@ -22,8 +14,7 @@ export type LocalAngelOne = LocalBroker<AngelSimulator>;
  * Starts the Angel One simulator with made-up account credentials (a fresh API key, PIN and TOTP
  * seed each start), stores them as the app secret and logs each named session in unattended
  * through `loginLocally` (the registry's Angel One login: the path `tradeops token login --broker
- * angelone` and the token check's renewal take). The LIVE confirmation is implied here and only
- * here: the orders go to this simulator.
+ * angelone` and the token check's renewal take).
  */
 export async function startLocalAngelOne(
   dir: string,
@@ -45,36 +36,16 @@ export async function startLocalAngelOne(
     totpSecret: app.totp_secret,
     name: 'Sim Trader',
   });
-  try {
-    const secretDir = localAngelOneSecretDir(dir);
-    await new LocalTokenSecretStore(secretDir, 'angelone').writeApp(tokens.trades, app);
-    const endpoints = { apiRoot: simulator.apiRoot, secretDir, publicIp: LOCAL_PUBLIC_IP };
-    const logins = await loginLocally(
-      'angelone',
-      { stage: 'local', secrets: { kind: 'local', dir: secretDir }, ...endpoints },
-      tokens.names,
-    );
-    return {
-      simulator,
-      logins,
-      secretDir,
-      endpoints,
-      taskEnv: {
-        MODE: 'LIVE',
-        LIVE_CONFIRMATION,
-        BROKER: 'angelone',
-        BROKER_TOKEN_NAME: tokens.trades,
-        BROKER_SECRET_STORE: 'local',
-        BROKER_LOCAL_SECRET_DIR: secretDir,
-        ANGELONE_API_ROOT: simulator.apiRoot,
-        ANGELONE_ORDER_STREAM_URL: simulator.orderStreamUrl,
-        ANGELONE_FEED_URL: simulator.feedUrl,
-        ANGELONE_PUBLIC_IP: LOCAL_PUBLIC_IP,
-        BROKER_TOKEN_POLL_MS: '1000',
-      },
-    };
-  } catch (error) {
-    await simulator.stop();
-    throw error;
-  }
+  return localBrokerOn('angelone', dir, simulator, {
+    endpoints: { apiRoot: simulator.apiRoot, publicIp: LOCAL_PUBLIC_IP },
+    names: tokens.names,
+    trades: tokens.trades,
+    writeApps: (store) => store.writeApp(tokens.trades, app),
+    env: {
+      ANGELONE_API_ROOT: simulator.apiRoot,
+      ANGELONE_ORDER_STREAM_URL: simulator.orderStreamUrl,
+      ANGELONE_FEED_URL: simulator.feedUrl,
+      ANGELONE_PUBLIC_IP: LOCAL_PUBLIC_IP,
+    },
+  });
 }

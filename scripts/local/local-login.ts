@@ -1,6 +1,9 @@
+import path from 'node:path';
 import type { TokenBroker } from '../../contract/broker-tokens';
+import { LIVE_CONFIRMATION } from '../../contract/names';
 import type { TokenLoginResult, TokenLoginTarget } from '../../services/common/tokens/token-login';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
+import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 
 /**
  * Logs the local stack's named tokens in at its simulator through the broker's login in the
@@ -45,4 +48,64 @@ export interface LocalBroker<Simulator> {
   };
   /** Environment of a trading task: MODE=LIVE with BROKER=<broker> against the simulator. */
   readonly taskEnv: Readonly<Record<string, string>>;
+}
+
+/** What a broker's local setup adds to its running simulator. */
+export interface LocalBrokerSetup<B extends TokenBroker> {
+  /** The simulator's endpoints the logins and the ops procedures use (besides the secrets). */
+  readonly endpoints: {
+    readonly apiRoot: string;
+    readonly loginUrl?: string;
+    readonly publicIp?: string;
+  };
+  /** The named tokens to log in, and the one the trading task trades with. */
+  readonly names: readonly string[];
+  readonly trades: string;
+  /** Stores the simulator's app(s) in the stack's secret store for `broker`. */
+  writeApps(store: LocalTokenSecretStore<B>): Promise<void>;
+  /** The trading task's broker-specific environment (its API roots). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * A live broker on the local stack: its apps stored in `<dir>/secrets/<broker>`, its named tokens
+ * logged in through `loginLocally`, and the trading task's environment (MODE=LIVE: the LIVE
+ * confirmation is implied here and only here, as the orders go to the simulator). The simulator
+ * is stopped if any of it fails.
+ */
+export async function localBrokerOn<B extends TokenBroker, S extends { stop(): Promise<void> }>(
+  broker: B,
+  dir: string,
+  simulator: S,
+  setup: LocalBrokerSetup<B>,
+): Promise<LocalBroker<S>> {
+  try {
+    const secretDir = path.join(dir, 'secrets', broker);
+    await setup.writeApps(new LocalTokenSecretStore(secretDir, broker));
+    const endpoints = { ...setup.endpoints, secretDir };
+    const logins = await loginLocally(
+      broker,
+      { stage: 'local', secrets: { kind: 'local', dir: secretDir }, ...endpoints },
+      setup.names,
+    );
+    return {
+      simulator,
+      logins,
+      secretDir,
+      endpoints,
+      taskEnv: {
+        MODE: 'LIVE',
+        LIVE_CONFIRMATION,
+        BROKER: broker,
+        BROKER_TOKEN_NAME: setup.trades,
+        BROKER_SECRET_STORE: 'local',
+        BROKER_LOCAL_SECRET_DIR: secretDir,
+        ...setup.env,
+        BROKER_TOKEN_POLL_MS: '1000',
+      },
+    };
+  } catch (error) {
+    await simulator.stop();
+    throw error;
+  }
 }

@@ -1,5 +1,8 @@
 import os from 'node:os';
 import { Argument, type Command, Option } from 'commander';
+import type { Stage } from '../../contract/stage';
+import { type AwsContextOptions, awsOpsContext } from '../../services/ops/platform/aws/aws-context';
+import type { OpsDiscovery } from '../../services/ops/platform/aws/ops-functions';
 import { localOpsContext } from '../../services/ops/platform/local/local-context';
 import type { OpsContext } from '../../services/ops/platform/ports';
 import { readStackInfo } from '../local/stack-info';
@@ -53,4 +56,24 @@ export async function withLocalStack<T>(fn: (ctx: OpsContext) => Promise<T>): Pr
   } finally {
     await ctx.pool.end();
   }
+}
+
+/**
+ * The ops context on the operator's own credentials, from outside the VPC (no database, no task
+ * API): the bucket and topics as ops discovery published them, placeholders where it failed.
+ */
+export function outsideVpcOpsContext(
+  stage: Stage,
+  region: string | undefined,
+  discovery: OpsDiscovery | undefined,
+  settings?: AwsContextOptions['settings'],
+): OpsContext {
+  return awsOpsContext({
+    stage,
+    source: 'cli',
+    region,
+    bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
+    topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
+    settings,
+  });
 }

@@ -6,7 +6,6 @@ import { type OperatorEvent, OperatorEventSchema } from '../../contract/operator
 import { parseOrThrow, ValidationError } from '../../contract/validation';
 import { messageOf } from '../../services/common/errors';
 import { type DispatchResult, dispatch } from '../../services/ops/dispatch';
-import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
   awsClients,
   discover,
@@ -15,7 +14,6 @@ import {
   type OpsDiscovery,
   operatorFunction,
 } from '../../services/ops/platform/aws/ops-functions';
-import type { OpsContext } from '../../services/ops/platform/ports';
 import { runReadinessCheck } from '../../services/ops/procedures/morning';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
 import { addCalendarCommands } from './calendar-commands';
@@ -24,6 +22,7 @@ import {
   type CommonOptions,
   common,
   defaultIo,
+  outsideVpcOpsContext,
   requester,
   stageArgument,
   withLocalStack,
@@ -133,13 +132,7 @@ async function execute(
     io.err(
       `${why}\nFALLING BACK to what these credentials can do from outside the VPC (SSM, ECS, RDS, SNS); no database, no task API.`,
     );
-    const ctx: OpsContext = awsOpsContext({
-      stage,
-      source: 'cli',
-      region: options.region,
-      bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
-      topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
-    });
+    const ctx = outsideVpcOpsContext(stage, options.region, discovery);
     const result = await dispatch(ctx, parsed, {
       readiness: runReadinessCheck,
       onProgress: progress,

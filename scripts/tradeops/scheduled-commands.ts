@@ -5,7 +5,6 @@ import type { ScheduledProcedureName } from '../../contract/scheduled-procedures
 import { SNAPSHOT_RETENTION_DAYS } from '../../contract/stage';
 import { parseOrThrow } from '../../contract/validation';
 import { messageOf } from '../../services/common/errors';
-import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import {
   awsClients,
   discover,
@@ -19,6 +18,7 @@ import {
   type CliIo,
   type CommonOptions,
   common,
+  outsideVpcOpsContext,
   requester,
   stageArgument,
   withLocalStack,
@@ -90,14 +90,9 @@ async function runProcedure(
     io.err(
       `${why}\nFALLING BACK to ${name} with these credentials from outside the VPC (RDS, S3, SNS); no database.`,
     );
-    const ctx = awsOpsContext({
-      stage,
-      source: 'cli',
-      region: options.region,
-      bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
-      topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
-      // What the stage's function is deployed with (the CDK's stage table uses the same value).
-      settings: { snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS[stage] },
+    // What the stage's function is deployed with (the CDK's stage table uses the same value).
+    const ctx = outsideVpcOpsContext(stage, options.region, discovery, {
+      snapshotRetentionDays: SNAPSHOT_RETENTION_DAYS[stage],
     });
     const report = await runScheduled(ctx, name, parsed);
     return { report, notRun: notRunWithoutVpc(report) };

@@ -12,7 +12,6 @@ import { parseOrThrow } from '../../contract/validation';
 import { messageOf } from '../../services/common/errors';
 import { formatIst } from '../../services/common/time';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
-import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { lambdaTokenGate } from '../../services/ops/platform/aws/lambda-token-gate';
 import {
   awsClients,
@@ -30,6 +29,7 @@ import {
   type CliIo,
   type CommonOptions,
   common,
+  outsideVpcOpsContext,
   requester,
   stageArgument,
   withLocalStack,
@@ -71,13 +71,7 @@ async function withTokens<T>(
   const broker = options.broker ?? discovery?.tokens?.broker;
   if (!broker) throw new UsageError(`${stage} publishes no broker tokens: pass --broker`);
   const config = discovery?.tokens?.broker === broker ? discovery.tokens : stageTokensFor(broker);
-  const ctx = awsOpsContext({
-    stage,
-    source: 'cli',
-    region: options.region,
-    bucket: discovery?.bucket ?? '(unknown: ops discovery failed)',
-    topics: discovery?.topics ?? { page: '(unknown)', notify: '(unknown)' },
-  });
+  const ctx = outsideVpcOpsContext(stage, options.region, discovery);
   const client = new SecretsManagerClient(options.region ? { region: options.region } : {});
   const admin = discovery?.functions.admin;
   if (discovery && !admin)

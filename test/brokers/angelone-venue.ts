@@ -1,4 +1,3 @@
-import pino from 'pino';
 import {
   type AngelSimulator,
   type AngelSimulatorOptions,
@@ -10,10 +9,14 @@ import {
   type AngelOneBroker,
   createAngelOneBroker,
 } from '../../services/trading/src/broker/angelone/angelone-broker';
-import { digestOfTag, orderDigest } from '../../services/trading/src/broker/order-tag';
 import { eventually } from '../trading/harness';
-import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
-import type { CapturedLog } from './kite-venue';
+import type { BrokerVenue } from './broker-contract';
+import {
+  type CapturedLog,
+  capturingLogger,
+  simulatorLevers,
+  testAdapterOptions,
+} from './sim-venue';
 
 /** The simulator's account in tests: made up, never a real account's. */
 export const ANGEL_SIM_ACCOUNT = {
@@ -61,11 +64,7 @@ export async function startAngelOneVenue(
 ): Promise<BrokerVenue & { simulator: AngelSimulator; angel: AngelOneBroker; log: CapturedLog }> {
   const simulator = await startTestAngelSimulator();
   const session = await angelSession(simulator);
-  const captured: CapturedLog = { lines: [] };
-  const log = pino(
-    { level: 'info' },
-    { write: (line: string) => captured.lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const { captured, log } = capturingLogger();
   const angel = createAngelOneBroker({
     apiKey: ANGEL_SIM_ACCOUNT.apiKey,
     clientCode: ANGEL_SIM_ACCOUNT.clientCode,
@@ -75,11 +74,7 @@ export async function startAngelOneVenue(
     orderStreamUrl: simulator.orderStreamUrl,
     network: TEST_NETWORK,
     timeoutMs: options.timeoutMs ?? 1000,
-    token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
-    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
-    algoStrategies: contractAlgoStrategies(),
-    pollMs: options.pollMs ?? 300,
-    readBackoffMs: options.readBackoffMs ?? 20,
+    ...testAdapterOptions(options),
     reconnectBaseMs: 50,
     reconnectMaxMs: 500,
     log,
@@ -91,25 +86,11 @@ export async function startAngelOneVenue(
     angel,
     log: captured,
     broker: angel.broker,
-    symbol: 'INFY',
-    unknownSymbol: 'NOSUCHSYMBOL',
-    restingBuyLimit: async () => 1250,
-    setPrice: async (price) => {
-      simulator.control.setPrice('INFY', price);
-    },
-    ordersAtVenue: async (clientOrderId) => {
-      const digest = orderDigest(clientOrderId);
-      return simulator.control
-        .book()
-        .orders.filter((o: { ordertag?: string }) => digestOfTag(o.ordertag) === digest).length;
-    },
+    ...simulatorLevers(simulator.control, (o) => o.ordertag),
     dropConnection: async () => {
       const connects = angel.stream.connects;
       simulator.control.dropStreams();
       await eventually(() => angel.stream.connects > connects, 5000, 'the stream reconnect');
-    },
-    expireToken: async () => {
-      simulator.control.expireTokens();
     },
     tokenRefusal: /AG8001/,
     close: async () => {

@@ -1,5 +1,4 @@
 import { KiteTicker } from 'kiteconnect';
-import pino from 'pino';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
 import { KiteTickerConnection } from '../../services/trading/src/broker/kite/kite-ticker-connection';
 import type { Tick } from '../../services/trading/src/market/bars';
@@ -7,6 +6,7 @@ import { decodeKiteMessage } from '../../services/trading/src/market/kite-binary
 import { KiteFeed } from '../../services/trading/src/market/kite-feed';
 import { loggedInClient, SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { eventually } from '../trading/harness';
+import { linesLogger, stepUntil as stepSimulatorUntil } from './feed-suite';
 
 const INFY = 1594 * 256 + 1;
 const RELIANCE = 2885 * 256 + 1;
@@ -41,7 +41,7 @@ describe('KiteFeed against the Kite simulator', () => {
       ]),
       staleSeconds: 2,
       checkMs: 100,
-      log: pino({ level: 'info' }, { write: (l: string) => logs.push(JSON.parse(l)) }),
+      log: linesLogger(logs),
     });
     feed.start((t) => ticks.push(t));
     ticker.start();
@@ -53,15 +53,8 @@ describe('KiteFeed against the Kite simulator', () => {
     await simulator.stop();
   });
 
-  const stepUntil = async (done: () => boolean, what: string) =>
-    eventually(
-      () => {
-        simulator.control.step();
-        return done();
-      },
-      5000,
-      what,
-    );
+  const stepUntil = (done: () => boolean, what: string) =>
+    stepSimulatorUntil(simulator.control, done, what);
 
   it('turns full-mode packets into ticks of the universe with the best bid and ask', async () => {
     await stepUntil(() => ticks.some((t) => t.symbol === 'RELIANCE'), 'a RELIANCE tick');

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MarginCheck, marginSourceOf } from '../../services/trading/src/risk/margin-check';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness } from '../trading/harness';
-import { startKiteVenue } from './kite-venue';
+import { kiteServiceEach, startKiteVenue } from './kite-venue';
 
 type Venue = Awaited<ReturnType<typeof startKiteVenue>>;
 
@@ -87,23 +85,12 @@ describe('margins as a pre-trade risk input (Kite simulator)', () => {
 });
 
 describe('the trading service on the Kite adapter: INSUFFICIENT_MARGIN before the broker', () => {
-  let db: TestDatabase;
-  let venue: Venue;
-  let h: Harness | undefined;
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    venue = await startKiteVenue({ pollMs: 60_000 });
-  });
-  afterEach(async () => {
-    await h?.stop().catch(() => undefined);
-    await venue.close();
-    await db.close();
-  });
+  const service = kiteServiceEach();
 
   it('refuses an entry the account cannot cover; Kite never sees it', async () => {
+    const { venue } = service;
     venue.simulator.control.setCash(10_000);
-    h = await startHarness({ url: db.url, flag: 'true', wrapBroker: () => venue.kite });
+    const h = await service.start();
     h.quoteAll();
 
     const result = await h.service.submitOrder(infyEntry(100));

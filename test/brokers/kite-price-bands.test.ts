@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PriceBandCheck, priceBandSourceOf } from '../../services/trading/src/risk/price-bands';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type Harness, startHarness } from '../trading/harness';
-import { startKiteVenue } from './kite-venue';
+import { kiteServiceEach, startKiteVenue } from './kite-venue';
 
 type Venue = Awaited<ReturnType<typeof startKiteVenue>>;
 
@@ -50,23 +48,13 @@ describe("circuit limits bound the price collar (Kite's quotes)", () => {
 });
 
 describe('the trading service on the Kite adapter: a limit outside the circuit band', () => {
-  let db: TestDatabase;
-  let venue: Venue;
-  let h: Harness | undefined;
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    venue = await startKiteVenue({ pollMs: 60_000 });
-  });
-  afterEach(async () => {
-    await h?.stop().catch(() => undefined);
-    await venue.close();
-    await db.close();
-  });
+  const service = kiteServiceEach();
 
   it('refuses PRICE_COLLAR naming the band, before Kite sees it', async () => {
+    const { venue } = service;
     const band = await infyBand(venue);
-    h = await startHarness({ url: db.url, flag: 'true', wrapBroker: () => venue.kite });
+    const h = await service.start();
+
     // The last price at the upper circuit: a limit a tick above is inside the % collar.
     h.quoteAll({ INFY: band.upper });
 

@@ -7,8 +7,8 @@ import pino from 'pino';
 import { SnsNotifier } from '../../services/ops/platform/aws/sns-notifier';
 import { LocalNotifier } from '../../services/ops/platform/local/local-platform';
 import { BrokerTokenPager } from '../../services/trading/src/health/token-pager';
-import { brokerTokenInput, TradingStateMachine } from '../../services/trading/src/trading-state';
 import { eventually } from '../trading/harness';
+import { tokenWatchingStates } from './broker-faults';
 import { startKiteVenue } from './kite-venue';
 
 type Venue = Awaited<ReturnType<typeof startKiteVenue>>;
@@ -59,12 +59,7 @@ describe('broker token page: the service pages P1 itself', () => {
   });
 
   it("halts and pages once within 2 s of the first refusal, in Kite's words, with the login command", async () => {
-    const states = new TradingStateMachine(
-      { enabled: () => true, snapshot: () => ({ reason: 'flag is "true"' }) },
-      () => undefined,
-      Date.now,
-      [brokerTokenInput(venue.kite)],
-    );
+    const states = tokenWatchingStates(venue.kite);
     expect(states.update()?.to).toBe('ACTIVE');
     venue.simulator.control.expireTokens();
     const refusedAt = Date.now();

@@ -1,16 +1,16 @@
-import pino from 'pino';
 import type { KiteSimulator } from '../../scripts/sim/kite/simulator';
 import { KiteBroker } from '../../services/trading/src/broker/kite/kite-broker';
 import { KiteTickerConnection } from '../../services/trading/src/broker/kite/kite-ticker-connection';
-import { digestOfTag, orderDigest } from '../../services/trading/src/broker/order-tag';
 import { loggedInClient, SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
-import { eventually } from '../trading/harness';
-import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
-
-/** Log lines the adapter wrote, for tests that assert what the operator sees. */
-export interface CapturedLog {
-  readonly lines: Array<Record<string, unknown>>;
-}
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually, type Harness, startHarness } from '../trading/harness';
+import type { BrokerVenue } from './broker-contract';
+import {
+  type CapturedLog,
+  capturingLogger,
+  simulatorLevers,
+  testAdapterOptions,
+} from './sim-venue';
 
 /** The Kite adapter on the official SDK, logged in to a fresh simulator on a free port. */
 export async function startKiteVenue(
@@ -26,11 +26,7 @@ export async function startKiteVenue(
 > {
   const simulator = await startTestSimulator();
   let session = (await loggedInClient(simulator)).session;
-  const captured: CapturedLog = { lines: [] };
-  const log = pino(
-    { level: 'info' },
-    { write: (line: string) => captured.lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const { captured, log } = capturingLogger();
   const ticker = new KiteTickerConnection({
     apiKey: SIM_CREDENTIALS.apiKey,
     accessToken: () => session.access_token,
@@ -42,14 +38,10 @@ export async function startKiteVenue(
     apiKey: SIM_CREDENTIALS.apiKey,
     apiSecret: SIM_CREDENTIALS.apiSecret,
     accessToken: () => session.access_token,
-    token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
     root: simulator.apiRoot,
     timeoutMs: 1000,
-    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
-    algoStrategies: contractAlgoStrategies(),
+    ...testAdapterOptions(options),
     ticker,
-    pollMs: options.pollMs ?? 300,
-    readBackoffMs: options.readBackoffMs ?? 20,
     log,
   });
   await kite.start();
@@ -60,25 +52,11 @@ export async function startKiteVenue(
     kite,
     log: captured,
     broker: kite,
-    symbol: 'INFY',
-    unknownSymbol: 'NOSUCHSYMBOL',
-    restingBuyLimit: async () => 1250,
-    setPrice: async (price) => {
-      simulator.control.setPrice('INFY', price);
-    },
-    ordersAtVenue: async (clientOrderId) => {
-      const digest = orderDigest(clientOrderId);
-      return simulator.control
-        .book()
-        .orders.filter((o: { tag?: string | null }) => digestOfTag(o.tag) === digest).length;
-    },
+    ...simulatorLevers(simulator.control, (o) => o.tag),
     dropConnection: async () => {
       const connects = ticker.connects;
       simulator.control.dropTickers();
       await eventually(() => ticker.connects > connects, 5000, 'the ticker reconnect');
-    },
-    expireToken: async () => {
-      simulator.control.expireTokens();
     },
     relogin: async () => {
       session = (await loggedInClient(simulator)).session;
@@ -87,6 +65,41 @@ export async function startKiteVenue(
       await kite.close();
       ticker.close();
       await simulator.stop();
+    },
+  };
+}
+
+/** The trading service on the Kite adapter, on a fresh database and simulator for each test. */
+export interface KiteServiceFixture {
+  readonly venue: Awaited<ReturnType<typeof startKiteVenue>>;
+  /** Starts the service (flag "true") on the test's venue; stopped after the test. */
+  start(): Promise<Harness>;
+}
+
+/** A `KiteServiceFixture` for each test of the enclosing `describe` (the order poll out of the way). */
+export function kiteServiceEach(): KiteServiceFixture {
+  let db: TestDatabase;
+  let venue: Awaited<ReturnType<typeof startKiteVenue>>;
+  let h: Harness | undefined;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    venue = await startKiteVenue({ pollMs: 60_000 });
+    h = undefined;
+  });
+  afterEach(async () => {
+    await h?.stop().catch(() => undefined);
+    await venue.close();
+    await db.close();
+  });
+
+  return {
+    get venue() {
+      return venue;
+    },
+    async start() {
+      h = await startHarness({ url: db.url, flag: 'true', wrapBroker: () => venue.kite });
+      return h;
     },
   };
 }

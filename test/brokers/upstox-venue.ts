@@ -1,14 +1,17 @@
-import pino from 'pino';
 import { ApiClient, LoginApi } from 'upstox-js-sdk';
 import { startUpstoxSimulator, type UpstoxSimulator } from '../../scripts/sim/upstox/simulator';
-import { digestOfTag, orderDigest } from '../../services/trading/src/broker/order-tag';
 import {
   createUpstoxBroker,
   type UpstoxBroker,
 } from '../../services/trading/src/broker/upstox/upstox-broker';
 import { eventually } from '../trading/harness';
-import { type BrokerVenue, contractAlgoStrategies } from './broker-contract';
-import type { CapturedLog } from './kite-venue';
+import type { BrokerVenue } from './broker-contract';
+import {
+  type CapturedLog,
+  capturingLogger,
+  simulatorLevers,
+  testAdapterOptions,
+} from './sim-venue';
 
 /** The simulator's app in tests: made up, never a real app's. */
 export const UPSTOX_SIM_APP = {
@@ -50,20 +53,12 @@ export async function startUpstoxVenue(
 ): Promise<BrokerVenue & { simulator: UpstoxSimulator; upstox: UpstoxBroker; log: CapturedLog }> {
   const simulator = await startTestUpstoxSimulator();
   const accessToken = await upstoxAccessToken(simulator);
-  const captured: CapturedLog = { lines: [] };
-  const log = pino(
-    { level: 'info' },
-    { write: (line: string) => captured.lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const { captured, log } = capturingLogger();
   const upstox = createUpstoxBroker({
     accessToken: () => accessToken,
     apiRoot: simulator.apiRoot,
     timeoutMs: options.timeoutMs ?? 1000,
-    token: { name: 'PRIMARY', expiresAt: () => Date.now() + 3_600_000 },
-    strategies: { 'orb-15': { product: 'INTRADAY' }, 'ma-cross': { product: 'INTRADAY' } },
-    algoStrategies: contractAlgoStrategies(),
-    pollMs: options.pollMs ?? 300,
-    readBackoffMs: options.readBackoffMs ?? 20,
+    ...testAdapterOptions(options),
     reconnectBaseMs: 50,
     reconnectMaxMs: 500,
     log,
@@ -75,25 +70,11 @@ export async function startUpstoxVenue(
     upstox,
     log: captured,
     broker: upstox.broker,
-    symbol: 'INFY',
-    unknownSymbol: 'NOSUCHSYMBOL',
-    restingBuyLimit: async () => 1250,
-    setPrice: async (price) => {
-      simulator.control.setPrice('INFY', price);
-    },
-    ordersAtVenue: async (clientOrderId) => {
-      const digest = orderDigest(clientOrderId);
-      return simulator.control
-        .book()
-        .orders.filter((o: { tag?: string | null }) => digestOfTag(o.tag) === digest).length;
-    },
+    ...simulatorLevers(simulator.control, (o) => o.tag),
     dropConnection: async () => {
       const connects = upstox.stream.connects;
       simulator.control.dropStreams();
       await eventually(() => upstox.stream.connects > connects, 5000, 'the stream reconnect');
-    },
-    expireToken: async () => {
-      simulator.control.expireTokens();
     },
     tokenRefusal: /UDAPI100050/,
     close: async () => {

@@ -3,11 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { stageTokensFor } from '../../contract/broker-tokens';
@@ -23,6 +19,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { regenerateTokens } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { stubExpiredKiteTokens } from '../support/kite-token-secrets';
 import { localTokenStack } from '../support/local-token-stack';
 import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
@@ -100,21 +97,7 @@ beforeEach(async () => {
   ssm
     .on(GetParameterCommand, { Name: '/algo-trading/dev/ops' })
     .resolves({ Parameter: { Value: JSON.stringify(DISCOVERY) } });
-  // An expired PRIMARY and a WEBSOCKET1 never logged in: neither needs Kite to be asked.
-  sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/app` })
-    .resolves({ SecretString: JSON.stringify({ api_key: 'key1', api_secret: 'sec1' }) })
-    .on(GetSecretValueCommand, { SecretId: `${SECRETS}/PRIMARY` })
-    .resolves({
-      VersionId: 'v1',
-      SecretString: JSON.stringify({
-        access_token: 'at-old',
-        user_id: 'AB1234',
-        login_time: '2020-01-01T03:00:00.000Z',
-        expires_at: '2020-01-02T00:30:00.000Z',
-      }),
-    })
-    .on(GetSecretValueCommand, { SecretId: `${SECRETS}/WEBSOCKET1` })
-    .resolves({ VersionId: 'v0', SecretString: '{}' });
+  stubExpiredKiteTokens(sm, SECRETS);
   s3.resolves({});
 });
 

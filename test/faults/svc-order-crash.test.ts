@@ -1,15 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { operatorNames } from '../../contract/names';
-import { freePort } from '../../scripts/local/free-port';
-import { LocalParameterStore } from '../../services/common/parameters/local-parameter-store';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { type ServiceProcess, spawnEntry, waitForHttp } from '../support/processes';
+import type { ServiceProcess } from '../support/processes';
+import { FAULT_TEST_CONTROL_TOKEN as TOKEN, tradingTasksEach } from '../support/trading-tasks';
 import { eventually } from '../trading/harness';
 
-const ENTRY = 'services/trading/src/main.ts';
-const TOKEN = 'fault-test-control-token';
 // Wide enough that only a crash can stop an order; the bucket is the stage's (local) client.
 const LIMITS = {
   capitalInr: 1_000_000_000,
@@ -28,52 +20,13 @@ const BUCKET = 'local/client';
  * (what never reached the venue is cancelled, nothing is left NEW).
  */
 describe('trading process killed during a batch commit (SIGKILL)', () => {
-  let db: TestDatabase;
-  let parameterFile: string;
-  const running: ServiceProcess[] = [];
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    parameterFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'flag-')), 'parameters.json');
-    await new LocalParameterStore(parameterFile).putParameter(
-      operatorNames('local').flagParameter,
-      'true',
-      'test',
-    );
-  });
-
-  afterEach(async () => {
-    for (const p of running.splice(0)) {
-      if (p.proc.exitCode === null && p.proc.signalCode === null) {
-        p.proc.kill('SIGKILL');
-        await p.exited();
-      }
-    }
-    await db.close();
-  });
+  const tasks = tradingTasksEach();
 
   async function start(taskId: string): Promise<ServiceProcess> {
-    const port = await freePort();
-    const service = spawnEntry(
-      ENTRY,
-      {
-        STAGE: 'local',
-        TASK_ID: taskId,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        LOCAL_PARAMETER_FILE: parameterFile,
-        JOURNAL_DIR: mkdtempSync(path.join(os.tmpdir(), 'journal-')),
-        CONTROL_TOKEN: TOKEN,
-        SESSION_CLOCK: 'simulated',
-        RISK_LIMITS: JSON.stringify(LIMITS),
-        PAPER_LATENCY_MS: '5',
-        LOG_LEVEL: 'warn',
-      },
-      port,
-    );
-    running.push(service);
-    await waitForHttp(service, '/health');
+    const service = await tasks.start(taskId, {
+      RISK_LIMITS: JSON.stringify(LIMITS),
+      PAPER_LATENCY_MS: '5',
+    });
     await eventually(
       async () => {
         const view = (await (await fetch(`${service.baseUrl}/state`)).json()) as {
@@ -112,7 +65,7 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
   };
 
   const clientIds = async (sql: string) =>
-    new Set((await db.pool.query<{ id: string }>(sql)).rows.map((r) => r.id));
+    new Set((await tasks.db.pool.query<{ id: string }>(sql)).rows.map((r) => r.id));
 
   /**
    * After a replacement took the strategy over: nothing NEW is left, every order the venue holds
@@ -121,7 +74,8 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
    */
   async function expectTableAndVenueAgree(acknowledged: ReadonlySet<string>): Promise<void> {
     await eventually(
-      async () => (await db.pool.query("SELECT 1 FROM orders WHERE status = 'NEW'")).rowCount === 0,
+      async () =>
+        (await tasks.db.pool.query("SELECT 1 FROM orders WHERE status = 'NEW'")).rowCount === 0,
       20_000,
       'no order left NEW after the take-over',
     );
@@ -145,7 +99,7 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
       10_000,
       'a price',
     );
-    const blocker = await db.pool.connect();
+    const blocker = await tasks.db.pool.connect();
     let answers: Array<Promise<number>> = [];
     try {
       await blocker.query('BEGIN');
@@ -156,7 +110,7 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
       await eventually(
         async () =>
           (
-            await db.pool.query(
+            await tasks.db.pool.query(
               `SELECT 1 FROM pg_stat_activity
                 WHERE application_name = 'trading/task-a/orders' AND wait_event_type = 'Lock'
                   AND query LIKE 'WITH input AS%'`,
@@ -197,7 +151,8 @@ describe('trading process killed during a batch commit (SIGKILL)', () => {
     // Act: kill it once orders are flowing (acknowledged and in flight).
     await eventually(
       async () =>
-        (await db.pool.query("SELECT 1 FROM orders WHERE status <> 'NEW' LIMIT 1")).rowCount === 1,
+        (await tasks.db.pool.query("SELECT 1 FROM orders WHERE status <> 'NEW' LIMIT 1"))
+          .rowCount === 1,
       10_000,
       'orders acknowledged by the venue',
     );

@@ -16,6 +16,7 @@ import type { ChecklistContext } from '../../services/ops/checks/support';
 import { namedTokens } from '../../services/ops/checks/token-checks';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { stubExpiredKiteTokens } from '../support/kite-token-secrets';
 
 const sm = mockClient(SecretsManagerClient);
 const SECRETS = '/algo-trading/prod/broker/kite';
@@ -58,21 +59,7 @@ afterAll(() => db.close());
 beforeEach(async () => {
   sm.reset();
   await db.pool.query('DELETE FROM broker_token_gate');
-  // An expired PRIMARY and a WEBSOCKET1 the deployment created empty: Kite need not be asked.
-  sm.on(GetSecretValueCommand, { SecretId: `${SECRETS}/app` })
-    .resolves({ SecretString: JSON.stringify({ api_key: 'key1', api_secret: 'sec1' }) })
-    .on(GetSecretValueCommand, { SecretId: `${SECRETS}/PRIMARY` })
-    .resolves({
-      VersionId: 'v1',
-      SecretString: JSON.stringify({
-        access_token: 'at-old',
-        user_id: 'AB1234',
-        login_time: '2020-01-01T03:00:00.000Z',
-        expires_at: '2020-01-02T00:30:00.000Z',
-      }),
-    })
-    .on(GetSecretValueCommand, { SecretId: `${SECRETS}/WEBSOCKET1` })
-    .resolves({ VersionId: 'v0', SecretString: '{}' });
+  stubExpiredKiteTokens(sm, SECRETS);
 });
 
 describe('the ops functions in AWS: the named tokens from Secrets Manager and the gate', () => {

@@ -1,3 +1,4 @@
+import { runSimulatorMain } from '../shared/run-main';
 import { defaultAngelPort, startAngelSimulator } from './simulator';
 
 /**
@@ -5,29 +6,16 @@ import { defaultAngelPort, startAngelSimulator } from './simulator';
  * poking at it with the SDK or curl. The credentials are the simulator's own, never a real
  * account's.
  */
-async function main(): Promise<void> {
-  const simulator = await startAngelSimulator({
-    port: defaultAngelPort(),
-    apiKey: process.env.LOCAL_ANGELONE_API_KEY ?? 'simkey',
-    clientCode: process.env.LOCAL_ANGELONE_CLIENT_CODE ?? 'S1234567',
-    pin: process.env.LOCAL_ANGELONE_PIN ?? '1234',
-    totpSecret: process.env.LOCAL_ANGELONE_TOTP_SECRET ?? 'JBSWY3DPEHPK3PXP',
-    name: 'Sim Trader',
-  });
-  process.stdout.write(
-    `${JSON.stringify({ apiRoot: simulator.apiRoot, orderStreamUrl: simulator.orderStreamUrl, feedUrl: simulator.feedUrl })}\n`,
-  );
-  const shutdown = () => {
-    simulator.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`angelone simulator failed to start: ${String(error)}\n`);
-  process.exit(1);
-});
+runSimulatorMain(
+  'angelone',
+  () =>
+    startAngelSimulator({
+      port: defaultAngelPort(),
+      apiKey: process.env.LOCAL_ANGELONE_API_KEY ?? 'simkey',
+      clientCode: process.env.LOCAL_ANGELONE_CLIENT_CODE ?? 'S1234567',
+      pin: process.env.LOCAL_ANGELONE_PIN ?? '1234',
+      totpSecret: process.env.LOCAL_ANGELONE_TOTP_SECRET ?? 'JBSWY3DPEHPK3PXP',
+      name: 'Sim Trader',
+    }),
+  (s) => ({ apiRoot: s.apiRoot, orderStreamUrl: s.orderStreamUrl, feedUrl: s.feedUrl }),
+);

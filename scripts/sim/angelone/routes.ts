@@ -134,9 +134,8 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/__sim')) return undefined;
-    const failure = ctx.faults.takeFailure();
+    const failure = await ctx.faults.admit();
     if (failure !== undefined) return answerFailure(reply, failure);
-    if (ctx.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.faults.latencyMs));
     for (const [name, ok] of REQUIRED_HEADERS) {
       const value = request.headers[name];
       if (typeof value !== 'string' || !ok(value)) throw badHeader(name);

@@ -1,13 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
-import * as z from 'zod';
 import { enginePositions } from '../shared/engine-views';
 import { FaultState } from '../shared/faults';
-import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../shared/instruments';
-import { OrderEngine } from '../shared/order-engine';
-import { PriceWalk } from '../shared/price-walk';
 import { SlidingWindow } from '../shared/rate-limit';
-import { SimRefusal } from '../shared/sim-order';
+import {
+  listenAndTick,
+  refusalGuard,
+  type SimMarketOptions,
+  simMarket,
+  simulatorPort,
+} from '../shared/sim-market';
 import type { AngelSimContext } from './context';
 import { AngelSimulatorControl, registerAngelControlRoutes } from './control';
 import { registerAngelRoutes } from './routes';
@@ -17,20 +18,12 @@ import { AngelSimError, invalidInput, orderUpdateJson, positionJson, symbolToken
 
 /** The port the simulator listens on when none is given: `LOCAL_ANGELONE_PORT`, else 8620. */
 export function defaultAngelPort(env: NodeJS.ProcessEnv = process.env): number {
-  return z.coerce.number().int().min(0).max(65_535).default(8620).parse(env.LOCAL_ANGELONE_PORT);
+  return simulatorPort(env.LOCAL_ANGELONE_PORT, 8620);
 }
 
-export interface AngelSimulatorOptions extends AngelSimAccount {
+export interface AngelSimulatorOptions extends AngelSimAccount, SimMarketOptions {
   /** @default defaultAngelPort(); 0 picks a free port */
   readonly port?: number;
-  /** @default 12 */
-  readonly seed?: number;
-  /** Milliseconds between price steps; 0 steps only when told. @default 250 */
-  readonly tickIntervalMs?: number;
-  /** @default 1_000_000 */
-  readonly cashRupees?: number;
-  readonly instruments?: readonly SimInstrument[];
-  readonly now?: () => number;
 }
 
 export interface AngelSimulator {
@@ -54,30 +47,14 @@ const ORDER_REQUESTS_PER_SECOND = 20;
  * engine and price walk (broker-neutral), rendered in Angel One's shapes.
  */
 export async function startAngelSimulator(options: AngelSimulatorOptions): Promise<AngelSimulator> {
-  const now = options.now ?? Date.now;
-  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const { now, instruments, walk, engine, stepWith } = simMarket(options, options.clientCode);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const sessions = new AngelSessions(options, now);
-  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
-  const engine = new OrderEngine({
-    instruments,
-    walk,
-    now,
-    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
-    userId: options.clientCode,
-  });
   const byToken = new Map(
     instruments.filter((i) => i.segment === 'NSE').map((i) => [symbolToken(i), i]),
   );
   const streams = new AngelStreams(sessions, walk, (t) => byToken.get(t)?.instrumentToken);
-  const guard = <T>(call: () => T): T => {
-    try {
-      return call();
-    } catch (error) {
-      if (error instanceof SimRefusal) throw invalidInput(error.message);
-      throw error;
-    }
-  };
+  const guard = refusalGuard((message) => invalidInput(message));
   const ctx: AngelSimContext = {
     sessions,
     engine,
@@ -92,11 +69,7 @@ export async function startAngelSimulator(options: AngelSimulatorOptions): Promi
       enginePositions(engine, instruments).map((p) =>
         positionJson(p, walk.state(p.instrument.instrumentToken)?.ltpPaise ?? 0),
       ),
-    step() {
-      walk.step();
-      engine.matchAll();
-      streams.publishTicks();
-    },
+    step: stepWith(() => streams.publishTicks()),
   };
   engine.onUpdate((order) =>
     streams.publishOrderUpdate(orderUpdateJson(order, options.clientCode)),
@@ -118,12 +91,13 @@ export async function startAngelSimulator(options: AngelSimulatorOptions): Promi
   registerAngelControlRoutes(app, control);
   streams.attach(app.server);
 
-  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultAngelPort() });
-  const { port } = app.server.address() as AddressInfo;
+  const { port, stopTicking } = await listenAndTick(
+    app,
+    options.port ?? defaultAngelPort(),
+    options.tickIntervalMs,
+    () => ctx.step(),
+  );
   const apiRoot = `http://127.0.0.1:${port}`;
-  const tickIntervalMs = options.tickIntervalMs ?? 250;
-  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
-  ticker?.unref();
 
   return {
     port,
@@ -132,7 +106,7 @@ export async function startAngelSimulator(options: AngelSimulatorOptions): Promi
     feedUrl: `ws://127.0.0.1:${port}${FEED_PATH}`,
     control,
     async stop() {
-      clearInterval(ticker);
+      stopTicking();
       await streams.close();
       await app.close();
     },

@@ -53,11 +53,8 @@ export function registerApiRoutes(
     if (onOrderRequest && request.method === 'POST' && path.startsWith('/orders/'))
       onOrderRequest();
     if (path.startsWith('/__sim')) return undefined;
-    const failure = ctx.faults.takeFailure();
+    const failure = await ctx.faults.admit();
     if (failure !== undefined) return answerFailure(reply, failure);
-    if (ctx.faults.latencyMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, ctx.faults.latencyMs));
-    }
     if (path === '/connect/login') return undefined;
     if (request.headers['x-kite-version'] !== '3') {
       throw inputError('Invalid or missing `X-Kite-Version` header; it must be 3.');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
-import { type FaultRequest, faultRequestSchema } from '../shared/faults';
-import type { SimOrder } from '../shared/sim-order';
+import { externalOrderSchema, registerCoreControlRoutes, SimControlCore } from '../shared/control';
+import { phantomOrder } from '../shared/engine-views';
 import { toPaise } from '../shared/units';
 import { orderJson, orderUpdateJson, positionsJson, tradeJson } from './book-views';
 import type { SimContext } from './context';
@@ -10,47 +10,25 @@ import { parsePlaceOrder } from './order-schemas';
 import { truncatedFullMessage } from './ticker-packets';
 import { inputError } from './wire';
 
-const externalOrderSchema = z
-  .object({
-    tradingsymbol: z.string().min(1),
-    transaction_type: z.enum(['BUY', 'SELL']),
-    quantity: z.number().int().positive(),
-    product: z.enum(['MIS', 'CNC']).default('MIS'),
-  })
+const kiteExternalOrderSchema = externalOrderSchema
+  .extend({ product: z.enum(['MIS', 'CNC']).default('MIS') })
   .strict();
 
 /** An order opened at the broker by someone else (the Kite app, a colleague): a market order. */
-export type ExternalOrder = z.input<typeof externalOrderSchema>;
-
-const priceSchema = z.object({ tradingsymbol: z.string().min(1), price: z.number().positive() });
+export type ExternalOrder = z.input<typeof kiteExternalOrderSchema>;
 
 /**
  * The simulator's control handle: what tests call directly and the local stack calls through
  * `/__sim/*`. Every method is a fault or a view a real Kite account cannot be asked for.
  */
-export class SimulatorControl {
-  constructor(private readonly ctx: SimContext) {}
+export class SimulatorControl extends SimControlCore {
+  constructor(private readonly ctx: SimContext) {
+    super(ctx, { publishTicks: () => ctx.hub.publishTicks(), invalidInput: inputError });
+  }
 
   /** A request_token for the configured user, as a completed login would redirect with. */
   issueRequestToken(): string {
     return this.ctx.sessions.issueRequestToken();
-  }
-
-  /** Arms latency, failing statuses or withheld placement responses. */
-  armFaults(request: FaultRequest) {
-    this.ctx.faults.arm(faultRequestSchema.parse(request));
-    return this.ctx.faults.snapshot();
-  }
-
-  /** Disarms every fault. */
-  clearFaults() {
-    this.ctx.faults.clear();
-    return this.ctx.faults.snapshot();
-  }
-
-  /** Every access token dies now: the next call answers TokenException. */
-  expireTokens(): number {
-    return this.ctx.sessions.expireAll();
   }
 
   /** Cuts every ticker connection. */
@@ -74,32 +52,7 @@ export class SimulatorControl {
   /** Sends an order update for an order id nobody placed; returns that id. */
   sendUnknownOrderUpdate(): string {
     const orderId = `9${randomBytes(7).readUIntBE(0, 6).toString().padStart(14, '0')}`;
-    const instrument = this.ctx.engine.instrumentsListed()[0];
-    if (!instrument) throw new Error('the simulator lists no instruments');
-    const now = Date.now();
-    const phantom: SimOrder = {
-      orderId,
-      instrument,
-      transactionType: 'BUY',
-      product: 'MIS',
-      tag: undefined,
-      source: 'external',
-      orderEpochMs: now,
-      exchangeOrderId: null,
-      orderType: 'MARKET',
-      validity: 'DAY',
-      quantity: 1,
-      pricePaise: 0,
-      triggerPaise: 0,
-      status: 'COMPLETE',
-      statusMessage: null,
-      filledQuantity: 1,
-      averagePaise: instrument.closePaise,
-      cancelledQuantity: 0,
-      exchangeEpochMs: now,
-      modified: false,
-      triggered: false,
-    };
+    const phantom = phantomOrder(this.ctx.engine, orderId);
     const { user } = this.ctx.sessions;
     this.ctx.hub.publishText({
       type: 'order',
@@ -127,7 +80,7 @@ export class SimulatorControl {
 
   /** Opens a position behind the API's back: a market order placed not through `/orders`. */
   placeExternalOrder(order: ExternalOrder) {
-    const fields = externalOrderSchema.parse(order);
+    const fields = kiteExternalOrderSchema.parse(order);
     const placed = this.ctx.engine.place(
       parsePlaceOrder('regular', {
         exchange: 'NSE',
@@ -152,12 +105,6 @@ export class SimulatorControl {
     };
   }
 
-  /** Advances the price walk `steps` times (matching and ticks after each). */
-  step(steps = 1): number {
-    for (let i = 0; i < steps; i += 1) this.ctx.step();
-    return this.ctx.walk.steps;
-  }
-
   /** Sets the account's cash in rupees: `/user/margins` and the RMS margin check follow it. */
   setCash(rupees: number): number {
     const paise = toPaise(rupees);
@@ -165,30 +112,16 @@ export class SimulatorControl {
     this.ctx.engine.account.setCashPaise(paise);
     return paise / 100;
   }
-
-  /** Pins an instrument's last price (clamped to its circuit band), matches and publishes. */
-  setPrice(tradingsymbol: string, priceRupees: number): number {
-    const instrument = this.ctx.engine.instrument(tradingsymbol);
-    const paise = toPaise(priceRupees);
-    if (!instrument || paise === undefined) {
-      throw inputError(`Unknown tradingsymbol or price: ${tradingsymbol} ${priceRupees}`);
-    }
-    const state = this.ctx.walk.setPrice(instrument.instrumentToken, paise);
-    this.ctx.engine.matchAll();
-    this.ctx.hub.publishTicks();
-    return state.ltpPaise / 100;
-  }
 }
 
 /** The control API over HTTP, under `/__sim` (loopback only, like the whole simulator). */
 export function registerControlRoutes(app: FastifyInstance, control: SimulatorControl): void {
   app.post('/__sim/request-token', async () => ({ request_token: control.issueRequestToken() }));
   app.get('/__sim/redirect', async (request) => request.query);
-  app.post('/__sim/faults', async (request) =>
-    control.armFaults(faultRequestSchema.parse(request.body)),
-  );
-  app.delete('/__sim/faults', async () => control.clearFaults());
-  app.post('/__sim/session/expire', async () => ({ expired: control.expireTokens() }));
+  registerCoreControlRoutes(app, control, kiteExternalOrderSchema, {
+    step: (_requested, walkSteps) => ({ steps: walkSteps }),
+    price: (_tradingsymbol, lastPrice) => ({ last_price: lastPrice }),
+  });
   app.post('/__sim/ticker/drop', async () => ({ dropped: control.dropTickers() }));
   app.post('/__sim/ticker/malformed', async (request) => {
     const { kind } = z
@@ -205,22 +138,8 @@ export function registerControlRoutes(app: FastifyInstance, control: SimulatorCo
     control.sendForgedOrderUpdate(order_id);
     return { order_id };
   });
-  app.post('/__sim/orders', async (request) =>
-    control.placeExternalOrder(externalOrderSchema.parse(request.body)),
-  );
-  app.get('/__sim/book', async () => control.book());
-  app.post('/__sim/step', async (request) => {
-    const { steps } = z
-      .object({ steps: z.number().int().min(1).max(10_000).default(1) })
-      .parse(request.body ?? {});
-    return { steps: control.step(steps) };
-  });
   app.post('/__sim/margins', async (request) => {
     const { cash } = z.object({ cash: z.number().nonnegative() }).parse(request.body);
     return { cash: control.setCash(cash) };
-  });
-  app.post('/__sim/price', async (request) => {
-    const { tradingsymbol, price } = priceSchema.parse(request.body);
-    return { last_price: control.setPrice(tradingsymbol, price) };
   });
 }

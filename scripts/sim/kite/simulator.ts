@@ -1,11 +1,13 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
 import * as z from 'zod';
 import { FaultState } from '../shared/faults';
-import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../shared/instruments';
-import { OrderEngine } from '../shared/order-engine';
-import { PriceWalk } from '../shared/price-walk';
 import { SlidingWindow } from '../shared/rate-limit';
+import {
+  listenAndTick,
+  type SimMarketOptions,
+  simMarket,
+  simulatorPort,
+} from '../shared/sim-market';
 import { SimRefusal } from '../shared/sim-order';
 import { registerApiRoutes } from './api-routes';
 import { orderUpdateJson } from './book-views';
@@ -20,11 +22,11 @@ const KITE_ORDER_LIMITS = { perSecond: 10, perMinute: 200 } as const;
 
 /** The port the simulator listens on when none is given: `LOCAL_KITE_PORT`, else 8600. */
 export function defaultKitePort(env: NodeJS.ProcessEnv = process.env): number {
-  return z.coerce.number().int().min(0).max(65_535).default(8600).parse(env.LOCAL_KITE_PORT);
+  return simulatorPort(env.LOCAL_KITE_PORT, 8600);
 }
 
 /** How to start a simulator. */
-export interface KiteSimulatorOptions {
+export interface KiteSimulatorOptions extends SimMarketOptions {
   /** @default defaultKitePort(); 0 picks a free port */
   readonly port?: number;
   readonly apiKey: string;
@@ -34,18 +36,8 @@ export interface KiteSimulatorOptions {
   readonly userName?: string;
   /** Where `/connect/login` redirects. @default the simulator's own `/__sim/redirect` */
   readonly redirectUrl?: string;
-  /** Seed of the price walk. @default 12 */
-  readonly seed?: number;
-  /** Milliseconds between price steps; 0 steps only when told (`control.step`). @default 250 */
-  readonly tickIntervalMs?: number;
   /** Milliseconds between ticker heartbeats. @default 1000 */
   readonly heartbeatMs?: number;
-  /** The account's cash in rupees. @default 1_000_000 */
-  readonly cashRupees?: number;
-  /** @default DEFAULT_INSTRUMENTS */
-  readonly instruments?: readonly SimInstrument[];
-  /** The clock (sessions, rate limits, timestamps). @default Date.now */
-  readonly now?: () => number;
   /**
    * Called as an order request (a POST to /orders/*) reaches the door, before the simulator
    * does anything with it: benches time the client's side up to here.
@@ -71,8 +63,7 @@ export interface KiteSimulator {
  * the control API under `/__sim`.
  */
 export async function startKiteSimulator(options: KiteSimulatorOptions): Promise<KiteSimulator> {
-  const now = options.now ?? Date.now;
-  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const { now, walk, engine, stepWith } = simMarket(options, options.userId);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const sessions = new SessionStore(
     {
@@ -84,14 +75,6 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
     },
     now,
   );
-  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
-  const engine = new OrderEngine({
-    instruments,
-    walk,
-    now,
-    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
-    userId: options.userId,
-  });
   const hub = new TickerHub(sessions, walk, options.heartbeatMs ?? 1000);
   let redirectUrl = options.redirectUrl ?? '';
   const ctx: SimContext = {
@@ -105,11 +88,7 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
     get redirectUrl() {
       return redirectUrl;
     },
-    step() {
-      walk.step();
-      engine.matchAll();
-      hub.publishTicks();
-    },
+    step: stepWith(() => hub.publishTicks()),
   };
   engine.onUpdate((order) =>
     hub.publishText({
@@ -156,13 +135,14 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
   registerControlRoutes(app, control);
   hub.attach(app.server);
 
-  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultKitePort() });
-  const { port } = app.server.address() as AddressInfo;
+  const { port, stopTicking } = await listenAndTick(
+    app,
+    options.port ?? defaultKitePort(),
+    options.tickIntervalMs,
+    () => ctx.step(),
+  );
   const apiRoot = `http://127.0.0.1:${port}`;
   redirectUrl ||= `${apiRoot}/__sim/redirect`;
-  const tickIntervalMs = options.tickIntervalMs ?? 250;
-  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
-  ticker?.unref();
 
   return {
     port,
@@ -171,7 +151,7 @@ export async function startKiteSimulator(options: KiteSimulatorOptions): Promise
     loginUrl: `${apiRoot}/connect/login`,
     control,
     async stop() {
-      clearInterval(ticker);
+      stopTicking();
       await hub.close();
       await app.close();
     },

@@ -4,9 +4,9 @@ import type { OrderEngine } from './order-engine';
 import type { SimOrder, SimTrade } from './sim-order';
 
 /**
- * Views of the shared matching engine that the other brokers' simulators (Upstox,
- * Angel One) render in their own shapes: the day's net positions, and a phantom order for the
- * "order update for an order nobody placed" fault.
+ * Views of the shared matching engine that the brokers' simulators render in their own shapes:
+ * the day's net positions (Upstox, Angel One), and a phantom order for the "order update for an
+ * order nobody placed" fault (all three).
  */
 
 /** One instrument and product the account traded today. */

@@ -57,6 +57,17 @@ export class FaultState {
     return this.failStatus;
   }
 
+  /**
+   * What a broker API request meets first: the status of an armed failure (answered in the
+   * broker's own way), else the armed latency, waited out.
+   */
+  async admit(): Promise<number | undefined> {
+    const failure = this.takeFailure();
+    if (failure !== undefined) return failure;
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    return undefined;
+  }
+
   /** Whether the current placement's response must be withheld, consuming one. */
   takeHang(): boolean {
     if (this.hangCount <= 0) return false;

@@ -110,9 +110,8 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/__sim')) return undefined;
-    const failure = ctx.faults.takeFailure();
+    const failure = await ctx.faults.admit();
     if (failure !== undefined) return answerFailure(reply, failure);
-    if (ctx.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, ctx.faults.latencyMs));
     if (PUBLIC_PATHS.has(path)) return undefined;
     (request as { accessToken?: string }).accessToken = sessions.authenticate(
       request.headers.authorization,

@@ -1,13 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError } from 'fastify';
-import * as z from 'zod';
 import { enginePositions } from '../shared/engine-views';
 import { FaultState } from '../shared/faults';
-import { DEFAULT_INSTRUMENTS, type SimInstrument } from '../shared/instruments';
-import { OrderEngine } from '../shared/order-engine';
-import { PriceWalk } from '../shared/price-walk';
 import { SlidingWindow } from '../shared/rate-limit';
-import { SimRefusal } from '../shared/sim-order';
+import {
+  listenAndTick,
+  refusalGuard,
+  type SimMarketOptions,
+  simMarket,
+  simulatorPort,
+} from '../shared/sim-market';
 import type { UpstoxSimContext } from './context';
 import { registerUpstoxControlRoutes, UpstoxSimulatorControl } from './control';
 import { registerUpstoxRoutes } from './routes';
@@ -17,10 +18,10 @@ import { instrumentKey, invalidInput, orderUpdateJson, UpstoxSimError } from './
 
 /** The port the simulator listens on when none is given: `LOCAL_UPSTOX_PORT`, else 8610. */
 export function defaultUpstoxPort(env: NodeJS.ProcessEnv = process.env): number {
-  return z.coerce.number().int().min(0).max(65_535).default(8610).parse(env.LOCAL_UPSTOX_PORT);
+  return simulatorPort(env.LOCAL_UPSTOX_PORT, 8610);
 }
 
-export interface UpstoxSimulatorOptions {
+export interface UpstoxSimulatorOptions extends SimMarketOptions {
   /** @default defaultUpstoxPort(); 0 picks a free port */
   readonly port?: number;
   readonly clientId: string;
@@ -30,14 +31,6 @@ export interface UpstoxSimulatorOptions {
   /** The app's registered redirect URL. @default the simulator's own `/__sim/redirect` */
   readonly redirectUri?: string;
   readonly userId: string;
-  /** @default 12 */
-  readonly seed?: number;
-  /** Milliseconds between price steps; 0 steps only when told. @default 250 */
-  readonly tickIntervalMs?: number;
-  /** @default 1_000_000 */
-  readonly cashRupees?: number;
-  readonly instruments?: readonly SimInstrument[];
-  readonly now?: () => number;
 }
 
 export interface UpstoxSimulator {
@@ -63,8 +56,7 @@ const ORDER_REQUESTS_PER_SECOND = 50;
 export async function startUpstoxSimulator(
   options: UpstoxSimulatorOptions,
 ): Promise<UpstoxSimulator> {
-  const now = options.now ?? Date.now;
-  const instruments = options.instruments ?? DEFAULT_INSTRUMENTS;
+  const { now, instruments, walk, engine, stepWith } = simMarket(options, options.userId);
   const app = Fastify({ logger: false, forceCloseConnections: true });
   let apiRoot = '';
   const redirect = () => options.redirectUri ?? `${apiRoot}/__sim/redirect`;
@@ -81,24 +73,9 @@ export async function startUpstoxSimulator(
     },
     now,
   );
-  const walk = new PriceWalk(instruments, options.seed ?? 12, now);
-  const engine = new OrderEngine({
-    instruments,
-    walk,
-    now,
-    availableCashPaise: Math.round((options.cashRupees ?? 1_000_000) * 100),
-    userId: options.userId,
-  });
   const byKey = new Map(instruments.map((i) => [instrumentKey(i), i]));
   const streams = new UpstoxStreams(sessions, walk, (key) => byKey.get(key)?.instrumentToken, now);
-  const guard = <T>(call: () => T): T => {
-    try {
-      return call();
-    } catch (error) {
-      if (error instanceof SimRefusal) throw invalidInput(error.message);
-      throw error;
-    }
-  };
+  const guard = refusalGuard((message) => invalidInput(message));
   const ctx: UpstoxSimContext = {
     sessions,
     engine,
@@ -123,11 +100,7 @@ export async function startUpstoxSimulator(
         multiplier: 1,
         last_price: (walk.state(p.instrument.instrumentToken)?.ltpPaise ?? 0) / 100,
       })),
-    step() {
-      walk.step();
-      engine.matchAll();
-      streams.publishTicks();
-    },
+    step: stepWith(() => streams.publishTicks()),
   };
   engine.onUpdate((order) => streams.publishOrderUpdate(orderUpdateJson(order, options.userId)));
 
@@ -173,12 +146,13 @@ export async function startUpstoxSimulator(
   registerUpstoxControlRoutes(app, control);
   streams.attach(app.server, () => apiRoot);
 
-  await app.listen({ host: '127.0.0.1', port: options.port ?? defaultUpstoxPort() });
-  const { port } = app.server.address() as AddressInfo;
+  const { port, stopTicking } = await listenAndTick(
+    app,
+    options.port ?? defaultUpstoxPort(),
+    options.tickIntervalMs,
+    () => ctx.step(),
+  );
   apiRoot = `http://127.0.0.1:${port}`;
-  const tickIntervalMs = options.tickIntervalMs ?? 250;
-  const ticker = tickIntervalMs > 0 ? setInterval(() => ctx.step(), tickIntervalMs) : undefined;
-  ticker?.unref();
 
   return {
     port,
@@ -187,7 +161,7 @@ export async function startUpstoxSimulator(
     redirectUri: redirect(),
     control,
     async stop() {
-      clearInterval(ticker);
+      stopTicking();
       await streams.close();
       await app.close();
     },

@@ -2,7 +2,12 @@ import { SMARTAPI_URLS } from '../../common/angelone/smartapi';
 import { angelSocketHeaders, createAngelOneBroker } from './broker/angelone/angelone-broker';
 import { StreamSocket } from './broker/stream-socket';
 import type { ComposedVenue, VenueDeps } from './compose-broker';
-import { brokerSecretStore, startBrokerToken, universeKeys } from './compose-live-broker';
+import {
+  brokerSecretStore,
+  startBrokerToken,
+  startSocketVenue,
+  universeKeys,
+} from './compose-live-broker';
 import type { TradingConfig } from './config';
 import { AngelOneFeed } from './market/angelone-feed';
 
@@ -68,16 +73,5 @@ export async function composeAngelOne(
     onError: (err) => log.warn({ err }, 'Angel One feed error'),
   });
   const feed = new AngelOneFeed({ socket, symbols, log });
-  angel.start();
-  socket.start();
-  const running = angel;
-  return {
-    venue: running.broker,
-    feed,
-    close: async () => {
-      token.stop();
-      socket.close();
-      await running.close();
-    },
-  };
+  return startSocketVenue(angel, socket, feed, token);
 }

@@ -3,8 +3,13 @@ import type { Logger } from 'pino';
 import type { TokenBroker } from '../../../contract/broker-tokens';
 import { type TokenSecretStore, tokenSecretStore } from '../../common/tokens/token-secret-store';
 import { BrokerTokenSource } from './broker/broker-token-source';
+import type { SocketBroker } from './broker/socket-broker';
+import type { StreamSocket } from './broker/stream-socket';
 import type { TaggedBroker } from './broker/tagged-broker';
+import type { TaggedVenue } from './broker/tagged-venue';
+import type { ComposedVenue } from './compose-broker';
 import type { TradingConfig } from './config';
+import type { MarketDataFeed } from './market/feed';
 import type { Universe } from './universe';
 
 /**
@@ -75,4 +80,27 @@ export async function universeKeys(
   if (missing.length > 0)
     log.warn({ missing }, `universe symbols not in ${label}'s NSE equities: not subscribed`);
   return symbols;
+}
+
+/**
+ * Starts a socket adapter (order updates on its socket) and its market feed's socket; closing
+ * the venue stops the token re-reads, the feed's socket and the adapter.
+ */
+export function startSocketVenue(
+  adapter: SocketBroker<TaggedVenue>,
+  feedSocket: StreamSocket,
+  feed: MarketDataFeed,
+  token: { stop(): void },
+): ComposedVenue {
+  adapter.start();
+  feedSocket.start();
+  return {
+    venue: adapter.broker,
+    feed,
+    close: async () => {
+      token.stop();
+      feedSocket.close();
+      await adapter.close();
+    },
+  };
 }

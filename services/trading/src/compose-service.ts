@@ -17,7 +17,7 @@ import { FlagWatcher } from './flag/flag-watcher';
 import { flattenRequestSteps } from './flag/flatten-request-steps';
 import { FlattenRequests } from './flag/flatten-requests';
 import { guardedParameterStore } from './flag/guarded-parameter-store';
-import { CircuitBreaker, type ServiceBreakers } from './health/circuit-breaker';
+import { type ServiceBreakers, serviceBreakers } from './health/circuit-breaker';
 import { DatabaseHealth } from './health/database-health';
 import { JournaledOrderRepository } from './journal/journaled-repository';
 import { OrderJournal } from './journal/order-journal';
@@ -150,19 +150,7 @@ export function wireTradingService(
     spool,
     log,
   });
-  const breakers: ServiceBreakers = {
-    broker: new CircuitBreaker('broker', {
-      failureThreshold: 5,
-      resetTimeoutMs: options.breakerResetMs ?? 30_000,
-      callTimeoutMs: options.brokerTimeoutMs ?? 5000,
-    }),
-    // A flag read answers within the watcher's 2 s or counts as failed.
-    parameters: new CircuitBreaker('parameter-store', {
-      failureThreshold: 5,
-      resetTimeoutMs: options.breakerResetMs ?? 10_000,
-      callTimeoutMs: 2000,
-    }),
-  };
+  const breakers = serviceBreakers(options);
   const started = () => service.isStarted();
   const stopping = () => service.isStopping();
 

@@ -1,7 +1,12 @@
 import { StreamSocket } from './broker/stream-socket';
 import { createUpstoxBroker } from './broker/upstox/upstox-broker';
 import type { ComposedVenue, VenueDeps } from './compose-broker';
-import { brokerSecretStore, startBrokerToken, universeKeys } from './compose-live-broker';
+import {
+  brokerSecretStore,
+  startBrokerToken,
+  startSocketVenue,
+  universeKeys,
+} from './compose-live-broker';
 import type { TradingConfig } from './config';
 import { UpstoxFeed } from './market/upstox-feed';
 
@@ -46,16 +51,5 @@ export async function composeUpstox(
     onError: (err) => log.warn({ err }, 'Upstox market feed error'),
   });
   const feed = new UpstoxFeed({ socket, symbols, log });
-  upstox.start();
-  socket.start();
-  const running = upstox;
-  return {
-    venue: running.broker,
-    feed,
-    close: async () => {
-      token.stop();
-      socket.close();
-      await running.close();
-    },
-  };
+  return startSocketVenue(upstox, socket, feed, token);
 }

@@ -1,15 +1,12 @@
 import WebSocket from 'ws';
+import { ReconnectBackoff, type ReconnectOptions } from './reconnect-backoff';
 
-export interface StreamSocketOptions {
+export interface StreamSocketOptions extends ReconnectOptions {
   /**
    * Where to connect, asked before every dial: Upstox hands out a one-time URI per connection
    * (its authorize call), Angel One a fixed URL with the session's headers.
    */
   readonly endpoint: () => Promise<{ url: string; headers?: Record<string, string> }>;
-  /** First reconnect delay, doubled per failed attempt. @default 500 */
-  readonly reconnectBaseMs?: number;
-  /** @default 30000 */
-  readonly reconnectMaxMs?: number;
   readonly onError?: (error: unknown) => void;
   /**
    * A text frame sent this often while open (Angel One's sockets expect "ping" every 10 s and
@@ -28,8 +25,7 @@ export class StreamSocket {
   private socket?: WebSocket;
   private open = false;
   private closing = true;
-  private attempts = 0;
-  private timer?: NodeJS.Timeout;
+  private readonly reconnects: ReconnectBackoff;
   private connectedOnce = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private lastReceived = 0;
@@ -38,7 +34,9 @@ export class StreamSocket {
   /** Connections opened (the first and every reconnect). */
   connects = 0;
 
-  constructor(private readonly options: StreamSocketOptions) {}
+  constructor(private readonly options: StreamSocketOptions) {
+    this.reconnects = new ReconnectBackoff(options, () => void this.dial());
+  }
 
   start(): void {
     this.closing = false;
@@ -67,8 +65,7 @@ export class StreamSocket {
 
   close(): void {
     this.closing = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.reconnects.cancel();
     clearInterval(this.heartbeatTimer);
     this.open = false;
     this.socket?.terminate();
@@ -91,7 +88,7 @@ export class StreamSocket {
     socket.on('open', () => {
       if (socket !== this.socket) return;
       this.open = true;
-      this.attempts = 0;
+      this.reconnects.opened();
       this.lastReceived = Date.now();
       this.beat(socket);
       this.connects += 1;
@@ -126,13 +123,6 @@ export class StreamSocket {
   }
 
   private scheduleReconnect(): void {
-    if (this.closing || this.timer) return;
-    const base = this.options.reconnectBaseMs ?? 500;
-    const delay = Math.min(this.options.reconnectMaxMs ?? 30_000, base * 2 ** this.attempts);
-    this.attempts += 1;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.dial();
-    }, delay);
+    if (!this.closing) this.reconnects.schedule();
   }
 }

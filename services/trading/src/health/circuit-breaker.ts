@@ -183,3 +183,27 @@ export interface ServiceBreakers {
   readonly broker: CircuitBreaker;
   readonly parameters: CircuitBreaker;
 }
+
+/**
+ * The service's breakers: the broker's (its calls time out after `brokerTimeoutMs`) and the
+ * parameter store's (a flag read answers within the watcher's 2 s or counts as failed).
+ */
+export function serviceBreakers(options: {
+  /** How long a breaker stays OPEN before its trial call. @default 30000 broker, 10000 flag store */
+  readonly breakerResetMs?: number;
+  /** @default 5000 */
+  readonly brokerTimeoutMs?: number;
+}): ServiceBreakers {
+  return {
+    broker: new CircuitBreaker('broker', {
+      failureThreshold: 5,
+      resetTimeoutMs: options.breakerResetMs ?? 30_000,
+      callTimeoutMs: options.brokerTimeoutMs ?? 5000,
+    }),
+    parameters: new CircuitBreaker('parameter-store', {
+      failureThreshold: 5,
+      resetTimeoutMs: options.breakerResetMs ?? 10_000,
+      callTimeoutMs: 2000,
+    }),
+  };
+}

@@ -1,21 +1,12 @@
-import type { Logger } from 'pino';
 import type { StreamSocket } from '../broker/stream-socket';
 import { ANGEL_MODE, ANGEL_NSE_CM, type AngelPacket, decodeAngelPacket } from './angelone-binary';
-import type { Tick } from './bars';
-import type { MarketDataFeed } from './feed';
-import { FeedFreshness } from './feed-freshness';
+import { LiveFeed, type LiveFeedOptions } from './live-feed';
 
-export interface AngelOneFeedOptions {
+export interface AngelOneFeedOptions extends LiveFeedOptions {
   /** The WebSocket V2 socket (its headers: the JWT, API key, client code, feed token). */
   readonly socket: StreamSocket;
   /** Symbol token (NSE cash) -> our symbol, for the universe. */
   readonly symbols: ReadonlyMap<string, string>;
-  /** No exchange update for this long: FEED_STALE. @default 5 */
-  readonly staleSeconds?: number;
-  /** How often freshness is checked. @default 1000 */
-  readonly checkMs?: number;
-  readonly log: Pick<Logger, 'info' | 'warn'>;
-  readonly now?: () => number;
 }
 
 /**
@@ -25,22 +16,13 @@ export interface AngelOneFeedOptions {
  * FEED_RECOVER are logged once per change, with the lags. Bad packets, tokens outside the
  * universe and Angel's text errors are counted and logged, never thrown.
  */
-export class AngelOneFeed implements MarketDataFeed {
+export class AngelOneFeed extends LiveFeed {
   readonly name = 'angelone';
-  private readonly freshness: FeedFreshness;
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private onTick: (tick: Tick) => void = () => undefined;
   /** Bad frames, packets for tokens outside the universe, Angel's text errors, packets decoded. */
   readonly counters = { malformedMessages: 0, unknownTokens: 0, errorMessages: 0, packets: 0 };
 
   constructor(private readonly options: AngelOneFeedOptions) {
-    this.freshness = new FeedFreshness({
-      staleSeconds: options.staleSeconds,
-      connected: () => options.socket.connected(),
-      log: options.log,
-      now: options.now,
-    });
+    super(options, () => options.socket.connected());
     options.socket.onConnect(() => {
       if (this.running) this.subscribe();
     });
@@ -49,25 +31,8 @@ export class AngelOneFeed implements MarketDataFeed {
     });
   }
 
-  start(onTick: (tick: Tick) => void): void {
-    this.onTick = onTick;
-    this.running = true;
+  protected subscribeOnStart(): void {
     if (this.options.socket.connected()) this.subscribe();
-    this.timer = setInterval(() => this.freshness.check(), this.options.checkMs ?? 1000);
-  }
-
-  stop(): void {
-    this.running = false;
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  lastUpdates() {
-    return this.freshness.lastUpdates();
-  }
-
-  isStale(): boolean {
-    return this.freshness.isStale();
   }
 
   /** The SDK's request: `{correlationID, action: 1, params: {mode, tokenList}}` as text. */
@@ -128,7 +93,7 @@ export class AngelOneFeed implements MarketDataFeed {
       price,
       bid: packet.bestBidPaise ? packet.bestBidPaise / 100 : price,
       ask: packet.bestAskPaise ? packet.bestAskPaise / 100 : price,
-      time: packet.exchangeTimestamp || (this.options.now ?? Date.now)(),
+      time: packet.exchangeTimestamp || this.now(),
     });
   }
 }

@@ -1,20 +1,11 @@
-import type { Logger } from 'pino';
 import type { KiteTickerConnection } from '../broker/kite/kite-ticker-connection';
-import type { Tick } from './bars';
-import type { MarketDataFeed } from './feed';
-import { FeedFreshness } from './feed-freshness';
 import { decodeKiteMessage } from './kite-binary';
+import { LiveFeed, type LiveFeedOptions } from './live-feed';
 
-export interface KiteFeedOptions {
+export interface KiteFeedOptions extends LiveFeedOptions {
   readonly ticker: KiteTickerConnection;
   /** Instrument token -> our symbol, for the universe (from `KiteInstruments`). */
   readonly symbols: ReadonlyMap<number, string>;
-  /** No exchange update for this long: FEED_STALE. @default 5 */
-  readonly staleSeconds?: number;
-  /** How often freshness is checked. @default 1000 */
-  readonly checkMs?: number;
-  readonly log: Pick<Logger, 'info' | 'warn'>;
-  readonly now?: () => number;
 }
 
 /**
@@ -23,49 +14,21 @@ export interface KiteFeedOptions {
  * the exchange goes quiet still reads as stale; FEED_STALE and FEED_RECOVER are logged once per
  * change (`FeedFreshness`, as for the other brokers' feeds). Bad frames and tokens outside the universe are counted and logged, never thrown.
  */
-export class KiteFeed implements MarketDataFeed {
+export class KiteFeed extends LiveFeed {
   readonly name = 'kite';
-  private readonly freshness: FeedFreshness;
-  private timer?: NodeJS.Timeout;
-  private running = false;
   /** Bad frames, packets for tokens outside the universe, and packets decoded. */
   readonly counters = { malformedMessages: 0, unknownTokens: 0, packets: 0 };
 
   constructor(private readonly options: KiteFeedOptions) {
-    this.freshness = new FeedFreshness({
-      staleSeconds: options.staleSeconds,
-      connected: () => options.ticker.connected(),
-      log: options.log,
-      now: options.now,
-    });
+    super(options, () => options.ticker.connected());
     options.ticker.onBinary((data) => {
       if (this.running) this.onMessage(data);
     });
   }
 
-  start(onTick: (tick: Tick) => void): void {
-    this.onTick = onTick;
-    this.running = true;
+  protected subscribeOnStart(): void {
     this.options.ticker.subscribe([...this.options.symbols.keys()], 'full');
-    this.timer = setInterval(() => this.freshness.check(), this.options.checkMs ?? 1000);
   }
-
-  stop(): void {
-    this.running = false;
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  lastUpdates() {
-    return this.freshness.lastUpdates();
-  }
-
-  /** Whether the last check found the feed stale. */
-  isStale(): boolean {
-    return this.freshness.isStale();
-  }
-
-  private onTick: (tick: Tick) => void = () => undefined;
 
   private onMessage(data: ArrayBuffer): void {
     const { packets, problems } = decodeKiteMessage(data);
@@ -87,7 +50,7 @@ export class KiteFeed implements MarketDataFeed {
         continue;
       }
       this.counters.packets += 1;
-      const now = (this.options.now ?? Date.now)();
+      const now = this.now();
       if (p.lastTradeTime !== undefined) this.freshness.noteTick(p.lastTradeTime);
       if (p.exchangeTimestamp !== undefined) this.freshness.noteDepth(p.exchangeTimestamp);
       this.onTick({

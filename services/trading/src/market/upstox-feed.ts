@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { StreamSocket } from '../broker/stream-socket';
-import type { Tick } from './bars';
-import type { MarketDataFeed } from './feed';
-import { FeedFreshness } from './feed-freshness';
+import { LiveFeed, type LiveFeedOptions } from './live-feed';
 import { FEED_TYPE, feedResponseType } from './upstox-proto';
 
-export interface UpstoxFeedOptions {
+export interface UpstoxFeedOptions extends LiveFeedOptions {
   /** The market data feed V3 socket (its endpoint: the SDK's authorize call). */
   readonly socket: StreamSocket;
   /** Instrument key (`NSE_EQ|<ISIN>`) -> our symbol, for the universe. */
   readonly symbols: ReadonlyMap<string, string>;
-  /** No exchange update for this long: FEED_STALE. @default 5 */
-  readonly staleSeconds?: number;
-  /** How often freshness is checked. @default 1000 */
-  readonly checkMs?: number;
-  readonly log: Pick<Logger, 'info' | 'warn'>;
-  readonly now?: () => number;
 }
 
 const LtpcSchema = z.object({
@@ -53,22 +44,13 @@ const FeedResponseSchema = z.object({
  * reads as stale; FEED_STALE and FEED_RECOVER are logged once per change, with the lags. Bad
  * frames and keys outside the universe are counted and logged, never thrown.
  */
-export class UpstoxFeed implements MarketDataFeed {
+export class UpstoxFeed extends LiveFeed {
   readonly name = 'upstox';
-  private readonly freshness: FeedFreshness;
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private onTick: (tick: Tick) => void = () => undefined;
   /** Bad frames, feeds for keys outside the universe, and feeds decoded. */
   readonly counters = { malformedMessages: 0, unknownKeys: 0, feeds: 0 };
 
   constructor(private readonly options: UpstoxFeedOptions) {
-    this.freshness = new FeedFreshness({
-      staleSeconds: options.staleSeconds,
-      connected: () => options.socket.connected(),
-      log: options.log,
-      now: options.now,
-    });
+    super(options, () => options.socket.connected());
     options.socket.onConnect(() => {
       if (this.running) this.subscribe();
     });
@@ -77,25 +59,8 @@ export class UpstoxFeed implements MarketDataFeed {
     });
   }
 
-  start(onTick: (tick: Tick) => void): void {
-    this.onTick = onTick;
-    this.running = true;
+  protected subscribeOnStart(): void {
     if (this.options.socket.connected()) this.subscribe();
-    this.timer = setInterval(() => this.freshness.check(), this.options.checkMs ?? 1000);
-  }
-
-  stop(): void {
-    this.running = false;
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  lastUpdates() {
-    return this.freshness.lastUpdates();
-  }
-
-  isStale(): boolean {
-    return this.freshness.isStale();
   }
 
   /** The SDK's request shape: a binary frame of `{guid, method, data:{mode, instrumentKeys}}`. */
@@ -123,7 +88,7 @@ export class UpstoxFeed implements MarketDataFeed {
       return;
     }
     if (message.type === FEED_TYPE.market_info) return;
-    const now = (this.options.now ?? Date.now)();
+    const now = this.now();
     for (const [key, feed] of Object.entries(message.feeds ?? {})) {
       const symbol = this.options.symbols.get(key);
       if (symbol === undefined) {

@@ -1,37 +1,21 @@
 import { SMARTAPI_URLS } from '../../../../common/angelone/smartapi';
+import { type SocketBroker, type SocketBrokerOptions, socketBroker } from '../socket-broker';
 import { StreamSocket } from '../stream-socket';
-import { TaggedBroker, type TaggedBrokerOptions } from '../tagged-broker';
-import type { OrderStream } from '../tagged-venue';
 import { AngelOneVenue, type AngelOneVenueOptions } from './angelone-venue';
 
-export interface AngelOneBrokerOptions
-  extends AngelOneVenueOptions,
-    Pick<
-      TaggedBrokerOptions,
-      'token' | 'strategies' | 'algoStrategies' | 'pollMs' | 'readBackoffMs' | 'log'
-    > {
+export interface AngelOneBrokerOptions extends AngelOneVenueOptions, SocketBrokerOptions {
   /** The account's client code (`x-client-code`). */
   readonly clientCode: string;
   /** The session's feed token (`x-feed-token`). */
   readonly feedToken: () => string;
   /** @default the SDK's wss://tns.angelone.in/smart-order-update */
   readonly orderStreamUrl?: string;
-  /** Reconnect backoff of the order-status socket. @default 500 */
-  readonly reconnectBaseMs?: number;
-  readonly reconnectMaxMs?: number;
   /** @default 10000, as the SDK pings */
   readonly heartbeatMs?: number;
 }
 
-/** Angel One's adapter and the socket that carries its order updates. */
-export interface AngelOneBroker {
-  readonly broker: TaggedBroker;
-  readonly venue: AngelOneVenue;
-  /** The order-status WebSocket; started by `start`, closed by `close`. */
-  readonly stream: StreamSocket;
-  start(): void;
-  close(): Promise<void>;
-}
+/** Angel One's adapter and the order-status WebSocket that carries its order updates. */
+export type AngelOneBroker = SocketBroker<AngelOneVenue>;
 
 /** The headers Angel's sockets take (the SDK's WSOrderUpdates and WebSocketV2 send these). */
 export function angelSocketHeaders(options: {
@@ -50,20 +34,13 @@ export function angelSocketHeaders(options: {
 }
 
 /**
- * The order-status socket as an order stream: JSON text frames with `orderData`; the "AB00"
+ * The order-status socket's order updates: JSON text frames with `orderData`; the "AB00"
  * greeting (connected) and the "pong" heartbeat answers are not order updates.
  */
-function orderStream(socket: StreamSocket): OrderStream {
-  return {
-    connected: () => socket.connected(),
-    onConnect: (listener) => socket.onConnect(listener),
-    onOrderUpdate: (listener) =>
-      socket.onMessage((data, binary) => {
-        const text = data.toString('utf8');
-        if (text === 'pong' || /"order-status"\s*:\s*"AB00"/.test(text)) return;
-        listener(binary ? data : text);
-      }),
-  };
+function orderUpdate(data: Buffer, binary: boolean): string | Buffer | undefined {
+  const text = data.toString('utf8');
+  if (text === 'pong' || /"order-status"\s*:\s*"AB00"/.test(text)) return undefined;
+  return binary ? data : text;
 }
 
 /**
@@ -91,28 +68,5 @@ export function createAngelOneBroker(options: AngelOneBrokerOptions): AngelOneBr
     heartbeat: { payload: 'ping', intervalMs: options.heartbeatMs ?? 10_000 },
     onError: (err) => options.log.warn({ err }, 'Angel One order-status socket error'),
   });
-  const broker = new TaggedBroker({
-    name: 'angelone',
-    venue,
-    stream: orderStream(stream),
-    token: options.token,
-    strategies: options.strategies,
-    algoStrategies: options.algoStrategies,
-    pollMs: options.pollMs,
-    readBackoffMs: options.readBackoffMs,
-    log: options.log,
-  });
-  return {
-    broker,
-    venue,
-    stream,
-    start() {
-      broker.start();
-      stream.start();
-    },
-    async close() {
-      await broker.close();
-      stream.close();
-    },
-  };
+  return socketBroker('angelone', venue, stream, orderUpdate, options);
 }

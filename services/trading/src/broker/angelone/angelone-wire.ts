@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { describeIssues } from '../../../../../contract/validation';
 import { angelOutcome } from '../../../../common/angelone/smartapi';
 import type { BrokerOrderStatus } from '../broker';
 import { VenueError, type VenueOrder } from '../tagged-venue';
+import { LOWER_CASE_FINAL, parseVenue, venueOrderStatus } from '../venue-wire';
 
 /**
  * SmartAPI payloads as `smartapi-javascript` hands them over (the JSON as Angel sent it), and the
@@ -98,31 +98,13 @@ export function angelData<S extends z.ZodType>(schema: S, raw: unknown, what: st
   return parseAngel(schema, outcome.data, what);
 }
 
-/** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
-export function parseAngel<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = describeIssues(result.error, value).slice(0, 3).join('; ');
-  throw new Error(`malformed Angel One ${what}: ${problems}`);
-}
+/** Parses what Angel sent with `schema`; a mismatch names what it was and the offending values. */
+export const parseAngel = <S extends z.ZodType>(schema: S, value: unknown, what: string) =>
+  parseVenue('Angel One', schema, value, what);
 
-/** Angel's order statuses reduced to ours: anything not final is still working. */
-export function angelStatus(status: string): BrokerOrderStatus {
-  switch (status.toLowerCase()) {
-    case 'complete':
-      return 'FILLED';
-    case 'cancelled':
-      return 'CANCELLED';
-    case 'rejected':
-      return 'REJECTED';
-    default:
-      return 'OPEN';
-  }
-}
+/** Angel's order statuses (in any case) reduced to ours: anything not final is still working. */
+export const angelStatus = (status: string): BrokerOrderStatus =>
+  venueOrderStatus(status.toLowerCase(), LOWER_CASE_FINAL);
 
 export function orderFromAngel(o: AngelOrder): VenueOrder {
   return {

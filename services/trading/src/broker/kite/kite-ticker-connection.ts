@@ -1,16 +1,13 @@
 import { KiteTicker, type KiteTickerParams, type Ticker } from 'kiteconnect';
+import { ReconnectBackoff, type ReconnectOptions } from '../reconnect-backoff';
 
 /** Where and as whom to open Kite's ticker WebSocket. */
-export interface KiteTickerOptions {
+export interface KiteTickerOptions extends ReconnectOptions {
   readonly apiKey: string;
   /** Read at every (re)connect: a renewed token is used without a restart. */
   readonly accessToken: () => string;
   /** @default wss://ws.kite.trade/ (tests: the simulator's ws://127.0.0.1:<port>/) */
   readonly root?: string;
-  /** First reconnect delay, doubled per failed attempt. @default 500 */
-  readonly reconnectBaseMs?: number;
-  /** @default 30000 */
-  readonly reconnectMaxMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -53,8 +50,7 @@ export class KiteTickerConnection {
   private ticker?: Ticker;
   private open = false;
   private closing = false;
-  private attempts = 0;
-  private timer?: NodeJS.Timeout;
+  private readonly reconnects: ReconnectBackoff;
   private readonly modes = new Map<number, TickerMode>();
   private readonly binaryListeners: Array<(data: ArrayBuffer) => void> = [];
   private readonly orderListeners: Array<(data: unknown) => void> = [];
@@ -63,7 +59,9 @@ export class KiteTickerConnection {
   /** Connections opened (the first and every reconnect). */
   connects = 0;
 
-  constructor(private readonly options: KiteTickerOptions) {}
+  constructor(private readonly options: KiteTickerOptions) {
+    this.reconnects = new ReconnectBackoff(options, () => this.dial());
+  }
 
   /** Opens the socket; later drops reconnect on their own until `close`. */
   start(): void {
@@ -100,8 +98,7 @@ export class KiteTickerConnection {
 
   close(): void {
     this.closing = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.reconnects.cancel();
     if (active === this.sink) active = undefined;
     this.open = false;
     this.ticker?.disconnect();
@@ -110,7 +107,7 @@ export class KiteTickerConnection {
   private readonly sink: Sink = {
     connect: () => {
       this.open = true;
-      this.attempts = 0;
+      this.reconnects.opened();
       this.connects += 1;
       this.sendSubscriptions([...this.modes.keys()]);
       const reconnect = this.connectedOnce;
@@ -148,14 +145,7 @@ export class KiteTickerConnection {
   }
 
   private scheduleReconnect(): void {
-    if (this.closing || this.timer) return;
-    const base = this.options.reconnectBaseMs ?? 500;
-    const delay = Math.min(this.options.reconnectMaxMs ?? 30_000, base * 2 ** this.attempts);
-    this.attempts += 1;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.dial();
-    }, delay);
+    if (!this.closing) this.reconnects.schedule();
   }
 
   private sendSubscriptions(tokens: readonly number[]): void {

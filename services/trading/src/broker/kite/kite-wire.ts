@@ -1,7 +1,6 @@
 import * as z from 'zod';
-import { describeIssues } from '../../../../../contract/validation';
-import type { BrokerOrderStatus } from '../broker';
 import { VenueError, type VenueOrder } from '../tagged-venue';
+import { type FinalStatusWords, parseVenue, venueOrderStatus } from '../venue-wire';
 
 /**
  * Kite Connect v3 payloads as the official SDK hands them over (it unwraps `{status, data}` and
@@ -114,19 +113,12 @@ export function kiteError(raw: unknown): VenueError {
   return new VenueError('kite', 'transient', 'NetworkException', message);
 }
 
-/** Kite's order statuses reduced to ours: anything not final is still working. */
-function brokerStatus(status: string): BrokerOrderStatus {
-  switch (status) {
-    case 'COMPLETE':
-      return 'FILLED';
-    case 'CANCELLED':
-      return 'CANCELLED';
-    case 'REJECTED':
-      return 'REJECTED';
-    default:
-      return 'OPEN';
-  }
-}
+/** Kite's words for the final order statuses. */
+const KITE_FINAL: FinalStatusWords = {
+  filled: 'COMPLETE',
+  cancelled: 'CANCELLED',
+  rejected: 'REJECTED',
+};
 
 /** A Kite order (book row or ticker update) in broker-neutral terms. */
 export function orderFromKite(o: KiteOrder): VenueOrder {
@@ -137,25 +129,16 @@ export function orderFromKite(o: KiteOrder): VenueOrder {
     side: o.transaction_type,
     quantity: o.quantity,
     filledQuantity: o.filled_quantity,
-    status: brokerStatus(o.status),
+    status: venueOrderStatus(o.status, KITE_FINAL),
     venueStatus: o.status,
     statusMessage: o.status_message,
     exchange: o.exchange,
   };
 }
 
-/** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
-export function parseKite<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  // The first few problems, each naming the field and what Kite sent, as every other edge does.
-  const problems = describeIssues(result.error, value).slice(0, 3).join('; ');
-  throw new Error(`malformed Kite ${what}: ${problems}`);
-}
+/** Parses what Kite sent with `schema`; a mismatch names what it was and the offending values. */
+export const parseKite = <S extends z.ZodType>(schema: S, value: unknown, what: string) =>
+  parseVenue('Kite', schema, value, what);
 
 /** Epoch ms of a Kite timestamp (a Date from the SDK, or "YYYY-MM-DD HH:MM:SS" in IST). */
 export function kiteTime(value: Date | string | null | undefined, fallback: number): number {

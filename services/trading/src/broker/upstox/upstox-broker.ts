@@ -1,46 +1,22 @@
+import { type SocketBroker, type SocketBrokerOptions, socketBroker } from '../socket-broker';
 import { StreamSocket } from '../stream-socket';
-import { TaggedBroker, type TaggedBrokerOptions } from '../tagged-broker';
-import type { OrderStream } from '../tagged-venue';
 import { UpstoxVenue, type UpstoxVenueOptions } from './upstox-venue';
 
-export interface UpstoxBrokerOptions
-  extends UpstoxVenueOptions,
-    Pick<
-      TaggedBrokerOptions,
-      'token' | 'strategies' | 'algoStrategies' | 'pollMs' | 'readBackoffMs' | 'log'
-    > {
-  /** Reconnect backoff of the portfolio stream. @default 500 */
-  readonly reconnectBaseMs?: number;
-  readonly reconnectMaxMs?: number;
-}
+export interface UpstoxBrokerOptions extends UpstoxVenueOptions, SocketBrokerOptions {}
 
 /** Upstox's adapter and the portfolio stream that carries its order updates. */
-export interface UpstoxBroker {
-  readonly broker: TaggedBroker;
-  readonly venue: UpstoxVenue;
-  /** The portfolio stream (order updates); started by `start`, closed by `close`. */
-  readonly stream: StreamSocket;
-  start(): void;
-  close(): Promise<void>;
-}
+export type UpstoxBroker = SocketBroker<UpstoxVenue>;
 
 /**
- * The portfolio stream as an order stream: text frames of `update_type: "order"` only (positions
+ * The portfolio stream's order updates: text frames of `update_type: "order"` only (positions
  * and holdings updates are not subscribed, and anything else is not an order update).
  */
-function orderStream(socket: StreamSocket): OrderStream {
-  return {
-    connected: () => socket.connected(),
-    onConnect: (listener) => socket.onConnect(listener),
-    onOrderUpdate: (listener) =>
-      socket.onMessage((data, binary) => {
-        if (binary) return;
-        const text = data.toString('utf8');
-        // A non-order update is skipped; a frame that is not JSON goes on to be counted as malformed.
-        if (/"update_type"\s*:\s*"(?!order")/.test(text)) return;
-        listener(text);
-      }),
-  };
+function orderUpdate(data: Buffer, binary: boolean): string | undefined {
+  if (binary) return undefined;
+  const text = data.toString('utf8');
+  // A non-order update is skipped; a frame that is not JSON goes on to be counted as malformed.
+  if (/"update_type"\s*:\s*"(?!order")/.test(text)) return undefined;
+  return text;
 }
 
 /**
@@ -59,28 +35,5 @@ export function createUpstoxBroker(options: UpstoxBrokerOptions): UpstoxBroker {
     reconnectMaxMs: options.reconnectMaxMs,
     onError: (err) => options.log.warn({ err }, 'Upstox portfolio stream error'),
   });
-  const broker = new TaggedBroker({
-    name: 'upstox',
-    venue,
-    stream: orderStream(stream),
-    token: options.token,
-    strategies: options.strategies,
-    algoStrategies: options.algoStrategies,
-    pollMs: options.pollMs,
-    readBackoffMs: options.readBackoffMs,
-    log: options.log,
-  });
-  return {
-    broker,
-    venue,
-    stream,
-    start() {
-      broker.start();
-      stream.start();
-    },
-    async close() {
-      await broker.close();
-      stream.close();
-    },
-  };
+  return socketBroker('upstox', venue, stream, orderUpdate, options);
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { describeIssues } from '../../../../../contract/validation';
 import type { BrokerOrderStatus } from '../broker';
 import { VenueError, type VenueErrorKind, type VenueOrder } from '../tagged-venue';
+import { LOWER_CASE_FINAL, parseVenue, venueOrderStatus } from '../venue-wire';
 
 /**
  * Upstox API v2 payloads as `upstox-js-sdk` hands them over (its models turn snake_case into
@@ -148,18 +148,8 @@ function kindOf(code: string, status: number | undefined): VenueErrorKind {
 }
 
 /** Upstox's order statuses (lower case) reduced to ours: anything not final is still working. */
-export function upstoxStatus(status: string): BrokerOrderStatus {
-  switch (status) {
-    case 'complete':
-      return 'FILLED';
-    case 'cancelled':
-      return 'CANCELLED';
-    case 'rejected':
-      return 'REJECTED';
-    default:
-      return 'OPEN';
-  }
-}
+export const upstoxStatus = (status: string): BrokerOrderStatus =>
+  venueOrderStatus(status, LOWER_CASE_FINAL);
 
 export function orderFromBook(o: UpstoxOrder): VenueOrder {
   return {
@@ -191,17 +181,9 @@ export function orderFromUpdate(u: z.output<typeof UpstoxOrderUpdateSchema>): Ve
   };
 }
 
-/** Parses `value` with `schema`; a mismatch names what it was and the offending values. */
-export function parseUpstox<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  what: string,
-): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = describeIssues(result.error, value).slice(0, 3).join('; ');
-  throw new Error(`malformed Upstox ${what}: ${problems}`);
-}
+/** Parses what Upstox sent with `schema`; a mismatch names what it was and the offending values. */
+export const parseUpstox = <S extends z.ZodType>(schema: S, value: unknown, what: string) =>
+  parseVenue('Upstox', schema, value, what);
 
 /** Epoch ms of an Upstox timestamp ("YYYY-MM-DD HH:MM:SS" in IST). */
 export function upstoxTime(value: string | null | undefined, fallback: number): number {
