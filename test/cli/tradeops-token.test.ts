@@ -19,7 +19,7 @@ import type { OpsContext, TokenAccess } from '../../services/ops/platform/ports'
 import { regenerateTokens } from '../../services/ops/steps/token-generation';
 import { SIM_CREDENTIALS, startTestSimulator } from '../sim/kite-sim-support';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { stubExpiredKiteTokens } from '../support/kite-token-secrets';
+import { answerExpiredKiteTokens } from '../support/kite-token-secrets';
 import { localTokenStack } from '../support/local-token-stack';
 import { tradeopsInProcess as tradeops } from '../support/tradeops';
 
@@ -97,7 +97,7 @@ beforeEach(async () => {
   ssm
     .on(GetParameterCommand, { Name: '/algo-trading/dev/ops' })
     .resolves({ Parameter: { Value: JSON.stringify(DISCOVERY) } });
-  stubExpiredKiteTokens(sm, SECRETS);
+  answerExpiredKiteTokens(sm, SECRETS);
   s3.resolves({});
 });
 

@@ -16,7 +16,7 @@ import type { ChecklistContext } from '../../services/ops/checks/support';
 import { namedTokens } from '../../services/ops/checks/token-checks';
 import { awsOpsContext } from '../../services/ops/platform/aws/aws-context';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { stubExpiredKiteTokens } from '../support/kite-token-secrets';
+import { answerExpiredKiteTokens } from '../support/kite-token-secrets';
 
 const sm = mockClient(SecretsManagerClient);
 const SECRETS = '/algo-trading/prod/broker/kite';
@@ -59,7 +59,7 @@ afterAll(() => db.close());
 beforeEach(async () => {
   sm.reset();
   await db.pool.query('DELETE FROM broker_token_gate');
-  stubExpiredKiteTokens(sm, SECRETS);
+  answerExpiredKiteTokens(sm, SECRETS);
 });
 
 describe('the ops functions in AWS: the named tokens from Secrets Manager and the gate', () => {

@@ -11,7 +11,7 @@ import type { AwsStub } from 'aws-sdk-client-mock';
  * expired long ago and a WEBSOCKET1 the deployment created empty: judging either needs no call
  * to Kite.
  */
-export function stubExpiredKiteTokens(
+export function answerExpiredKiteTokens(
   sm: AwsStub<ServiceInputTypes, ServiceOutputTypes, SecretsManagerClientResolvedConfig>,
   secrets: string,
 ): void {
