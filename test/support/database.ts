@@ -56,3 +56,41 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     },
   };
 }
+
+/** A `TestDatabase` that reads the current one at each use (it exists only inside hooks/tests). */
+export function lazyDatabase(now: () => TestDatabase): TestDatabase {
+  return {
+    get name() {
+      return now().name;
+    },
+    get url() {
+      return now().url;
+    },
+    get pool() {
+      return now().pool;
+    },
+    close: () => now().close(),
+  };
+}
+
+/**
+ * One database for the test file, created before its first test and dropped after its last, with
+ * the `emptied` tables' rows deleted before each test: tests that share the schema, not the rows.
+ */
+export function databasePerFile(emptied: readonly string[] = []): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  beforeEach(async () => {
+    for (const table of emptied) await current?.pool.query(`DELETE FROM ${table}`);
+  });
+  return lazyDatabase(() => {
+    if (!current) throw new Error('the test database exists only while the file runs');
+    return current;
+  });
+}

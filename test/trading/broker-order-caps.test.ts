@@ -10,9 +10,9 @@ import {
   OrderRateRefusedError,
   RateLimitedBroker,
 } from '../../services/trading/src/broker/rate-limited-broker';
-import type { Order } from '../../services/trading/src/domain';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { databasePerFile, type TestDatabase } from '../support/database';
 import { eventually } from './harness';
+import { doorExit } from './order-requests';
 
 // Kite's caps scaled down: 5 orders a "minute" of 1.5 s (the second's window is 1.2 s) and 7 a day.
 const SCALED: BrokerOrderCaps = { label: 'Kite', perSecond: 10, perMinute: 5, perDay: 7 };
@@ -44,19 +44,7 @@ describe("the broker's own order caps", () => {
 });
 
 describe('SharedOrderRateLimiter with minute and day caps (PostgreSQL)', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db.close();
-  });
-
-  beforeEach(async () => {
-    await db.pool.query('DELETE FROM order_rate_buckets');
-  });
+  const db = databasePerFile(['order_rate_buckets']);
 
   it('refuses an entry over the minute cap, naming it, and grants again once the minute slides', async () => {
     // Arrange: the second's limit (8) has room; the minute's (5) is taken.
@@ -162,20 +150,7 @@ describe('SharedOrderRateLimiter with minute and day caps (PostgreSQL)', () => {
     );
     const door = new RateLimitedBroker(venue, limiterOn(db, { ...SCALED, perDay: 1 }));
     await takeEntries(door.limiter, 1);
-    const exit: Order = {
-      id: '00000000-0000-4000-8000-000000000001',
-      clientOrderId: 'exit-at-cap',
-      strategyId: 'door',
-      symbol: 'INFY',
-      side: 'SELL',
-      type: 'MARKET',
-      quantity: 1,
-      reduceOnly: true,
-      status: 'NEW',
-      filledQuantity: 0,
-      tradingDay: '2026-11-26',
-      createdAt: Date.now(),
-    };
+    const exit = doorExit(1, 'exit-at-cap');
 
     // Act
     const sent = door.submit(exit);

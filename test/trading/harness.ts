@@ -29,7 +29,7 @@ import {
 } from '../../services/trading/src/strategies/strategy-config';
 import type { TradingService } from '../../services/trading/src/trading-service';
 import { DEFAULT_UNIVERSE, Universe } from '../../services/trading/src/universe';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, lazyDatabase, type TestDatabase } from '../support/database';
 
 /** A feed the test drives: `push` delivers a tick now. */
 export class ManualFeed implements MarketDataFeed {
@@ -260,18 +260,7 @@ export function databasePerTest(harness: () => Harness | undefined): TestDatabas
     if (!current) throw new Error('the test database exists only while a test runs');
     return current;
   };
-  return {
-    get name() {
-      return now().name;
-    },
-    get url() {
-      return now().url;
-    },
-    get pool() {
-      return now().pool;
-    },
-    close: () => now().close(),
-  };
+  return lazyDatabase(now);
 }
 
 /** The control actions audited so far, oldest first. */

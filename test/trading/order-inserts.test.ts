@@ -3,7 +3,7 @@ import type { Pool, QueryConfig } from 'pg';
 import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
 import type { Order } from '../../services/trading/src/domain';
 import { type InsertOutcome, OrderInserts } from '../../services/trading/src/oms/order-inserts';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { databasePerFile } from '../support/database';
 import { eventually } from './harness';
 
 const LIMIT = 3;
@@ -40,19 +40,10 @@ function counting(pool: Pool): { pool: Pool; statements: string[] } {
 }
 
 describe('OrderInserts (group commit)', () => {
-  let db: TestDatabase;
+  const db = databasePerFile(['order_rate_buckets']);
   let limiter: SharedOrderRateLimiter;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db.close();
-  });
-
   beforeEach(async () => {
-    await db.pool.query('DELETE FROM order_rate_buckets');
     await db.pool.query(
       `INSERT INTO strategy_leases (strategy_id, holder, fence_token, expires_at)
        VALUES ('ma-cross', $1, $2, now() + interval '1 hour')

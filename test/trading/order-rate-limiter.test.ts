@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { databasePerFile } from '../support/database';
 
 const options = (taskId: string) => ({
   bucket: 'test/client',
@@ -10,19 +10,7 @@ const options = (taskId: string) => ({
 });
 
 describe('SharedOrderRateLimiter', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db.close();
-  });
-
-  beforeEach(async () => {
-    await db.pool.query('DELETE FROM order_rate_buckets');
-  });
+  const db = databasePerFile(['order_rate_buckets']);
 
   it('grants no more than the limit in any window across three tasks on one database', async () => {
     // Arrange: three tasks asking as fast as they can for 2.5 s.
@@ -99,15 +87,7 @@ describe('SharedOrderRateLimiter', () => {
 });
 
 describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db.close();
-  });
+  const db = databasePerFile();
 
   const stamps = async (): Promise<string[]> =>
     (

@@ -7,24 +7,10 @@ import {
 import type { Order } from '../../services/trading/src/domain';
 import { CircuitBreaker } from '../../services/trading/src/health/circuit-breaker';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-
-const exit = (i: number): Order => ({
-  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  clientOrderId: `exit-${i}`,
-  strategyId: 'door',
-  symbol: 'INFY',
-  side: 'SELL',
-  type: 'MARKET',
-  quantity: 1,
-  reduceOnly: true,
-  status: 'NEW',
-  filledQuantity: 0,
-  tradingDay: '2026-11-26',
-  createdAt: Date.now(),
-});
+import { doorExit } from './order-requests';
 
 const entry = (i: number): Order => ({
-  ...exit(i),
+  ...doorExit(i),
   clientOrderId: `entry-${i}`,
   side: 'BUY',
   reduceOnly: false,
@@ -172,7 +158,7 @@ describe('RateLimitedBroker behind the broker circuit breaker', () => {
 
     // Act: the order manager's wiring, the breaker passed as the door's `through`.
     const acks = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => door.submit(exit(i), (send) => breaker.run(send))),
+      Array.from({ length: 6 }, (_, i) => door.submit(doorExit(i), (send) => breaker.run(send))),
     );
     const waited = Date.now() - started;
 
@@ -201,7 +187,7 @@ describe('RateLimitedBroker behind the broker circuit breaker', () => {
       marginMs: 200,
     });
     const resting = (i: number): Order => ({
-      ...exit(i),
+      ...doorExit(i),
       clientOrderId: `modify-${i}`,
       type: 'LIMIT',
       limitPrice: 2000,
@@ -244,7 +230,7 @@ describe('RateLimitedBroker behind the broker circuit breaker', () => {
 
     // Act: the breaker wraps what the door sends; here the send never settles.
     const outcome = door
-      .submit(exit(100), (send) => breaker.run(() => send().then(() => hung)))
+      .submit(doorExit(100), (send) => breaker.run(() => send().then(() => hung)))
       .catch((error: unknown) => error);
 
     // Assert
