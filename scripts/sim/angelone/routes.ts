@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import * as z from 'zod';
+import { registerGateway } from '../shared/gateway';
 import type { AngelSimContext } from './context';
 import {
   angelSymbol,
@@ -131,23 +132,23 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
   const { sessions, engine } = ctx;
   const account = sessions.account;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/__sim')) return undefined;
-    const failure = await ctx.faults.admit();
-    if (failure !== undefined) return answerFailure(reply, failure);
-    for (const [name, ok] of REQUIRED_HEADERS) {
-      const value = request.headers[name];
-      if (typeof value !== 'string' || !ok(value)) throw badHeader(name);
-    }
-    if (request.headers['x-privatekey'] !== account.apiKey) throw invalidApiKey();
-    if (path === LOGIN_PATH || path === REFRESH_PATH) return undefined;
-    (request as { jwt?: string }).jwt = sessions.authenticate(request.headers.authorization);
-    if (/\/order\/v1\/(placeOrder|modifyOrder|cancelOrder)$/.test(path)) {
-      if (!ctx.orderRequestsPerSecond.tryTake())
-        return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
-    }
-    return undefined;
+  registerGateway(app, {
+    faults: ctx.faults,
+    answerFault,
+    check: (request, reply, path) => {
+      for (const [name, ok] of REQUIRED_HEADERS) {
+        const value = request.headers[name];
+        if (typeof value !== 'string' || !ok(value)) throw badHeader(name);
+      }
+      if (request.headers['x-privatekey'] !== account.apiKey) throw invalidApiKey();
+      if (path === LOGIN_PATH || path === REFRESH_PATH) return undefined;
+      (request as { jwt?: string }).jwt = sessions.authenticate(request.headers.authorization);
+      if (/\/order\/v1\/(placeOrder|modifyOrder|cancelOrder)$/.test(path)) {
+        if (!ctx.orderRequestsPerSecond.tryTake())
+          return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
+      }
+      return undefined;
+    },
   });
 
   app.post(LOGIN_PATH, async (request) => success(sessions.login(parsed(loginBody, request.body))));
@@ -250,12 +251,9 @@ export function registerAngelRoutes(app: FastifyInstance, ctx: AngelSimContext):
   });
 }
 
-/** Faults as Angel's edge answers them: the throttle's text, an internal error, a gateway page. */
-function answerFailure(reply: FastifyReply, status: number) {
-  if (status === 429) return reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT);
-  if (status === 500) return reply.code(500).send(somethingWrong().toEnvelope());
-  return reply
-    .code(status)
-    .type('text/html')
-    .send(`<html><body><h1>${status}</h1>gateway error</body></html>`);
+/** Faults as Angel's edge answers them: the throttle's text, an internal error. */
+function answerFault(reply: FastifyReply, status: 429 | 500) {
+  return status === 429
+    ? reply.code(429).type('text/plain').send(RATE_LIMIT_TEXT)
+    : reply.code(500).send(somethingWrong().toEnvelope());
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
+import { registerGateway } from '../shared/gateway';
 import {
   commodityMarginsJson,
   equityMarginsJson,
@@ -48,23 +49,14 @@ export function registerApiRoutes(
   ctx: SimContext,
   onOrderRequest?: () => void,
 ): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (onOrderRequest && request.method === 'POST' && path.startsWith('/orders/'))
-      onOrderRequest();
-    if (path.startsWith('/__sim')) return undefined;
-    const failure = await ctx.faults.admit();
-    if (failure !== undefined) return answerFailure(reply, failure);
-    if (path === '/connect/login') return undefined;
-    if (request.headers['x-kite-version'] !== '3') {
-      throw inputError('Invalid or missing `X-Kite-Version` header; it must be 3.');
-    }
-    if (!PUBLIC_PATHS.has(path)) ctx.sessions.authenticate(request.headers.authorization);
-    if (path.startsWith('/orders/') && request.method !== 'GET') {
-      if (!ctx.orderRequestsPerSecond.tryTake()) throw tooManyRequestsError();
-      if (request.method === 'POST' && !ctx.ordersPerMinute.tryTake()) throw tooManyRequestsError();
-    }
-    return undefined;
+  registerGateway(app, {
+    faults: ctx.faults,
+    answerFault,
+    onArrival: (request, path) => {
+      if (onOrderRequest && request.method === 'POST' && path.startsWith('/orders/'))
+        onOrderRequest();
+    },
+    check: (request, _reply, path) => kiteChecks(ctx, request, path),
   });
 
   const user = ctx.sessions.user;
@@ -184,22 +176,30 @@ function resolveToken(ctx: SimContext, key: string): number | undefined {
 
 const success = <T>(data: T) => ({ status: 'success', data });
 
-/** A 429 comes from Kite's API as its JSON envelope; a 5xx from the gateway in front, as HTML. */
-function answerFailure(reply: FastifyReply, status: number) {
-  if (status === 429) {
-    return reply
-      .code(429)
-      .send(new KiteApiError(429, 'NetworkException', 'Too many requests').toEnvelope());
+/** Kite's own checks on an API request: its version header, the session, its order-rate limits. */
+function kiteChecks(ctx: SimContext, request: FastifyRequest, path: string): undefined {
+  if (path === '/connect/login') return undefined;
+
+  if (request.headers['x-kite-version'] !== '3') {
+    throw inputError('Invalid or missing `X-Kite-Version` header; it must be 3.');
   }
-  if (status === 500) {
-    return reply
-      .code(500)
-      .send(
-        new KiteApiError(500, 'GeneralException', 'Something unexpected went wrong').toEnvelope(),
-      );
+  if (!PUBLIC_PATHS.has(path)) ctx.sessions.authenticate(request.headers.authorization);
+  if (path.startsWith('/orders/') && request.method !== 'GET') {
+    if (!ctx.orderRequestsPerSecond.tryTake()) throw tooManyRequestsError();
+    if (request.method === 'POST' && !ctx.ordersPerMinute.tryTake()) throw tooManyRequestsError();
   }
-  return reply
-    .code(status)
-    .type('text/html')
-    .send(`<html><body><h1>${status}</h1>gateway error</body></html>`);
+  return undefined;
+}
+
+/** A 429 and a 500 come from Kite's API as its JSON envelope. */
+function answerFault(reply: FastifyReply, status: 429 | 500) {
+  return status === 429
+    ? reply
+        .code(429)
+        .send(new KiteApiError(429, 'NetworkException', 'Too many requests').toEnvelope())
+    : reply
+        .code(500)
+        .send(
+          new KiteApiError(500, 'GeneralException', 'Something unexpected went wrong').toEnvelope(),
+        );
 }

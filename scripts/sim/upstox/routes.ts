@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
+import { registerGateway } from '../shared/gateway';
 import type { SlidingWindow } from '../shared/rate-limit';
 import type { UpstoxSimContext } from './context';
 import { MARKET_PATH, PORTFOLIO_PATH } from './streams';
@@ -107,22 +108,22 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
   const { sessions, engine } = ctx;
   const user = sessions.user;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/__sim')) return undefined;
-    const failure = await ctx.faults.admit();
-    if (failure !== undefined) return answerFailure(reply, failure);
-    if (PUBLIC_PATHS.has(path)) return undefined;
-    (request as { accessToken?: string }).accessToken = sessions.authenticate(
-      request.headers.authorization,
-    );
-    if (VERSIONED.test(path) && request.headers['api-version'] === undefined)
-      throw missingApiVersion();
-    if (path.startsWith('/v2/order/') && request.method !== 'GET') {
-      const limit: SlidingWindow = ctx.orderRequestsPerSecond;
-      if (!limit.tryTake()) throw tooManyRequests();
-    }
-    return undefined;
+  registerGateway(app, {
+    faults: ctx.faults,
+    answerFault,
+    check: (request, _reply, path) => {
+      if (PUBLIC_PATHS.has(path)) return undefined;
+      (request as { accessToken?: string }).accessToken = sessions.authenticate(
+        request.headers.authorization,
+      );
+      if (VERSIONED.test(path) && request.headers['api-version'] === undefined)
+        throw missingApiVersion();
+      if (path.startsWith('/v2/order/') && request.method !== 'GET') {
+        const limit: SlidingWindow = ctx.orderRequestsPerSecond;
+        if (!limit.tryTake()) throw tooManyRequests();
+      }
+      return undefined;
+    },
   });
 
   app.get('/v2/login/authorization/dialog', async (request, reply) => {
@@ -280,12 +281,9 @@ export function registerUpstoxRoutes(app: FastifyInstance, ctx: UpstoxSimContext
   );
 }
 
-/** A 429 and a 500 come as Upstox's envelope; a 502-504 from the gateway in front, as HTML. */
-function answerFailure(reply: FastifyReply, status: number) {
-  if (status === 429) return reply.code(429).send(tooManyRequests().toEnvelope());
-  if (status === 500) return reply.code(500).send(somethingWrong().toEnvelope());
-  return reply
-    .code(status)
-    .type('text/html')
-    .send(`<html><body><h1>${status}</h1>gateway error</body></html>`);
+/** A 429 and a 500 come as Upstox's envelope. */
+function answerFault(reply: FastifyReply, status: 429 | 500) {
+  return status === 429
+    ? reply.code(429).send(tooManyRequests().toEnvelope())
+    : reply.code(500).send(somethingWrong().toEnvelope());
 }
