@@ -7,3 +7,7 @@ export interface Queryable {
     values?: unknown[],
   ): Promise<QueryResult<R>>;
 }
+
+/** A `numeric` column as pg returns it (text), as a number; undefined for NULL. */
+export const numeric = (v: string | null): number | undefined =>
+  v === null ? undefined : Number(v);

@@ -1,4 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
+import { numeric } from '../../../common/db/queryable';
 import { GroupCommit } from '../../../common/group-commit';
 import { addDays, istDate, istTimeOn } from '../../../common/time';
 import { type Fill, type Order, orderPricesProblem } from '../domain';
@@ -14,7 +15,7 @@ import {
   sendDirectly,
 } from './broker';
 import { PaperMatching, type PaperMatchingOptions } from './paper-matching';
-import { brokerOrderOf, numeric, type PaperOrderRow, workingOrderOf } from './paper-orders';
+import { brokerOrderOf, type PaperOrderRow, workingOrderOf } from './paper-orders';
 
 /** The paper venue: how it fills, and what it says about tokens. */
 export interface PaperBrokerOptions extends PaperMatchingOptions {

@@ -1,3 +1,4 @@
+import { numeric } from '../../../common/db/queryable';
 import type { Fill, OrderType, Side } from '../domain';
 import type { BrokerOrder, BrokerOrderStatus } from './broker';
 import type { PaperWorkingOrder } from './paper-matching';
@@ -34,9 +35,6 @@ export function brokerOrderOf(row: PaperOrderRow, fills: readonly Fill[]): Broke
     fills,
   };
 }
-
-/** A numeric column as a number (undefined for NULL). */
-export const numeric = (v: string | null) => (v === null ? undefined : Number(v));
 
 /** An open order of the venue's record, as its matching works on it (after a restart). */
 export function workingOrderOf(row: PaperOrderRow): PaperWorkingOrder {

@@ -1,4 +1,5 @@
 import type { Pool, QueryResultRow } from 'pg';
+import { numeric } from '../../../common/db/queryable';
 import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../domain';
 import {
   type EntrySlots,
@@ -46,8 +47,6 @@ interface OrderRow {
   algo_id: string | null;
 }
 
-const num = (v: string | null) => (v === null ? undefined : Number(v));
-
 function toOrder(r: OrderRow): Order {
   return {
     id: r.id,
@@ -57,13 +56,13 @@ function toOrder(r: OrderRow): Order {
     side: r.side,
     type: r.order_type,
     quantity: r.quantity,
-    limitPrice: num(r.limit_price),
-    triggerPrice: num(r.trigger_price),
-    stopPrice: num(r.stop_price),
+    limitPrice: numeric(r.limit_price),
+    triggerPrice: numeric(r.trigger_price),
+    stopPrice: numeric(r.stop_price),
     reduceOnly: r.reduce_only,
     status: r.status,
     filledQuantity: r.filled_quantity,
-    avgFillPrice: num(r.avg_fill_price),
+    avgFillPrice: numeric(r.avg_fill_price),
     brokerOrderId: r.broker_order_id ?? undefined,
     statusReason: r.status_reason ?? undefined,
     fenceToken: r.fence_token === null ? undefined : Number(r.fence_token),
@@ -277,7 +276,7 @@ export class OrderRepository {
       symbol: r.symbol,
       quantity: r.quantity,
       avgPrice: Number(r.avg_price),
-      stopPrice: num(r.stop_price),
+      stopPrice: numeric(r.stop_price),
       realizedPnl: Number(r.realized_today),
     }));
   }
