@@ -86,27 +86,34 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     procs.push(proc);
     urls.push(`http://127.0.0.1:${port}`);
   }
-  for (const url of urls) await waitReady(url);
+  const stop = async () => {
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null) return resolve();
+            p.once('exit', () => resolve());
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
+    await pg.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const url of urls) await waitReady(url);
+  } catch (error) {
+    // A service that never came up must not leave its siblings and PostgreSQL running.
+    await stop();
+    throw error;
+  }
   return {
     urls,
     pids: procs.map((p) => p.pid ?? 0),
     store,
     pg,
     databaseUrl,
-    stop: async () => {
-      await Promise.all(
-        procs.map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              if (p.exitCode !== null) return resolve();
-              p.once('exit', () => resolve());
-              p.kill('SIGTERM');
-            }),
-        ),
-      );
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
