@@ -11,13 +11,16 @@ export interface BatchWriterOptions<T> {
 
 /**
  * Collects writes and sends them in batches, one batch at a time and in order: many small
- * statements become one. For data that can be rebuilt (the broker holds it too); not for the
- * write that must be durable before anything else happens.
+ * statements become one. While a batch is being written, what arrives waits for the next one, so
+ * batches grow with the load instead of queueing up behind each other. For data that can be
+ * rebuilt (the broker holds it too); not for the write that must be durable before anything else
+ * happens.
  */
 export class BatchWriter<T> {
   private pending: T[] = [];
   private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
+  /** The batch being written, if any. */
+  private writing?: Promise<void>;
   private readonly maxItems: number;
   private readonly maxDelayMs: number;
 
@@ -35,17 +38,21 @@ export class BatchWriter<T> {
   /** Resolves when everything added so far is written (or has failed and been reported). */
   async drain(): Promise<void> {
     this.cut();
-    await this.chain;
+    while (this.writing) await this.writing;
   }
 
   private cut(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.chain = this.chain.then(() =>
-      this.options.flush(batch).catch((error: unknown) => this.options.onError(error, batch)),
-    );
+    // Busy: the batch in flight cuts the next one when it is done.
+    if (this.writing || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.maxItems);
+    this.writing = this.options
+      .flush(batch)
+      .catch((error: unknown) => this.options.onError(error, batch))
+      .finally(() => {
+        this.writing = undefined;
+        this.cut();
+      });
   }
 }

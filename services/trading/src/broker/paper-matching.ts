@@ -49,6 +49,9 @@ export interface PaperWorkingOrder {
 
 type FilledRow = PaperOrderRow & { fill_id: string };
 
+/** How long a fill waits for others to share its statement (a venue's fills come in bursts). */
+const FILL_BATCH_MS = 5;
+
 interface PendingFill {
   readonly w: PaperWorkingOrder;
   /** The order's quantity the fill was computed for. */
@@ -237,7 +240,7 @@ export class PaperMatching {
   }
 
   /**
-   * Fills due within a millisecond go to the database together. Each is a compare-and-set on the
+   * Fills due within `FILL_BATCH_MS` go to the database together. Each is a compare-and-set on the
    * order's filled and total quantity: if another task adopted the order and filled it first, or a
    * modify changed its quantity, that fill does not happen (no row comes back for it).
    */
@@ -248,7 +251,7 @@ export class PaperMatching {
   ): Promise<FilledRow | undefined> {
     return new Promise((resolve, reject) => {
       this.fillQueue.push({ w, quantityAtMatch: w.quantity, quantity, price, resolve, reject });
-      this.fillTimer ??= setTimeout(() => void this.flushFills(), 1);
+      this.fillTimer ??= setTimeout(() => void this.flushFills(), FILL_BATCH_MS);
     });
   }
 
@@ -259,8 +262,9 @@ export class PaperMatching {
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.w.brokerOrderId);
     try {
+      // Unnamed, so planned on every call: a plan kept per connection, made while the venue's
+      // orders were few, would scan all of them for each batch once they are many.
       const { rows } = await this.db.query<FilledRow>({
-        name: 'paper-fill-batch',
         text: `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[], $5::int[])
                     AS x(broker_order_id, qty, price, expected, expected_quantity)

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { messageOf } from '../../../common/errors';
+import { timeOrderedUuid } from '../../../common/time-ordered-uuid';
 import { BrokerRejectedError } from '../broker/broker';
 import { OrderRateRefusedError, type RateLimitedBroker } from '../broker/rate-limited-broker';
 import { isStopType, type Order, type OrderRequest, type Side, type TradingState } from '../domain';
@@ -174,7 +174,7 @@ export class OrderManager {
     const order: Order = {
       ...request,
       algoId: deps.algoIdOf(request.strategyId),
-      id: randomUUID(),
+      id: timeOrderedUuid(),
       status: 'NEW',
       filledQuantity: 0,
       fenceToken: lease.fenceToken,

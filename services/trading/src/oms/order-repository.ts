@@ -1,4 +1,4 @@
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool } from 'pg';
 import { numeric } from '../../../common/db/queryable';
 import type { Fill, Order, OrderStatus, OrderType, Position, Side } from '../domain';
 import {
@@ -168,9 +168,10 @@ export class OrderRepository {
       position_avg: r.position.avgPrice,
       position_stop: r.position.stopPrice ?? null,
     }));
-    const { rows: out } = await this.named<{ inserted: string }>(
-      this.db.relaxed,
-      'fills-record-batch',
+    // Planned on every call, as the acknowledgements below: a plan kept per connection (what a
+    // named statement gets) is made once, and one made while the day's orders were few scans all
+    // of them to find a batch's, for as long as the connection lives.
+    const { rows: out } = await this.db.relaxed.query<{ inserted: string }>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            seq int, broker_fill_id text, order_id uuid, strategy_id text, symbol text, side text, quantity int,
@@ -215,9 +216,7 @@ export class OrderRepository {
   /** Moves orders from NEW to ACK with their broker ids (never back from a later status). */
   async ackOrders(acks: ReadonlyArray<{ orderId: string; brokerOrderId: string }>): Promise<void> {
     if (acks.length === 0) return;
-    await this.named(
-      this.db.relaxed,
-      'orders-ack-batch',
+    await this.db.relaxed.query(
       `UPDATE orders SET status = 'ACK', broker_order_id = coalesce(orders.broker_order_id, a.broker_order_id),
               updated_at = now()
          FROM unnest($1::uuid[], $2::text[]) AS a(id, broker_order_id)
@@ -290,18 +289,5 @@ export class OrderRepository {
       [tradingDay],
     );
     return rows;
-  }
-
-  /**
-   * A named statement: pg prepares it once per connection, so PostgreSQL does not parse and plan
-   * it again on every order. For the hot path only.
-   */
-  private named<R extends QueryResultRow = QueryResultRow>(
-    pool: Pool,
-    name: string,
-    text: string,
-    values: unknown[],
-  ) {
-    return pool.query<R>({ name, text, values });
   }
 }

@@ -45,8 +45,18 @@ export class OrderUpdates {
   ) {
     this.writes = new BatchWriter<BookWrite>({
       flush: async (items) => {
-        const acks = items.flatMap((w) => (w.kind === 'ack' ? [w.ack] : []));
         const fills = items.flatMap((w) => (w.kind === 'fill' ? [w.fill] : []));
+        // An order acknowledged and filled within one batch is written once: the fill's write
+        // carries the broker's order id, and the database records the acknowledgement as an
+        // event of its own (migration 0016).
+        const filled = new Set(
+          fills.flatMap((f) =>
+            f.order.status === 'PARTIAL' || f.order.status === 'FILLED' ? [f.order.id] : [],
+          ),
+        );
+        const acks = items.flatMap((w) =>
+          w.kind === 'ack' && !filled.has(w.ack.orderId) ? [w.ack] : [],
+        );
         const options = { attempts: 3, baseDelayMs: 50 };
         // The fills are tried even when the acknowledgements could not be written.
         const failed: unknown[] = [];
@@ -56,8 +66,10 @@ export class OrderUpdates {
           await retry(() => deps.repo.recordFills(fills), options).catch((e) => failed.push(e));
         if (failed.length > 0) throw failed[0];
       },
-      // Off the order's path: a few orders' worth per statement even at a low rate.
-      maxDelayMs: 10,
+      // Off the order's path: under load, tens of orders per statement (each is planned for its
+      // own batch), and most acknowledgements written with their fills; at most this far behind
+      // the broker.
+      maxDelayMs: 50,
       onError: (err, items) =>
         deps.log.error(
           { err, count: items.length },
