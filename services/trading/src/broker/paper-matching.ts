@@ -265,7 +265,7 @@ export class PaperMatching {
       // Unnamed, so planned on every call: a plan kept per connection, made while the venue's
       // orders were few, would scan all of them for each batch once they are many.
       const { rows } = await this.db.query<FilledRow>({
-        text: `WITH input AS (
+        text: `/* paper-fill-batch */ WITH input AS (
            SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[], $5::int[])
                     AS x(broker_order_id, qty, price, expected, expected_quantity)
          ), o AS (

@@ -172,7 +172,7 @@ export class OrderRepository {
     // named statement gets) is made once, and one made while the day's orders were few scans all
     // of them to find a batch's, for as long as the connection lives.
     const { rows: out } = await this.db.relaxed.query<{ inserted: string }>(
-      `WITH input AS (
+      `/* fills-record-batch */ WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            seq int, broker_fill_id text, order_id uuid, strategy_id text, symbol text, side text, quantity int,
            price numeric, realized_pnl numeric, closes_position boolean, filled_at_ms float8, trading_day date,
@@ -217,7 +217,7 @@ export class OrderRepository {
   async ackOrders(acks: ReadonlyArray<{ orderId: string; brokerOrderId: string }>): Promise<void> {
     if (acks.length === 0) return;
     await this.db.relaxed.query(
-      `UPDATE orders SET status = 'ACK', broker_order_id = coalesce(orders.broker_order_id, a.broker_order_id),
+      `/* orders-ack-batch */ UPDATE orders SET status = 'ACK', broker_order_id = coalesce(orders.broker_order_id, a.broker_order_id),
               updated_at = now()
          FROM unnest($1::uuid[], $2::text[]) AS a(id, broker_order_id)
         WHERE orders.id = a.id AND orders.id = ANY($1::uuid[]) AND orders.status = 'NEW'`,
