@@ -40,6 +40,8 @@ interface Point {
    */
   readonly cpuServerUs: number;
   readonly cpuPostgresUs: number;
+  /** CPU per request of the load generator (this process), on the same two cores. */
+  readonly cpuLoadUs: number;
 }
 
 /** CPU seconds per second spent with no load: the server and PostgreSQL. */
@@ -89,6 +91,7 @@ async function measure(
       .join(' '),
     cpuServerUs: us(cpuSecondsOf(pid) - cpu.server, idle.server),
     cpuPostgresUs: us(postgresCpuSeconds(dataDir) - cpu.postgres, idle.postgres),
+    cpuLoadUs: result.cpuPerRequestUs,
   };
 }
 
@@ -178,7 +181,7 @@ async function main() {
       report(`order path ${rate}/s (served ${p.served.toFixed(0)}/s, ${p.codes})`, p.s, 'ms');
       report(`floor      ${rate}/s (served ${fl.served.toFixed(0)}/s, ${fl.codes})`, fl.s, 'ms');
       console.log(
-        `  p99 ratio ${(p.s.p99 / fl.s.p99).toFixed(2)}x; CPU per order: order path ${p.cpuServerUs} us + postgres ${p.cpuPostgresUs} us; floor ${fl.cpuServerUs} us + postgres ${fl.cpuPostgresUs} us`,
+        `  p99 ratio ${(p.s.p99 / fl.s.p99).toFixed(2)}x; CPU per order: order path ${p.cpuServerUs} us + postgres ${p.cpuPostgresUs} us; floor ${fl.cpuServerUs} us + postgres ${fl.cpuPostgresUs} us; load generator ${p.cpuLoadUs} / ${fl.cpuLoadUs} us`,
       );
     }
 
