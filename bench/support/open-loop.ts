@@ -78,8 +78,10 @@ class Connection {
     if (headEnd < 0 || !this.pending) return;
     const head = this.buffer.toString('latin1', 0, headEnd);
     const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
-    if (length === undefined)
-      return this.fail(new Error(`a response without content-length: ${head.split('\r\n')[0]}`));
+    if (length === undefined) {
+      this.fail(new Error(`a response without content-length: ${head.split('\r\n')[0]}`));
+      return;
+    }
     const end = headEnd + HEAD_END.length + Number(length);
     if (this.buffer.length < end) return;
     this.buffer = this.buffer.subarray(end);
