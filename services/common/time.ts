@@ -13,9 +13,16 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+// The day last asked about: the order path asks for today many times per order.
+let lastDay = { from: 0, to: 0, date: '' };
+
 /** `YYYY-MM-DD` of the IST calendar day containing `epochMs`. */
 export function istDate(epochMs: number): string {
-  return new Date(epochMs + IST_OFFSET_MS).toISOString().slice(0, 10);
+  if (epochMs >= lastDay.from && epochMs < lastDay.to) return lastDay.date;
+  const date = new Date(epochMs + IST_OFFSET_MS).toISOString().slice(0, 10);
+  const from = Math.floor((epochMs + IST_OFFSET_MS) / DAY_MS) * DAY_MS - IST_OFFSET_MS;
+  lastDay = { from, to: from + DAY_MS, date };
+  return date;
 }
 
 /** Minutes since IST midnight. */
@@ -29,10 +36,14 @@ export function istWeekday(epochMs: number): number {
   return new Date(epochMs + IST_OFFSET_MS).getUTCDay();
 }
 
+let lastMidnight = { isoDate: '', utc: Number.NaN };
+
 /** Epoch ms of `HH:MM` IST on the IST date `YYYY-MM-DD`. */
 export function istTimeOn(isoDate: string, hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
-  const midnightUtc = Date.parse(`${isoDate}T00:00:00Z`);
+  if (isoDate !== lastMidnight.isoDate)
+    lastMidnight = { isoDate, utc: Date.parse(`${isoDate}T00:00:00Z`) };
+  const midnightUtc = lastMidnight.utc;
   if (Number.isNaN(midnightUtc) || h === undefined || m === undefined) {
     throw new Error(`Bad IST date/time ${JSON.stringify(isoDate)} ${JSON.stringify(hhmm)}`);
   }
