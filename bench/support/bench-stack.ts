@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { operatorNames } from '../../contract/names';
 import type { RiskLimitsInput } from '../../contract/risk-limits';
+import { TRADING_NODE_OPTIONS } from '../../contract/trading-runtime';
 import { freePort } from '../../scripts/local/free-port';
 import { type LocalPostgres, startLocalPostgres } from '../../scripts/local/postgres';
 import { migrate } from '../../services/common/db/migrate';
@@ -69,6 +70,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         env: {
           ...process.env,
           STAGE: 'local',
+          NODE_OPTIONS: TRADING_NODE_OPTIONS,
           TASK_ID: `bench-task-${i + 1}`,
           PORT: String(port),
           DATABASE_URL: databaseUrl,

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import type { TokenBroker } from '../../contract/broker-tokens';
 import { LIVE_CONFIRMATION } from '../../contract/names';
 import type { RiskLimits } from '../../contract/risk-limits';
+import { TRADING_NODE_OPTIONS } from '../../contract/trading-runtime';
 import {
   acknowledgeTaskDefinition,
   allowDatabaseFrom,
@@ -142,6 +143,7 @@ export class TradingFargateService extends Construct {
         STAGE: props.stage,
         MODE: props.mode,
         PORT: String(TRADING_PORT),
+        NODE_OPTIONS: TRADING_NODE_OPTIONS,
         DB_HOST: props.database.host,
         DB_PORT: String(props.database.port),
         DB_NAME: props.database.name,

@@ -7,6 +7,7 @@ import { NO_FLATTEN_REQUEST } from '../../contract/flatten-request';
 import { operatorNames } from '../../contract/names';
 import { SCHEDULED_PROCEDURE_NAMES } from '../../contract/scheduled-procedures';
 import { DEFAULT_SCHEDULES } from '../../contract/stage';
+import { TRADING_NODE_OPTIONS } from '../../contract/trading-runtime';
 import { booleanText, parseOrThrow } from '../../contract/validation';
 import { withStandaloneClient } from '../../services/common/db/client';
 import { migrate } from '../../services/common/db/migrate';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
     stopTimeoutMs: 120_000,
     env: (taskId, port) => ({
       STAGE: 'local',
+      NODE_OPTIONS: TRADING_NODE_OPTIONS,
       TASK_ID: taskId,
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -93,6 +93,7 @@ describe('trading service (prod)', () => {
       DB_NAME: 'algotrading',
       PARAMETER_STORE: 'ssm',
       SESSION_CLOCK: 'nse',
+      NODE_OPTIONS: '--max-semi-space-size=32',
       FLAG_MAX_STALENESS_SECONDS: '5',
       METRICS_EMF: 'true',
       BROKER_TOKEN_NAMES: 'PRIMARY,WEBSOCKET1,WEBSOCKET2,WEBSOCKET3,OPTIONCHAIN1,OPTIONCHAIN2',
