@@ -1,9 +1,23 @@
 import path from 'node:path';
 import type { TokenBroker } from '../../contract/broker-tokens';
 import { LIVE_CONFIRMATION } from '../../contract/names';
+import { SESSION } from '../../services/common/market-calendar';
+import { istDate, istTimeOn } from '../../services/common/time';
 import type { TokenLoginResult, TokenLoginTarget } from '../../services/common/tokens/token-login';
 import { tokenLogin } from '../../services/common/tokens/token-login-registry';
 import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
+
+/**
+ * When the local stack's logins count as made. Its session is open whenever it runs
+ * (SESSION_CLOCK=simulated: today's date, 09:15 to 15:30 on a loop), so a login before today's
+ * open counts as made at the open, as on a trading morning. Otherwise, started between midnight
+ * and the broker's flush (Kite 06:00, Upstox 03:30 IST), its tokens would die before the close of
+ * the session it simulates and every resume would be refused NOT READY, as it rightly is for a
+ * real token at that hour.
+ */
+export function sessionLoginTime(now: number): number {
+  return Math.max(now, istTimeOn(istDate(now), SESSION.open));
+}
 
 /**
  * Logs the local stack's named tokens in at its simulator through the broker's login in the
@@ -28,7 +42,7 @@ export async function loginLocally(
         );
       pasted = redirect;
     }
-    results.push(await login.exchange({ name, pasted, now: Date.now() }));
+    results.push(await login.exchange({ name, pasted, now: sessionLoginTime(Date.now()) }));
   }
   return results;
 }
