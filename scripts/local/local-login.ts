@@ -8,7 +8,7 @@ import { tokenLogin } from '../../services/common/tokens/token-login-registry';
 import { LocalTokenSecretStore } from '../../services/common/tokens/token-secret-store';
 
 /**
- * When the local stack's logins count as made. Its session is open whenever it runs
+ * When the local stack's interactive logins (Kite, Upstox) count as made. Its session is open whenever it runs
  * (SESSION_CLOCK=simulated: today's date, 09:15 to 15:30 on a loop), so a login before today's
  * open counts as made at the open, as on a trading morning. Otherwise, started between midnight
  * and the broker's flush (Kite 06:00, Upstox 03:30 IST), its tokens would die before the close of
@@ -42,7 +42,10 @@ export async function loginLocally(
         );
       pasted = redirect;
     }
-    results.push(await login.exchange({ name, pasted, now: sessionLoginTime(Date.now()) }));
+    // An unattended login (Angel One's TOTP) is made now: its code is for the current 30 s, and
+    // its session's expiry is the broker's own (in the JWT), not one computed from this time.
+    const now = login.mode === 'interactive' ? sessionLoginTime(Date.now()) : Date.now();
+    results.push(await login.exchange({ name, pasted, now }));
   }
   return results;
 }
