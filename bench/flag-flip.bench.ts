@@ -1,5 +1,6 @@
 import { report, summarize } from './support';
 import { BENCH_TOKEN, names, sleep, startBenchStack, state } from './support/bench-stack';
+import { strategyPerTask } from './support/strategy-per-task';
 
 // From the moment the kill flag becomes "false" to the moment every task refuses new entries.
 // Two task processes, the production poll interval (1 s, jittered) and staleness bound (5 s).
@@ -26,7 +27,9 @@ async function untilAll(
 }
 
 async function main() {
-  const stack = await startBenchStack({ tasks: 2 });
+  // A strategy per task: both trade, so both must halt (one standing by is HALTED already).
+  const strategies = await strategyPerTask(2, 'flip');
+  const stack = await startBenchStack({ tasks: 2, taskEnv: strategies.taskEnv });
   const { urls, store } = stack;
   const polling: number[] = [];
   const push: number[] = [];
@@ -59,6 +62,7 @@ async function main() {
     }
   } finally {
     await stack.stop();
+    await strategies.remove();
   }
   const p = summarize(polling.map((ms) => ms / 1000));
   const q = summarize(push.map((ms) => ms / 1000));

@@ -1,10 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Pool } from 'pg';
 import type { OrderRateView } from '../services/trading/src/broker/order-rate-slots';
 import { BENCH_TOKEN, sleep, startBenchStack } from './support/bench-stack';
 import { openLoop } from './support/open-loop';
+import { strategyPerTask } from './support/strategy-per-task';
 
 // The client-wide order-rate limit at the broker's door: 3 trading processes on one PostgreSQL,
 // 1,000 entries a second offered over HTTP for 2 s (a third to each), the default limit (8/s).
@@ -25,26 +23,8 @@ const order = (task: number, strategyId: string | undefined, i: number) =>
   });
 
 async function main() {
-  // One strategy per task (its own strategies file), so that all three tasks send: with one
-  // shared file the first task up takes every lease and the others refuse NOT_LEASE_HOLDER.
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-rate-'));
-  const files = await Promise.all(
-    [0, 1, 2].map(async (i) => {
-      const file = path.join(dir, `strategies-${i}.json`);
-      const strategy = {
-        id: `rate-${i}`,
-        kind: 'MA_CROSSOVER',
-        enabled: true,
-        symbols: ['INFY'],
-        fast: 5,
-        slow: 20,
-        stopPct: 1,
-        riskFraction: 0.5,
-      };
-      await writeFile(file, JSON.stringify([strategy]));
-      return file;
-    }),
-  );
+  // One strategy per task, so that all three tasks send.
+  const strategies = await strategyPerTask(3, 'rate');
   const stack = await startBenchStack({
     tasks: 3,
     limits: {
@@ -55,7 +35,7 @@ async function main() {
       duplicateWindowMs: 0,
     },
     env: { PAPER_LATENCY_MS: '5' },
-    taskEnv: (i) => ({ STRATEGIES_FILE: files[i] as string }),
+    taskEnv: strategies.taskEnv,
   });
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 1 });
   try {
@@ -139,7 +119,7 @@ async function main() {
   } finally {
     await pool.end();
     await stack.stop();
-    await rm(dir, { recursive: true, force: true });
+    await strategies.remove();
   }
 }
 
