@@ -21,6 +21,9 @@ export class BatchWriter<T> {
   private timer?: NodeJS.Timeout;
   /** The batch being written, if any. */
   private writing?: Promise<void>;
+  /** Items added, and items written or failed (in the order they were added). */
+  private added = 0;
+  private settled = 0;
   private readonly maxItems: number;
   private readonly maxDelayMs: number;
 
@@ -31,14 +34,19 @@ export class BatchWriter<T> {
 
   add(item: T): void {
     this.pending.push(item);
+    this.added += 1;
     if (this.pending.length >= this.maxItems) this.cut();
     else this.timer ??= setTimeout(() => this.cut(), this.maxDelayMs);
   }
 
-  /** Resolves when everything added so far is written (or has failed and been reported). */
+  /**
+   * Resolves when everything added so far is written (or has failed and been reported); what is
+   * added meanwhile is not waited for, so a steady stream cannot keep it waiting.
+   */
   async drain(): Promise<void> {
+    const upTo = this.added;
     this.cut();
-    while (this.writing) await this.writing;
+    while (this.settled < upTo && this.writing) await this.writing;
   }
 
   private cut(): void {
@@ -51,6 +59,7 @@ export class BatchWriter<T> {
       .flush(batch)
       .catch((error: unknown) => this.options.onError(error, batch))
       .finally(() => {
+        this.settled += batch.length;
         this.writing = undefined;
         this.cut();
       });

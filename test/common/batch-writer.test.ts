@@ -44,3 +44,36 @@ describe('BatchWriter', () => {
     expect(written).toEqual([[3, 4], [5]]);
   });
 });
+
+describe('BatchWriter under a steady stream', () => {
+  it('drains what was added before the call, however much keeps arriving', async () => {
+    const written: number[] = [];
+    const writer = new BatchWriter<number>({
+      flush: async (items) => {
+        written.push(...items);
+        await new Promise((r) => setTimeout(r, 2));
+      },
+      maxDelayMs: 1,
+      onError: () => undefined,
+    });
+    let n = 0;
+    let streaming = true;
+    const stream = setInterval(() => writer.add((n += 1)), 1);
+    // The stream ends on its own: a drain that waited for it would still end, but too late.
+    const end = setTimeout(() => {
+      clearInterval(stream);
+      streaming = false;
+    }, 2000);
+    await new Promise((r) => setTimeout(r, 20));
+    const before = n;
+
+    await writer.drain();
+
+    expect(streaming).toBe(true);
+    clearInterval(stream);
+    clearTimeout(end);
+    expect(written.slice(0, before)).toEqual(Array.from({ length: before }, (_, i) => i + 1));
+    await writer.drain();
+    expect(written).toHaveLength(n);
+  });
+});
