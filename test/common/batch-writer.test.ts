@@ -58,7 +58,10 @@ describe('BatchWriter under a steady stream', () => {
     });
     let n = 0;
     let streaming = true;
-    const stream = setInterval(() => writer.add((n += 1)), 1);
+    const stream = setInterval(() => {
+      n += 1;
+      writer.add(n);
+    }, 1);
     // The stream ends on its own: a drain that waited for it would still end, but too late.
     const end = setTimeout(() => {
       clearInterval(stream);
