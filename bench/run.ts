@@ -23,7 +23,7 @@ for (const file of benches) {
   // what it measures, so it gets the young generation the trading service runs with.
   const result = spawnSync(
     process.execPath,
-    [TRADING_NODE_OPTIONS, '--import', 'tsx', path.join(__dirname, file)],
+    [...TRADING_NODE_OPTIONS.split(' '), '--import', 'tsx', path.join(__dirname, file)],
     {
       stdio: 'inherit',
       env: { ...process.env, NODE_ENV: 'production' },

