@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../../services/common/retry';
-import { freePort } from './free-port';
+import { freePortBlock } from './free-port';
 import { PROJECT_ROOT } from './paths';
 import { type LocalStackInfo, LocalStackInfoSchema } from './stack-info';
 
@@ -35,15 +35,18 @@ export async function spawnLocalStack(
   // As root, PostgreSQL runs as `postgres` and must reach its data directory.
   chmodSync(dir, 0o755);
   const env = { LOCAL_STACK_DIR: dir };
+  // One block: PostgreSQL, the fleet, the dashboard, then the trading tasks counting up (a
+  // rollout or a take-over runs a few at once).
+  const base = await freePortBlock(8);
   const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
       ...env,
-      LOCAL_PG_PORT: String(await freePort()),
-      LOCAL_TRADING_PORT: String(await freePort()),
-      LOCAL_FLEET_PORT: String(await freePort()),
-      LOCAL_DASHBOARD_PORT: String(await freePort()),
+      LOCAL_PG_PORT: String(base),
+      LOCAL_FLEET_PORT: String(base + 1),
+      LOCAL_DASHBOARD_PORT: String(base + 2),
+      LOCAL_TRADING_PORT: String(base + 3),
       LOCAL_KITE_PORT: '0',
       LOCAL_UPSTOX_PORT: '0',
       LOCAL_ANGELONE_PORT: '0',
