@@ -89,12 +89,25 @@ describe('SharedOrderRateLimiter', () => {
 describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
   const db = databasePerFile();
 
-  const stamps = async (): Promise<string[]> =>
+  /** The per-second window's grants, per slice, oldest first. */
+  const window = async (): Promise<Array<{ at: number; n: number }>> =>
     (
-      await db.pool.query<{ s: string }>(
-        "SELECT unnest(stamps)::text AS s FROM order_rate_buckets WHERE bucket = 'test/client' ORDER BY 1",
+      await db.pool.query<{ at: Date; n: number }>(
+        "SELECT slice_start AS at, granted AS n FROM order_rate_window('test/client')",
       )
-    ).rows.map((r) => r.s);
+    ).rows.map((r) => ({ at: r.at.getTime(), n: r.n }));
+  /** Waits until the database clock is past the slice holding `stamp` (slices are ~10 ms). */
+  const pastSliceOf = async (stamp: string): Promise<void> => {
+    for (;;) {
+      const { rows } = await db.pool.query<{ past: boolean }>(
+        `SELECT order_rate_ms(clock_timestamp()) / (second_window).slice_ms
+                > order_rate_ms($1::timestamptz) / (second_window).slice_ms AS past
+           FROM order_rate_buckets WHERE bucket = 'test/client'`,
+        [stamp],
+      );
+      if (rows[0]?.past) return;
+    }
+  };
 
   it('lets an entry out within the send budget and has it restamped first past the budget', async () => {
     // Arrange: a clock this test moves (the limiter reads it for askedAt and the decision).
@@ -125,9 +138,11 @@ describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
     const moved = await limiter.restampEntry(first);
     const second = await limiter.tryTake();
     await db.pool.query(
-      "UPDATE order_rate_buckets SET stamps = stamps || clock_timestamp() WHERE bucket = 'test/client'",
+      `UPDATE order_rate_buckets
+          SET second_window = order_rate_ring_add(second_window, order_rate_ms(clock_timestamp()), 1)
+        WHERE bucket = 'test/client'`,
     );
-    const before = await stamps();
+    const before = await window();
     const refused = moved.granted ? await limiter.restampEntry(moved) : undefined;
 
     // Assert
@@ -135,7 +150,7 @@ describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
     expect(moved.granted && moved.stamp).not.toBe(first.stamp);
     expect(second).toMatchObject({ granted: true });
     expect(refused).toMatchObject({ granted: false, why: expect.stringContaining('taken now') });
-    expect(await stamps()).toEqual(before);
+    expect(await window()).toEqual(before);
     expect(limiter.view().counts).toMatchObject({ restampedEntries: 1, lateEntries: 1 });
   });
 
@@ -161,15 +176,20 @@ describe('SharedOrderRateLimiter.sendDecision and restamp', () => {
     const first = await limiter.take(() => true);
     const second = await limiter.take(() => true);
     if (!first?.stamp || !second?.stamp) throw new Error('expected two stamped slots');
+    await pastSliceOf(second.stamp);
+    const before = await window();
 
     // Act
     await limiter.restamp(first);
 
-    // Assert: two stamps still; the first one's is gone and the new one is after the second.
-    const after = await stamps();
-    expect(after).toHaveLength(2);
-    expect(after).not.toContain(first.stamp);
-    expect(after[0]).toBe(second.stamp);
-    expect(Date.parse(after[1] as string)).toBeGreaterThanOrEqual(Date.parse(second.stamp));
+    // Assert: two grants still; one left the slices of the first two stamps for a later one.
+    const after = await window();
+    const total = (w: typeof after) => w.reduce((sum, s) => sum + s.n, 0);
+    expect(total(before)).toBe(2);
+    expect(total(after)).toBe(2);
+    const older = (w: typeof after) =>
+      total(w.filter((s) => s.at <= Date.parse(second.stamp as string)));
+    expect(older(after)).toBe(older(before) - 1);
+    expect(after.at(-1)?.at).toBeGreaterThan(Date.parse(second.stamp));
   });
 });

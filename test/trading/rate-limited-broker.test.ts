@@ -56,13 +56,14 @@ describe('RateLimitedBroker with a late entry slot', () => {
     await db.close();
   });
 
-  const stamps = async (bucket: string): Promise<string[]> =>
+  /** The grants the bucket's per-second window holds. */
+  const grants = async (bucket: string): Promise<number> =>
     (
-      await db.pool.query<{ s: string }>(
-        'SELECT unnest(stamps)::text AS s FROM order_rate_buckets WHERE bucket = $1 ORDER BY 1',
+      await db.pool.query<{ n: number }>(
+        'SELECT coalesce(sum(granted), 0)::int AS n FROM order_rate_window($1)',
         [bucket],
       )
-    ).rows.map((r) => r.s);
+    ).rows[0]?.n ?? 0;
   const received = async (clientOrderId: string): Promise<number> =>
     (
       await db.pool.query<{ n: number }>(
@@ -86,10 +87,10 @@ describe('RateLimitedBroker with a late entry slot', () => {
     // Act
     const ack = await door.submit(entry(1));
 
-    // Assert: sent once; its stamp moved, not added (one in the window)
+    // Assert: sent once; its grant moved, not added (one in the window)
     expect(ack.brokerOrderId).toMatch(/^PB-/);
     expect(await received('entry-1')).toBe(1);
-    expect(await stamps('test/late-room')).toHaveLength(1);
+    expect(await grants('test/late-room')).toBe(1);
     expect(door.limiter.view().counts).toMatchObject({
       restampedEntries: 1,
       lateEntries: 0,
@@ -104,7 +105,8 @@ describe('RateLimitedBroker with a late entry slot', () => {
     const busy = busyWhenGranted(db.pool, 150, () =>
       db.pool.query(
         `UPDATE order_rate_buckets
-            SET stamps = stamps || ARRAY[clock_timestamp(), clock_timestamp()] WHERE bucket = $1`,
+            SET second_window = order_rate_ring_add(second_window, order_rate_ms(clock_timestamp()), 2)
+          WHERE bucket = $1`,
         [bucket],
       ),
     );
@@ -119,11 +121,11 @@ describe('RateLimitedBroker with a late entry slot', () => {
     // Act
     const outcome = await door.submit(entry(2)).catch((error: unknown) => error);
 
-    // Assert: refused before the venue; its first stamp stays counted (errs on the safe side)
+    // Assert: refused before the venue; its first grant stays counted (errs on the safe side)
     expect(outcome).toBeInstanceOf(OrderRateRefusedError);
     expect((outcome as Error).message).toMatch(/^ORDER_RATE: .*are taken now; not sent$/);
     expect(await received('entry-2')).toBe(0);
-    expect(await stamps(bucket)).toHaveLength(3);
+    expect(await grants(bucket)).toBe(3);
     expect(door.limiter.view().counts).toMatchObject({ restampedEntries: 0, lateEntries: 1 });
   });
 });

@@ -25,8 +25,8 @@ import {
  * The order manager's entries take theirs in the statement that records them, a batch at a time
  * (`batchClaim`, `settleBatch`; see `OrderInserts`): no round trip of their own.
  *
- * The same statement counts the broker's own caps (`brokerCaps`: its minute, over the stamps kept
- * for the minute, and its IST day, a count in the bucket row): a slot is granted only when every
+ * The same statement counts the broker's own caps (`brokerCaps`: its minute, in a ring of its own,
+ * and its IST day, a count in the bucket row): a slot is granted only when every
  * cap has room, and a refusal names the cap that binds. At the daily cap entries are refused
  * without a wait and exits and cancels are refused too (`dailyCapReached` says why). Known gap:
  * the local share used while the database is unreachable counts only the second.
@@ -206,8 +206,8 @@ export class SharedOrderRateLimiter {
   }
 
   /**
-   * A late entry's second chance: moves its stamp to now if the window ending now holds fewer
-   * than `limit` stamps besides it (checked and moved atomically, under the bucket lock a grant
+   * A late entry's second chance: moves its grant to now if the window ending now holds fewer
+   * than `limit` grants besides it (checked and moved atomically, under the bucket lock a grant
    * takes), and answers the moved slot, asked for now, for the door to check again. Refused when
    * the window is full (the old stamp stays) or the database does not answer.
    */

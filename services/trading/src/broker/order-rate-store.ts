@@ -79,8 +79,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * The stage-wide order-rate window in PostgreSQL: slot stamps over the database clock, taken
- * and moved under the bucket's lock by SQL functions, one round trip per call. Every call
+ * The stage-wide order-rate window in PostgreSQL: grants counted per slice of the window (a ring
+ * of about 100 slices, migration 0017) over the database clock, taken and moved under the
+ * bucket's lock by SQL functions, one round trip per call. A slot's `stamp` is its grant's time. Every call
  * rejects when the database does not answer within `timeoutMs`; what that means (refuse, fall
  * back to the local share) is the limiter's decision.
  */
@@ -112,7 +113,8 @@ export class OrderRateStore {
   }
 
   /**
-   * Moves `stamp` to now if the window ending now holds fewer than `limit` stamps besides it
+   * Moves the grant of `stamp` to now if the window ending now holds fewer than `limit` grants
+   * besides it
    * (checked and moved atomically); resolves the new stamp, or nothing when there is no room.
    */
   async restampIfRoom(stamp: string): Promise<string | null | undefined> {

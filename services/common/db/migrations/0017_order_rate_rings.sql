@@ -1,0 +1,315 @@
+-- The client's order-rate windows as counts per time slice (issue 15). Since 0007 a bucket kept
+-- one stamp per message granted: at a registered algo's rate (thousands a second) that array was
+-- kilobytes, read, cut, grown and written back to TOAST by every batch inside the bucket's lock
+-- (a quarter of the order batch's database time, and about 4 KB of WAL per order). A ring of
+-- counts has a fixed size whatever the rate: about 100 slices per window, the newest last.
+--
+-- What changes: a grant counts while any part of its slice is inside the window, so up to one
+-- slice (1% of the window) longer than its exact stamp did, never shorter: no window holds more
+-- than the limit (the safe side). A refusal's wait runs to the end of the slice that frees. A
+-- slot still carries its grant's database time (`stamp`); a restamp moves one grant from that
+-- time's slice to now's.
+
+CREATE TYPE order_rate_ring AS (
+  window_ms integer,  -- the window the ring counts
+  slice_ms  integer,  -- the width of a slice: window_ms / 100
+  base      bigint,   -- the number (epoch ms / slice_ms) of the slice in counts[1]
+  counts    integer[] -- grants per slice, oldest first; the last slice holds now
+);
+
+-- The ring as it stands at `p_now_ms` for a window of `p_window_ms`: the slices wholly before the
+-- window dropped, the ones up to now's added empty. Another slice width (the window changed)
+-- moves each old slice's grants to the new slice that holds its last millisecond, and grants in
+-- slices after now (the database clock stepped back) count in now's: later, never earlier.
+CREATE FUNCTION order_rate_ring_at(r order_rate_ring, p_window_ms integer, p_now_ms bigint)
+RETURNS order_rate_ring LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  q integer := greatest(1, p_window_ms / 100);
+  first bigint := (p_now_ms - p_window_ms) / q;
+  last bigint := p_now_ms / q;
+  src integer[] := coalesce(r.counts, '{}');
+  b bigint := r.base;
+  n integer := cardinality(src);
+  moved integer[];
+  k bigint;
+  i integer;
+  lo bigint;
+  hi bigint;
+  later integer;
+BEGIN
+  IF n > 0 AND r.slice_ms <> q THEN
+    b := ((r.base + 1) * r.slice_ms - 1) / q;
+    moved := array_fill(0, ARRAY[(((r.base + n) * r.slice_ms - 1) / q - b + 1)::integer]);
+    FOR i IN 1 .. n LOOP
+      k := ((r.base + i) * r.slice_ms - 1) / q;
+      moved[k - b + 1] := moved[k - b + 1] + src[i];
+    END LOOP;
+    src := moved;
+    n := cardinality(src);
+  END IF;
+  IF n > 0 AND b + n - 1 > last THEN
+    later := (SELECT sum(c) FROM unnest(src[greatest(1, last - b + 2)::integer:]) AS c);
+    IF b > last THEN
+      src := ARRAY[later];
+      b := last;
+    ELSE
+      src := src[1:(last - b + 1)::integer];
+      src[cardinality(src)] := src[cardinality(src)] + later;
+    END IF;
+    n := cardinality(src);
+  END IF;
+  IF n = 0 OR b + n - 1 < first THEN
+    src := array_fill(0, ARRAY[(last - first + 1)::integer]);
+  ELSE
+    lo := greatest(b, first);
+    hi := b + n - 1;
+    src := array_fill(0, ARRAY[(lo - first)::integer])
+           || src[(lo - b + 1)::integer:(hi - b + 1)::integer]
+           || array_fill(0, ARRAY[(last - hi)::integer]);
+  END IF;
+  RETURN ROW(p_window_ms, q, first, src)::order_rate_ring;
+END $$;
+
+-- `p_n` grants added to the slice holding `p_ms` (negative: taken away, never below none). A
+-- slice already out of the ring has nothing to count; one after its newest counts in the newest.
+CREATE FUNCTION order_rate_ring_add(r order_rate_ring, p_ms bigint, p_n integer)
+RETURNS order_rate_ring LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  i integer := least(p_ms / r.slice_ms - r.base + 1, cardinality(r.counts));
+BEGIN
+  IF i >= 1 THEN
+    r.counts[i] := greatest(0, r.counts[i] + p_n);
+  END IF;
+  RETURN r;
+END $$;
+
+-- The grants the ring holds. (PL/pgSQL: its query is planned once per session; a SQL function's
+-- would be planned at every call.)
+CREATE FUNCTION order_rate_ring_count(r order_rate_ring) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN (SELECT coalesce(sum(c), 0)::integer FROM unnest(r.counts) AS c);
+END $$;
+
+-- Milliseconds from `p_now_ms` until the oldest `p_need` grants have left the window.
+CREATE FUNCTION order_rate_ring_frees_in(r order_rate_ring, p_need integer, p_now_ms bigint)
+RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  freed integer := 0;
+  i integer;
+BEGIN
+  FOR i IN 1 .. cardinality(r.counts) LOOP
+    freed := freed + r.counts[i];
+    IF freed >= p_need THEN
+      RETURN greatest(1, (r.base + i) * r.slice_ms + r.window_ms - p_now_ms)::integer;
+    END IF;
+  END LOOP;
+  RETURN r.window_ms;
+END $$;
+
+-- Epoch milliseconds of a time (what slices are numbered in). STABLE as `extract` is, so that
+-- it is inlined where it is called instead of planned at every call.
+CREATE FUNCTION order_rate_ms(p_at timestamptz) RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT floor(extract(epoch FROM p_at) * 1000)::bigint $$;
+
+ALTER TABLE order_rate_buckets
+  ADD COLUMN second_window order_rate_ring,
+  ADD COLUMN minute_window order_rate_ring;
+
+-- The stamps kept so far, counted into rings over generous windows (the next grant reshapes them
+-- to its own): nothing granted before this migration is forgotten.
+DO $$
+DECLARE
+  b record;
+  s timestamptz;
+  now_ms bigint := order_rate_ms(clock_timestamp());
+  sec order_rate_ring;
+  mins order_rate_ring;
+BEGIN
+  FOR b IN SELECT bucket, stamps FROM order_rate_buckets FOR UPDATE LOOP
+    sec := order_rate_ring_at(NULL, 2000, now_ms);
+    mins := order_rate_ring_at(NULL, 60000, now_ms);
+    FOREACH s IN ARRAY b.stamps LOOP
+      sec := order_rate_ring_add(sec, order_rate_ms(s), 1);
+      mins := order_rate_ring_add(mins, order_rate_ms(s), 1);
+    END LOOP;
+    UPDATE order_rate_buckets SET second_window = sec, minute_window = mins WHERE bucket = b.bucket;
+  END LOOP;
+END $$;
+
+ALTER TABLE order_rate_buckets DROP COLUMN stamps;
+
+-- As in 0016, over the rings: `second_window` counts the per-second window, `minute_window` the broker's
+-- minute (none without a minute cap, as 0015 kept no stamps for it then).
+CREATE OR REPLACE FUNCTION take_order_rate_slots(
+  p_bucket text, p_limit integer, p_window_ms integer, p_task text, p_backfill_ms integer[],
+  p_count integer, p_minute_limit integer, p_minute_ms integer, p_day_limit integer
+) RETURNS TABLE (granted integer, retry_ms integer, used integer, tasks integer, stamp timestamptz,
+                 cap text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  t timestamptz;
+  t_ms bigint;
+  held order_rate_buckets;
+  sec order_rate_ring;
+  mins order_rate_ring;
+  seen jsonb;
+  today date;
+  day date;
+  day_n integer;
+  age integer;
+  in_second integer;
+  in_minute integer := 0;
+  room integer;
+  wait_ms integer;
+BEGIN
+  IF p_count < 1 THEN
+    granted := 0; retry_ms := 0; used := NULL; tasks := NULL; stamp := NULL; cap := NULL;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO order_rate_buckets (bucket) VALUES (p_bucket) ON CONFLICT (bucket) DO NOTHING;
+    SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
+  END IF;
+  seen := held.tasks;
+  day := held.day_ist;
+  day_n := held.day_count;
+  t := clock_timestamp();
+  t_ms := order_rate_ms(t);
+  today := (t AT TIME ZONE 'Asia/Kolkata')::date;
+  IF day IS DISTINCT FROM today THEN day_n := 0; END IF;
+  sec := order_rate_ring_at(held.second_window, p_window_ms, t_ms);
+  mins := CASE WHEN p_minute_limit IS NULL THEN NULL
+               ELSE order_rate_ring_at(held.minute_window, p_minute_ms, t_ms) END;
+  IF cardinality(p_backfill_ms) > 0 THEN
+    -- Sent on the task's local share while the database was away: counted as sent then, and
+    -- for the day too.
+    FOREACH age IN ARRAY p_backfill_ms LOOP
+      sec := order_rate_ring_add(sec, t_ms - age, 1);
+      IF mins IS NOT NULL THEN mins := order_rate_ring_add(mins, t_ms - age, 1); END IF;
+    END LOOP;
+    day_n := day_n + cardinality(p_backfill_ms);
+  END IF;
+  IF coalesce((seen ->> p_task)::double precision, 0) < extract(epoch FROM t) - 1 THEN
+    seen := (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM jsonb_each(seen) AS e(k, v)
+              WHERE (v #>> '{}')::double precision > extract(epoch FROM t) - 60)
+            || jsonb_build_object(p_task, extract(epoch FROM t));
+  END IF;
+  in_second := order_rate_ring_count(sec);
+  room := p_limit - in_second;
+  cap := 'second';
+  IF mins IS NOT NULL THEN
+    in_minute := order_rate_ring_count(mins);
+    IF p_minute_limit - in_minute < room THEN
+      room := p_minute_limit - in_minute; cap := 'minute';
+    END IF;
+  END IF;
+  IF p_day_limit IS NOT NULL AND p_day_limit - day_n < room THEN
+    room := p_day_limit - day_n; cap := 'day';
+  END IF;
+  granted := greatest(0, least(p_count, room));
+  IF granted > 0 THEN
+    sec := order_rate_ring_add(sec, t_ms, granted);
+    IF mins IS NOT NULL THEN mins := order_rate_ring_add(mins, t_ms, granted); END IF;
+    day_n := day_n + granted;
+    stamp := t;
+  ELSE
+    stamp := NULL;
+  END IF;
+  retry_ms := 0;
+  IF granted < p_count THEN
+    IF p_day_limit IS NOT NULL AND day_n >= p_day_limit THEN
+      cap := 'day';
+    ELSE
+      -- Each full window must lose (count - limit + 1) grants before a slot frees; the binding
+      -- cap is the one that frees last.
+      cap := NULL;
+      IF in_second + granted >= p_limit THEN
+        retry_ms := order_rate_ring_frees_in(sec, in_second + granted - p_limit + 1, t_ms);
+        cap := 'second';
+      END IF;
+      IF mins IS NOT NULL AND in_minute + granted >= p_minute_limit THEN
+        wait_ms := order_rate_ring_frees_in(mins, in_minute + granted - p_minute_limit + 1, t_ms);
+        IF wait_ms > retry_ms THEN retry_ms := wait_ms; cap := 'minute'; END IF;
+      END IF;
+    END IF;
+  ELSE
+    cap := NULL;
+  END IF;
+  UPDATE order_rate_buckets
+     SET second_window = sec, minute_window = mins, tasks = seen, day_ist = today, day_count = day_n
+   WHERE bucket = p_bucket;
+  -- `used`: the per-second window's count (what the rate view and metric show).
+  used := in_second + granted;
+  tasks := (SELECT count(*) FROM jsonb_object_keys(seen))::integer;
+  RETURN NEXT;
+END $$;
+
+-- As in 0007: one grant moved from the slice of `p_stamp` to now's, whatever the window holds (a
+-- grant whose slice has left the window is added at now: the message was sent and must count).
+CREATE OR REPLACE FUNCTION restamp_order_rate_slot(p_bucket text, p_stamp timestamptz)
+RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  held order_rate_buckets;
+  sec order_rate_ring;
+  mins order_rate_ring;
+  t_ms bigint;
+BEGIN
+  SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
+  IF NOT FOUND THEN RETURN; END IF;
+  sec := held.second_window;
+  mins := held.minute_window;
+  t_ms := order_rate_ms(clock_timestamp());
+  IF sec.window_ms IS NOT NULL THEN
+    sec := order_rate_ring_add(order_rate_ring_add(
+      order_rate_ring_at(sec, sec.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
+  END IF;
+  IF mins.window_ms IS NOT NULL THEN
+    mins := order_rate_ring_add(order_rate_ring_add(
+      order_rate_ring_at(mins, mins.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
+  END IF;
+  UPDATE order_rate_buckets SET second_window = sec, minute_window = mins WHERE bucket = p_bucket;
+END $$;
+
+-- As in 0015: the grant moves to now only if the second ending now has room for it without its
+-- old slice's; answers now, or NULL (no room: nothing changes). The minute keeps its count.
+CREATE OR REPLACE FUNCTION restamp_order_rate_slot_if_room(
+  p_bucket text, p_stamp timestamptz, p_limit integer, p_window_ms integer
+) RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  t timestamptz;
+  t_ms bigint;
+  held order_rate_buckets;
+  sec order_rate_ring;
+  mins order_rate_ring;
+BEGIN
+  SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  mins := held.minute_window;
+  t := clock_timestamp();
+  t_ms := order_rate_ms(t);
+  sec := order_rate_ring_add(order_rate_ring_at(held.second_window, p_window_ms, t_ms), order_rate_ms(p_stamp), -1);
+  IF order_rate_ring_count(sec) >= p_limit THEN RETURN NULL; END IF;
+  sec := order_rate_ring_add(sec, t_ms, 1);
+  IF mins.window_ms IS NOT NULL THEN
+    mins := order_rate_ring_add(order_rate_ring_add(
+      order_rate_ring_at(mins, mins.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
+  END IF;
+  UPDATE order_rate_buckets SET second_window = sec, minute_window = mins WHERE bucket = p_bucket;
+  RETURN t;
+END $$;
+
+-- What a bucket's per-second window held at its last write: the grants per slice, for a person
+-- (or a test) to read.
+CREATE FUNCTION order_rate_window(p_bucket text)
+RETURNS TABLE (slice_start timestamptz, slice_ms integer, granted integer)
+LANGUAGE sql STABLE AS $$
+  SELECT to_timestamp(((b.r).base + u.i - 1) * (b.r).slice_ms / 1000.0), (b.r).slice_ms, u.c
+    FROM (SELECT second_window AS r FROM order_rate_buckets WHERE bucket = p_bucket) b,
+         unnest((b.r).counts) WITH ORDINALITY AS u(c, i)
+   WHERE u.c > 0
+   ORDER BY u.i
+$$;
