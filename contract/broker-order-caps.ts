@@ -2,12 +2,13 @@ import type { BrokerKind } from './brokers';
 
 /**
  * A broker's own limits on order messages (new, modify, cancel) for one client account, on top
- * of the exchange's: sliding windows of a second and a minute, and a count per trading day.
- * Absent: the broker documents none (the stage's own limit still applies).
+ * of the exchange's: sliding windows of a second, a minute and an hour, and a count per trading
+ * day. Absent: the broker documents none (the stage's own limit still applies).
  */
 export interface BrokerOrderCaps {
   readonly perSecond?: number;
   readonly perMinute?: number;
+  readonly perHour?: number;
   readonly perDay?: number;
   /** The broker's name as a refusal says it ("Kite's 200 orders a minute"). */
   readonly label: string;
@@ -21,16 +22,16 @@ export interface BrokerOrderCaps {
  * lower figures are kept until the documentation page is checked by a person, as the lower cap
  * can only refuse early, never get the account blocked.
  *
- * Angel One SmartAPI: placeOrder, modifyOrder and cancelOrder 20 a second and 500 a minute
- * (https://smartapi.angelbroking.com/topic/4387/changes-in-api-rate-limit; its 1,000 an hour is
- * not a window this limiter counts, see issue 12). Upstox: no order caps found in its documented
- * limits at the time of writing; only the stage's limit applies.
+ * Angel One SmartAPI: placeOrder, modifyOrder and cancelOrder 20 a second, 500 a minute and
+ * 1,000 an hour (https://smartapi.angelbroking.com/topic/4387/changes-in-api-rate-limit). Upstox:
+ * no order caps found in its documented limits at the time of writing; only the stage's limit
+ * applies.
  */
 export const BROKER_ORDER_CAPS: Readonly<Record<BrokerKind, BrokerOrderCaps>> = {
   paper: { label: 'the paper venue' },
   kite: { label: 'Kite', perSecond: 10, perMinute: 200, perDay: 3000 },
   upstox: { label: 'Upstox' },
-  angelone: { label: 'Angel One', perSecond: 20, perMinute: 500 },
+  angelone: { label: 'Angel One', perSecond: 20, perMinute: 500, perHour: 1000 },
 };
 
 /** The stage-wide per-second limit: the tighter of the stage's own and the broker's. */

@@ -17,6 +17,8 @@ import { doorExit } from './order-requests';
 // Kite's caps scaled down: 5 orders a "minute" of 1.5 s (the second's window is 1.2 s) and 7 a day.
 const SCALED: BrokerOrderCaps = { label: 'Kite', perSecond: 10, perMinute: 5, perDay: 7 };
 const MINUTE_MS = 1500;
+// Angel One's hour, scaled down: an "hour" of 2.5 s.
+const HOUR_MS = 2500;
 
 const limiterOn = (db: TestDatabase, caps: BrokerOrderCaps, onDailyCap?: (why: string) => void) =>
   new SharedOrderRateLimiter(db.pool, {
@@ -26,6 +28,7 @@ const limiterOn = (db: TestDatabase, caps: BrokerOrderCaps, onDailyCap?: (why: s
     marginMs: 200,
     brokerCaps: caps,
     minuteMs: MINUTE_MS,
+    hourMs: HOUR_MS,
     onDailyCap,
   });
 
@@ -68,6 +71,54 @@ describe('SharedOrderRateLimiter with minute and day caps (PostgreSQL)', () => {
       10_000,
       'a slot after the minute',
     );
+  });
+
+  it('refuses an entry over the hour cap, naming it, with the wait until the hour slides', async () => {
+    // Arrange: Angel One's caps scaled: a minute of 5 and an hour of 6; 5 sent, then the minute
+    // slides (the second and the minute have room again).
+    const caps: BrokerOrderCaps = { label: 'Angel One', perSecond: 20, perMinute: 5, perHour: 6 };
+    const limiter = limiterOn(db, caps);
+    await takeEntries(limiter, 5);
+    await eventually(
+      async () => (await limiter.tryTake()).granted,
+      10_000,
+      'a slot after the minute',
+    );
+
+    // Act: the hour holds 6
+    const refused = await limiter.tryTake();
+
+    // Assert
+    expect(refused).toMatchObject({
+      granted: false,
+      cap: 'hour',
+      why: "Angel One's 6 orders an hour are taken",
+    });
+    if (refused.granted) throw new Error('expected a refusal');
+    expect(refused.retryInMs).toBeGreaterThan(0);
+    expect(refused.retryInMs).toBeLessThanOrEqual(HOUR_MS + HOUR_MS / 100);
+    const { rows } = await db.pool.query(
+      'SELECT order_rate_ring_count(hour_window) AS n, (hour_window).window_ms AS ms FROM order_rate_buckets',
+    );
+    expect(rows).toEqual([{ n: 6, ms: HOUR_MS }]);
+  });
+
+  it('keeps no hour for a broker without an hour cap', async () => {
+    await takeEntries(limiterOn(db, SCALED), 2);
+
+    const { rows } = await db.pool.query(
+      'SELECT hour_window IS NULL AS none FROM order_rate_buckets',
+    );
+
+    expect(rows).toEqual([{ none: true }]);
+  });
+
+  it('counts Angel One at 1,000 order messages an hour, beside its second and minute', () => {
+    expect(BROKER_ORDER_CAPS.angelone).toMatchObject({
+      perSecond: 20,
+      perMinute: 500,
+      perHour: 1000,
+    });
   });
 
   it('names the broker per-second cap when it is the tighter one', async () => {
@@ -125,7 +176,7 @@ describe('SharedOrderRateLimiter with minute and day caps (PostgreSQL)', () => {
     const take = (count: number) =>
       db.pool.query(
         `SELECT granted, retry_ms, used, tasks, stamp, cap FROM take_order_rate_slots(
-           'test/caps', 8, 1200, 'a', '{}'::int[], $1, 5, ${MINUTE_MS}, 7)`,
+           'test/caps', 8, 1200, 'a', '{}'::int[], $1, 5, ${MINUTE_MS}, 7, NULL, ${HOUR_MS})`,
         [count],
       );
 

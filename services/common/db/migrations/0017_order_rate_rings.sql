@@ -9,6 +9,9 @@
 -- than the limit (the safe side). A refusal's wait runs to the end of the slice that frees. A
 -- slot still carries its grant's database time (`stamp`); a restamp moves one grant from that
 -- time's slice to now's.
+--
+-- And a broker's hour (Angel One: 1,000 order messages an hour), a window like the minute: a
+-- third ring, `hour_window`, counted in the same statement under the same lock. It starts empty.
 
 CREATE TYPE order_rate_ring AS (
   window_ms integer,  -- the window the ring counts
@@ -112,9 +115,36 @@ END $$;
 CREATE FUNCTION order_rate_ms(p_at timestamptz) RETURNS bigint
 LANGUAGE sql STABLE AS $$ SELECT floor(extract(epoch FROM p_at) * 1000)::bigint $$;
 
+-- A cap's ring at `p_now_ms` with the sends of the backfill (their ages in ms) counted in; NULL
+-- for a cap the broker does not have (`p_limit` NULL), as no grant was counted for it.
+CREATE FUNCTION order_rate_cap_ring(
+  r order_rate_ring, p_limit integer, p_window_ms integer, p_now_ms bigint, p_backfill_ms integer[]
+) RETURNS order_rate_ring LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  age integer;
+BEGIN
+  IF p_limit IS NULL THEN RETURN NULL; END IF;
+  r := order_rate_ring_at(r, p_window_ms, p_now_ms);
+  FOREACH age IN ARRAY coalesce(p_backfill_ms, '{}') LOOP
+    r := order_rate_ring_add(r, p_now_ms - age, 1);
+  END LOOP;
+  RETURN r;
+END $$;
+
+-- One grant moved from the slice of `p_from_ms` to now's (`p_now_ms`), in a ring over its own
+-- window (a ring never written is left as it is).
+CREATE FUNCTION order_rate_ring_moved(r order_rate_ring, p_from_ms bigint, p_now_ms bigint)
+RETURNS order_rate_ring LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF r.window_ms IS NULL THEN RETURN r; END IF;
+  RETURN order_rate_ring_add(order_rate_ring_add(
+    order_rate_ring_at(r, r.window_ms, p_now_ms), p_from_ms, -1), p_now_ms, 1);
+END $$;
+
 ALTER TABLE order_rate_buckets
   ADD COLUMN second_window order_rate_ring,
-  ADD COLUMN minute_window order_rate_ring;
+  ADD COLUMN minute_window order_rate_ring,
+  ADD COLUMN hour_window order_rate_ring;
 
 -- The stamps kept so far, counted into rings over generous windows (the next grant reshapes them
 -- to its own): nothing granted before this migration is forgotten.
@@ -139,11 +169,19 @@ END $$;
 
 ALTER TABLE order_rate_buckets DROP COLUMN stamps;
 
--- As in 0016, over the rings: `second_window` counts the per-second window, `minute_window` the broker's
--- minute (none without a minute cap, as 0015 kept no stamps for it then).
-CREATE OR REPLACE FUNCTION take_order_rate_slots(
+DROP FUNCTION take_order_rate_slot(text, integer, integer, text, integer[], integer, integer,
+                                   integer);
+DROP FUNCTION take_order_rate_slots(text, integer, integer, text, integer[], integer, integer,
+                                    integer, integer);
+
+-- As in 0016, over the rings: `second_window` counts the per-second window, `minute_window` the
+-- broker's minute and `hour_window` its hour (`p_hour_limit` per `p_hour_ms`), each only while
+-- the broker has that cap (0015 kept no stamps for a minute it did not count either). `cap` may
+-- now also be 'hour'.
+CREATE FUNCTION take_order_rate_slots(
   p_bucket text, p_limit integer, p_window_ms integer, p_task text, p_backfill_ms integer[],
-  p_count integer, p_minute_limit integer, p_minute_ms integer, p_day_limit integer
+  p_count integer, p_minute_limit integer, p_minute_ms integer, p_day_limit integer,
+  p_hour_limit integer, p_hour_ms integer
 ) RETURNS TABLE (granted integer, retry_ms integer, used integer, tasks integer, stamp timestamptz,
                  cap text)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -153,13 +191,14 @@ DECLARE
   held order_rate_buckets;
   sec order_rate_ring;
   mins order_rate_ring;
+  hrs order_rate_ring;
   seen jsonb;
   today date;
   day date;
   day_n integer;
-  age integer;
   in_second integer;
-  in_minute integer := 0;
+  in_minute integer;
+  in_hour integer;
   room integer;
   wait_ms integer;
 BEGIN
@@ -180,39 +219,37 @@ BEGIN
   t_ms := order_rate_ms(t);
   today := (t AT TIME ZONE 'Asia/Kolkata')::date;
   IF day IS DISTINCT FROM today THEN day_n := 0; END IF;
-  sec := order_rate_ring_at(held.second_window, p_window_ms, t_ms);
-  mins := CASE WHEN p_minute_limit IS NULL THEN NULL
-               ELSE order_rate_ring_at(held.minute_window, p_minute_ms, t_ms) END;
-  IF cardinality(p_backfill_ms) > 0 THEN
-    -- Sent on the task's local share while the database was away: counted as sent then, and
-    -- for the day too.
-    FOREACH age IN ARRAY p_backfill_ms LOOP
-      sec := order_rate_ring_add(sec, t_ms - age, 1);
-      IF mins IS NOT NULL THEN mins := order_rate_ring_add(mins, t_ms - age, 1); END IF;
-    END LOOP;
-    day_n := day_n + cardinality(p_backfill_ms);
-  END IF;
+  -- The backfill: sent on the task's local share while the database was away, counted as sent
+  -- then, and for the day too.
+  sec := order_rate_cap_ring(held.second_window, p_limit, p_window_ms, t_ms, p_backfill_ms);
+  mins := order_rate_cap_ring(held.minute_window, p_minute_limit, p_minute_ms, t_ms, p_backfill_ms);
+  hrs := order_rate_cap_ring(held.hour_window, p_hour_limit, p_hour_ms, t_ms, p_backfill_ms);
+  day_n := day_n + coalesce(cardinality(p_backfill_ms), 0);
   IF coalesce((seen ->> p_task)::double precision, 0) < extract(epoch FROM t) - 1 THEN
     seen := (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM jsonb_each(seen) AS e(k, v)
               WHERE (v #>> '{}')::double precision > extract(epoch FROM t) - 60)
             || jsonb_build_object(p_task, extract(epoch FROM t));
   END IF;
   in_second := order_rate_ring_count(sec);
+  in_minute := order_rate_ring_count(mins);
+  in_hour := order_rate_ring_count(hrs);
   room := p_limit - in_second;
   cap := 'second';
-  IF mins IS NOT NULL THEN
-    in_minute := order_rate_ring_count(mins);
-    IF p_minute_limit - in_minute < room THEN
-      room := p_minute_limit - in_minute; cap := 'minute';
-    END IF;
+  IF mins IS NOT NULL AND p_minute_limit - in_minute < room THEN
+    room := p_minute_limit - in_minute; cap := 'minute';
+  END IF;
+  IF hrs IS NOT NULL AND p_hour_limit - in_hour < room THEN
+    room := p_hour_limit - in_hour; cap := 'hour';
   END IF;
   IF p_day_limit IS NOT NULL AND p_day_limit - day_n < room THEN
     room := p_day_limit - day_n; cap := 'day';
   END IF;
   granted := greatest(0, least(p_count, room));
   IF granted > 0 THEN
+    -- (Adding to a NULL ring, a cap the broker does not have, leaves it NULL.)
     sec := order_rate_ring_add(sec, t_ms, granted);
-    IF mins IS NOT NULL THEN mins := order_rate_ring_add(mins, t_ms, granted); END IF;
+    mins := order_rate_ring_add(mins, t_ms, granted);
+    hrs := order_rate_ring_add(hrs, t_ms, granted);
     day_n := day_n + granted;
     stamp := t;
   ELSE
@@ -234,12 +271,17 @@ BEGIN
         wait_ms := order_rate_ring_frees_in(mins, in_minute + granted - p_minute_limit + 1, t_ms);
         IF wait_ms > retry_ms THEN retry_ms := wait_ms; cap := 'minute'; END IF;
       END IF;
+      IF hrs IS NOT NULL AND in_hour + granted >= p_hour_limit THEN
+        wait_ms := order_rate_ring_frees_in(hrs, in_hour + granted - p_hour_limit + 1, t_ms);
+        IF wait_ms > retry_ms THEN retry_ms := wait_ms; cap := 'hour'; END IF;
+      END IF;
     END IF;
   ELSE
     cap := NULL;
   END IF;
   UPDATE order_rate_buckets
-     SET second_window = sec, minute_window = mins, tasks = seen, day_ist = today, day_count = day_n
+     SET second_window = sec, minute_window = mins, hour_window = hrs, tasks = seen,
+         day_ist = today, day_count = day_n
    WHERE bucket = p_bucket;
   -- `used`: the per-second window's count (what the rate view and metric show).
   used := in_second + granted;
@@ -247,34 +289,41 @@ BEGIN
   RETURN NEXT;
 END $$;
 
+CREATE FUNCTION take_order_rate_slot(
+  p_bucket text, p_limit integer, p_window_ms integer, p_task text, p_backfill_ms integer[],
+  p_minute_limit integer, p_minute_ms integer, p_day_limit integer, p_hour_limit integer,
+  p_hour_ms integer
+) RETURNS TABLE (granted boolean, retry_ms integer, used integer, tasks integer, stamp timestamptz,
+                 cap text)
+LANGUAGE sql VOLATILE AS $$
+  SELECT s.granted > 0, s.retry_ms, s.used, s.tasks, s.stamp, s.cap
+    FROM take_order_rate_slots(p_bucket, p_limit, p_window_ms, p_task, p_backfill_ms, 1,
+                               p_minute_limit, p_minute_ms, p_day_limit, p_hour_limit,
+                               p_hour_ms) AS s
+$$;
+
 -- As in 0007: one grant moved from the slice of `p_stamp` to now's, whatever the window holds (a
 -- grant whose slice has left the window is added at now: the message was sent and must count).
 CREATE OR REPLACE FUNCTION restamp_order_rate_slot(p_bucket text, p_stamp timestamptz)
 RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   held order_rate_buckets;
-  sec order_rate_ring;
-  mins order_rate_ring;
+  s_ms bigint := order_rate_ms(p_stamp);
   t_ms bigint;
 BEGIN
   SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
   IF NOT FOUND THEN RETURN; END IF;
-  sec := held.second_window;
-  mins := held.minute_window;
   t_ms := order_rate_ms(clock_timestamp());
-  IF sec.window_ms IS NOT NULL THEN
-    sec := order_rate_ring_add(order_rate_ring_add(
-      order_rate_ring_at(sec, sec.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
-  END IF;
-  IF mins.window_ms IS NOT NULL THEN
-    mins := order_rate_ring_add(order_rate_ring_add(
-      order_rate_ring_at(mins, mins.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
-  END IF;
-  UPDATE order_rate_buckets SET second_window = sec, minute_window = mins WHERE bucket = p_bucket;
+  UPDATE order_rate_buckets
+     SET second_window = order_rate_ring_moved(held.second_window, s_ms, t_ms),
+         minute_window = order_rate_ring_moved(held.minute_window, s_ms, t_ms),
+         hour_window = order_rate_ring_moved(held.hour_window, s_ms, t_ms)
+   WHERE bucket = p_bucket;
 END $$;
 
 -- As in 0015: the grant moves to now only if the second ending now has room for it without its
--- old slice's; answers now, or NULL (no room: nothing changes). The minute keeps its count.
+-- old slice's; answers now, or NULL (no room: nothing changes). The minute and the hour keep
+-- their counts.
 CREATE OR REPLACE FUNCTION restamp_order_rate_slot_if_room(
   p_bucket text, p_stamp timestamptz, p_limit integer, p_window_ms integer
 ) RETURNS timestamptz
@@ -282,23 +331,21 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   t timestamptz;
   t_ms bigint;
+  s_ms bigint := order_rate_ms(p_stamp);
   held order_rate_buckets;
   sec order_rate_ring;
-  mins order_rate_ring;
 BEGIN
   SELECT * INTO held FROM order_rate_buckets b WHERE b.bucket = p_bucket FOR UPDATE;
   IF NOT FOUND THEN RETURN NULL; END IF;
-  mins := held.minute_window;
   t := clock_timestamp();
   t_ms := order_rate_ms(t);
-  sec := order_rate_ring_add(order_rate_ring_at(held.second_window, p_window_ms, t_ms), order_rate_ms(p_stamp), -1);
+  sec := order_rate_ring_add(order_rate_ring_at(held.second_window, p_window_ms, t_ms), s_ms, -1);
   IF order_rate_ring_count(sec) >= p_limit THEN RETURN NULL; END IF;
-  sec := order_rate_ring_add(sec, t_ms, 1);
-  IF mins.window_ms IS NOT NULL THEN
-    mins := order_rate_ring_add(order_rate_ring_add(
-      order_rate_ring_at(mins, mins.window_ms, t_ms), order_rate_ms(p_stamp), -1), t_ms, 1);
-  END IF;
-  UPDATE order_rate_buckets SET second_window = sec, minute_window = mins WHERE bucket = p_bucket;
+  UPDATE order_rate_buckets
+     SET second_window = order_rate_ring_add(sec, t_ms, 1),
+         minute_window = order_rate_ring_moved(held.minute_window, s_ms, t_ms),
+         hour_window = order_rate_ring_moved(held.hour_window, s_ms, t_ms)
+   WHERE bucket = p_bucket;
   RETURN t;
 END $$;
 

@@ -1,29 +1,32 @@
 import { type BrokerOrderCaps, orderRatePerSecond } from '../../../../contract/broker-order-caps';
 import type { SlotRefusal } from './order-rate-slots';
-import type { MinuteAndDayCaps, OrderCap } from './order-rate-store';
+import type { BrokerWindowCaps, OrderCap } from './order-rate-store';
 
 /** The daily cap is asked about again at most this often (a new IST day frees it). */
 export const DAY_CAP_RECHECK_MS = 1000;
 
 /**
  * The caps one client's order messages are counted against: the stage's per-second window (the
- * tighter of the stage's limit and the broker's own), the broker's minute and its day. Names
+ * tighter of the stage's limit and the broker's own), the broker's minute, hour and day. Names
  * the cap a refusal met, as the reject reason and the log say it.
  */
 export class OrderRateCaps {
   readonly perSecond: number;
-  readonly store: MinuteAndDayCaps;
+  readonly store: BrokerWindowCaps;
 
+  /** `minuteMs`, `hourMs`: the broker's windows, shorter only in tests. */
   constructor(
     stageLimit: number,
     readonly windowMs: number,
     private readonly broker: BrokerOrderCaps | undefined,
-    minuteMs = 60_000,
+    { minuteMs = 60_000, hourMs = 3_600_000 }: { minuteMs?: number; hourMs?: number } = {},
   ) {
     this.perSecond = orderRatePerSecond(stageLimit, broker);
     this.store = {
       perMinute: broker?.perMinute ?? null,
       minuteMs,
+      perHour: broker?.perHour ?? null,
+      hourMs,
       perDay: broker?.perDay ?? null,
     };
   }
@@ -32,6 +35,7 @@ export class OrderRateCaps {
   why(cap: OrderCap | null | undefined): string {
     const label = this.broker?.label ?? 'the broker';
     if (cap === 'minute') return `${label}'s ${this.store.perMinute} orders a minute are taken`;
+    if (cap === 'hour') return `${label}'s ${this.store.perHour} orders an hour are taken`;
     if (cap === 'day')
       return `${label}'s ${this.store.perDay} orders a day are used up (until the next IST day)`;
     if (this.broker?.perSecond === this.perSecond)

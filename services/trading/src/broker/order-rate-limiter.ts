@@ -25,8 +25,8 @@ import {
  * The order manager's entries take theirs in the statement that records them, a batch at a time
  * (`batchClaim`, `settleBatch`; see `OrderInserts`): no round trip of their own.
  *
- * The same statement counts the broker's own caps (`brokerCaps`: its minute, in a ring of its own,
- * and its IST day, a count in the bucket row): a slot is granted only when every
+ * The same statement counts the broker's own caps (`brokerCaps`: its minute and its hour, each in
+ * a ring of its own, and its IST day, a count in the bucket row): a slot is granted only when every
  * cap has room, and a refusal names the cap that binds. At the daily cap entries are refused
  * without a wait and exits and cancels are refused too (`dailyCapReached` says why). Known gap:
  * the local share used while the database is unreachable counts only the second.
@@ -92,12 +92,10 @@ export class SharedOrderRateLimiter {
     private readonly options: OrderRateLimiterOptions,
   ) {
     this.windowMs = 1000 + options.marginMs;
-    this.caps = new OrderRateCaps(
-      options.limit,
-      this.windowMs,
-      options.brokerCaps,
-      options.minuteMs,
-    );
+    this.caps = new OrderRateCaps(options.limit, this.windowMs, options.brokerCaps, {
+      minuteMs: options.minuteMs,
+      hourMs: options.hourMs,
+    });
     this.limit = this.caps.perSecond;
     this.now = options.now ?? Date.now;
     this.sendBudgetMs = options.sendBudgetMs ?? Math.floor(options.marginMs / 2);

@@ -7,10 +7,12 @@ export interface OrderRateLimiterOptions {
   readonly taskId: string;
   /** Messages per second the client may send (the stage's; the broker's own may be tighter). */
   readonly limit: number;
-  /** The broker's own caps (per second, minute, day), counted in the same statement. */
+  /** The broker's own caps (per second, minute, hour, day), counted in the same statement. */
   readonly brokerCaps?: BrokerOrderCaps;
   /** The length of the broker's minute window: shorter only in tests. @default 60000 */
   readonly minuteMs?: number;
+  /** The length of the broker's hour window: shorter only in tests. @default 3600000 */
+  readonly hourMs?: number;
   /** An exit or cancel met the broker's daily cap and was not sent (say it loudly). */
   readonly onDailyCap?: (why: string) => void;
   /**

@@ -1,5 +1,7 @@
 /** The answers and the view of the client's order-rate limiter (`SharedOrderRateLimiter`). */
 
+import type { OrderCap } from './order-rate-store';
+
 /** The answer to a request for a slot of the client's order rate. */
 export type SlotAnswer = Slot | SlotRefusal;
 
@@ -9,7 +11,7 @@ export interface SlotRefusal {
   readonly retryInMs: number;
   readonly why: string;
   /** 'day': the broker's daily cap is used up; nothing frees it before the next IST day. */
-  readonly cap?: 'second' | 'minute' | 'day';
+  readonly cap?: OrderCap;
 }
 
 /** An exit or cancel waiting in line met the broker's daily cap: it is not sent. */

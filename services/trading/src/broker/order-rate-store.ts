@@ -13,21 +13,26 @@ export interface SlotRow {
   cap: OrderCap | null;
 }
 
-/** The cap a refusal met: the per-second window, the broker's minute, or its day. */
-export type OrderCap = 'second' | 'minute' | 'day';
+/** The cap a refusal met: the per-second window, the broker's minute, its hour, or its day. */
+export type OrderCap = 'second' | 'minute' | 'hour' | 'day';
 
 /** The broker's caps beyond the per-second window, as the slot statement takes them. */
-export interface MinuteAndDayCaps {
-  /** Stamps per `minuteMs` (null: none). */
+export interface BrokerWindowCaps {
+  /** Messages per `minuteMs` (null: none). */
   readonly perMinute: number | null;
   readonly minuteMs: number;
+  /** Messages per `hourMs` (null: none). */
+  readonly perHour: number | null;
+  readonly hourMs: number;
   /** Messages per IST day (null: none). */
   readonly perDay: number | null;
 }
 
 /** The statement's parameters after the backfill, in its order (see `take_order_rate_slots`). */
-export function capParams(caps: MinuteAndDayCaps): [number | null, number, number | null] {
-  return [caps.perMinute, caps.minuteMs, caps.perDay];
+export function capParams(
+  caps: BrokerWindowCaps,
+): [number | null, number, number | null, number | null, number] {
+  return [caps.perMinute, caps.minuteMs, caps.perDay, caps.perHour, caps.hourMs];
 }
 
 /**
@@ -41,7 +46,7 @@ export interface SlotClaim {
   readonly taskId: string;
   /** Ages (ms) of this task's sends on its local share that the database has not counted. */
   readonly backfill: readonly number[];
-  readonly caps: MinuteAndDayCaps;
+  readonly caps: BrokerWindowCaps;
 }
 
 /**
@@ -63,7 +68,7 @@ export interface OrderRateStoreOptions {
   readonly taskId: string;
   readonly limit: number;
   readonly windowMs: number;
-  readonly caps: MinuteAndDayCaps;
+  readonly caps: BrokerWindowCaps;
   /** Bound on one round trip: a later answer counts as none. */
   readonly timeoutMs: number;
 }
@@ -102,7 +107,7 @@ export class OrderRateStore {
         name: 'take-order-rate-slot',
         // The stamp as text: a JavaScript Date would drop its microseconds, and `restamp`
         // finds the stamp by equality.
-        text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp, cap FROM take_order_rate_slot($1, $2, $3, $4, $5, $6, $7, $8)',
+        text: 'SELECT granted, retry_ms, used, tasks, stamp::text AS stamp, cap FROM take_order_rate_slot($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
         values: [bucket, limit, windowMs, taskId, backfill, ...capParams(caps)],
       }),
       this.options.timeoutMs,

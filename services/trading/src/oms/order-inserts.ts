@@ -59,7 +59,7 @@ const INSERT_BATCH = `WITH input AS (
   ), slots AS (
     SELECT * FROM take_order_rate_slots(${extra(4)}, ${extra(5)}, ${extra(6)}, ${extra(7)}, ${extra(8)}::int[],
       (SELECT count(*)::int FROM checked WHERE wants_slot AND lease_ok),
-      ${extra(9)}::int, ${extra(10)}::int, ${extra(11)}::int)
+      ${extra(9)}::int, ${extra(10)}::int, ${extra(11)}::int, ${extra(12)}::int, ${extra(13)}::int)
   ), fenced AS (
     -- Checked again once the bucket is held (after slots): the lease as it is now.
     SELECT r.*, (r.holder IS NULL OR holds_strategy_lease(r.strategy_id, r.holder, r.lease_token))
