@@ -4,6 +4,9 @@ import path from 'node:path';
 import { sleep } from '../../services/common/retry';
 import { PROJECT_ROOT } from './paths';
 
+/** Preloaded into each task: it stops when the fleet's process ends (see the file). */
+const TASK_GUARD = path.join(__dirname, 'task-guard.ts');
+
 /** How to run one service of the local stack. */
 export interface LocalServiceSpec {
   readonly name: string;
@@ -58,7 +61,8 @@ interface Managed {
 /**
  * The local stand-in for an ECS service: it keeps `desiredCount` tasks running (restarting any
  * that die), stops tasks with SIGTERM and SIGKILL after the stop timeout, and rolls a new
- * deployment task by task. The CLI and the procedures reach it through its HTTP API.
+ * deployment task by task. The CLI and the procedures reach it through its HTTP API. Its tasks
+ * do not outlive it: each stops as on SIGTERM once this process is gone (`task-guard.ts`).
  */
 export class LocalFleet {
   private readonly services = new Map<string, Managed>();
@@ -193,11 +197,16 @@ export class LocalFleet {
     s.serial += 1;
     const id = `${s.spec.name}-${s.serial}`;
     const log = this.log(s.spec.name);
-    const proc = spawn(process.execPath, ['--import', 'tsx', s.spec.entry], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...s.spec.env(id, port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // stdin: a pipe the task's guard watches, so the task stops when this process ends.
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', TASK_GUARD, s.spec.entry],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...s.spec.env(id, port) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     proc.stdout?.pipe(log, { end: false });
     proc.stderr?.pipe(log, { end: false });
     const task: LocalTask = {
