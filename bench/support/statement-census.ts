@@ -73,9 +73,7 @@ export async function statementCensus(
       const client = (m[1] ?? '').replace(/\/bench-task-\d+/, '') || '(none)';
       if (client === 'census') continue;
       const text = (m[3] ?? '').replace(/\s+/g, ' ').trim();
-      // A statement planned per call carries its name as a leading comment.
-      const named = m[2] && m[2] !== '<unnamed>' ? m[2] : /^\/\* ([\w-]+) \*\//.exec(text)?.[1];
-      const statement = named ?? text.slice(0, 60);
+      const statement = m[2] && m[2] !== '<unnamed>' ? m[2] : text.slice(0, 60);
       const key = `${client}\u0000${statement}`;
       const entry = counts.get(key) ?? { client, statement, count: 0 };
       entry.count += 1;

@@ -1,3 +1,5 @@
+import type { Pool } from 'pg';
+import { createPool } from '../../services/common/db/pool';
 import { SharedOrderRateLimiter } from '../../services/trading/src/broker/order-rate-limiter';
 import type { Order } from '../../services/trading/src/domain';
 import { type FillRecord, OrderRepository } from '../../services/trading/src/oms/order-repository';
@@ -46,15 +48,25 @@ const fillOf = (o: Order, n: number, quantity: number, filledSoFar: number): Fil
 describe('order path writes', () => {
   const db = databasePerFile(['order_events', 'fills', 'orders', 'positions']);
   let repo: OrderRepository;
+  // The relaxed pool as the service makes it (compose.ts): one connection, its plans kept.
+  let relaxed: Pool;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     const slots = new SharedOrderRateLimiter(db.pool, {
       bucket: 'test/client',
       taskId: 'task-a',
       limit: 100,
       marginMs: 200,
     });
-    repo = new OrderRepository({ durable: db.pool, relaxed: db.pool }, slots);
+    relaxed = await createPool(
+      { url: db.url },
+      { applicationName: 'test/relaxed', max: 1, relaxedCommit: true, keyedPlans: true },
+    );
+    repo = new OrderRepository({ durable: db.pool, relaxed }, slots);
+  });
+
+  afterEach(async () => {
+    await relaxed.end();
   });
 
   const events = async (clientOrderId: string) =>
@@ -107,11 +119,12 @@ describe('order path writes', () => {
     expect(rows.map((r) => r.client_order_id)).toEqual(['w-10', 'w-11', 'w-12']);
   });
 
-  it('finds the orders of a batch of fills by key after the table has grown, on a connection that planned it while small', async () => {
+  it('finds the orders of a batch of fills by key after the table has grown, on a connection that planned them while small', async () => {
     // The first fills, while orders holds a handful of rows: the statement's plan is made now.
     const first = Array.from({ length: 6 }, (_, i) => order(100 + i));
     for (const o of first) await repo.insertNew(o, { slot: false });
     for (const o of first) await repo.recordFills([fillOf(o, 1, 2, 2)]);
+    await repo.ackOrders([{ orderId: first[0]?.id ?? '', brokerOrderId: 'B-first' }]);
     // The day goes on: thousands of orders.
     await db.pool.query(
       `INSERT INTO orders (id, client_order_id, strategy_id, symbol, side, order_type, quantity, reduce_only,
@@ -123,9 +136,10 @@ describe('order path writes', () => {
     const later = Array.from({ length: 6 }, (_, i) => order(200 + i));
     for (const o of later) await repo.insertNew(o, { slot: false });
     const scans = async () => {
+      // Statistics reach the shared counters when a backend reports them: the relaxed pool's
+      // connection ran the writes, so it is made to report now.
+      await relaxed.query('SELECT pg_stat_force_next_flush()');
       await db.pool.query('SELECT pg_stat_clear_snapshot()');
-      // Statistics reach the shared counters when a backend reports them: force it.
-      await db.pool.query('SELECT pg_stat_force_next_flush()');
       const { rows } = await db.pool.query(
         `SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'orders'`,
       );

@@ -63,6 +63,14 @@ export interface PoolOptions {
    * empty may scan all of it, for as long as the connection lives.
    */
   readonly genericPlans?: boolean;
+  /**
+   * As `genericPlans`, and no plan scans a whole table where an index serves
+   * (enable_seqscan=off): a plan made while a table was small stays a lookup by key as it grows.
+   * For pools that write and look up rows by key on the hot path (fills, acknowledgements, the
+   * paper venue), whose batches PostgreSQL would otherwise plan again on every call. A read that
+   * must visit a whole table still can (as a full index scan where an index exists).
+   */
+  readonly keyedPlans?: boolean;
   readonly applicationName: string;
   /**
    * An idle connection died (a failover, a restart). The pool replaces it on next use; without a
@@ -85,7 +93,8 @@ export async function createPool(location: DatabaseLocation, options: PoolOption
     options:
       [
         options.relaxedCommit ? '-c synchronous_commit=off' : '',
-        options.genericPlans ? '-c plan_cache_mode=force_generic_plan' : '',
+        options.genericPlans || options.keyedPlans ? '-c plan_cache_mode=force_generic_plan' : '',
+        options.keyedPlans ? '-c enable_seqscan=off' : '',
       ]
         .filter(Boolean)
         .join(' ') || undefined,

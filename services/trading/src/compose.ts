@@ -115,6 +115,7 @@ export async function composeTradingService(
       applicationName: `trading/${taskId}/relaxed`,
       max: 10,
       relaxedCommit: true,
+      keyedPlans: true,
       onIdleError,
     }),
     // One batch of new orders in flight at a time (`OrderInserts`); the second is a spare.
@@ -132,6 +133,7 @@ export async function composeTradingService(
     applicationName: `trading/${taskId}/paper-venue`,
     max: 10,
     relaxedCommit: true,
+    keyedPlans: true,
     onIdleError,
   });
   // Its own small pool: a slot is not kept waiting behind order inserts (its age counts).

@@ -262,10 +262,11 @@ export class PaperMatching {
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.w.brokerOrderId);
     try {
-      // Unnamed, so planned on every call: a plan kept per connection, made while the venue's
-      // orders were few, would scan all of them for each batch once they are many.
+      // Planned once per connection: the venue's pool plans lookups by key however few orders it
+      // held when it planned (`keyedPlans`).
       const { rows } = await this.db.query<FilledRow>({
-        text: `/* paper-fill-batch */ WITH input AS (
+        name: 'paper-fill-batch',
+        text: `WITH input AS (
            SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[], $4::int[], $5::int[])
                     AS x(broker_order_id, qty, price, expected, expected_quantity)
          ), o AS (

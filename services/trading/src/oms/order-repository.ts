@@ -168,11 +168,11 @@ export class OrderRepository {
       position_avg: r.position.avgPrice,
       position_stop: r.position.stopPrice ?? null,
     }));
-    // Planned on every call, as the acknowledgements below: a plan kept per connection (what a
-    // named statement gets) is made once, and one made while the day's orders were few scans all
-    // of them to find a batch's, for as long as the connection lives.
-    const { rows: out } = await this.db.relaxed.query<{ inserted: string }>(
-      `/* fills-record-batch */ WITH input AS (
+    // Planned once per connection, as the acknowledgements below: the relaxed pool's plans look
+    // orders up by key however many there were when it planned (`keyedPlans`).
+    const { rows: out } = await this.db.relaxed.query<{ inserted: string }>({
+      name: 'fills-record-batch',
+      text: `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            seq int, broker_fill_id text, order_id uuid, strategy_id text, symbol text, side text, quantity int,
            price numeric, realized_pnl numeric, closes_position boolean, filled_at_ms float8, trading_day date,
@@ -208,21 +208,22 @@ export class OrderRepository {
                realized_pnl = positions.realized_pnl + EXCLUDED.realized_pnl, updated_at = now()
        )
        SELECT count(*) AS inserted FROM f`,
-      [JSON.stringify(rows), [...new Set(records.map((r) => r.order.id))]],
-    );
+      values: [JSON.stringify(rows), [...new Set(records.map((r) => r.order.id))]],
+    });
     return Number(out[0]?.inserted ?? 0);
   }
 
   /** Moves orders from NEW to ACK with their broker ids (never back from a later status). */
   async ackOrders(acks: ReadonlyArray<{ orderId: string; brokerOrderId: string }>): Promise<void> {
     if (acks.length === 0) return;
-    await this.db.relaxed.query(
-      `/* orders-ack-batch */ UPDATE orders SET status = 'ACK', broker_order_id = coalesce(orders.broker_order_id, a.broker_order_id),
+    await this.db.relaxed.query({
+      name: 'orders-ack-batch',
+      text: `UPDATE orders SET status = 'ACK', broker_order_id = coalesce(orders.broker_order_id, a.broker_order_id),
               updated_at = now()
          FROM unnest($1::uuid[], $2::text[]) AS a(id, broker_order_id)
         WHERE orders.id = a.id AND orders.id = ANY($1::uuid[]) AND orders.status = 'NEW'`,
-      [acks.map((a) => a.orderId), acks.map((a) => a.brokerOrderId)],
-    );
+      values: [acks.map((a) => a.orderId), acks.map((a) => a.brokerOrderId)],
+    });
   }
 
   /** Orders not yet final, of these strategies (all when omitted). */
