@@ -5,7 +5,11 @@ import type { LocalPostgres } from '../../scripts/local/postgres';
 /** Migrated once per run by the global setup; copied for each test file. */
 export const TEMPLATE_DATABASE = 'algotrading_template';
 
-export type TestPostgresGlobal = typeof globalThis & { __algoTradingTestPostgres?: LocalPostgres };
+export type TestPostgresGlobal = typeof globalThis & {
+  __algoTradingTestPostgres?: LocalPostgres;
+  /** The run's folder of temporary files (TMPDIR of the workers), removed at teardown. */
+  __algoTradingTestRunDir?: string;
+};
 
 /** A database of its own for one test file, with every migration applied. */
 export interface TestDatabase {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
@@ -6,9 +6,16 @@ import { startLocalPostgres } from '../../scripts/local/postgres';
 import { migrate } from '../../services/common/db/migrate';
 import { TEMPLATE_DATABASE, type TestPostgresGlobal } from './database';
 
-/** One PostgreSQL 17 for the whole run; every test file copies the migrated template. */
+/**
+ * One PostgreSQL 17 for the whole run; every test file copies the migrated template. Every
+ * temporary file of the run (the tests' and their child processes') goes into one folder that
+ * the teardown removes: thousands of test runs' journals and flags no longer pile up in /tmp.
+ */
 export default async function globalSetup(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'algo-trading-test-pg-'));
+  const runDir = await mkdtemp(path.join(os.tmpdir(), 'algo-trading-test-run-'));
+  // The PostgreSQL user must be able to enter it (local stacks keep their data below it).
+  await chmod(runDir, 0o755);
+  const dataDir = await mkdtemp(path.join(runDir, 'pg-'));
   const server = await startLocalPostgres({ dataDir, persistent: false, ephemeralTuning: true });
   await server.createDatabase(TEMPLATE_DATABASE);
   const pool = new Pool({ connectionString: server.url(TEMPLATE_DATABASE), max: 1 });
@@ -19,5 +26,10 @@ export default async function globalSetup(): Promise<void> {
   }
   // Workers start after global setup and inherit this environment.
   process.env.TEST_PG_ADMIN_URL = server.url('postgres');
-  (globalThis as TestPostgresGlobal).__algoTradingTestPostgres = server;
+  // The PostgreSQL binaries stay cached where they were (copied once, not once a run).
+  process.env.LOCAL_PG_BIN_CACHE ??= path.join(os.tmpdir(), 'algo-trading-postgres');
+  process.env.TMPDIR = runDir;
+  const global = globalThis as TestPostgresGlobal;
+  global.__algoTradingTestPostgres = server;
+  global.__algoTradingTestRunDir = runDir;
 }
