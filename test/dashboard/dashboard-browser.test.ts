@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
-import { buy, spawnQuietLocalStack } from '../support/local-stack';
+import { buy, spawnQuietLocalStack, stopBelow } from '../support/local-stack';
 
 /** Debian's chromium (`.ci/run` installs it as root); `CHROMIUM` points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -103,7 +103,7 @@ if (!available) {
 
   it('shows a paper position as it appears, then every other page', async () => {
     await open('positions');
-    expect((await buy(stack, 'INFY', 1530)).status).toBe(201);
+    expect((await buy(stack, 'INFY', stopBelow('INFY'))).status).toBe(201);
     await page.getByTestId('positions').getByRole('cell', { name: 'INFY' }).waitFor();
     await shot('positions');
     for (const hash of ['performance', 'health', 'audit']) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spawn-stack';
 import { istDate } from '../../services/common/time';
-import { buy as buyPaper, tradingApi } from '../support/local-stack';
+import { buy as buyPaper, stopBelow, tradingApi } from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 const ORB = '10001';
@@ -58,8 +58,8 @@ describe('per-algo controls and the records on the local stack', () => {
 
   it('halt --algo stops one algo while the other keeps trading; status shows it', async () => {
     await eventually(async () => (await api('GET', '/state')).body.state === 'ACTIVE', 30_000);
-    expect((await buy('orb-15', 'INFY', 1530)).status).toBe(201);
-    expect((await buy('ma-cross', 'SBIN', 805)).status).toBe(201);
+    expect(await buy('orb-15', 'INFY', stopBelow('INFY'))).toMatchObject({ status: 201 });
+    expect(await buy('ma-cross', 'SBIN', stopBelow('SBIN'))).toMatchObject({ status: 201 });
 
     const halt = await tradeops(
       'halt',
@@ -75,12 +75,12 @@ describe('per-algo controls and the records on the local stack', () => {
 
     expect(halt.code).toBe(0);
     expect(halt.stdout).toMatch(/ok\s+algo-halt/);
-    const refused = await buy('orb-15', 'TCS', 3380);
+    const refused = await buy('orb-15', 'TCS', stopBelow('TCS'));
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ reason: 'ALGO_HALTED' });
     expect(String(refused.body.message)).toContain(`algo ${ORB} (orb-15) is halted by oncall@desk`);
-    const other = await buy('ma-cross', 'AXISBANK', 1125);
-    expect(other.status).toBe(201);
+    const other = await buy('ma-cross', 'AXISBANK', stopBelow('AXISBANK'));
+    expect(other).toMatchObject({ status: 201 });
     expect(other.body).toMatchObject({ order: { algoId: MA } });
     expect((await api('GET', '/state')).body.state).toBe('ACTIVE');
     const status = await tradeops('status', 'local');
@@ -156,7 +156,7 @@ describe('per-algo controls and the records on the local stack', () => {
         await act('resume');
         await stateCell('trading');
         expect(await algoHalted(MA)).toBeNull();
-        expect((await buy('ma-cross', 'LT', 3580)).status).toBe(201);
+        expect(await buy('ma-cross', 'LT', stopBelow('LT'))).toMatchObject({ status: 201 });
         // The other algo's halt is its own: untouched by this row's resume.
         expect(await algoHalted(ORB)).not.toBeNull();
       } finally {

@@ -3,7 +3,12 @@ import path from 'node:path';
 import type { SpawnedLocalStack } from '../../scripts/local/spawn-stack';
 import type { ProcedureResult } from '../../services/ops/steps/runner';
 import { CLEAN_KILL_STEPS } from '../support/kill-steps';
-import { buy as buyPaper, spawnQuietLocalStack, tradingApi } from '../support/local-stack';
+import {
+  buy as buyPaper,
+  spawnQuietLocalStack,
+  stopBelow,
+  tradingApi,
+} from '../support/local-stack';
 import { eventually } from '../trading/harness';
 
 /**
@@ -148,8 +153,8 @@ describe('the local stack, end to end, through the CLI', () => {
 
   it('kill flattens the open paper positions, halts entries and audits; resume trades again', async () => {
     expect(await state()).toBe('ACTIVE');
-    expect((await buy('INFY', 1530)).status).toBe(201);
-    expect((await buy('TCS', 3380)).status).toBe(201);
+    expect(await buy('INFY', stopBelow('INFY'))).toMatchObject({ status: 201 });
+    expect(await buy('TCS', stopBelow('TCS'))).toMatchObject({ status: 201 });
     await eventually(async () => (await positions()).length === 2, 10_000);
 
     const kill = await tradeops(
@@ -174,7 +179,7 @@ describe('the local stack, end to end, through the CLI', () => {
     // Flat when the command returns, not eventually.
     expect(await positions()).toEqual([]);
     expect(await state()).toBe('HALTED');
-    expect(await buy('INFY', 1530)).toMatchObject({
+    expect(await buy('INFY', stopBelow('INFY'))).toMatchObject({
       status: 422,
       body: { reason: 'TRADING_HALTED' },
     });
@@ -197,7 +202,7 @@ describe('the local stack, end to end, through the CLI', () => {
     expect(resume.code).toBe(0);
     expect(JSON.parse(resume.stdout)).toMatchObject({ procedure: 'resume', outcome: 'OK' });
     await eventually(async () => (await state()) === 'ACTIVE', 10_000);
-    expect((await buy('INFY', 1530)).status).toBe(201);
+    expect(await buy('INFY', stopBelow('INFY'))).toMatchObject({ status: 201 });
   }, 120_000);
 
   it('refuses bad usage with exit 2 and leaves trading as it was', async () => {

@@ -3,6 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { type SpawnedLocalStack, spawnLocalStack } from '../../scripts/local/spawn-stack';
 import { DEFAULT_STRATEGIES } from '../../services/trading/src/strategies/strategy-config';
+import { DEFAULT_UNIVERSE } from '../../services/trading/src/universe';
+
+/**
+ * A protective stop for a paper BUY of `symbol`: 6% below its reference price. The paper market
+ * walks (1.5% a day, trending regimes) at the stack's 10x session speed, so a stop 2% below could
+ * end above the price on a slow machine (INVALID_STOP); 6% keeps a 10-share trade's risk within
+ * the default limits (0.5% of capital a trade).
+ */
+export function stopBelow(symbol: string): number {
+  const instrument = DEFAULT_UNIVERSE.find((i) => i.symbol === symbol);
+  if (!instrument) throw new Error(`${symbol} is not in the default universe`);
+  return Math.round(instrument.referencePrice * 0.94);
+}
 
 /**
  * The local stack with the sample strategies switched off: only the test's own orders. The
