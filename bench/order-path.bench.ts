@@ -5,6 +5,7 @@ import { freePort } from '../scripts/local/free-port';
 import { report, type Summary, summarize } from './support';
 import { BENCH_TOKEN, type BenchStack, sleep, startBenchStack } from './support/bench-stack';
 import { cpuSecondsOf, postgresCpuSeconds } from './support/cpu';
+import { startFlushProbe } from './support/flush-probe';
 import { openLoop } from './support/open-loop';
 import { refusedInProcess } from './support/refused-in-process';
 import { printCensus, statementCensus } from './support/statement-census';
@@ -14,7 +15,9 @@ import { printCensus, statementCensus } from './support/statement-census';
 // acknowledgement (and, 5 ms later, its fills, recorded by the service). Beside it, at the same
 // offered rates on the same PostgreSQL, the floor: a bare Fastify route inserting one row per
 // request with synchronous commit. Targets (issue 15): at 1,000/s p99 <= 5 ms and within 2x the
-// floor's; saturation >= 2,500/s or >= 80% of the floor's.
+// floor's; saturation >= 2,500/s or >= 80% of the floor's. During each run a probe times the
+// disk's data flushes (support/flush-probe.ts): every synchronous commit waits for one, so a disk
+// that stalls a flush for longer than a p99 sets that p99, for the order path and the floor alike.
 const RATES = [250, 500, 1000, 1500, 2000, 2500, 3000];
 const SECONDS = Number(process.env.ORDER_BENCH_SECONDS ?? 6);
 const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
@@ -42,6 +45,8 @@ interface Point {
   readonly cpuPostgresUs: number;
   /** CPU per request of the load generator (this process), on the same two cores. */
   readonly cpuLoadUs: number;
+  /** The disk's data flushes (8 KB + fdatasync every 20 ms) during the run, ms. */
+  readonly flush: Summary;
 }
 
 /** CPU seconds per second spent with no load: the server and PostgreSQL. */
@@ -71,6 +76,8 @@ async function measure(
   idle: Idle = { server: 0, postgres: 0 },
 ): Promise<Point> {
   const cpu = { server: cpuSecondsOf(pid), postgres: postgresCpuSeconds(dataDir) };
+  // Beside the data directory, on the same disk as the WAL that every synchronous commit flushes.
+  const probe = startFlushProbe(path.join(path.dirname(dataDir), 'flush-probe'));
   const base = offset;
   offset += rate * seconds;
   const result = await openLoop({
@@ -80,6 +87,7 @@ async function measure(
     connections: 32,
     request: (i) => ({ method: 'POST', path: '/orders', headers, body: order(base + i) }),
   });
+  const flush = await probe.stop();
   const ok = result.statusCounts['201'] ?? 0;
   const us = (sec: number, idleRate: number) =>
     Math.round(((sec - idleRate * result.seconds) / Math.max(1, ok)) * 1e6);
@@ -92,6 +100,7 @@ async function measure(
     cpuServerUs: us(cpuSecondsOf(pid) - cpu.server, idle.server),
     cpuPostgresUs: us(postgresCpuSeconds(dataDir) - cpu.postgres, idle.postgres),
     cpuLoadUs: result.cpuPerRequestUs,
+    flush,
   };
 }
 
@@ -183,14 +192,19 @@ async function main() {
       console.log(
         `  p99 ratio ${(p.s.p99 / fl.s.p99).toFixed(2)}x; CPU per order: order path ${p.cpuServerUs} us + postgres ${p.cpuPostgresUs} us; floor ${fl.cpuServerUs} us + postgres ${fl.cpuPostgresUs} us; load generator ${p.cpuLoadUs} / ${fl.cpuLoadUs} us`,
       );
+      console.log(
+        `  disk flush (8 KB + fdatasync) during each: order path p99 ${f1(p.flush.p99)} max ${f1(p.flush.max)} ms; floor p99 ${f1(fl.flush.p99)} max ${f1(fl.flush.max)} ms`,
+      );
     }
 
+    // A disk flush stalled for longer than a p99 holds every order committed meanwhile: the
+    // last column says which runs had one.
     console.log(
-      '\nrate/s | order path p50 / p99 ms | floor p50 / p99 ms | p99 ratio | served/s path, floor',
+      '\nrate/s | order path p50 / p99 ms | floor p50 / p99 ms | p99 ratio | served/s path, floor | disk flush max ms path, floor',
     );
     for (const { rate, path: p, floor: fl } of points)
       console.log(
-        `${String(rate).padStart(6)} | ${f1(p.s.p50).padStart(6)} / ${f1(p.s.p99).padStart(6)} | ${f1(fl.s.p50).padStart(6)} / ${f1(fl.s.p99).padStart(6)} | ${(p.s.p99 / fl.s.p99).toFixed(2).padStart(8)}x | ${p.served.toFixed(0)}, ${fl.served.toFixed(0)}`,
+        `${String(rate).padStart(6)} | ${f1(p.s.p50).padStart(6)} / ${f1(p.s.p99).padStart(6)} | ${f1(fl.s.p50).padStart(6)} / ${f1(fl.s.p99).padStart(6)} | ${(p.s.p99 / fl.s.p99).toFixed(2).padStart(8)}x | ${p.served.toFixed(0)}, ${fl.served.toFixed(0)} | ${f1(p.flush.max)}, ${f1(fl.flush.max)}`,
       );
     const pathSat = saturation(points.map((x) => ({ rate: x.rate, p: x.path })));
     const floorSat = saturation(points.map((x) => ({ rate: x.rate, p: x.floor })));
