@@ -1,4 +1,4 @@
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
@@ -17,12 +17,20 @@ export default async function globalSetup(): Promise<void> {
   await chmod(runDir, 0o755);
   const dataDir = await mkdtemp(path.join(runDir, 'pg-'));
   const server = await startLocalPostgres({ dataDir, persistent: false, ephemeralTuning: true });
-  await server.createDatabase(TEMPLATE_DATABASE);
-  const pool = new Pool({ connectionString: server.url(TEMPLATE_DATABASE), max: 1 });
   try {
-    await migrate(pool);
-  } finally {
-    await pool.end();
+    await server.createDatabase(TEMPLATE_DATABASE);
+    const pool = new Pool({ connectionString: server.url(TEMPLATE_DATABASE), max: 1 });
+    try {
+      await migrate(pool);
+    } finally {
+      await pool.end();
+    }
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: a migration that fails must not leave the
+    // server running (one did, for hours, under every later benchmark).
+    await server.stop();
+    await rm(runDir, { recursive: true, force: true });
+    throw error;
   }
   // Workers start after global setup and inherit this environment.
   process.env.TEST_PG_ADMIN_URL = server.url('postgres');
