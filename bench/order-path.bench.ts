@@ -15,11 +15,14 @@ import { printCensus, statementCensus } from './support/statement-census';
 // acknowledgement (and, 5 ms later, its fills, recorded by the service). Beside it, at the same
 // offered rates on the same PostgreSQL, the floor: a bare Fastify route inserting one row per
 // request with synchronous commit. Targets (issue 15): at 1,000/s p99 <= 5 ms and within 2x the
-// floor's; saturation >= 2,500/s or >= 80% of the floor's. During each run a probe times the
-// disk's data flushes (support/flush-probe.ts): every synchronous commit waits for one, so a disk
-// that stalls a flush for longer than a p99 sets that p99, for the order path and the floor alike.
+// floor's; saturation >= 2,500/s or >= 80% of the floor's. At each rate the two take turns, three
+// slices each, so that both meet the same machine. During each slice a probe times the disk's
+// data flushes (support/flush-probe.ts): every synchronous commit waits for one, so a disk that
+// stalls a flush for longer than a p99 sets that p99, for the order path and the floor alike.
 const RATES = [250, 500, 1000, 1500, 2000, 2500, 3000];
 const SECONDS = Number(process.env.ORDER_BENCH_SECONDS ?? 6);
+/** Each rate's seconds, for the order path and the floor alike, in this many alternating turns. */
+const SLICES = 3;
 const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
 // Buy one, sell one: the position stays near flat, so every order passes the limits.
 const order = (i: number) =>
@@ -66,15 +69,27 @@ async function idleCpu(pid: number, dataDir: string, seconds: number): Promise<I
 
 let offset = 0;
 
+/** What one stretch of load at one server measured: the raw figures, to be merged (`pointOf`). */
+interface Slice {
+  readonly latenciesMs: readonly number[];
+  readonly statusCounts: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  readonly cpuServerSeconds: number;
+  readonly cpuPostgresSeconds: number;
+  /** The load generator's CPU, µs, over all its requests. */
+  readonly cpuLoadUs: number;
+  readonly requests: number;
+  readonly flushMs: readonly number[];
+}
+
 /** Offers `rate` orders a second to `url` for `seconds`, open loop, and reads the CPU spent. */
-async function measure(
+async function measureSlice(
   url: string,
   pid: number,
   dataDir: string,
   rate: number,
   seconds: number,
-  idle: Idle = { server: 0, postgres: 0 },
-): Promise<Point> {
+): Promise<Slice> {
   const cpu = { server: cpuSecondsOf(pid), postgres: postgresCpuSeconds(dataDir) };
   // Beside the data directory, on the same disk as the WAL that every synchronous commit flushes.
   const probe = startFlushProbe(path.join(path.dirname(dataDir), 'flush-probe'));
@@ -87,21 +102,62 @@ async function measure(
     connections: 32,
     request: (i) => ({ method: 'POST', path: '/orders', headers, body: order(base + i) }),
   });
-  const flush = await probe.stop();
-  const ok = result.statusCounts['201'] ?? 0;
-  const us = (sec: number, idleRate: number) =>
-    Math.round(((sec - idleRate * result.seconds) / Math.max(1, ok)) * 1e6);
   return {
-    s: summarize(result.latenciesMs),
-    served: ok / result.seconds,
-    codes: Object.entries(result.statusCounts)
+    latenciesMs: result.latenciesMs,
+    statusCounts: result.statusCounts,
+    seconds: result.seconds,
+    cpuServerSeconds: cpuSecondsOf(pid) - cpu.server,
+    cpuPostgresSeconds: postgresCpuSeconds(dataDir) - cpu.postgres,
+    cpuLoadUs: result.cpuPerRequestUs * result.sent,
+    requests: result.sent,
+    flushMs: await probe.stop(),
+  };
+}
+
+/** One point of the sweep from its slices, less what the server and PostgreSQL spend idle. */
+function pointOf(slices: readonly Slice[], idle: Idle = { server: 0, postgres: 0 }): Point {
+  const sum = (f: (s: Slice) => number) => slices.reduce((n, s) => n + f(s), 0);
+  const codes: Record<string, number> = {};
+  for (const s of slices)
+    for (const [code, n] of Object.entries(s.statusCounts)) codes[code] = (codes[code] ?? 0) + n;
+  const ok = codes['201'] ?? 0;
+  const seconds = sum((s) => s.seconds);
+  const us = (sec: number, idleRate: number) =>
+    Math.round(((sec - idleRate * seconds) / Math.max(1, ok)) * 1e6);
+  return {
+    s: summarize(slices.flatMap((s) => s.latenciesMs)),
+    served: ok / seconds,
+    codes: Object.entries(codes)
       .map(([c, n]) => `${c}:${n}`)
       .join(' '),
-    cpuServerUs: us(cpuSecondsOf(pid) - cpu.server, idle.server),
-    cpuPostgresUs: us(postgresCpuSeconds(dataDir) - cpu.postgres, idle.postgres),
-    cpuLoadUs: result.cpuPerRequestUs,
-    flush,
+    cpuServerUs: us(
+      sum((s) => s.cpuServerSeconds),
+      idle.server,
+    ),
+    cpuPostgresUs: us(
+      sum((s) => s.cpuPostgresSeconds),
+      idle.postgres,
+    ),
+    cpuLoadUs: Math.round(
+      sum((s) => s.cpuLoadUs) /
+        Math.max(
+          1,
+          sum((s) => s.requests),
+        ),
+    ),
+    flush: summarize(slices.flatMap((s) => s.flushMs)),
   };
+}
+
+/** `measureSlice` as one point. */
+async function measure(
+  url: string,
+  pid: number,
+  dataDir: string,
+  rate: number,
+  seconds: number,
+): Promise<Point> {
+  return pointOf([await measureSlice(url, pid, dataDir, rate, seconds)]);
 }
 
 /** The floor server on `stack`'s database, with its table: a copy of `orders`. */
@@ -184,8 +240,16 @@ async function main() {
     );
     const points: Array<{ rate: number; path: Point; floor: Point }> = [];
     for (const rate of RATES) {
-      const p = await measure(url, pid, dataDir, rate, SECONDS, idle.path);
-      const fl = await measure(floor.url, floorPid, dataDir, rate, SECONDS, idle.floor);
+      // The order path and the floor take turns, a slice at a time: a stall of the shared disk
+      // or machine lands on both alike instead of deciding which of the two looks worse.
+      const paths: Slice[] = [];
+      const floors: Slice[] = [];
+      for (let k = 0; k < SLICES; k += 1) {
+        paths.push(await measureSlice(url, pid, dataDir, rate, SECONDS / SLICES));
+        floors.push(await measureSlice(floor.url, floorPid, dataDir, rate, SECONDS / SLICES));
+      }
+      const p = pointOf(paths, idle.path);
+      const fl = pointOf(floors, idle.floor);
       points.push({ rate, path: p, floor: fl });
       report(`order path ${rate}/s (served ${p.served.toFixed(0)}/s, ${p.codes})`, p.s, 'ms');
       report(`floor      ${rate}/s (served ${fl.served.toFixed(0)}/s, ${fl.codes})`, fl.s, 'ms');

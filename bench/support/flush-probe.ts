@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { type Summary, summarize } from '../support';
 
 // A worker thread (its blocking calls stall nothing else) writing 8 KB and flushing it with
 // fdatasync every 20 ms: what one synchronous commit's WAL flush costs on this disk right now.
@@ -31,10 +30,10 @@ step();
 
 /**
  * Samples the latency of a data flush (write + fdatasync of 8 KB, every 20 ms) on the disk that
- * holds `file` until `stop`, which answers their summary. A synchronous commit waits for such a
- * flush: a stall of the disk stalls every order committed meanwhile, and the floor's too.
+ * holds `file` until `stop`, which answers the latencies (ms). A synchronous commit waits for such
+ * a flush: a stall of the disk stalls every order committed meanwhile, and the floor's too.
  */
-export function startFlushProbe(file: string): { stop(): Promise<Summary> } {
+export function startFlushProbe(file: string): { stop(): Promise<number[]> } {
   const worker = new Worker(PROBE, { eval: true, workerData: { file } });
   const done = new Promise<number[]>((resolve, reject) => {
     worker.once('message', resolve);
@@ -45,7 +44,7 @@ export function startFlushProbe(file: string): { stop(): Promise<Summary> } {
       worker.postMessage('stop');
       const latencies = await done;
       await worker.terminate();
-      return summarize(latencies);
+      return latencies;
     },
   };
 }
