@@ -122,6 +122,9 @@ function pointOf(slices: readonly Slice[], idle: Idle = { server: 0, postgres: 0
     for (const [code, n] of Object.entries(s.statusCounts)) codes[code] = (codes[code] ?? 0) + n;
   const ok = codes['201'] ?? 0;
   const seconds = sum((s) => s.seconds);
+  const requests = sum((s) => s.requests);
+  const cpuServer = sum((s) => s.cpuServerSeconds);
+  const cpuPostgres = sum((s) => s.cpuPostgresSeconds);
   const us = (sec: number, idleRate: number) =>
     Math.round(((sec - idleRate * seconds) / Math.max(1, ok)) * 1e6);
   return {
@@ -130,21 +133,9 @@ function pointOf(slices: readonly Slice[], idle: Idle = { server: 0, postgres: 0
     codes: Object.entries(codes)
       .map(([c, n]) => `${c}:${n}`)
       .join(' '),
-    cpuServerUs: us(
-      sum((s) => s.cpuServerSeconds),
-      idle.server,
-    ),
-    cpuPostgresUs: us(
-      sum((s) => s.cpuPostgresSeconds),
-      idle.postgres,
-    ),
-    cpuLoadUs: Math.round(
-      sum((s) => s.cpuLoadUs) /
-        Math.max(
-          1,
-          sum((s) => s.requests),
-        ),
-    ),
+    cpuServerUs: us(cpuServer, idle.server),
+    cpuPostgresUs: us(cpuPostgres, idle.postgres),
+    cpuLoadUs: Math.round(sum((s) => s.cpuLoadUs) / Math.max(1, requests)),
     flush: summarize(slices.flatMap((s) => s.flushMs)),
   };
 }

@@ -86,11 +86,12 @@ BEGIN
   RETURN r;
 END $$;
 
--- The grants the ring holds. (PL/pgSQL: its query is planned once per session; a SQL function's
--- would be planned at every call.)
+-- The grants the ring holds; none for a cap the broker does not have (a NULL ring). (PL/pgSQL:
+-- its query is planned once per session; a SQL function's would be planned at every call.)
 CREATE FUNCTION order_rate_ring_count(r order_rate_ring) RETURNS integer
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
+  IF r.counts IS NULL THEN RETURN 0; END IF;
   RETURN (SELECT coalesce(sum(c), 0)::integer FROM unnest(r.counts) AS c);
 END $$;
 
