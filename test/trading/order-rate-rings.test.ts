@@ -147,6 +147,33 @@ describe('order-rate rings (PostgreSQL)', () => {
   });
 });
 
+describe('take_order_rate_slots over the rings (PostgreSQL)', () => {
+  const db = databasePerFile(['order_rate_buckets']);
+
+  it('counts the sends a task made on its local share during an outage into every window and the day', async () => {
+    // Arrange: the database returns; the task sent 4 messages on its own share meanwhile, 0, 100
+    // and 500 ms ago (inside the second) and 5 s ago (inside the minute and the hour only).
+    const backfill = [0, 100, 500, 5000];
+
+    // Act: its next slot request carries them.
+    const { rows } = await db.pool.query(
+      `SELECT granted, used FROM take_order_rate_slots(
+         'test/backfill', 100, 1000, 'a', $1::int[], 1, 50, 60000, 1000, 100, 3600000)`,
+      [backfill],
+    );
+    const counts = await db.pool.query(
+      `SELECT order_rate_ring_count(second_window) AS second,
+              order_rate_ring_count(minute_window) AS minute,
+              order_rate_ring_count(hour_window) AS hour, day_count AS day
+         FROM order_rate_buckets WHERE bucket = 'test/backfill'`,
+    );
+
+    // Assert: granted, and counted with its backfill: 3 + 1 in the second, 4 + 1 elsewhere.
+    expect(rows).toEqual([{ granted: 1, used: 4 }]);
+    expect(counts.rows).toEqual([{ second: 4, minute: 5, hour: 5, day: 5 }]);
+  });
+});
+
 describe('migration 0017 (PostgreSQL)', () => {
   it('carries the stamps kept before it into the new rings', async () => {
     // Arrange: a database migrated up to 0016, with a bucket holding three recent stamps.
