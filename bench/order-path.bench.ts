@@ -20,9 +20,16 @@ import { printCensus, statementCensus } from './support/statement-census';
 // data flushes (support/flush-probe.ts): every synchronous commit waits for one, so a disk that
 // stalls a flush for longer than a p99 sets that p99, for the order path and the floor alike.
 const RATES = [250, 500, 1000, 1500, 2000, 2500, 3000];
+/** The rate the p99 targets are judged at. */
+const VERDICT_RATE = 1000;
 const SECONDS = Number(process.env.ORDER_BENCH_SECONDS ?? 6);
 /** Each rate's seconds, for the order path and the floor alike, in this many alternating turns. */
 const SLICES = 3;
+// The verdict's rate runs five times as long, in as many more turns. In 6 s (6,000 requests) one
+// disk stall of 100 ms holds more than the 60 requests above the p99 and alone sets it; in 30 s it
+// takes several, so the p99 says what the path costs more than whether a stall fell in the run.
+const VERDICT_SECONDS = SECONDS * 5;
+const VERDICT_SLICES = SLICES * 5;
 const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
 // Buy one, sell one: the position stays near flat, so every order passes the limits.
 const order = (i: number) =>
@@ -235,9 +242,11 @@ async function main() {
       // or machine lands on both alike instead of deciding which of the two looks worse.
       const paths: Slice[] = [];
       const floors: Slice[] = [];
-      for (let k = 0; k < SLICES; k += 1) {
-        paths.push(await measureSlice(url, pid, dataDir, rate, SECONDS / SLICES));
-        floors.push(await measureSlice(floor.url, floorPid, dataDir, rate, SECONDS / SLICES));
+      const [seconds, slices] =
+        rate === VERDICT_RATE ? [VERDICT_SECONDS, VERDICT_SLICES] : [SECONDS, SLICES];
+      for (let k = 0; k < slices; k += 1) {
+        paths.push(await measureSlice(url, pid, dataDir, rate, seconds / slices));
+        floors.push(await measureSlice(floor.url, floorPid, dataDir, rate, seconds / slices));
       }
       const p = pointOf(paths, idle.path);
       const fl = pointOf(floors, idle.floor);
@@ -263,16 +272,27 @@ async function main() {
       );
     const pathSat = saturation(points.map((x) => ({ rate: x.rate, p: x.path })));
     const floorSat = saturation(points.map((x) => ({ rate: x.rate, p: x.floor })));
-    const at1000 = points.find((x) => x.rate === 1000);
-    const p99Ok =
-      at1000 !== undefined && at1000.path.s.p99 <= 5 && at1000.path.s.p99 <= 2 * at1000.floor.s.p99;
+    const verdict = points.find((x) => x.rate === VERDICT_RATE);
+    const pathP99 = verdict?.path.s.p99 ?? Number.NaN;
+    const floorP99 = verdict?.floor.s.p99 ?? Number.NaN;
+    const absoluteOk = pathP99 <= 5;
+    const relativeOk = pathP99 <= 2 * floorP99;
     const satOk = pathSat >= Math.min(2500, 0.8 * floorSat);
+    const mark = (ok: boolean) => (ok ? 'MET' : 'MISSED');
     console.log(
-      `saturation (highest offered rate served within 5%): order path ${pathSat}/s, floor ${floorSat}/s  [target >= min(2500, 80% of the floor's): ${satOk ? 'MET' : 'MISSED'}]`,
+      `saturation (highest offered rate served within 5%): order path ${pathSat}/s, floor ${floorSat}/s  [target >= min(2500, 80% of the floor's): ${mark(satOk)}]`,
     );
     console.log(
-      `at 1,000/s: order path p99 ${f1(at1000?.path.s.p99 ?? Number.NaN)} ms, floor p99 ${f1(at1000?.floor.s.p99 ?? Number.NaN)} ms  [target p99 <= 5 ms and <= 2x the floor's: ${p99Ok ? 'MET' : 'MISSED'}]`,
+      `at ${VERDICT_RATE}/s over ${VERDICT_SECONDS} s: order path p99 ${f1(pathP99)} ms, floor p99 ${f1(floorP99)} ms`,
     );
+    console.log(
+      `  [target p99 <= 2x the floor's: ${mark(relativeOk)} at ${(pathP99 / floorP99).toFixed(2)}x]`,
+    );
+    // A floor over 5 ms means the machine's disk, not the order path, decided that half this run.
+    console.log(
+      `  [target p99 <= 5 ms: ${mark(absoluteOk)}${floorP99 > 5 ? '; the floor itself, one insert per request, was over 5 ms in this run' : ''}]`,
+    );
+    const p99Ok = absoluteOk && relativeOk;
     met = p99Ok && satOk;
   } finally {
     floor.proc.kill('SIGTERM');
