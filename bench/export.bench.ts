@@ -9,6 +9,7 @@ import { migrate } from '../services/common/db/migrate';
 import { createPool } from '../services/common/db/pool';
 import { LocalObjectStore } from '../services/ops/platform/local/local-platform';
 import { exportQuery, streamExport } from '../services/ops/procedures/trade-export';
+import { mark } from './support';
 
 const DAY = '2026-11-23';
 const ROWS = Number(process.env.EXPORT_ROWS ?? 1_000_000);
@@ -75,7 +76,7 @@ async function main() {
       line('psql \\copy (...) TO STDOUT > file', best(theirs));
       const ratio = best(theirs) / best(ours);
       console.log(
-        `export throughput = ${(ratio * 100).toFixed(0)}% of psql  [target >= 80%: ${ratio >= 0.8 ? 'MET' : 'MISSED'}]`,
+        `export throughput = ${(ratio * 100).toFixed(0)}% of psql  [target >= 80%: ${mark(ratio >= 0.8)}]`,
       );
     } else
       console.log('psql not installed (apt-get install postgresql-client): comparison skipped');

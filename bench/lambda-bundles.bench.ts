@@ -14,7 +14,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { OpsEnvironmentVariables } from '../contract/lambda-environment';
 import { DEFAULT_SCHEDULES } from '../contract/stage';
-import { type Summary, summarize } from './support';
+import { mark, type Summary, summarize } from './support';
 
 const ROOT = path.join(__dirname, '..');
 const BARE = 'bare';
@@ -98,9 +98,9 @@ async function main() {
       const ratio = init.p50 / bareInit.p50;
       let line = `${name.padEnd(15)} bundle ${kb.toFixed(0).padStart(4)} KB (${(kb / bareKb).toFixed(1).padStart(4)}x bare)  init p50 ${init.p50.toFixed(1).padStart(5)} ms max ${init.max.toFixed(0).padStart(3)} ms (${ratio.toFixed(2)}x bare, n=${init.n})`;
       if (name === 'emergency-stop' || name.startsWith('es@')) {
-        line += `  [bundle < 500 KB: ${kb < 500 ? 'MET' : 'MISSED'}] [init <= 1.5x bare: ${ratio <= 1.5 ? 'MET' : 'MISSED'}]`;
+        line += `  [bundle < 500 KB: ${mark(kb < 500)}] [init <= 1.5x bare: ${mark(ratio <= 1.5)}]`;
       } else if (name !== BARE) {
-        line += `  [< 1024 KB: ${kb < 1024 ? 'MET' : 'MISSED'}] [< 150 ms: ${init.p50 < 150 ? 'MET' : 'MISSED'}]`;
+        line += `  [< 1024 KB: ${mark(kb < 1024)}] [< 150 ms: ${mark(init.p50 < 150)}]`;
       }
       const sdk = sdkClients(file);
       if (sdk.length) {

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { OrderRateView } from '../services/trading/src/broker/order-rate-slots';
+import { mark } from './support';
 import { BENCH_TOKEN, sleep, startBenchStack } from './support/bench-stack';
 import { openLoop } from './support/open-loop';
 import { strategyPerTask } from './support/strategy-per-task';
@@ -100,7 +101,7 @@ async function main() {
       views.reduce((n, v) => n + (v?.counts[k] ?? 0), 0);
     const peak = rows[0]?.peak ?? 0;
     console.log(
-      `max messages in any 1 s window at the venue, 3 tasks, ${RATE}/s offered: ${peak} (limit ${LIMIT}) [${peak <= LIMIT ? 'MET' : 'MISSED'}]`,
+      `max messages in any 1 s window at the venue, 3 tasks, ${RATE}/s offered: ${peak} (limit ${LIMIT}) [${mark(peak <= LIMIT)}]`,
     );
     console.log(
       `  offered ${offered} in ${SECONDS} s; accepted ${accepted}, refused ${offered - accepted} (HTTP ${Object.entries(

@@ -25,6 +25,9 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/** How a target line ends: whether the figure met it. */
+export const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
+
 /** Prints one line: `label  n=.. p50=.. p99=.. max=.. unit  [target ... : MET/MISSED]`. */
 export function report(
   label: string,
@@ -35,10 +38,10 @@ export function report(
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3));
   let line = `${label.padEnd(44)} n=${s.n} min=${f(s.min)} p50=${f(s.p50)} p90=${f(s.p90)} p99=${f(s.p99)} max=${f(s.max)} ${unit}`;
   if (target?.p99Max !== undefined) {
-    line += `  [target p99 <= ${target.p99Max} ${unit}: ${s.p99 <= target.p99Max ? 'MET' : 'MISSED'}]`;
+    line += `  [target p99 <= ${target.p99Max} ${unit}: ${mark(s.p99 <= target.p99Max)}]`;
   }
   if (target?.p50Max !== undefined) {
-    line += `  [target p50 <= ${target.p50Max} ${unit}: ${s.p50 <= target.p50Max ? 'MET' : 'MISSED'}]`;
+    line += `  [target p50 <= ${target.p50Max} ${unit}: ${mark(s.p50 <= target.p50Max)}]`;
   }
   console.log(line);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { STAGES } from '../contract/stage';
+import { mark } from './support';
 
 // `cdk synth` of every stack of each stage, with cdk-nag, as DevOps and CI run it. Target < 60 s.
 const root = path.join(__dirname, '..');
@@ -28,7 +29,7 @@ for (const stage of STAGES) {
   const met = seconds < 60;
   allMet &&= met;
   console.log(
-    `cdk synth -c stage=${stage.padEnd(8)} ${seconds.toFixed(1)} s  [target < 60 s: ${met ? 'MET' : 'MISSED'}]`,
+    `cdk synth -c stage=${stage.padEnd(8)} ${seconds.toFixed(1)} s  [target < 60 s: ${mark(met)}]`,
   );
 }
 process.exit(allMet ? 0 : 1);
